@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "mr5-backup",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "mr5-backup", targets: ["mr5-backup"]),
+        .library(name: "BackupEngine", targets: ["BackupEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // Thin C modules: module maps plus shims for what Swift cannot import from macros.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
+
+        // The engine and the scheduler: pure Swift over SQLite, no terminal code.
+        .target(
+            name: "BackupEngine",
+            dependencies: [
+                "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The curses console: a pure view model plus a thin curses layer.
+        .target(name: "Console", dependencies: ["BackupEngine", "CNCurses"]),
+        // The command line: parse, call the engine or the console, print, exit.
+        .executableTarget(
+            name: "mr5-backup",
+            dependencies: [
+                "BackupEngine", "Console",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // A stand-in for the POS app: writes orders continuously, keeping an invariant
+        // the tests and the benchmark check in every backup.
+        .executableTarget(name: "mr5-pos-sim", dependencies: ["CSQLite"]),
+
+        .testTarget(name: "BackupEngineTests", dependencies: ["BackupEngine"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "BackupEngine"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BackupEngine"]),
+    ]
+)

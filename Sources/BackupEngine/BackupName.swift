@@ -1,0 +1,95 @@
+import Foundation
+
+/// Backup file names: how they are made and how a user-supplied name is checked.
+///
+/// - regular: `backup-YYYY-MM-DD-HHMMSS.db` (UTC), `-2`, `-3`... on a same-second collision
+/// - pre-update: `pre-update-v{version}-YYYY-MM-DD-HHMMSS.db`
+/// - legacy: `*.sql` in the backups folder
+public enum BackupName {
+    static let stampFormat = "yyyy-MM-dd-HHmmss"
+
+    /// `2025-10-27-143000` for a date, in UTC.
+    public static func stamp(_ date: Date) -> String {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "UTC")!
+        let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%04d-%02d-%02d-%02d%02d%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+    }
+
+    /// Parses a `YYYY-MM-DD-HHMMSS` stamp (UTC).
+    static func date(fromStamp s: Substring) -> Date? {
+        let parts = s.split(separator: "-")
+        guard parts.count == 4, parts[3].count == 6,
+              let y = Int(parts[0]), let mo = Int(parts[1]), let d = Int(parts[2]),
+              let hms = Int(parts[3]) else { return nil }
+        var c = DateComponents()
+        c.year = y; c.month = mo; c.day = d
+        c.hour = hms / 10000; c.minute = (hms / 100) % 100; c.second = hms % 100
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "UTC")!
+        return cal.date(from: c)
+    }
+
+    /// The name for a new backup; `attempt` > 1 adds the collision suffix.
+    public static func make(kind: BackupKind, date: Date, appVersion: String? = nil, attempt: Int = 1) -> String {
+        let suffix = attempt > 1 ? "-\(attempt)" : ""
+        switch kind {
+        case .preUpdate:
+            return "pre-update-v\(appVersion ?? "unknown")-\(stamp(date))\(suffix).db"
+        default:
+            return "backup-\(stamp(date))\(suffix).db"
+        }
+    }
+
+    /// What a file name in the backup folders is, or nil when it is not one of ours.
+    public struct Parsed: Equatable, Sendable {
+        public var kind: BackupKind
+        public var date: Date?
+        public var appVersion: String?
+    }
+
+    private static let regular = try! NSRegularExpression(
+        pattern: #"^backup-(\d{4}-\d{2}-\d{2}-\d{6})(-\d+)?\.db$"#)
+    private static let preUpdate = try! NSRegularExpression(
+        pattern: #"^pre-update-v([0-9A-Za-z][0-9A-Za-z._+~-]{0,63})-(\d{4}-\d{2}-\d{2}-\d{6})(-\d+)?\.db$"#)
+    private static let legacy = try! NSRegularExpression(
+        pattern: #"^[0-9A-Za-z][0-9A-Za-z._-]{0,200}\.sql$"#)
+
+    /// Recognises a name; `inPreUpdateFolder` decides which patterns apply.
+    public static func parse(_ name: String, inPreUpdateFolder: Bool) -> Parsed? {
+        let range = NSRange(name.startIndex..., in: name)
+        if inPreUpdateFolder {
+            guard let m = preUpdate.firstMatch(in: name, range: range),
+                  let v = Range(m.range(at: 1), in: name), let s = Range(m.range(at: 2), in: name) else { return nil }
+            return Parsed(kind: .preUpdate, date: date(fromStamp: name[s]), appVersion: String(name[v]))
+        }
+        if let m = regular.firstMatch(in: name, range: range), let s = Range(m.range(at: 1), in: name) {
+            return Parsed(kind: .scheduled, date: date(fromStamp: name[s]), appVersion: nil)
+        }
+        if legacy.firstMatch(in: name, range: range) != nil {
+            return Parsed(kind: .legacySQL, date: nil, appVersion: nil)
+        }
+        return nil
+    }
+
+    /// Checks a name typed by a user before any path is built from it.
+    /// Returns the folder it belongs in (`backups/` or `backups/pre-update/`).
+    public static func validate(_ name: String, layout: DataLayout) throws -> (directory: String, parsed: Parsed) {
+        guard !name.isEmpty, !name.contains("/"), !name.contains("\0"), name != ".", name != "..",
+              !name.contains(".."), !name.hasPrefix(".") else {
+            throw BackupError.invalidBackupName(name)
+        }
+        if let p = parse(name, inPreUpdateFolder: true) { return (layout.preUpdateDir, p) }
+        if let p = parse(name, inPreUpdateFolder: false) { return (layout.backupsDir, p) }
+        throw BackupError.invalidBackupName(name)
+    }
+
+    /// Checks an app version before it becomes part of a file name.
+    public static func validateAppVersion(_ version: String) throws {
+        let range = NSRange(version.startIndex..., in: version)
+        let pattern = try! NSRegularExpression(pattern: #"^[0-9A-Za-z][0-9A-Za-z._+~-]{0,63}$"#)
+        guard pattern.firstMatch(in: version, range: range) != nil, !version.contains("..") else {
+            throw BackupError.invalidArgument("invalid app version '\(version.debugSafe)': use letters, digits and . _ + ~ - (for example 2.4.1)")
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+
+/// Progress of a long operation, reported from the thread running it.
+public struct BackupProgress: Sendable, Equatable {
+    public enum Phase: String, Sendable {
+        /// Copying pages through the backup API (`done`/`total` in pages).
+        case copying
+        /// `quick_check` / `integrity_check` on the new or chosen file (no counts).
+        case checking
+        /// SHA-256 of the file (`done`/`total` in bytes).
+        case hashing
+        /// Saving the current database before a restore (pages).
+        case savingCurrent
+        /// Writing the backup into the live database (pages).
+        case restoring
+    }
+    public var phase: Phase
+    public var done: Int64
+    public var total: Int64
+
+    public init(phase: Phase, done: Int64, total: Int64) {
+        self.phase = phase; self.done = done; self.total = total
+    }
+
+    /// 0...1, or 0 when the total is not known yet.
+    public var fraction: Double { total > 0 ? min(1, Double(done) / Double(total)) : 0 }
+}
+
+/// Called on the working thread; must be quick and must not block.
+public typealias ProgressHandler = @Sendable (BackupProgress) -> Void
+
+/// Asks a running operation to stop at its next step and clean up.
+/// Owner of its state: an internal lock.
+public final class CancellationFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cancelled = false
+    public init() {}
+    public func cancel() { lock.lock(); cancelled = true; lock.unlock() }
+    public var isCancelled: Bool { lock.lock(); defer { lock.unlock() }; return cancelled }
+}
+
+/// Who asked for an operation, recorded in the history.
+public enum Trigger: String, Codable, Sendable {
+    case scheduler, cli, console, preUpdate = "pre-update", demo
+}

@@ -1,0 +1,77 @@
+import Foundation
+
+/// The result of one verification of a backup file.
+public struct Verification: Codable, Sendable, Equatable {
+    /// `quick_check`, `integrity_check`, or `sha256` (hash compared only).
+    public var method: String
+    public var ok: Bool
+    public var checkedAt: Date
+    /// What was wrong, when `ok` is false.
+    public var message: String?
+
+    public init(method: String, ok: Bool, checkedAt: Date, message: String? = nil) {
+        self.method = method; self.ok = ok; self.checkedAt = checkedAt; self.message = message
+    }
+}
+
+/// Rows in one table of a backup, counted on the backup file itself.
+public struct TableCount: Codable, Sendable, Equatable {
+    public var table: String
+    public var rows: Int64
+    public init(table: String, rows: Int64) { self.table = table; self.rows = rows }
+}
+
+/// What we know about one backup file, kept in `backups/.meta/<name>.json`.
+public struct BackupRecord: Codable, Sendable, Equatable {
+    public var name: String
+    public var kind: BackupKind
+    public var createdAt: Date
+    public var sizeBytes: Int64
+    public var sha256: String
+    public var pageCount: Int64
+    public var pageSize: Int64
+    /// Modification time of the file when it was last hashed; a change means someone wrote to it.
+    public var fileModifiedAt: Date
+    public var durationSeconds: Double
+    public var copySeconds: Double
+    public var sourcePath: String
+    public var sourceSizeBytes: Int64
+    public var sourceJournalMode: String
+    public var userVersion: Int64
+    public var applicationId: Int64
+    public var appVersion: String?
+    public var tables: [TableCount]
+    public var verification: Verification
+    /// How the copy was taken (see `CopyStrategy`), restarts seen and the longest time
+    /// writers could have been held off.
+    public var strategy: String
+    public var restarts: Int
+    public var longestWriterHoldMs: Double
+}
+
+/// How sure we are that a backup file is good.
+public enum BackupStatus: String, Codable, Sendable {
+    /// Hashed and checked; the file still has the size and time it had then.
+    case verified
+    /// Never checked by us (no metadata), or changed since: run `verify`.
+    case unverified
+    /// Failed its last check, or its size changed since it was verified.
+    case corrupt
+}
+
+/// One backup as listed: the file in the folder, joined with its metadata.
+public struct BackupEntry: Sendable, Equatable {
+    public var name: String
+    public var path: String
+    public var kind: BackupKind
+    public var createdAt: Date
+    public var sizeBytes: Int64
+    public var status: BackupStatus
+    /// Why the status is not `verified`, in words.
+    public var statusDetail: String?
+    public var appVersion: String?
+    public var record: BackupRecord?
+
+    /// Only SQLite backups that have not failed a check can be restored.
+    public var isRestorable: Bool { kind != .legacySQL && status != .corrupt }
+}

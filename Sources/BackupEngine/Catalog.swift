@@ -1,0 +1,60 @@
+import Foundation
+
+/// The list of backups. The folders are the truth (a technician may delete a file by
+/// hand); metadata only adds what we know about each file.
+struct Catalog {
+    let layout: DataLayout
+    let metadata: MetadataStore
+
+    /// Every backup, newest first.
+    func entries() -> [BackupEntry] {
+        var result: [BackupEntry] = []
+        for (dir, isPreUpdate) in [(layout.backupsDir, false), (layout.preUpdateDir, true)] {
+            for name in FileSystem.list(dir) {
+                guard !name.hasPrefix("."), let parsed = BackupName.parse(name, inPreUpdateFolder: isPreUpdate) else { continue }
+                let path = dir + "/" + name
+                // Only regular files: a symlink out of the folder is never listed, restored or deleted.
+                guard let info = FileSystem.info(path), info.isRegular else { continue }
+                result.append(entry(name: name, path: path, parsed: parsed, info: info))
+            }
+        }
+        return result.sorted { ($0.createdAt, $0.name) > ($1.createdAt, $1.name) }
+    }
+
+    /// One backup by (validated) name.
+    func entry(named name: String) throws -> BackupEntry {
+        let (dir, parsed) = try BackupName.validate(name, layout: layout)
+        let path = dir + "/" + name
+        guard let info = FileSystem.info(path) else { throw BackupError.backupNotFound(name: name) }
+        guard info.isRegular else {
+            throw BackupError.notRestorable(name: name, reason: "not a regular file inside the backup folder (a symlink or folder is never used)")
+        }
+        return entry(name: name, path: path, parsed: parsed, info: info)
+    }
+
+    private func entry(name: String, path: String, parsed: BackupName.Parsed, info: FileSystem.Info) -> BackupEntry {
+        let record = parsed.kind == .legacySQL ? nil : metadata.load(name)
+        var status = BackupStatus.unverified
+        var detail: String? = parsed.kind == .legacySQL ? "PostgreSQL-era .sql file: not restorable" : "not verified by mr5-backup: run verify"
+        if let record {
+            if !record.verification.ok {
+                status = .corrupt
+                detail = record.verification.message ?? "failed verification"
+            } else if record.sizeBytes != info.size {
+                status = .corrupt
+                detail = "size changed since verification (\(record.sizeBytes) -> \(info.size) bytes)"
+            } else if abs(record.fileModifiedAt.timeIntervalSince(info.modified)) > 0.001 {
+                status = .unverified
+                detail = "file modified since verification: run verify"
+            } else {
+                status = .verified
+                detail = nil
+            }
+        }
+        let kind = record?.kind ?? parsed.kind
+        return BackupEntry(name: name, path: path, kind: kind,
+                           createdAt: record?.createdAt ?? parsed.date ?? info.modified,
+                           sizeBytes: info.size, status: status, statusDetail: detail,
+                           appVersion: record?.appVersion ?? parsed.appVersion, record: record)
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// Where everything lives. Mirrors the POS app's `%APPDATA%\mr5-pos` layout on Linux:
+///
+///     <data dir>/mr5-pos.db                 the live database (overridable)
+///     <data dir>/backups/backup-*.db        scheduled and manual backups
+///     <data dir>/backups/pre-update/*.db    pre-update backups
+///     <data dir>/backups/.meta/*.json       our metadata beside them
+///     <data dir>/logs/backup.log            the human log
+///     <data dir>/logs/history.jsonl         every attempt, one JSON object a line
+public struct DataLayout: Sendable, Equatable {
+    /// The data dir (absolute, no trailing slash).
+    public let dataDir: String
+    /// The live database.
+    public let databasePath: String
+
+    public static let defaultDatabaseName = "mr5-pos.db"
+    public static let environmentVariable = "MR5_POS_DATA_DIR"
+
+    public init(dataDir: String, databasePath: String? = nil) {
+        let dir = DataLayout.absolute(dataDir)
+        self.dataDir = dir
+        if let databasePath {
+            self.databasePath = DataLayout.absolute(databasePath)
+        } else {
+            self.databasePath = dir + "/" + DataLayout.defaultDatabaseName
+        }
+    }
+
+    /// `--data-dir` > `$MR5_POS_DATA_DIR` > `${XDG_CONFIG_HOME:-$HOME/.config}/mr5-pos`.
+    public static func resolve(dataDir: String?, database: String?,
+                               environment: [String: String] = ProcessInfo.processInfo.environment) -> DataLayout {
+        let dir: String
+        if let dataDir, !dataDir.isEmpty {
+            dir = dataDir
+        } else if let env = environment[environmentVariable], !env.isEmpty {
+            dir = env
+        } else {
+            let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.config")
+            dir = config + "/mr5-pos"
+        }
+        return DataLayout(dataDir: dir, databasePath: database)
+    }
+
+    public var backupsDir: String { dataDir + "/backups" }
+    public var preUpdateDir: String { backupsDir + "/pre-update" }
+    public var metaDir: String { backupsDir + "/.meta" }
+    public var logsDir: String { dataDir + "/logs" }
+    public var logPath: String { logsDir + "/backup.log" }
+    public var historyPath: String { logsDir + "/history.jsonl" }
+    /// Held (flock) by whoever runs create/verify/restore/delete/prune.
+    public var operationLockPath: String { backupsDir + "/.operation.lock" }
+    /// Held by the one active scheduler for this data dir.
+    public var schedulerLockPath: String { backupsDir + "/.scheduler.lock" }
+    /// The active scheduler's state, for other consoles to show.
+    public var schedulerStatePath: String { backupsDir + "/.scheduler-state.json" }
+    /// Settings when the POS database has no `settings` table.
+    public var settingsPath: String { metaDir + "/settings.json" }
+    /// Prometheus textfile-collector output.
+    public var defaultMetricsPath: String { logsDir + "/mr5_backup.prom" }
+
+    /// The folder a backup of this kind lives in.
+    public func directory(for kind: BackupKind) -> String {
+        kind == .preUpdate ? preUpdateDir : backupsDir
+    }
+
+    /// Creates the backup, pre-update, metadata and log folders (mode 0700) if missing.
+    /// The data dir itself must exist: a typo must not create a fresh, empty shop.
+    public func ensureDirectories() throws {
+        guard FileSystem.isDirectory(dataDir) else {
+            throw BackupError.invalidArgument("data dir not found: \(dataDir) (check --data-dir or \(DataLayout.environmentVariable))")
+        }
+        for dir in [backupsDir, preUpdateDir, metaDir, logsDir] {
+            try FileSystem.makeDirectory(dir, mode: 0o700)
+        }
+    }
+
+    static func absolute(_ path: String) -> String {
+        var p = path
+        if !p.hasPrefix("/") { p = FileManager.default.currentDirectoryPath + "/" + p }
+        return URL(fileURLWithPath: p).standardizedFileURL.path
+    }
+}

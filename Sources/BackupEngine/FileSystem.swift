@@ -1,0 +1,194 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The few file operations the engine needs, each with the durability rule spelled out:
+/// data is fsynced before it is renamed into place, and the folder is fsynced after, so a
+/// power cut leaves either the old state or the new one.
+enum FileSystem {
+    struct Info {
+        var size: Int64
+        var modified: Date
+        var isRegular: Bool
+        var isDirectory: Bool
+        var isSymlink: Bool
+    }
+
+    /// `lstat`: never follows a symlink, so a link pointing out of the backup folder is seen as a link.
+    static func info(_ path: String) -> Info? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        let mode = st.st_mode & S_IFMT
+        let modified = Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
+        return Info(size: Int64(st.st_size), modified: modified,
+                    isRegular: mode == S_IFREG, isDirectory: mode == S_IFDIR, isSymlink: mode == S_IFLNK)
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0
+    }
+
+    static func makeDirectory(_ path: String, mode: mode_t) throws {
+        if isDirectory(path) { return }
+        if mkdir(path, mode) != 0 && errno != EEXIST {
+            throw BackupError.io(operation: "create folder", path: path, errno: errno)
+        }
+        try fsyncDirectory(parent(of: path))
+    }
+
+    static func parent(of path: String) -> String {
+        let url = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return url.isEmpty ? "/" : url
+    }
+
+    static func fileName(of path: String) -> String {
+        URL(fileURLWithPath: path).lastPathComponent
+    }
+
+    static func fsyncFile(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw BackupError.io(operation: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        if fsync(fd) != 0 { throw BackupError.io(operation: "fsync", path: path, errno: errno) }
+    }
+
+    static func fsyncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw BackupError.io(operation: "open folder", path: path, errno: errno) }
+        defer { close(fd) }
+        if fsync(fd) != 0 { throw BackupError.io(operation: "fsync folder", path: path, errno: errno) }
+    }
+
+    /// Renames and makes the rename durable.
+    static func renameDurably(_ from: String, to: String) throws {
+        if rename(from, to) != 0 { throw BackupError.io(operation: "rename to \(fileName(of: to))", path: from, errno: errno) }
+        try fsyncDirectory(parent(of: to))
+    }
+
+    /// Moves `from` to `to` only if `to` does not exist yet (link + unlink), so a backup
+    /// is never overwritten. Returns false when the name is taken.
+    static func renameNoReplace(_ from: String, to: String) throws -> Bool {
+        if link(from, to) != 0 {
+            if errno == EEXIST { return false }
+            throw BackupError.io(operation: "link to \(fileName(of: to))", path: from, errno: errno)
+        }
+        unlink(from)
+        try fsyncDirectory(parent(of: to))
+        return true
+    }
+
+    /// Writes `data` to `path` atomically: temp file, fsync, rename, folder fsync.
+    static func writeAtomically(_ data: Data, to path: String, mode: mode_t = 0o600) throws {
+        let dir = parent(of: path)
+        let tmp = dir + "/.tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-" + fileName(of: path)
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw writeError("create", tmp, errno) }
+        var ok = false
+        defer { if !ok { unlink(tmp) } }
+        do {
+            try data.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw writeError("write", path, errno)
+                    }
+                    offset += n
+                }
+            }
+            if fsync(fd) != 0 { throw writeError("fsync", path, errno) }
+        } catch {
+            close(fd)
+            throw error
+        }
+        close(fd)
+        try renameDurably(tmp, to: path)
+        ok = true
+    }
+
+    private static func writeError(_ op: String, _ path: String, _ err: Int32) -> BackupError {
+        err == ENOSPC ? .diskFull(path: path) : .io(operation: op, path: path, errno: err)
+    }
+
+    /// Removes a file, ignoring one that is already gone.
+    static func remove(_ path: String) throws {
+        if unlink(path) != 0 && errno != ENOENT {
+            throw BackupError.io(operation: "delete", path: path, errno: errno)
+        }
+    }
+
+    /// Names in a folder (no `.` and `..`), empty when the folder is missing.
+    static func list(_ dir: String) -> [String] {
+        guard let d = opendir(dir) else { return [] }
+        defer { closedir(d) }
+        var names: [String] = []
+        while let entry = readdir(d) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Free and total bytes of the filesystem holding `path`, and its mount point.
+    static func space(_ path: String) throws -> (free: Int64, total: Int64, mountPoint: String) {
+        var s = statvfs()
+        guard statvfs(path, &s) == 0 else { throw BackupError.io(operation: "statvfs", path: path, errno: errno) }
+        let free = Int64(s.f_bavail) * Int64(s.f_frsize)
+        let total = Int64(s.f_blocks) * Int64(s.f_frsize)
+        return (free, total, mountPoint(of: path))
+    }
+
+    /// The mount point holding `path`, for messages like "300 MiB free on /data".
+    static func mountPoint(of path: String) -> String {
+        var current = URL(fileURLWithPath: path).standardizedFileURL.path
+        var st = stat()
+        guard stat(current, &st) == 0 else { return current }
+        let device = st.st_dev
+        while current != "/" {
+            let up = parent(of: current)
+            var ps = stat()
+            if stat(up, &ps) != 0 || ps.st_dev != device { return current }
+            current = up
+        }
+        return "/"
+    }
+
+    /// Copies a file byte for byte into a new file, fsynced (used only for files no
+    /// connection of ours has open: an unopenable database being saved, a backup being
+    /// placed where the live file is missing).
+    static func copyFile(_ from: String, to: String, mode: mode_t = 0o600) throws {
+        let src = open(from, O_RDONLY | O_CLOEXEC)
+        guard src >= 0 else { throw BackupError.io(operation: "open", path: from, errno: errno) }
+        defer { close(src) }
+        let dst = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard dst >= 0 else { throw writeError("create", to, errno) }
+        var ok = false
+        defer { close(dst); if !ok { unlink(to) } }
+        let size = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 4096)
+        defer { buffer.deallocate() }
+        while true {
+            let n = read(src, buffer, size)
+            if n < 0 { if errno == EINTR { continue }; throw BackupError.io(operation: "read", path: from, errno: errno) }
+            if n == 0 { break }
+            var off = 0
+            while off < n {
+                let w = write(dst, buffer + off, n - off)
+                if w < 0 { if errno == EINTR { continue }; throw writeError("write", to, errno) }
+                off += w
+            }
+        }
+        if fsync(dst) != 0 { throw writeError("fsync", to, errno) }
+        ok = true
+    }
+}

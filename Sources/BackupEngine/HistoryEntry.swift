@@ -1,0 +1,32 @@
+import Foundation
+
+/// One attempt at an operation, success or failure, as stored in `logs/history.jsonl`.
+public struct HistoryEntry: Codable, Sendable, Equatable {
+    public enum Operation: String, Codable, Sendable {
+        case create, preUpdate = "pre-update", verify, restore, delete, prune, settings
+    }
+    public enum Outcome: String, Codable, Sendable {
+        case success, failure
+    }
+
+    public var startedAt: Date
+    public var operation: Operation
+    public var trigger: Trigger
+    public var outcome: Outcome
+    public var durationSeconds: Double
+    /// The backup concerned, when there is one.
+    public var backupName: String?
+    public var kind: BackupKind?
+    public var sizeBytes: Int64?
+    /// The error on failure; a short summary on success.
+    public var message: String?
+    public var pid: Int32
+
+    public init(startedAt: Date, operation: Operation, trigger: Trigger, outcome: Outcome,
+                durationSeconds: Double, backupName: String? = nil, kind: BackupKind? = nil,
+                sizeBytes: Int64? = nil, message: String? = nil, pid: Int32 = getpid()) {
+        self.startedAt = startedAt; self.operation = operation; self.trigger = trigger
+        self.outcome = outcome; self.durationSeconds = durationSeconds; self.backupName = backupName
+        self.kind = kind; self.sizeBytes = sizeBytes; self.message = message; self.pid = pid
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The durable record of every attempt: one JSON object a line, appended with a single
+/// `write` on an `O_APPEND` descriptor and fsynced, so concurrent writers never interleave
+/// and a crash can at worst leave one torn last line, which the reader skips.
+public struct HistoryLog: Sendable {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }()
+
+    /// Appends one entry. Throws when it could not be made durable.
+    public func append(_ entry: HistoryEntry) throws {
+        var data = try HistoryLog.encoder.encode(entry)
+        data.append(0x0A)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw BackupError.io(operation: "open history", path: path, errno: errno) }
+        defer { close(fd) }
+        let written = data.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+        if written != data.count {
+            throw errno == ENOSPC ? BackupError.diskFull(path: path) : BackupError.io(operation: "write history", path: path, errno: errno)
+        }
+        if fsync(fd) != 0 { throw BackupError.io(operation: "fsync history", path: path, errno: errno) }
+    }
+
+    /// Entries newest first; `limit` caps how many. Unreadable lines are skipped.
+    public func read(limit: Int? = nil) -> [HistoryEntry] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        var entries: [HistoryEntry] = []
+        for line in data.split(separator: 0x0A) {
+            if let e = try? HistoryLog.decoder.decode(HistoryEntry.self, from: line) { entries.append(e) }
+        }
+        entries.sort { $0.startedAt > $1.startedAt }
+        if let limit, entries.count > limit { return Array(entries.prefix(limit)) }
+        return entries
+    }
+}

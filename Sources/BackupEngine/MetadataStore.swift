@@ -1,0 +1,38 @@
+import Foundation
+
+/// Our metadata beside the backups: `backups/.meta/<name>.json`, one file per backup,
+/// each written atomically, so a crash can lose at most the metadata of the backup being
+/// made (which is then listed as unverified, never as good).
+struct MetadataStore {
+    let directory: String
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return e
+    }()
+
+    func path(for name: String) -> String { directory + "/" + name + ".json" }
+
+    func load(_ name: String) -> BackupRecord? {
+        guard let data = FileManager.default.contents(atPath: path(for: name)) else { return nil }
+        return try? HistoryLog.decoder.decode(BackupRecord.self, from: data)
+    }
+
+    func save(_ record: BackupRecord) throws {
+        let data = try MetadataStore.encoder.encode(record)
+        try FileSystem.writeAtomically(data, to: path(for: record.name))
+    }
+
+    func remove(_ name: String) throws {
+        try FileSystem.remove(path(for: name))
+        try? FileSystem.fsyncDirectory(directory)
+    }
+
+    /// Names that have metadata.
+    func names() -> [String] {
+        FileSystem.list(directory).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") && $0 != "settings.json" }
+            .map { String($0.dropLast(5)) }
+    }
+}

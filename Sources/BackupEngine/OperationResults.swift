@@ -1,0 +1,59 @@
+import Foundation
+
+/// A backup that was made, verified and put in place.
+public struct CreateResult: Sendable {
+    public var entry: BackupEntry
+    public var record: BackupRecord
+    /// Backups retention removed afterwards.
+    public var pruned: [String]
+    /// A warning that did not fail the backup (e.g. `last_backup` could not be written).
+    public var warnings: [String]
+}
+
+/// The outcome of checking one backup.
+public struct VerifyResult: Sendable {
+    public var name: String
+    public var ok: Bool
+    public var method: String
+    public var sha256: String?
+    /// False when there was no recorded hash to compare with (a file without metadata).
+    public var hashCompared: Bool
+    public var message: String?
+    public var durationSeconds: Double
+}
+
+/// A completed restore.
+public struct RestoreResult: Sendable {
+    public var restoredFrom: String
+    /// Where the database as it was before the restore is saved (nil when there was none).
+    public var savedCurrentAs: String?
+    public var tables: [TableCount]
+    public var durationSeconds: Double
+    /// Always true: the POS app must reopen the database.
+    public var restartRequired: Bool { true }
+}
+
+/// What retention removed (or would remove, on a dry run).
+public struct PruneResult: Sendable {
+    public var deleted: [BackupEntry]
+    public var kept: [BackupEntry]
+    public var dryRun: Bool
+}
+
+/// Space used by backups and left on their filesystem.
+public struct DiskUsage: Sendable, Equatable {
+    public var bytesByKind: [BackupKind: Int64]
+    public var totalBackupBytes: Int64
+    public var freeBytes: Int64
+    public var filesystemBytes: Int64
+    public var mountPoint: String
+}
+
+/// The live database as the header shows it.
+public struct DatabaseInfo: Sendable, Equatable {
+    public var path: String
+    public var sizeBytes: Int64
+    public var journalMode: String
+    public var pageCount: Int64
+    public var pageSize: Int64
+}

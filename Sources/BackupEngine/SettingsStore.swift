@@ -1,0 +1,63 @@
+import Foundation
+
+/// Backup settings (`backup_frequency`, `last_backup`, retention counts).
+///
+/// They live in the POS app's own `settings` table (`key, value, type, category`) when the
+/// database has one, so the app's settings screen and ours agree. Otherwise they live in
+/// `backups/.meta/settings.json`: we never create tables in the POS database.
+struct SettingsStore {
+    let layout: DataLayout
+    var busyTimeoutMs: Int32 = 5_000
+
+    /// Keys the engine knows; anything else is refused.
+    static let knownKeys: Set<String> = ["backup_frequency", "last_backup", "backup_keep", "pre_update_keep"]
+
+    private func appTableColumns(_ db: SQLiteDatabase) throws -> Set<String>? {
+        let rows = try db.query("SELECT name FROM pragma_table_info('settings')")
+        let columns = Set(rows.compactMap { $0.first ?? nil })
+        return columns.contains("key") && columns.contains("value") ? columns : nil
+    }
+
+    /// Whether the POS database holds the settings (else the engine's own file does).
+    func usesAppTable() -> Bool {
+        guard let db = try? SQLiteDatabase(path: layout.databasePath, mode: .readOnly, busyTimeoutMs: busyTimeoutMs) else { return false }
+        return (try? appTableColumns(db)) != nil
+    }
+
+    func get(_ key: String) throws -> String? {
+        if FileSystem.exists(layout.databasePath) {
+            let db = try SQLiteDatabase(path: layout.databasePath, mode: .readOnly, busyTimeoutMs: busyTimeoutMs)
+            if try appTableColumns(db) != nil {
+                return try db.query("SELECT value FROM settings WHERE key = ?", [key]).first?.first ?? nil
+            }
+        }
+        return fileSettings()[key]
+    }
+
+    func set(_ key: String, _ value: String) throws {
+        if FileSystem.exists(layout.databasePath) {
+            let db = try SQLiteDatabase(path: layout.databasePath, mode: .readWrite, busyTimeoutMs: busyTimeoutMs)
+            if let columns = try appTableColumns(db) {
+                _ = try db.query("UPDATE settings SET value = ? WHERE key = ?", [value, key])
+                if db.changes == 0 {
+                    if columns.contains("type") && columns.contains("category") {
+                        _ = try db.query("INSERT INTO settings (key, value, type, category) VALUES (?, ?, 'string', 'backup')", [key, value])
+                    } else {
+                        _ = try db.query("INSERT INTO settings (key, value) VALUES (?, ?)", [key, value])
+                    }
+                }
+                return
+            }
+        }
+        var all = fileSettings()
+        all[key] = value
+        try FileSystem.makeDirectory(layout.metaDir, mode: 0o700)
+        let data = try MetadataStore.encoder.encode(all)
+        try FileSystem.writeAtomically(data, to: layout.settingsPath)
+    }
+
+    private func fileSettings() -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: layout.settingsPath) else { return [:] }
+        return (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:]
+    }
+}

@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderBackupEngineTests: XCTestCase { func testNothing() {} }

@@ -95,8 +95,9 @@ public final class BackupEngine: Sendable {
             logger.info("Backup frequency set to \(value.settingValue)")
         } catch {
             let e = Self.engineError(error)
-            record(HistoryEntry(startedAt: started, operation: .settings, trigger: trigger, outcome: .failure,
-                                durationSeconds: 0, message: e.description))
+            reportFailure(e, HistoryEntry(startedAt: started, operation: .settings, trigger: trigger, outcome: .failure,
+                                          durationSeconds: 0, message: e.description),
+                          log: "Settings change failed: \(e.description)")
             throw e
         }
         return value
@@ -167,9 +168,9 @@ public final class BackupEngine: Sendable {
             return result
         } catch {
             let e = Self.engineError(error)
-            record(HistoryEntry(startedAt: started, operation: operation, trigger: trigger, outcome: .failure,
-                                durationSeconds: seconds(since: t0), kind: kind, message: e.description))
-            logger.error("Backup failed: \(e.description)")
+            reportFailure(e, HistoryEntry(startedAt: started, operation: operation, trigger: trigger, outcome: .failure,
+                                durationSeconds: seconds(since: t0), kind: kind, message: e.description),
+                          log: "Backup failed: \(e.description)")
             throw e
         }
     }
@@ -226,7 +227,7 @@ public final class BackupEngine: Sendable {
         let verifiedAt = clock.now()
         var newRecord = BackupRecord(
             name: "", kind: kind, createdAt: started, sizeBytes: fileInfo.size, sha256: sha,
-            pageCount: copy.pageCount, pageSize: copy.pageSize, fileModifiedAt: fileInfo.modified,
+            pageCount: copy.pageCount, pageSize: copy.pageSize, fileModifiedAt: fileInfo.modified.timeIntervalSince1970,
             durationSeconds: 0, copySeconds: copy.seconds, sourcePath: layout.databasePath,
             sourceSizeBytes: info.sizeBytes, sourceJournalMode: copy.sourceJournalMode,
             userVersion: copy.userVersion, applicationId: copy.applicationId, appVersion: appVersion,
@@ -326,9 +327,9 @@ public final class BackupEngine: Sendable {
             return result
         } catch {
             let e = Self.engineError(error)
-            record(HistoryEntry(startedAt: started, operation: .verify, trigger: trigger, outcome: .failure,
-                                durationSeconds: seconds(since: t0), backupName: name, message: e.description))
-            logger.error("Verify failed: \(name): \(e.description)")
+            reportFailure(e, HistoryEntry(startedAt: started, operation: .verify, trigger: trigger, outcome: .failure,
+                                durationSeconds: seconds(since: t0), backupName: name, message: e.description),
+                          log: "Verify failed: \(name): \(e.description)")
             throw e
         }
     }
@@ -361,7 +362,7 @@ public final class BackupEngine: Sendable {
         let fileInfo = FileSystem.info(entry.path)
         if var rec = entry.record {
             rec.verification = verification
-            if problem == nil, let fileInfo { rec.fileModifiedAt = fileInfo.modified; rec.sizeBytes = fileInfo.size }
+            if problem == nil, let fileInfo { rec.fileModifiedAt = fileInfo.modified.timeIntervalSince1970; rec.sizeBytes = fileInfo.size }
             try metadata.save(rec)
         } else if problem == nil, let sha, let fileInfo {
             // A file we did not make (the old service's, or copied in by hand) that passes
@@ -370,7 +371,7 @@ public final class BackupEngine: Sendable {
             let tables = (try? BackupInspector.tableCounts(path: entry.path)) ?? []
             let rec = BackupRecord(name: entry.name, kind: entry.kind, createdAt: entry.createdAt, sizeBytes: fileInfo.size,
                                    sha256: sha, pageCount: header.pageCount, pageSize: header.pageSize,
-                                   fileModifiedAt: fileInfo.modified, durationSeconds: 0, copySeconds: 0,
+                                   fileModifiedAt: fileInfo.modified.timeIntervalSince1970, durationSeconds: 0, copySeconds: 0,
                                    sourcePath: "", sourceSizeBytes: 0, sourceJournalMode: header.journal,
                                    userVersion: 0, applicationId: 0, appVersion: entry.appVersion, tables: tables,
                                    verification: verification, strategy: "imported", restarts: 0, longestWriterHoldMs: 0)
@@ -414,9 +415,9 @@ public final class BackupEngine: Sendable {
             return result
         } catch {
             let e = Self.engineError(error)
-            record(HistoryEntry(startedAt: started, operation: .restore, trigger: trigger, outcome: .failure,
-                                durationSeconds: seconds(since: t0), backupName: name, message: e.description))
-            logger.error("Restore failed: \(e.description)")
+            reportFailure(e, HistoryEntry(startedAt: started, operation: .restore, trigger: trigger, outcome: .failure,
+                                durationSeconds: seconds(since: t0), backupName: name, message: e.description),
+                          log: "Restore failed: \(e.description)")
             throw e
         }
     }
@@ -567,9 +568,9 @@ public final class BackupEngine: Sendable {
             return entry
         } catch {
             let e = Self.engineError(error)
-            record(HistoryEntry(startedAt: started, operation: .delete, trigger: trigger, outcome: .failure,
-                                durationSeconds: seconds(since: t0), backupName: name, message: e.description))
-            logger.error("Delete failed: \(e.description)")
+            reportFailure(e, HistoryEntry(startedAt: started, operation: .delete, trigger: trigger, outcome: .failure,
+                                durationSeconds: seconds(since: t0), backupName: name, message: e.description),
+                          log: "Delete failed: \(e.description)")
             throw e
         }
     }
@@ -608,14 +609,23 @@ public final class BackupEngine: Sendable {
             return PruneResult(deleted: doomed, kept: entries.filter { !names.contains($0.name) }, dryRun: false)
         } catch {
             let e = Self.engineError(error)
-            record(HistoryEntry(startedAt: started, operation: .prune, trigger: trigger, outcome: .failure,
-                                durationSeconds: seconds(since: t0), message: e.description))
-            logger.error("Prune failed: \(e.description)")
+            reportFailure(e, HistoryEntry(startedAt: started, operation: .prune, trigger: trigger, outcome: .failure,
+                                durationSeconds: seconds(since: t0), message: e.description),
+                          log: "Prune failed: \(e.description)")
             throw e
         }
     }
 
     // MARK: - Helpers
+
+    /// Records a failed attempt in the history and the log. A refused input (a mistyped
+    /// name, a missing database) from a person changes no file; the same problem hit by the
+    /// scheduler is recorded, because nobody is there to read the message.
+    private func reportFailure(_ error: BackupError, _ entry: HistoryEntry, log line: String) {
+        if error.isInputError && entry.trigger != .scheduler { return }
+        record(entry)
+        logger.error("\(line)")
+    }
 
     /// Appends to the history; a history that cannot be written is itself logged, never silent.
     public func record(_ entry: HistoryEntry) {

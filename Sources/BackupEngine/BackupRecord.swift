@@ -30,8 +30,9 @@ public struct BackupRecord: Codable, Sendable, Equatable {
     public var sha256: String
     public var pageCount: Int64
     public var pageSize: Int64
-    /// Modification time of the file when it was last hashed; a change means someone wrote to it.
-    public var fileModifiedAt: Date
+    /// Modification time of the file (seconds since 1970, with nanoseconds) when it was last
+    /// hashed; a change means someone wrote to it. A number, not an ISO date, to keep the precision.
+    public var fileModifiedAt: Double
     public var durationSeconds: Double
     public var copySeconds: Double
     public var sourcePath: String

@@ -43,7 +43,7 @@ struct Catalog {
             } else if record.sizeBytes != info.size {
                 status = .corrupt
                 detail = "size changed since verification (\(record.sizeBytes) -> \(info.size) bytes)"
-            } else if abs(record.fileModifiedAt.timeIntervalSince(info.modified)) > 0.001 {
+            } else if abs(record.fileModifiedAt - info.modified.timeIntervalSince1970) > 0.000_01 {
                 status = .unverified
                 detail = "file modified since verification: run verify"
             } else {

@@ -51,7 +51,7 @@ struct SettingsStore {
         }
         var all = fileSettings()
         all[key] = value
-        try FileSystem.makeDirectory(layout.metaDir, mode: 0o700)
+        try layout.ensureDirectories()
         let data = try MetadataStore.encoder.encode(all)
         try FileSystem.writeAtomically(data, to: layout.settingsPath)
     }

@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderBackupEngineTests: XCTestCase { func testNothing() {} }

@@ -1,0 +1,151 @@
+@testable import BackupEngine
+import Foundation
+import XCTest
+
+final class RestoreTests: XCTestCase {
+    func testRestoreBringsBackContentAndSavesCurrentDatabase() throws {
+        for journal in ["WAL", "DELETE"] {
+            let tmp = TempDir()
+            let layout = try makeDataDir(tmp, journal: journal)
+            let clock = ManualClock(now: Date(timeIntervalSince1970: 1_764_000_000))
+            let engine = BackupEngine(layout: layout, clock: clock)
+            let backup = try engine.createBackup()
+            try sqlite(layout.databasePath, "DELETE FROM orders WHERE id > 50; INSERT INTO products(name) VALUES ('after-backup');")
+            let before = try sqlite(layout.databasePath, "SELECT count(*) FROM orders")
+            XCTAssertEqual(before, "50")
+            clock.advance(by: 60)
+
+            let result = try engine.restore(name: backup.entry.name)
+            XCTAssertEqual(try sqlite(layout.databasePath, "SELECT count(*) FROM orders"), "200", journal)
+            XCTAssertEqual(try sqlite(layout.databasePath, "SELECT count(*) FROM products WHERE name='after-backup'"), "0")
+            XCTAssertEqual(try sqlite(layout.databasePath, "PRAGMA integrity_check"), "ok")
+            // The database as it was is saved beside it, complete and consistent.
+            let saved = try XCTUnwrap(result.savedCurrentAs)
+            XCTAssertEqual(saved, layout.databasePath + ".corrupted.2025-11-24-160100")
+            XCTAssertEqual(try sqlite(saved, "SELECT count(*) FROM orders"), "50")
+            XCTAssertEqual(try sqlite(saved, "SELECT count(*) FROM products WHERE name='after-backup'"), "1")
+            XCTAssertTrue(result.restartRequired)
+            XCTAssertEqual(engine.history().first?.operation, .restore)
+            XCTAssertEqual(engine.history().first?.outcome, .success)
+        }
+    }
+
+    func testRestoreWhileAnotherConnectionIsOpenKeepsItCoherent() throws {
+        let tmp = TempDir()
+        let layout = try makeDataDir(tmp)
+        let engine = BackupEngine(layout: layout)
+        let backup = try engine.createBackup()
+        try sqlite(layout.databasePath, "DELETE FROM orders")
+        // A long-lived reader (like the POS app) reads after the restore through the same connection.
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        reader.arguments = [layout.databasePath]
+        let input = Pipe(), output = Pipe()
+        reader.standardInput = input
+        reader.standardOutput = output
+        try reader.run()
+        input.fileHandleForWriting.write("SELECT 'before', count(*) FROM orders;\n".data(using: .utf8)!)
+        _ = try engine.restore(name: backup.entry.name)
+        input.fileHandleForWriting.write("SELECT 'after', count(*) FROM orders;\n.quit\n".data(using: .utf8)!)
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        reader.waitUntilExit()
+        XCTAssertTrue(text.contains("before|0"), text)
+        XCTAssertTrue(text.contains("after|200"), text)
+    }
+
+    func testCorruptBackupIsRefusedAndLiveDatabaseUntouched() throws {
+        let tmp = TempDir()
+        let layout = try makeDataDir(tmp)
+        let engine = BackupEngine(layout: layout)
+        let backup = try engine.createBackup()
+        try sqlite(layout.databasePath, "PRAGMA wal_checkpoint(TRUNCATE)")
+        let liveBefore = try Data(contentsOf: URL(fileURLWithPath: layout.databasePath))
+
+        // One flipped byte in the middle.
+        let handle = try XCTUnwrap(FileHandle(forUpdatingAtPath: backup.entry.path))
+        try handle.seek(toOffset: 6000)
+        let byte = try XCTUnwrap(handle.readData(ofLength: 1).first)
+        try handle.seek(toOffset: 6000)
+        handle.write(Data([byte ^ 0xFF]))
+        try handle.close()
+
+        let verify = try engine.verify(name: backup.entry.name)
+        XCTAssertFalse(verify.ok)
+        XCTAssertTrue(verify.message?.contains("SHA-256") ?? false)
+        assertThrowsBackupError(try engine.restore(name: backup.entry.name)) {
+            if case .verificationFailed = $0 { return true }; return false
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: layout.databasePath)), liveBefore)
+        XCTAssertFalse(FileSystem.list(tmp.path).contains { $0.contains(".corrupted.") })
+        XCTAssertEqual(engine.listBackups().first?.status, .corrupt)
+    }
+
+    func testTruncatedAndZeroLengthBackupsAreDetected() throws {
+        let tmp = TempDir()
+        let layout = try makeDataDir(tmp)
+        let engine = BackupEngine(layout: layout)
+        let a = try engine.createBackup()
+        let b = try engine.createBackup()
+        XCTAssertEqual(truncate(a.entry.path, 8192), 0)
+        XCTAssertEqual(truncate(b.entry.path, 0), 0)
+        // Size changed: listed as corrupt at once, before any hashing.
+        XCTAssertTrue(engine.listBackups().allSatisfy { $0.status == .corrupt })
+        for name in [a.entry.name, b.entry.name] {
+            XCTAssertFalse(try engine.verify(name: name).ok)
+            assertThrowsBackupError(try engine.restore(name: name)) {
+                if case .verificationFailed = $0 { return true }; return false
+            }
+        }
+    }
+
+    func testRestoreIntoMissingOrGarbageLiveFile() throws {
+        let tmp = TempDir()
+        let layout = try makeDataDir(tmp)
+        let engine = BackupEngine(layout: layout)
+        let backup = try engine.createBackup()
+        try sqlite(layout.databasePath, "PRAGMA wal_checkpoint(TRUNCATE)")
+
+        // Garbage where the database was: saved raw, then replaced by rename.
+        try FileManager.default.removeItem(atPath: layout.databasePath)
+        try? FileManager.default.removeItem(atPath: layout.databasePath + "-wal")
+        try? FileManager.default.removeItem(atPath: layout.databasePath + "-shm")
+        try Data(repeating: 0x41, count: 10_000).write(to: URL(fileURLWithPath: layout.databasePath))
+        let r1 = try engine.restore(name: backup.entry.name)
+        XCTAssertEqual(try sqlite(layout.databasePath, "SELECT count(*) FROM orders"), "200")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: try XCTUnwrap(r1.savedCurrentAs))), Data(repeating: 0x41, count: 10_000))
+
+        // Missing entirely: nothing to save, the backup is put in place.
+        try FileManager.default.removeItem(atPath: layout.databasePath)
+        let r2 = try engine.restore(name: backup.entry.name)
+        XCTAssertNil(r2.savedCurrentAs)
+        XCTAssertEqual(try sqlite(layout.databasePath, "SELECT count(*) FROM orders"), "200")
+    }
+
+    func testLegacyAndCraftedNamesAreRefused() throws {
+        let tmp = TempDir()
+        let layout = try makeDataDir(tmp)
+        let engine = BackupEngine(layout: layout)
+        _ = try engine.createBackup()
+        try "-- PostgreSQL dump\n".write(toFile: layout.backupsDir + "/backup-2025-10-20-120000.sql", atomically: true, encoding: .utf8)
+        let legacy = try XCTUnwrap(engine.listBackups().first { $0.kind == .legacySQL })
+        XCTAssertEqual(legacy.name, "backup-2025-10-20-120000.sql")
+        XCTAssertFalse(legacy.isRestorable)
+        assertThrowsBackupError(try engine.restore(name: legacy.name)) { if case .notRestorable = $0 { return true }; return false }
+
+        for bad in ["../mr5-pos.db", "backups/backup-2025-01-01-000000.db", "..", "", ".meta", "backup-2025-01-01-000000.db/..", "mr5-pos.db"] {
+            assertThrowsBackupError(try engine.restore(name: bad)) { $0 == .invalidBackupName(bad) }
+            assertThrowsBackupError(try engine.delete(name: bad)) { $0 == .invalidBackupName(bad) }
+        }
+        assertThrowsBackupError(try engine.restore(name: "backup-2001-01-01-000000.db")) { $0 == .backupNotFound(name: "backup-2001-01-01-000000.db") }
+
+        // A symlink that matches the pattern but points outside is never used, nor deleted through.
+        let outside = tmp.file("outside.db")
+        try sqlite(outside, "CREATE TABLE secret(x); INSERT INTO secret VALUES (1);")
+        let link = layout.backupsDir + "/backup-2030-01-01-000000.db"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: outside)
+        XCTAssertFalse(engine.listBackups().contains { $0.name == "backup-2030-01-01-000000.db" })
+        assertThrowsBackupError(try engine.restore(name: "backup-2030-01-01-000000.db")) { if case .notRestorable = $0 { return true }; return false }
+        assertThrowsBackupError(try engine.delete(name: "backup-2030-01-01-000000.db", force: true)) { if case .notRestorable = $0 { return true }; return false }
+        XCTAssertTrue(FileSystem.exists(outside))
+    }
+}

@@ -350,6 +350,11 @@ public final class BackupEngine: Sendable {
                 progress?(BackupProgress(phase: .checking, done: 0, total: 0))
                 if let found = try BackupInspector.check(path: entry.path, full: full) { problem = "\(method): \(found)" }
             }
+            if problem == nil, entry.record == nil, let foreign = foreignDatabaseProblem(path: entry.path) {
+                // A file we did not make must at least be a database of this POS: a valid
+                // SQLite file of another app under the backup pattern must never be restored.
+                problem = foreign
+            }
         } catch BackupError.notADatabase {
             problem = "not an SQLite database (zero length, damaged header or a foreign file)"
         } catch BackupError.verificationFailed(_, let reason) {
@@ -379,6 +384,20 @@ public final class BackupEngine: Sendable {
         }
         return VerifyResult(name: entry.name, ok: problem == nil, method: method, sha256: sha,
                             hashCompared: hashCompared, message: problem, durationSeconds: seconds(since: t0))
+    }
+
+    /// For a backup without our metadata: a reason when it shares no table with the live
+    /// database (another app's SQLite file renamed to the backup pattern), nil when it does
+    /// or when the live database cannot be read to compare (then nothing is claimed).
+    private func foreignDatabaseProblem(path: String) -> String? {
+        guard let backupTables = try? BackupInspector.tableCounts(path: path).map(\.table),
+              let live = try? SQLiteDatabase(path: layout.databasePath, mode: .readOnly, busyTimeoutMs: busyTimeoutMs),
+              let rows = try? live.query("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+        else { return nil }
+        let liveTables = Set(rows.compactMap { $0.first ?? nil })
+        guard !liveTables.isEmpty, Set(backupTables).isDisjoint(with: liveTables) else { return nil }
+        let shown = backupTables.prefix(5).joined(separator: ", ")
+        return "not a backup of this database: none of its tables (\(shown.isEmpty ? "none" : shown)) is in \(FileSystem.fileName(of: layout.databasePath)) (a foreign file under the backup name?)"
     }
 
     // MARK: - Restore

@@ -39,13 +39,16 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
     case cancelled
     /// The restore wrote the database but the check afterwards failed.
     case restoreCheckFailed(reason: String, savedCopy: String)
+    /// `demo` found a database already in the chosen data dir and left it alone.
+    case demoDataExists(path: String)
 
     /// True for errors caused by what the caller asked for (exit code 2 in the CLI),
     /// false for failures of the operation itself (exit code 1).
     public var isInputError: Bool {
         switch self {
         case .databaseNotFound, .notADatabase, .notARegularFile, .invalidBackupName,
-             .backupNotFound, .invalidSetting, .invalidArgument, .notRestorable:
+             .backupNotFound, .invalidSetting, .invalidArgument, .notRestorable, .demoDataExists,
+             .lastGoodBackup:
             return true
         default:
             return false
@@ -90,6 +93,8 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
             return "operation cancelled; no partial file was kept"
         case .restoreCheckFailed(let reason, let saved):
             return "restore check failed: \(reason); the previous database is saved as \(saved)"
+        case .demoDataExists(let path):
+            return "demo data already exists at \(path); not touching it (remove that folder to start afresh)"
         }
     }
 }

@@ -21,6 +21,10 @@ public struct SchedulerSnapshot: Codable, Sendable, Equatable {
     /// Progress of the running backup, when `activity == .running`.
     public var progressDone: Int64?
     public var progressTotal: Int64?
+    /// The phase of the running backup (`copying`, `checking`, `hashing`), when running.
+    public var progressPhase: String?
+    /// When `activity == .heldByOther`: what the holder is doing (idle, running, disabled).
+    public var holderActivity: Activity?
     /// Interval in seconds (nil when off).
     public var intervalSeconds: Int?
     /// The frequency setting as text (`3h`, `daily`, `off`).

@@ -6,6 +6,7 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #endif
 #include <locale.h>
+#include <string.h>
 #include <ncursesw/curses.h>
 
 /* Macros and globals Swift cannot import directly. */
@@ -29,4 +30,41 @@ static inline mmask_t mr5_button5_pressed(void) {
     return 0;
 #endif
 }
+/* Terminal set-up without initscr's exit(1) and "Error opening terminal". */
+#include <ncursesw/term.h>
+#include <signal.h>
+#include <langinfo.h>
+#include <stdio.h>
+/* 1 when TERM names a terminal the terminfo database knows, 0 otherwise; prints nothing. */
+static inline int mr5_terminal_known(const char *term) {
+    int err = 0;
+    if (setupterm(term, 1, &err) != OK) return 0;
+    del_curterm(cur_term);
+    return err == 1;
+}
+/* newterm on the process's stdin/stdout (Swift 6 cannot touch the stdio globals). */
+static inline SCREEN *mr5_newterm(const char *term) { return newterm(term, stdout, stdin); }
+static inline int mr5_attrset(int attrs) { return attrset(attrs); }
+static inline void mr5_getmaxyx(WINDOW *w, int *y, int *x) { int yy, xx; getmaxyx(w, yy, xx); *y = yy; *x = xx; }
+/* Reads the pending mouse event: 1 on success with the position and button state. */
+static inline int mr5_getmouse(int *y, int *x, mmask_t *bstate) {
+    MEVENT ev;
+    if (getmouse(&ev) != OK) return 0;
+    *y = ev.y; *x = ev.x; *bstate = ev.bstate;
+    return 1;
+}
+static inline int mr5_codeset_is_utf8(void) {
+    const char *cs = nl_langinfo(CODESET);
+    return cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+}
+/* Line-drawing characters (only valid after newterm/initscr). */
+static inline chtype mr5_acs_hline(void) { return ACS_HLINE; }
+static inline chtype mr5_acs_vline(void) { return ACS_VLINE; }
+static inline chtype mr5_acs_ulcorner(void) { return ACS_ULCORNER; }
+static inline chtype mr5_acs_urcorner(void) { return ACS_URCORNER; }
+static inline chtype mr5_acs_llcorner(void) { return ACS_LLCORNER; }
+static inline chtype mr5_acs_lrcorner(void) { return ACS_LRCORNER; }
+/* Signal dispositions: SIG_IGN/SIG_DFL are casts Swift cannot import. */
+static inline void mr5_ignore_signal(int sig) { signal(sig, SIG_IGN); }
+static inline void mr5_default_signal(int sig) { signal(sig, SIG_DFL); }
 #endif

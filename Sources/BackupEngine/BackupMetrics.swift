@@ -1,0 +1,45 @@
+import Foundation
+
+/// The numbers exported to Prometheus (see `MetricsWriter`). Times are Unix seconds;
+/// a time that does not exist (no success yet, schedule off) is 0.
+public struct BackupMetrics: Sendable, Equatable {
+    public var lastSuccessTimestamp: Double = 0
+    public var lastAttemptTimestamp: Double = 0
+    /// 1 when the last attempt succeeded, 0 when it failed or there was none.
+    public var lastAttemptSuccess: Int = 0
+    public var consecutiveFailures: Int = 0
+    public var failuresTotal: Int = 0
+    /// Size and duration of the last successful backup.
+    public var lastSizeBytes: Int64 = 0
+    public var lastDurationSeconds: Double = 0
+    /// Every backup in the folders (all kinds) and the bytes they use.
+    public var backupCount: Int = 0
+    public var totalBytes: Int64 = 0
+    public var filesystemFreeBytes: Int64 = 0
+    public var nextRunTimestamp: Double = 0
+    public var health: HealthLevel = .unknown
+
+    public init() {}
+
+    /// Gathers the metrics for a data dir. `snapshot` gives the next run when a scheduler
+    /// runs; `health` is evaluated here when not given.
+    public static func collect(engine: BackupEngine, snapshot: SchedulerSnapshot?, health: HealthReport? = nil,
+                               now: Date) -> BackupMetrics {
+        var m = BackupMetrics()
+        let summary = BackupHistorySummary(history: engine.history())
+        m.lastSuccessTimestamp = summary.lastSuccessAt?.timeIntervalSince1970 ?? 0
+        m.lastAttemptTimestamp = summary.lastAttemptAt?.timeIntervalSince1970 ?? 0
+        m.lastAttemptSuccess = summary.lastAttemptSucceeded == true ? 1 : 0
+        m.consecutiveFailures = max(summary.consecutiveFailures, snapshot?.consecutiveFailures ?? 0)
+        m.failuresTotal = summary.failuresTotal
+        m.lastSizeBytes = summary.lastSuccessSizeBytes ?? 0
+        m.lastDurationSeconds = summary.lastSuccessDurationSeconds ?? 0
+        let backups = engine.listBackups()
+        m.backupCount = backups.count
+        m.totalBytes = backups.reduce(0) { $0 + $1.sizeBytes }
+        m.filesystemFreeBytes = (try? engine.diskUsage(entries: backups))?.freeBytes ?? 0
+        m.nextRunTimestamp = HealthEvaluator.nextRun(engine: engine, snapshot: snapshot)?.timeIntervalSince1970 ?? 0
+        m.health = (health ?? HealthEvaluator.evaluate(engine: engine, snapshot: snapshot, now: now)).level
+        return m
+    }
+}

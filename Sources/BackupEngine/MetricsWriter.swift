@@ -1,0 +1,41 @@
+import Foundation
+
+/// Writes `BackupMetrics` in the Prometheus text format for node_exporter's textfile
+/// collector: `# HELP` and `# TYPE` before each metric, written atomically (temp file +
+/// rename in the same folder) so the collector never reads half a file. The temp file's
+/// name does not end in `.prom`, so the collector never picks it up mid-write.
+public enum MetricsWriter {
+    /// The file text, one metric per line.
+    public static func render(_ m: BackupMetrics) -> String {
+        var out = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ value: String) {
+            out += "# HELP mr5_backup_\(name) \(help)\n# TYPE mr5_backup_\(name) \(type)\nmr5_backup_\(name) \(value)\n"
+        }
+        func number(_ d: Double) -> String {
+            d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(format: "%.3f", d)
+        }
+        metric("last_success_timestamp_seconds", "gauge", "Unix time the last successful backup started (0: none).", number(m.lastSuccessTimestamp))
+        metric("last_attempt_timestamp_seconds", "gauge", "Unix time the last backup attempt started (0: none).", number(m.lastAttemptTimestamp))
+        metric("last_attempt_success", "gauge", "1 if the last backup attempt succeeded, else 0.", String(m.lastAttemptSuccess))
+        metric("consecutive_failures", "gauge", "Backup attempts failed in a row since the last success.", String(m.consecutiveFailures))
+        metric("failures_total", "counter", "Failed backup attempts recorded in the history.", String(m.failuresTotal))
+        metric("last_size_bytes", "gauge", "Size of the last successful backup in bytes.", String(m.lastSizeBytes))
+        metric("last_duration_seconds", "gauge", "Duration of the last successful backup in seconds.", String(format: "%.3f", m.lastDurationSeconds))
+        metric("count", "gauge", "Backups in the backup folders (all kinds).", String(m.backupCount))
+        metric("total_bytes", "gauge", "Bytes used by all backups.", String(m.totalBytes))
+        metric("filesystem_free_bytes", "gauge", "Free bytes on the filesystem holding the backups.", String(m.filesystemFreeBytes))
+        metric("next_run_timestamp_seconds", "gauge", "Unix time of the next scheduled backup (0: off or unknown).", number(m.nextRunTimestamp))
+        metric("health", "gauge", "Backup health: 0 ok, 1 warning, 2 critical, 3 unknown.", String(m.health.rawValue))
+        return out
+    }
+
+    /// Writes the metrics to `path` atomically, readable by the collector (mode 0644:
+    /// numbers only, no shop data).
+    public static func write(_ m: BackupMetrics, to path: String) throws {
+        let dir = FileSystem.parent(of: path)
+        if !FileSystem.isDirectory(dir) { try FileSystem.makeDirectory(dir, mode: 0o700) }
+        let staging = dir + "/.\(FileSystem.fileName(of: path)).\(getpid()).tmp"
+        try FileSystem.writeAtomically(Data(render(m).utf8), to: staging, mode: 0o644)
+        try FileSystem.renameDurably(staging, to: path)
+    }
+}

@@ -1,0 +1,252 @@
+import BackupEngine
+import CNCurses
+import Dispatch
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The controller: owns the state and the terminal on the UI thread, runs engine work on
+/// background queues, and turns their reports (through the inbox) into state changes.
+///
+/// Threads: `run()` is the UI thread and the only one touching `state` and `terminal`.
+/// `operations` runs one engine operation at a time; `refresher` re-reads the folders.
+/// They talk back only through `inbox`.
+final class ConsoleApp {
+    private let engine: BackupEngine
+    private let terminal: CursesTerminal
+    private let options: ConsoleOptions
+    private let inbox = ConsoleInbox()
+    private let operations = DispatchQueue(label: "mr5-backup.console.operations")
+    private let refresher = DispatchQueue(label: "mr5-backup.console.refresh")
+    private var scheduler: Scheduler?
+    private var state: ConsoleState
+    private var cancellation = CancellationFlag()
+    private var refreshInFlight = false
+    private var lastRefreshMono: UInt64 = 0
+    private var exitCode: Int32 = 0
+    private var signalSources: [DispatchSourceSignal] = []
+
+    init(engine: BackupEngine, terminal: CursesTerminal, options: ConsoleOptions) {
+        self.engine = engine
+        self.terminal = terminal
+        self.options = options
+        let size = terminal.size
+        state = ConsoleState(capabilities: terminal.capabilities, width: size.width, height: size.height,
+                             now: Self.wholeSecond(engine.clock.now()))
+    }
+
+    /// Runs until quit; returns the exit code. The terminal is closed on every path out.
+    func run() -> Int32 {
+        installSignalHandlers()
+        defer {
+            terminal.close()
+            for source in signalSources { source.cancel() }
+            scheduler?.stop()
+        }
+        if options.runScheduler {
+            let inbox = self.inbox
+            let s = Scheduler(engine: engine, clock: engine.clock, metricsPath: engine.layout.defaultMetricsPath) { _ in
+                inbox.post(.schedulerChanged)
+            }
+            s.start()
+            scheduler = s
+            state.scheduler = s.snapshot
+        }
+        requestRefresh()
+        var drawn: ConsoleState?
+        while !state.finished {
+            for message in inbox.drain() { handle(message) }
+            if state.finished { break }
+            if let s = scheduler { state.scheduler = s.snapshot }
+            state.now = Self.wholeSecond(engine.clock.now())
+            state.monotonicNanos = engine.clock.monotonicNanos()
+            // Draw only when something on screen may differ (the state includes the second).
+            if drawn != state {
+                terminal.draw(ScreenRenderer.render(state, width: state.width, height: state.height))
+                drawn = state
+            }
+            if let event = terminal.read(timeoutMs: waitMilliseconds()) { handle(event) }
+            if engine.clock.monotonicNanos() &- lastRefreshMono >= UInt64(options.refreshSeconds * 1e9) { requestRefresh() }
+        }
+        return exitCode
+    }
+
+    /// Short waits while something moves on screen; otherwise sleep until the next second.
+    private func waitMilliseconds() -> Int32 {
+        if state.operation != nil || state.scheduler?.activity == .running || refreshInFlight { return 100 }
+        let t = engine.clock.now().timeIntervalSince1970
+        let toNextSecond = Int32((ceil(t + 0.0005) - t) * 1000) + 5
+        return max(20, min(1000, toNextSecond))
+    }
+
+    static func wholeSecond(_ d: Date) -> Date { Date(timeIntervalSince1970: floor(d.timeIntervalSince1970)) }
+
+    // MARK: - Events
+
+    private func handle(_ event: TerminalEvent) {
+        switch event {
+        case .resize(let w, let h):
+            _ = state.apply(.resize(width: w, height: h))
+        case .interrupt:
+            interrupted(SIGINT)
+        case .key(let key):
+            perform(state.apply(KeyMap.action(for: key, in: state)))
+        }
+    }
+
+    private func handle(_ message: InboxMessage) {
+        switch message {
+        case .progress(let p):
+            state.operationProgressed(p)
+        case .finished(let outcome):
+            perform(state.operationFinished(outcome))
+        case .refreshed(let data):
+            refreshInFlight = false
+            state.updateBackups(data.backups)
+            state.disk = data.disk
+            state.database = data.database
+            state.databaseProblem = data.databaseProblem
+            state.history = data.history
+            state.retention = data.retention
+            state.health = data.health
+        case .schedulerChanged:
+            if let s = scheduler {
+                let before = state.scheduler
+                state.scheduler = s.snapshot
+                // A scheduled backup finished or failed: show it in the list and health now.
+                if before?.activity == .running && state.scheduler?.activity != .running { requestRefresh() }
+                if before?.consecutiveFailures != state.scheduler?.consecutiveFailures { requestRefresh() }
+            }
+        case .signal(let sig):
+            interrupted(sig)
+        }
+    }
+
+    /// Ctrl-C, SIGTERM, SIGHUP: stop a running operation at its next step, then leave.
+    private func interrupted(_ sig: Int32) {
+        exitCode = 128 + sig
+        cancellation.cancel()
+        if state.operation == nil || state.quitting {
+            // A second signal while waiting leaves at once; the engine cleans up on its next start.
+            state.finished = true
+        } else {
+            state.quitting = true
+            state.dialog = nil
+            state.flash = "Stopping: waiting for the running operation to end..."
+        }
+    }
+
+    private func installSignalHandlers() {
+        let inbox = self.inbox
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            mr5_ignore_signal(sig)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { inbox.post(.signal(sig)) }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+
+    // MARK: - Effects
+
+    private func perform(_ effects: [ConsoleEffect]) {
+        for effect in effects {
+            switch effect {
+            case .quit: state.finished = true
+            case .refresh: requestRefresh(force: true)
+            case .cancelOperation: cancellation.cancel()
+            case .create:
+                runOperation(title: "Backup failed") { engine, progress, cancel in
+                    let r = try engine.createBackup(kind: .manual, trigger: .console, progress: progress, cancellation: cancel)
+                    let rows = r.record.tables.reduce(Int64(0)) { $0 + $1.rows }
+                    return .success("Created \(r.entry.name): verified, \(ByteCount.format(r.entry.sizeBytes)), \(TextFormat.grouped(rows)) rows, \(TextFormat.duration(r.record.durationSeconds))"
+                                    + (r.pruned.isEmpty ? "" : "; retention removed \(r.pruned.count)"))
+                }
+            case .verify(let name, let full):
+                runOperation(title: "Verification failed") { engine, progress, _ in
+                    let r = try engine.verify(name: name, full: full, trigger: .console, progress: progress)
+                    if r.ok {
+                        return .success("\(name) verified: \(r.method) ok, SHA-256 \(r.hashCompared ? "matches" : "recorded")")
+                    }
+                    return .failure(title: "Verification failed", message: "\(name): \(r.message ?? "failed"). Do not restore it; pick an older verified backup.")
+                }
+            case .restore(let name):
+                runOperation(title: "Restore failed") { engine, progress, _ in
+                    let r = try engine.restore(name: name, trigger: .console, progress: progress)
+                    let saved = r.savedCurrentAs.map { " The previous database is saved as \($0)." } ?? ""
+                    return .notice(title: "Restored", text: "The database now holds \(name).\(saved) Restart the POS app now so it reopens the database.")
+                }
+            case .delete(let name, let force):
+                runOperation(title: "Delete failed") { engine, _, _ in
+                    _ = try engine.delete(name: name, force: force, trigger: .console)
+                    return .success("Deleted \(name)")
+                }
+            case .prune:
+                runOperation(title: "Prune failed") { engine, _, _ in
+                    let r = try engine.prune(trigger: .console)
+                    return .success(r.deleted.isEmpty ? "Nothing to prune" : "Pruned \(r.deleted.count) backups: " + r.deleted.map(\.name).joined(separator: ", "))
+                }
+            case .setFrequency(let text):
+                let scheduler = self.scheduler
+                runOperation(title: "Could not change the frequency") { engine, _, _ in
+                    let value = try engine.setFrequency(text, trigger: .console)
+                    scheduler?.settingsChanged()
+                    return .success("Backup frequency set to \(value.settingValue)")
+                }
+            }
+        }
+    }
+
+    /// Runs one engine call off the UI thread; progress and the outcome come back through the inbox.
+    private func runOperation(title: String,
+                              _ work: @escaping @Sendable (BackupEngine, @escaping ProgressHandler, CancellationFlag) throws -> OperationOutcome) {
+        let engine = self.engine
+        let inbox = self.inbox
+        let flag = CancellationFlag()
+        cancellation = flag
+        operations.async {
+            let outcome: OperationOutcome
+            do {
+                outcome = try work(engine, { inbox.post(.progress($0)) }, flag)
+            } catch let e as BackupError {
+                outcome = .failure(title: title, message: e.description)
+            } catch {
+                outcome = .failure(title: title, message: "\(error)")
+            }
+            inbox.post(.finished(outcome))
+        }
+    }
+
+    /// Re-reads the folders, history and database info in the background (one at a time).
+    private func requestRefresh(force: Bool = false) {
+        lastRefreshMono = engine.clock.monotonicNanos()
+        if refreshInFlight && !force { return }
+        refreshInFlight = true
+        let engine = self.engine
+        let inbox = self.inbox
+        let snapshot = scheduler?.snapshot
+        refresher.async {
+            inbox.post(.refreshed(Self.read(engine: engine, snapshot: snapshot)))
+        }
+    }
+
+    static func read(engine: BackupEngine, snapshot: SchedulerSnapshot?) -> RefreshData {
+        let backups = engine.listBackups()
+        var unknowns: [String] = []
+        var disk: DiskUsage?
+        do { disk = try engine.diskUsage(entries: backups) } catch { unknowns.append("free space unknown: \(error)") }
+        var database: DatabaseInfo?
+        var problem: String?
+        do { database = try engine.databaseInfo() } catch let e as BackupError { problem = e.description } catch { problem = "\(error)" }
+        var frequency: BackupFrequency?
+        do { frequency = try engine.frequency() } catch let e as BackupError { unknowns.append(e.description) } catch { unknowns.append("\(error)") }
+        let history = engine.history(limit: 500)
+        let health = HealthEvaluator.evaluate(
+            frequency: frequency, history: history, backups: backups, freeBytes: disk?.freeBytes,
+            mountPoint: disk?.mountPoint, expectedBackupBytes: database?.sizeBytes,
+            snapshot: snapshot.flatMap { $0.activity == .stopped ? nil : $0 }, now: engine.clock.now(), unknowns: unknowns)
+        return RefreshData(backups: backups, disk: disk, database: database, databaseProblem: problem,
+                           history: history, retention: engine.retentionPolicy(), health: health)
+    }
+}

@@ -1,0 +1,38 @@
+/// A button in a two-button dialog.
+public enum DialogButton: Sendable, Equatable {
+    /// The action button (Restore, Delete, Prune, Quit).
+    case confirm
+    /// Cancel: the default of every dialog that changes or removes data.
+    case cancel
+
+    var other: DialogButton { self == .confirm ? .cancel : .confirm }
+}
+
+/// The dialog on top of the screen, if any. Each carries what it needs to render and to
+/// act, so a list refresh underneath cannot change which backup a dialog is about.
+public enum ConsoleDialog: Sendable, Equatable {
+    /// Restore the named backup. `refusal` is set when the backup cannot be restored.
+    case restore(name: String, focus: DialogButton, refusal: String?)
+    /// Delete the named backup; `lastGood` when it is the newest verified one.
+    case delete(name: String, focus: DialogButton, lastGood: Bool)
+    /// Prune: the names retention would remove.
+    case prune(names: [String], focus: DialogButton)
+    /// Pick the backup frequency; `index` into `FrequencyChoice.all`.
+    case frequency(index: Int)
+    /// An error from the engine, dismissed with Enter or Esc.
+    case error(title: String, message: String)
+    /// A result worth reading (a restore that needs the POS app restarted).
+    case message(title: String, text: String)
+    /// Quit while an operation runs.
+    case quitConfirm(focus: DialogButton)
+}
+
+/// The choices of the frequency picker, as `backup_frequency` setting values.
+public enum FrequencyChoice {
+    public static let all = ["off", "hourly", "3h", "6h", "12h", "daily", "weekly"]
+}
+
+/// The main area: the backup list, the history of attempts, or the help overlay.
+public enum ConsoleView: Sendable, Equatable {
+    case list, history, help
+}

@@ -1,0 +1,65 @@
+import BackupEngine
+
+/// Work the reducer asks the controller to do: engine calls (off the UI thread) and quitting.
+public enum ConsoleEffect: Sendable, Equatable {
+    case create
+    case verify(name: String, full: Bool)
+    case restore(name: String)
+    case delete(name: String, force: Bool)
+    case prune
+    case setFrequency(String)
+    /// Ask a running operation to stop at its next step (quit while it runs).
+    case cancelOperation
+    case quit
+    /// Re-read the list, history, disk and database info now.
+    case refresh
+}
+
+/// What a key means in the current state; produced by `KeyMap`, consumed by `ConsoleState.apply`.
+public enum ConsoleAction: Sendable, Equatable {
+    case none
+    /// Move the selection (or the focus in a picker) by rows.
+    case move(Int)
+    /// Move by pages (the visible list height).
+    case page(Int)
+    case first, last
+    /// Select a row of the visible list (mouse click), 0 = top visible row.
+    case selectVisibleRow(Int)
+    case create, restore, delete, verify, prune, frequency, toggleHistory, help, quit
+    /// `y`: confirm the dialog.
+    case confirm
+    /// `n`, Esc: cancel the dialog or close the overlay.
+    case cancel
+    /// Enter: press the focused button.
+    case activate
+    /// Tab, left, right: move the focus between buttons.
+    case switchFocus
+    /// The terminal changed size.
+    case resize(width: Int, height: Int)
+}
+
+/// A long engine operation that the console started.
+public struct RunningOperation: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case create, verify, restore, delete, prune, settings
+    }
+    public var kind: Kind
+    public var name: String?
+    public var progress: BackupProgress?
+
+    public init(kind: Kind, name: String? = nil, progress: BackupProgress? = nil) {
+        self.kind = kind; self.name = name; self.progress = progress
+    }
+
+    /// "Creating backup", "Restoring backup-2025-…": the progress line's label.
+    public var label: String {
+        switch kind {
+        case .create: return "Creating backup"
+        case .verify: return "Verifying " + (name ?? "")
+        case .restore: return "Restoring " + (name ?? "")
+        case .delete: return "Deleting " + (name ?? "")
+        case .prune: return "Pruning old backups"
+        case .settings: return "Saving the frequency"
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import BackupEngine
+import Foundation
+
+/// What background work tells the UI thread.
+enum InboxMessage: Sendable {
+    case progress(BackupProgress)
+    case finished(OperationOutcome)
+    case refreshed(RefreshData)
+    case schedulerChanged
+    case signal(Int32)
+}
+
+/// Everything a refresh reads from the data dir, read off the UI thread (a locked database
+/// could otherwise freeze the screen for the busy timeout).
+struct RefreshData: Sendable {
+    var backups: [BackupEntry]
+    var disk: DiskUsage?
+    var database: DatabaseInfo?
+    var databaseProblem: String?
+    var history: [HistoryEntry]
+    var retention: RetentionPolicy
+    var health: HealthReport
+}
+
+/// Messages from background threads to the UI thread. Owner of its queue: an internal lock;
+/// the UI thread drains it on every wake.
+final class ConsoleInbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [InboxMessage] = []
+
+    func post(_ message: InboxMessage) {
+        lock.lock()
+        // Only the latest progress matters; keep the queue short during a fast copy.
+        if case .progress = message, case .progress? = messages.last {
+            messages[messages.count - 1] = message
+        } else {
+            messages.append(message)
+        }
+        lock.unlock()
+    }
+
+    func drain() -> [InboxMessage] {
+        lock.lock(); defer { lock.unlock() }
+        let out = messages
+        messages.removeAll()
+        return out
+    }
+}

@@ -1,0 +1,215 @@
+import BackupEngine
+import Foundation
+
+/// How a console operation ended, as the controller reports it to the state.
+public enum OperationOutcome: Sendable, Equatable {
+    /// Done; one line for the status row.
+    case success(String)
+    /// Done, with something the technician must read (restart the POS app).
+    case notice(title: String, text: String)
+    /// Failed: the engine's message, in an error box.
+    case failure(title: String, message: String)
+}
+
+extension ConsoleState {
+    /// Applies one action and returns the work it asks for. The only place the state
+    /// changes in answer to a key, so every rule (Cancel is the default, one operation at
+    /// a time, quit asks while busy) is tested here.
+    public mutating func apply(_ action: ConsoleAction) -> [ConsoleEffect] {
+        switch action {
+        case .none: return []
+        case .resize(let w, let h):
+            width = w
+            height = h
+            keepSelectionVisible()
+            return []
+        default: break
+        }
+        flash = nil
+        if let dialog { return applyToDialog(action, dialog) }
+        switch action {
+        case .move(let n):
+            if view == .history { scrollHistory(by: n) } else { select(index: (selectedIndex ?? 0) + n) }
+        case .page(let n):
+            if view == .history { scrollHistory(by: n * max(1, listRows)) } else { select(index: (selectedIndex ?? 0) + n * max(1, listRows)) }
+        case .first:
+            if view == .history { historyScroll = 0 } else { select(index: 0) }
+        case .last:
+            if view == .history { scrollHistory(by: history.count) } else { select(index: backups.count - 1) }
+        case .selectVisibleRow(let r):
+            if scrollOffset + r < backups.count { select(index: scrollOffset + r) }
+        case .create:
+            guard startOperation(RunningOperation(kind: .create)) else { return [] }
+            return [.create]
+        case .restore:
+            guard let entry = selectedBackup else { flash = "No backup to restore."; return [] }
+            guard refuseIfBusy() else { return [] }
+            dialog = .restore(name: entry.name, focus: .cancel, refusal: Self.restoreRefusal(entry))
+        case .delete:
+            guard let entry = selectedBackup else { flash = "No backup to delete."; return [] }
+            guard refuseIfBusy() else { return [] }
+            let newestGood = backups.first { $0.status == .verified && $0.kind != .legacySQL }
+            dialog = .delete(name: entry.name, focus: .cancel, lastGood: newestGood?.name == entry.name)
+        case .verify:
+            guard let entry = selectedBackup else { flash = "No backup to verify."; return [] }
+            if entry.kind == .legacySQL { flash = "A PostgreSQL-era .sql file cannot be verified."; return [] }
+            guard startOperation(RunningOperation(kind: .verify, name: entry.name)) else { return [] }
+            return [.verify(name: entry.name, full: true)]
+        case .prune:
+            guard refuseIfBusy() else { return [] }
+            let doomed = retention.toDelete(from: backups)
+            if doomed.isEmpty {
+                flash = "Nothing to prune: retention keeps \(retention.keepRegular) scheduled/manual and \(retention.keepPreUpdate) pre-update backups."
+            } else {
+                dialog = .prune(names: doomed.map(\.name), focus: .cancel)
+            }
+        case .frequency:
+            guard refuseIfBusy() else { return [] }
+            let current = scheduler.flatMap { try? BackupFrequency.parse($0.frequency) } ?? .defaultFrequency
+            let index = FrequencyChoice.all.firstIndex { (try? BackupFrequency.parse($0)) == current } ?? 2
+            dialog = .frequency(index: index)
+        case .toggleHistory:
+            view = view == .history ? .list : .history
+            historyScroll = 0
+            if view == .history { return [.refresh] }
+        case .help:
+            view = .help
+        case .quit:
+            if operation != nil {
+                dialog = .quitConfirm(focus: .cancel)
+            } else {
+                finished = true
+                return [.quit]
+            }
+        case .cancel:
+            if view != .list { view = .list }
+        case .confirm, .activate, .switchFocus, .none, .resize:
+            break
+        }
+        return []
+    }
+
+    private mutating func applyToDialog(_ action: ConsoleAction, _ current: ConsoleDialog) -> [ConsoleEffect] {
+        switch current {
+        case .frequency(let index):
+            let count = FrequencyChoice.all.count
+            switch action {
+            case .move(let n): dialog = .frequency(index: max(0, min(count - 1, index + n)))
+            case .first: dialog = .frequency(index: 0)
+            case .last: dialog = .frequency(index: count - 1)
+            case .activate, .confirm:
+                dialog = nil
+                let choice = FrequencyChoice.all[index]
+                guard startOperation(RunningOperation(kind: .settings, name: choice)) else { return [] }
+                return [.setFrequency(choice)]
+            case .cancel: dialog = nil
+            default: break
+            }
+            return []
+        case .error, .message:
+            if action == .cancel || action == .activate || action == .confirm { dialog = nil }
+            return []
+        case .restore(let name, let focus, let refusal):
+            switch action {
+            case .switchFocus:
+                if refusal == nil { dialog = .restore(name: name, focus: focus.other, refusal: refusal) }
+            case .cancel: dialog = nil
+            case .confirm, .activate:
+                dialog = nil
+                // Enter presses the focused button, and Cancel is focused until the user moves.
+                guard refusal == nil, action == .confirm || focus == .confirm else { return [] }
+                guard startOperation(RunningOperation(kind: .restore, name: name)) else { return [] }
+                return [.restore(name: name)]
+            default: break
+            }
+            return []
+        case .delete(let name, let focus, let lastGood):
+            switch action {
+            case .switchFocus: dialog = .delete(name: name, focus: focus.other, lastGood: lastGood)
+            case .cancel: dialog = nil
+            case .confirm, .activate:
+                dialog = nil
+                guard action == .confirm || focus == .confirm else { return [] }
+                guard startOperation(RunningOperation(kind: .delete, name: name)) else { return [] }
+                return [.delete(name: name, force: lastGood)]
+            default: break
+            }
+            return []
+        case .prune(let names, let focus):
+            switch action {
+            case .switchFocus: dialog = .prune(names: names, focus: focus.other)
+            case .cancel: dialog = nil
+            case .confirm, .activate:
+                dialog = nil
+                guard action == .confirm || focus == .confirm else { return [] }
+                guard startOperation(RunningOperation(kind: .prune)) else { return [] }
+                return [.prune]
+            default: break
+            }
+            return []
+        case .quitConfirm(let focus):
+            switch action {
+            case .switchFocus: dialog = .quitConfirm(focus: focus.other)
+            case .cancel: dialog = nil
+            case .confirm, .activate:
+                dialog = nil
+                guard action == .confirm || focus == .confirm else { return [] }
+                guard operation != nil else { finished = true; return [.quit] }
+                quitting = true
+                flash = "Stopping: waiting for the running operation to end..."
+                return [.cancelOperation]
+            default: break
+            }
+            return []
+        }
+    }
+
+    /// Why a backup cannot be restored, or nil when it can.
+    public static func restoreRefusal(_ entry: BackupEntry) -> String? {
+        if entry.kind == .legacySQL { return "it is a PostgreSQL-era .sql file, which cannot be restored into SQLite." }
+        if entry.status == .corrupt {
+            return "it failed verification (" + (entry.statusDetail ?? "corrupt") + "). Pick an older verified backup."
+        }
+        return nil
+    }
+
+    private mutating func refuseIfBusy() -> Bool {
+        if let op = operation {
+            flash = "Busy: \(op.label) is still running."
+            return false
+        }
+        return true
+    }
+
+    private mutating func startOperation(_ op: RunningOperation) -> Bool {
+        guard refuseIfBusy() else { return false }
+        operation = op
+        return true
+    }
+
+    private mutating func scrollHistory(by n: Int) {
+        historyScroll = max(0, min(history.count - 1, historyScroll + n))
+    }
+
+    // MARK: - Reports from the controller
+
+    /// Progress of the console's running operation.
+    public mutating func operationProgressed(_ progress: BackupProgress) {
+        operation?.progress = progress
+    }
+
+    /// The console's operation ended. Returns `.refresh`, and `.quit` when quitting was waiting on it.
+    public mutating func operationFinished(_ outcome: OperationOutcome) -> [ConsoleEffect] {
+        operation = nil
+        if quitting {
+            finished = true
+            return [.quit]
+        }
+        switch outcome {
+        case .success(let text): flash = text
+        case .notice(let title, let text): dialog = .message(title: title, text: text)
+        case .failure(let title, let message): dialog = .error(title: title, message: message)
+        }
+        return [.refresh]
+    }
+}

@@ -1,0 +1,101 @@
+import BackupEngine
+import Foundation
+
+/// Everything the console shows, as one value. Owner: the UI thread of `ConsoleApp`, which
+/// alone mutates it (background work posts results to the inbox, drained on the UI thread).
+/// Rendering and key handling are pure functions of this value.
+public struct ConsoleState: Sendable, Equatable {
+    /// Backups, newest first, as `BackupEngine.listBackups()` returns them.
+    public private(set) var backups: [BackupEntry] = []
+    /// The selected backup, by name, so it survives the list changing underneath.
+    public private(set) var selectedName: String?
+    /// First visible row of the list (or of the history in the history view).
+    public var scrollOffset: Int = 0
+    public var historyScroll: Int = 0
+    public var database: DatabaseInfo?
+    /// Why the database info could not be read (shown in the header).
+    public var databaseProblem: String?
+    public var disk: DiskUsage?
+    public var scheduler: SchedulerSnapshot?
+    public var health: HealthReport?
+    /// Attempts, newest first.
+    public var history: [HistoryEntry] = []
+    /// Retention counts, so `p` can show what would go without touching the disk.
+    public var retention: RetentionPolicy = .standard
+    /// The console's own running operation, if any.
+    public var operation: RunningOperation?
+    /// One line shown above the footer until the next key (a result, a refusal).
+    public var flash: String?
+    public var view: ConsoleView = .list
+    public var dialog: ConsoleDialog?
+    public var capabilities: TerminalCapabilities
+    /// Terminal size, kept so paging and scrolling know the list height.
+    public var width: Int
+    public var height: Int
+    /// Wall-clock now (countdown, ages) and monotonic now (when the second changes).
+    public var now: Date
+    public var monotonicNanos: UInt64 = 0
+    /// Local time zone for showing times (tests pin it).
+    public var timeZone: TimeZone
+    /// Quit was confirmed while an operation ran: leave as soon as it ends.
+    public var quitting: Bool = false
+    /// The controller should exit its loop.
+    public var finished: Bool = false
+
+    public init(capabilities: TerminalCapabilities, width: Int = 80, height: Int = 24,
+                now: Date = Date(), timeZone: TimeZone = .current) {
+        self.capabilities = capabilities
+        self.width = width
+        self.height = height
+        self.now = now
+        self.timeZone = timeZone
+    }
+
+    // MARK: - Selection
+
+    /// The index of the selected backup in `backups`, or nil when the list is empty.
+    public var selectedIndex: Int? {
+        guard !backups.isEmpty else { return nil }
+        if let name = selectedName, let i = backups.firstIndex(where: { $0.name == name }) { return i }
+        return 0
+    }
+
+    public var selectedBackup: BackupEntry? { selectedIndex.map { backups[$0] } }
+
+    /// Replaces the list; the selection stays on the same backup, or, when that backup is
+    /// gone, on the one that took its place (so a deleted row does not jump to the top).
+    public mutating func updateBackups(_ list: [BackupEntry]) {
+        let oldIndex = selectedIndex ?? 0
+        backups = list
+        if let name = selectedName, list.contains(where: { $0.name == name }) {
+            // keep it
+        } else if list.isEmpty {
+            selectedName = nil
+        } else {
+            selectedName = list[min(oldIndex, list.count - 1)].name
+        }
+        keepSelectionVisible()
+    }
+
+    /// Selects a backup by index (clamped).
+    public mutating func select(index: Int) {
+        guard !backups.isEmpty else { return }
+        selectedName = backups[max(0, min(backups.count - 1, index))].name
+        keepSelectionVisible()
+    }
+
+    /// Rows of the list visible at the current size.
+    public var listRows: Int { ScreenLayout(state: self).listRows }
+
+    /// Moves the scroll offset so the selected row is on screen.
+    mutating func keepSelectionVisible() {
+        let rows = max(1, listRows)
+        let index = selectedIndex ?? 0
+        if index < scrollOffset { scrollOffset = index }
+        if index >= scrollOffset + rows { scrollOffset = index - rows + 1 }
+        scrollOffset = max(0, min(scrollOffset, max(0, backups.count - rows)))
+    }
+
+    /// True when this console is running an operation or the scheduler is making a backup.
+    public var isBusy: Bool { operation != nil }
+}

@@ -1,0 +1,218 @@
+import BackupEngine
+import Foundation
+
+/// Dialogs, the help overlay and the history view.
+extension RenderContext {
+    /// Text of a dialog before it is placed: the renderer centres it.
+    struct DialogContent {
+        var title: String
+        var lines: [(String, CellStyle)]
+        var buttons: [(String, DialogButton)]
+        var focus: DialogButton?
+        var hint: String
+        var style: CellStyle = RenderContext.border
+    }
+
+    /// Dialog box width for a terminal width: up to 72 columns, text 4 narrower.
+    static func dialogWidth(for width: Int) -> Int { min(width - 2, 72) }
+
+    mutating func drawDialog(_ dialog: ConsoleDialog) {
+        let boxWidth = Self.dialogWidth(for: width)
+        let inner = boxWidth - 4
+        let content = dialogContent(dialog, inner: inner)
+        var body: [(String, CellStyle)] = []
+        for (text, style) in content.lines {
+            if text.isEmpty { body.append(("", style)); continue }
+            for l in TextFormat.wrap(text, width: inner) { body.append((l, style)) }
+        }
+        let fixed = 2 + (content.buttons.isEmpty ? 0 : 2) + 1   // borders, gap + buttons, hint
+        let room = max(1, height - 2 - fixed)
+        if body.count > room { body = Array(body.prefix(room - 1)) + [(glyphs.ellipsis, Self.dim)] }
+        let boxHeight = min(height - 2, body.count + fixed)
+        let top = max(0, (height - boxHeight) / 2)
+        let left = max(0, (width - boxWidth) / 2)
+        clear(top: top, left: left, height: boxHeight, width: boxWidth)
+        box(top: top, left: left, height: boxHeight, width: boxWidth, title: content.title, style: content.style)
+        var row = top + 1
+        for (text, style) in body {
+            grid.put(text, row: row, column: left + 2, style: style, limit: inner)
+            row += 1
+        }
+        if !content.buttons.isEmpty {
+            row += 1
+            let labels = content.buttons.map { "[ \($0.0) ]" }
+            let total = labels.reduce(0) { $0 + $1.count } + 3 * (labels.count - 1)
+            var col = left + max(2, (boxWidth - total) / 2)
+            for (label, (_, which)) in zip(labels, content.buttons) {
+                let focused = content.focus == which
+                // Reverse marks the focused button even without colour.
+                grid.put(label, row: row, column: col,
+                         style: focused ? CellStyle(.button, bold: true, reverse: true) : CellStyle(.button))
+                col += label.count + 3
+            }
+            row += 1
+        }
+        grid.put(" " + content.hint + " ", row: top + boxHeight - 1, column: left + 2, style: Self.dim, limit: inner)
+    }
+
+    func dialogContent(_ dialog: ConsoleDialog, inner: Int) -> DialogContent {
+        switch dialog {
+        case .restore(let name, let focus, let refusal):
+            let entry = state.backups.first { $0.name == name }
+            var lines: [(String, CellStyle)] = [("Backup:   " + name, Self.title)]
+            if let entry {
+                lines.append(("Made:     " + TextFormat.dateTime(entry.createdAt, zone: state.timeZone, seconds: true)
+                              + " (" + TextFormat.age(entry.createdAt, now: state.now) + "), " + ByteCount.format(entry.sizeBytes), .normal))
+                lines.append(("Checked:  " + verificationText(entry), Self.statusStyle(entry.status)))
+            }
+            lines.append(("", .normal))
+            if let refusal {
+                lines.append(("This backup cannot be restored: " + refusal, Self.critical))
+                return DialogContent(title: "Restore backup?", lines: lines, buttons: [("Close", .cancel)], focus: .cancel,
+                                     hint: "Enter or Esc closes", style: Self.critical)
+            }
+            let dbName = state.database.map { ($0.path as NSString).lastPathComponent } ?? DataLayout.defaultDatabaseName
+            let size = state.database.map { ByteCount.format($0.sizeBytes) } ?? "size unknown"
+            lines.append(("The current database (\(size)) will first be saved as \(dbName).corrupted.\(BackupName.stamp(state.now)). Restart the POS app afterwards.", .normal))
+            if entry?.status == .unverified {
+                lines.append(("The backup is checked first; a backup that fails the check is not restored.", Self.dim))
+            }
+            return DialogContent(title: "Restore backup?", lines: lines, buttons: [("Restore", .confirm), ("Cancel", .cancel)],
+                                 focus: focus, hint: "y restore" + glyphs.separator + "n/Esc cancel" + glyphs.separator + "Enter = focused button",
+                                 style: Self.warning)
+        case .delete(let name, let focus, let lastGood):
+            let entry = state.backups.first { $0.name == name }
+            var lines: [(String, CellStyle)] = [("Backup:   " + name, Self.title)]
+            if let entry {
+                lines.append(("Made:     " + TextFormat.dateTime(entry.createdAt, zone: state.timeZone)
+                              + ", " + ByteCount.format(entry.sizeBytes) + ", " + TextFormat.status(entry.status, glyphs: glyphs), .normal))
+            }
+            lines.append(("", .normal))
+            if lastGood {
+                let next = state.backups.first { $0.name != name && $0.status == .verified && $0.kind != .legacySQL }
+                lines.append(("WARNING: this is the newest verified backup, the last good one." + (next.map {
+                    " The newest good backup would then be " + $0.name + "." } ?? " No verified backup would be left."), Self.critical))
+            }
+            lines.append(("The file is removed from the disk. This cannot be undone.", .normal))
+            return DialogContent(title: "Delete backup?", lines: lines, buttons: [("Delete", .confirm), ("Cancel", .cancel)],
+                                 focus: focus, hint: "y delete" + glyphs.separator + "n/Esc cancel", style: Self.warning)
+        case .prune(let names, let focus):
+            var lines: [(String, CellStyle)] = [
+                ("Retention keeps \(state.retention.keepRegular) scheduled/manual and \(state.retention.keepPreUpdate) pre-update backups, and always the newest verified one. These \(names.count) would be removed:", .normal),
+            ]
+            for n in names { lines.append(("  " + n, Self.title)) }
+            return DialogContent(title: "Prune old backups?", lines: lines, buttons: [("Prune", .confirm), ("Cancel", .cancel)],
+                                 focus: focus, hint: "y prune" + glyphs.separator + "n/Esc cancel", style: Self.warning)
+        case .frequency(let index):
+            let current = state.scheduler?.frequency
+            var lines: [(String, CellStyle)] = [("How often scheduled backups run:", .normal)]
+            for (i, choice) in FrequencyChoice.all.enumerated() {
+                let mark = current.flatMap { try? BackupFrequency.parse($0) } == (try? BackupFrequency.parse(choice)) ? "(current)" : ""
+                let text = (i == index ? "> " : "  ") + TextFormat.fit(choice, 10) + mark
+                lines.append((text, i == index ? CellStyle(.selected, bold: true, reverse: true) : .normal))
+            }
+            return DialogContent(title: "Backup frequency", lines: lines, buttons: [], focus: nil,
+                                 hint: "j/k move" + glyphs.separator + "Enter save" + glyphs.separator + "Esc cancel")
+        case .error(let title, let message):
+            return DialogContent(title: title, lines: [(message, .normal)], buttons: [("OK", .cancel)], focus: .cancel,
+                                 hint: "Enter or Esc closes", style: Self.critical)
+        case .message(let title, let text):
+            return DialogContent(title: title, lines: [(text, .normal)], buttons: [("OK", .cancel)], focus: .cancel,
+                                 hint: "Enter or Esc closes")
+        case .quitConfirm(let focus):
+            let what = state.operation?.label ?? "An operation"
+            return DialogContent(title: "Quit?", lines: [
+                ("\(what) is still running. Quitting asks it to stop at its next step and clean up; a restore is finished first.", .normal),
+            ], buttons: [("Quit", .confirm), ("Cancel", .cancel)], focus: focus,
+                                 hint: "y quit" + glyphs.separator + "n/Esc keep running", style: Self.warning)
+        }
+    }
+
+    func verificationText(_ entry: BackupEntry) -> String {
+        var text = TextFormat.status(entry.status, glyphs: glyphs)
+        if let v = entry.record?.verification {
+            text += " (\(v.method), \(TextFormat.dateTime(v.checkedAt, zone: state.timeZone)))"
+        }
+        if entry.status != .verified, let detail = entry.statusDetail { text += ": " + detail }
+        return text
+    }
+
+    // MARK: - Help
+
+    /// Every key, as the help overlay and the README list them.
+    static let helpLines: [(String, String)] = [
+        ("Up/Down, j/k", "move the selection"),
+        ("PgUp/PgDn", "move a page"),
+        ("Home/End, g/G", "first / last backup"),
+        ("c", "create a backup now"),
+        ("r", "restore the selected backup (asks; Cancel is default)"),
+        ("d", "delete the selected backup (asks)"),
+        ("v", "verify the selected backup (full integrity check)"),
+        ("p", "prune: show what retention would remove, then confirm"),
+        ("f", "change the backup frequency"),
+        ("h", "history of attempts, with failures and reasons"),
+        ("?, F1", "this help"),
+        ("q", "quit (asks if an operation is running)"),
+        ("y / n, Esc", "in a dialog: confirm / cancel"),
+        ("Enter", "in a dialog: press the focused button"),
+        ("Tab, Left/Right", "in a dialog: move between buttons"),
+        ("mouse", "click selects a row, the wheel scrolls"),
+    ]
+
+    mutating func drawHelp() {
+        let boxWidth = min(width - 2, 78)
+        let inner = boxWidth - 4
+        let keyWidth = 17
+        let lines = Self.helpLines
+        let boxHeight = min(height - 2, lines.count + 3)
+        let top = max(0, (height - boxHeight) / 2)
+        let left = max(0, (width - boxWidth) / 2)
+        clear(top: top, left: left, height: boxHeight, width: boxWidth)
+        box(top: top, left: left, height: boxHeight, width: boxWidth, title: "Keys")
+        for (i, (key, what)) in lines.prefix(boxHeight - 3).enumerated() {
+            grid.put(TextFormat.fit(key, keyWidth), row: top + 1 + i, column: left + 2, style: Self.key, limit: inner)
+            grid.put(what, row: top + 1 + i, column: left + 2 + keyWidth, limit: max(0, inner - keyWidth))
+        }
+        grid.put("Esc, q or ? closes", row: top + boxHeight - 2, column: left + 2, style: Self.dim, limit: inner)
+    }
+
+    // MARK: - History view
+
+    mutating func drawHistory() {
+        let full = layout.mode == .full
+        let top = layout.listBoxTop
+        let bottom = layout.scheduleRow - 1
+        let left = full ? 1 : 0
+        let inner = full ? width - 2 : width
+        if full { box(top: top, left: 0, height: bottom - top + 1, width: width, title: "History (newest first)") }
+        let first = full ? top + 1 : top
+        let last = full ? bottom - 1 : bottom
+        let timeWidth = full ? 16 : 11
+        let head = " " + TextFormat.fit("Time", timeWidth, ellipsis: glyphs.ellipsis) + " " + TextFormat.fit("Operation", 10, ellipsis: glyphs.ellipsis) + " "
+            + (full ? TextFormat.fit("Trigger", 10, ellipsis: glyphs.ellipsis) + " " : "") + TextFormat.fit("Result", 9, ellipsis: glyphs.ellipsis) + " "
+            + (full ? TextFormat.fit("Took", 7, right: true) + "  " : "") + "Details"
+        grid.put(head, row: first, column: left, style: Self.title, limit: inner)
+        if state.history.isEmpty {
+            grid.put(" No attempts recorded yet.", row: first + 1, column: left, style: Self.dim, limit: inner)
+            return
+        }
+        let rows = max(0, last - first)
+        let offset = max(0, min(state.historyScroll, state.history.count - rows))
+        for i in 0..<rows {
+            let index = offset + i
+            guard index < state.history.count else { break }
+            let h = state.history[index]
+            let time = full ? TextFormat.dateTime(h.startedAt, zone: state.timeZone) : TextFormat.shortDateTime(h.startedAt, zone: state.timeZone)
+            let result = h.outcome == .success ? glyphs.ok + " ok" : glyphs.failure + " failed"
+            var details = [h.backupName, h.message].compactMap { $0 }.joined(separator: ": ")
+            if details.isEmpty { details = "-" }
+            let line = " " + TextFormat.fit(time, timeWidth, ellipsis: glyphs.ellipsis) + " " + TextFormat.fit(h.operation.rawValue, 10, ellipsis: glyphs.ellipsis) + " "
+                + (full ? TextFormat.fit(h.trigger.rawValue, 10, ellipsis: glyphs.ellipsis) + " " : "") + TextFormat.fit(result, 9, ellipsis: glyphs.ellipsis) + " "
+                + (full ? TextFormat.fit(TextFormat.duration(h.durationSeconds), 7, right: true) + "  " : "") + details
+            grid.put(line, row: first + 1 + i, column: left, style: h.outcome == .success ? .normal : Self.critical, limit: inner)
+        }
+        if offset + rows < state.history.count, full {
+            grid.put(glyphs.down, row: bottom, column: width - 3, style: Self.title)
+        }
+    }
+}

@@ -1,0 +1,374 @@
+import BackupEngine
+import Foundation
+
+/// Turns a `ConsoleState` into a `ScreenGrid` for a width and height. Pure: no curses, no
+/// clock, no files, so every layout and mode is tested as plain text.
+public enum ScreenRenderer {
+    /// Renders the whole screen.
+    public static func render(_ state: ConsoleState, width: Int, height: Int) -> ScreenGrid {
+        var ctx = RenderContext(state: state, width: width, height: height)
+        ctx.draw()
+        return ctx.grid
+    }
+
+    /// The one line shown below the minimum size.
+    public static let tooSmallMessage = "terminal too small (need \(ScreenLayout.minimumWidth)x\(ScreenLayout.minimumHeight))"
+}
+
+/// Drawing state for one frame.
+struct RenderContext {
+    let state: ConsoleState
+    let layout: ScreenLayout
+    let glyphs: Glyphs
+    var grid: ScreenGrid
+
+    init(state: ConsoleState, width: Int, height: Int) {
+        self.state = state
+        layout = ScreenLayout(width: width, height: height, banner: state.health.map { $0.level != .ok } ?? false)
+        glyphs = Glyphs.forCapabilities(state.capabilities)
+        grid = ScreenGrid(width: width, height: height)
+    }
+
+    var width: Int { layout.width }
+    var height: Int { layout.height }
+
+    // MARK: - Styles (bold and reverse carry meaning when there is no colour)
+
+    static let header = CellStyle(.header, bold: true, reverse: true)
+    static let border = CellStyle(.border)
+    static let title = CellStyle(.title, bold: true)
+    static let selected = CellStyle(.selected, reverse: true)
+    static let dim = CellStyle(.dim)
+    static let ok = CellStyle(.ok)
+    static let warning = CellStyle(.warning, bold: true)
+    static let critical = CellStyle(.critical, bold: true)
+    static let key = CellStyle(.key, bold: true)
+    static let progress = CellStyle(.progress, bold: true)
+
+    mutating func draw() {
+        guard width > 0, height > 0 else { return }
+        if layout.mode == .tooSmall {
+            let message = ScreenRenderer.tooSmallMessage
+            let lines = message.count <= width ? [message] : TextFormat.wrap(message, width: width)
+            for (i, line) in lines.prefix(height).enumerated() { grid.put(line, row: i, column: 0, style: Self.warning) }
+            return
+        }
+        drawHeader()
+        drawBanner()
+        switch state.view {
+        case .list, .help:
+            drawList()
+            if layout.mode == .full { drawDetail() }
+        case .history:
+            drawHistory()
+        }
+        drawSchedule()
+        if layout.mode == .full { drawDisk() }
+        drawStatus()
+        drawFooter()
+        if state.view == .help { drawHelp() }
+        if let dialog = state.dialog { drawDialog(dialog) }
+    }
+
+    // MARK: - Header, banner
+
+    func schedulerOwner() -> String {
+        guard let snap = state.scheduler else { return "not running" }
+        switch snap.activity {
+        case .heldByOther: return snap.ownerPid.map { "daemon pid \($0)" } ?? "another process"
+        case .stopped: return "stopped"
+        default: return "this console"
+        }
+    }
+
+    mutating func drawHeader() {
+        grid.fill(row: 0, column: 0, count: width, style: Self.header)
+        var parts: [String] = []
+        if layout.mode == .full {
+            let owner = "scheduler: " + schedulerOwner()
+            if let db = state.database {
+                let tail = "  \(ByteCount.format(db.sizeBytes))  \(db.journalMode.uppercased())"
+                // The path gives way (from the left) so size, mode and owner always show.
+                let room = width - 12 - 2 * glyphs.separator.count - tail.count - owner.count - 1
+                var path = db.path
+                if path.count > room { path = glyphs.ellipsis + String(path.suffix(max(8, room - glyphs.ellipsis.count))) }
+                parts.append(path + tail)
+            } else if let problem = state.databaseProblem {
+                parts.append("database: " + problem)
+            }
+            parts.insert(owner, at: parts.isEmpty ? 0 : 1)
+        } else {
+            parts.append("\(state.backups.count) backups")
+            parts.append("sched: " + schedulerOwner())
+        }
+        grid.put(" mr5-backup" + glyphs.separator + parts.joined(separator: glyphs.separator), row: 0, column: 0,
+                 style: Self.header)
+    }
+
+    mutating func drawBanner() {
+        guard let row = layout.bannerRow, let health = state.health else { return }
+        let style = health.level == .critical || health.level == .unknown
+            ? CellStyle(.critical, bold: true, reverse: true) : CellStyle(.warning, bold: true, reverse: true)
+        grid.fill(row: row, column: 0, count: width, style: style)
+        let symbol = health.level == .critical ? glyphs.failure : glyphs.warning
+        grid.put(" \(symbol) " + health.summary, row: row, column: 0, style: style)
+    }
+
+    // MARK: - Boxes
+
+    mutating func box(top: Int, left: Int, height h: Int, width w: Int, title: String? = nil, style: CellStyle = border) {
+        guard h >= 2, w >= 2 else { return }
+        let bottom = top + h - 1, right = left + w - 1
+        grid.fill(row: top, column: left + 1, count: w - 2, character: glyphs.horizontal, style: style)
+        grid.fill(row: bottom, column: left + 1, count: w - 2, character: glyphs.horizontal, style: style)
+        for r in (top + 1)..<bottom {
+            grid[r, left] = Cell(glyphs.vertical, style)
+            grid[r, right] = Cell(glyphs.vertical, style)
+        }
+        grid[top, left] = Cell(glyphs.topLeft, style)
+        grid[top, right] = Cell(glyphs.topRight, style)
+        grid[bottom, left] = Cell(glyphs.bottomLeft, style)
+        grid[bottom, right] = Cell(glyphs.bottomRight, style)
+        if let title { grid.put(" \(title) ", row: top, column: left + 2, style: Self.title, limit: w - 4) }
+    }
+
+    /// Clears a rectangle (under a dialog).
+    mutating func clear(top: Int, left: Int, height h: Int, width w: Int) {
+        for r in top..<(top + h) { grid.fill(row: r, column: left, count: w) }
+    }
+
+    // MARK: - Backup list
+
+    struct Columns {
+        let time, kind, size, change, status: Int
+    }
+
+    func columns(inner: Int) -> Columns {
+        if layout.mode == .full {
+            // Wide enough for "pre-update v2.4.0"; the status column (last) takes what is left.
+            return Columns(time: 16, kind: 18, size: 9, change: 10, status: 12)
+        }
+        return Columns(time: 11, kind: 6, size: 9, change: 0, status: max(8, min(12, inner - 11 - 6 - 9 - 4)))
+    }
+
+    func listLine(_ c: Columns, time: String, kind: String, size: String, change: String, status: String) -> String {
+        var s = " " + TextFormat.fit(time, c.time, ellipsis: glyphs.ellipsis) + " " + TextFormat.fit(kind, c.kind, ellipsis: glyphs.ellipsis)
+            + " " + TextFormat.fit(size, c.size, right: true)
+        if c.change > 0 { s += " " + TextFormat.fit(change, c.change, right: true) }
+        return s + "  " + status
+    }
+
+    mutating func drawList() {
+        let full = layout.mode == .full
+        let left = full ? 1 : 0
+        let inner = full ? width - 2 : width
+        if full {
+            let count = state.backups.count
+            box(top: layout.listBoxTop, left: 0, height: layout.listRows + 3, width: width,
+                title: "Backups (\(count), newest first)")
+        }
+        let c = columns(inner: inner)
+        let headRow = layout.listTop - 1
+        grid.put(listLine(c, time: "Time", kind: "Kind", size: "Size", change: "Change", status: "Status"),
+                 row: headRow, column: left, style: Self.title, limit: inner)
+        if state.backups.isEmpty {
+            grid.put(" No backups yet: press c to make one now.", row: layout.listTop, column: left, style: Self.dim, limit: inner)
+            return
+        }
+        let rows = layout.listRows
+        let selected = state.selectedIndex ?? 0
+        var offset = max(0, min(state.scrollOffset, state.backups.count - rows))
+        if selected < offset { offset = selected }
+        if selected >= offset + rows { offset = selected - rows + 1 }
+        for i in 0..<rows {
+            let index = offset + i
+            guard index < state.backups.count else { break }
+            let entry = state.backups[index]
+            let row = layout.listTop + i
+            let time = full ? TextFormat.dateTime(entry.createdAt, zone: state.timeZone)
+                            : TextFormat.shortDateTime(entry.createdAt, zone: state.timeZone)
+            let kind = full ? TextFormat.kind(entry) : TextFormat.shortKind(entry.kind)
+            let previous = state.backups[(index + 1)...].first { $0.kind != .legacySQL }
+            let change = entry.kind == .legacySQL ? "" : previous.map { TextFormat.sizeChange(entry.sizeBytes - $0.sizeBytes, glyphs: glyphs) } ?? "-"
+            var status = TextFormat.status(entry.status, glyphs: glyphs)
+            if full, inner > 80, let detail = entry.statusDetail { status += ": " + detail }
+            let line = listLine(c, time: time, kind: kind, size: ByteCount.format(entry.sizeBytes), change: change, status: status)
+            let isSelected = index == selected && state.view == .list || index == selected && state.view == .help
+            let base = isSelected ? Self.selected : entry.kind == .legacySQL ? Self.dim : CellStyle.normal
+            grid.fill(row: row, column: left, count: inner, style: base)
+            grid.put(line, row: row, column: left, style: base, limit: inner)
+            // The status word in its colour; on the selected row reverse keeps it readable.
+            let statusColumn = left + line.count - status.count
+            let statusStyle = Self.statusStyle(entry.status)
+            grid.restyle(row: row, column: statusColumn, count: min(status.count, left + inner - statusColumn),
+                         style: CellStyle(statusStyle.role, bold: statusStyle.bold, reverse: isSelected))
+        }
+        // Scroll marks on the border when rows are hidden.
+        if full {
+            if offset > 0 { grid.put(glyphs.up, row: layout.listBoxTop, column: width - 3, style: Self.title) }
+            if offset + rows < state.backups.count {
+                grid.put(glyphs.down, row: layout.listTop + rows, column: width - 3, style: Self.title)
+            }
+        }
+    }
+
+    static func statusStyle(_ status: BackupStatus) -> CellStyle {
+        switch status {
+        case .verified: return ok
+        case .unverified: return warning
+        case .corrupt: return critical
+        }
+    }
+
+    // MARK: - Detail pane
+
+    mutating func drawDetail() {
+        let top = layout.detailTop
+        let entry = state.selectedBackup
+        box(top: top, left: 0, height: layout.detailHeight, width: width, title: entry.map { "Details: " + $0.name } ?? "Details")
+        let inner = width - 4
+        var lines: [(String, CellStyle)] = []
+        defer {
+            for (i, (text, style)) in lines.prefix(layout.detailHeight - 2).enumerated() {
+                grid.put(text, row: top + 1 + i, column: 2, style: style, limit: inner)
+            }
+        }
+        guard let entry else {
+            lines.append(("No backup selected.", Self.dim))
+            return
+        }
+        let rec = entry.record
+        lines.append(("Path      " + entry.path, .normal))
+        var made = "Created   " + TextFormat.dateTime(entry.createdAt, zone: state.timeZone, seconds: true)
+            + " (" + TextFormat.age(entry.createdAt, now: state.now) + ")" + glyphs.separator + ByteCount.format(entry.sizeBytes)
+        if let rec { made += ", \(TextFormat.grouped(rec.pageCount)) pages of \(rec.pageSize) B" }
+        lines.append((made, .normal))
+        if let rec {
+            let v = rec.verification
+            var check = "Checked   " + (v.ok ? glyphs.ok + " " : glyphs.failure + " ") + v.method + (v.ok ? " ok" : " FAILED")
+                + " at " + TextFormat.dateTime(v.checkedAt, zone: state.timeZone)
+            if entry.status != .verified, let detail = entry.statusDetail { check += ": " + detail }
+            lines.append((check, entry.status == .verified ? .normal : Self.statusStyle(entry.status)))
+            var sums = "SHA-256   " + String(rec.sha256.prefix(16)) + glyphs.ellipsis + glyphs.separator + "took " + TextFormat.duration(rec.durationSeconds)
+            sums += glyphs.separator + "app version " + (rec.appVersion ?? entry.appVersion ?? "-")
+            lines.append((sums, .normal))
+            let tables = rec.tables.map { "\($0.table) \(TextFormat.grouped($0.rows))" }
+            let tableText = tables.isEmpty ? "(no tables)" : tables.joined(separator: glyphs.separator)
+            let wrapped = TextFormat.wrap(tableText, width: max(10, inner - 10))
+            let room = max(1, layout.detailHeight - 2 - lines.count - 1)
+            for (i, l) in wrapped.prefix(room).enumerated() { lines.append(((i == 0 ? "Tables    " : "          ") + l, .normal)) }
+        } else {
+            let detail = entry.statusDetail ?? "not verified by mr5-backup"
+            lines.append(("Checked   " + Self.symbol(entry.status, glyphs) + " " + detail, Self.statusStyle(entry.status)))
+            if entry.kind != .legacySQL {
+                lines.append(("          press v to verify it (hash, integrity check, table counts)", Self.dim))
+            }
+        }
+        // Sizes over time, oldest to newest, so a sudden drop stands out.
+        let sizes = state.backups.filter { $0.kind != .legacySQL }.reversed().map(\.sizeBytes)
+        let spark = TextFormat.sparkline(Array(sizes.suffix(max(1, inner - 40))), glyphs: glyphs)
+        if !spark.isEmpty, lines.count < layout.detailHeight - 2 {
+            while lines.count < layout.detailHeight - 3 { lines.append(("", .normal)) }
+            let lo = sizes.min() ?? 0, hi = sizes.max() ?? 0
+            lines.append(("Sizes     " + spark + "  " + ByteCount.format(lo) + " - " + ByteCount.format(hi) + ", oldest to newest", .normal))
+        }
+    }
+
+    static func symbol(_ status: BackupStatus, _ g: Glyphs) -> String {
+        switch status {
+        case .verified: return g.verified
+        case .unverified: return g.unverified
+        case .corrupt: return g.corrupt
+        }
+    }
+
+    // MARK: - Schedule, disk, status, footer
+
+    mutating func drawSchedule() {
+        let row = layout.scheduleRow
+        var text = " " + TextFormat.schedule(state.scheduler, now: state.now)
+        if layout.mode == .full, let snap = state.scheduler {
+            if let last = snap.lastAttemptAt {
+                let ok = snap.lastAttemptSucceeded == true
+                text += glyphs.separator + "last " + (ok ? glyphs.ok + " ok " : glyphs.failure + " failed ")
+                    + TextFormat.age(last, now: state.now)
+            }
+            text += glyphs.separator + "\(snap.consecutiveFailures) failed in a row"
+        }
+        let failing = (state.scheduler?.consecutiveFailures ?? 0) > 0
+        grid.put(text, row: row, column: 0, style: failing ? Self.warning : Self.title)
+    }
+
+    mutating func drawDisk() {
+        guard let row = layout.diskRow else { return }
+        guard let disk = state.disk else {
+            grid.put(" Disk: unknown", row: row, column: 0, style: Self.dim)
+            return
+        }
+        let used = disk.filesystemBytes > 0 ? Double(disk.filesystemBytes - disk.freeBytes) / Double(disk.filesystemBytes) : 0
+        let bar = TextFormat.bar(used, width: 12, glyphs: glyphs)
+        let percent = Int((used * 100).rounded())
+        var kinds: [String] = []
+        for kind in BackupKind.allCases {
+            if let bytes = disk.bytesByKind[kind], bytes > 0 { kinds.append("\(kind.rawValue) \(ByteCount.format(bytes))") }
+        }
+        let head = " Disk ["
+        grid.put(head, row: row, column: 0)
+        let barStyle = percent >= 90 ? Self.critical : percent >= 80 ? Self.warning : Self.ok
+        grid.put(bar, row: row, column: head.count, style: barStyle)
+        var rest = "] \(percent)% used" + glyphs.separator + "free \(ByteCount.format(disk.freeBytes)) of \(ByteCount.format(disk.filesystemBytes))"
+            + glyphs.separator + "backups \(ByteCount.format(disk.totalBackupBytes))"
+        if !kinds.isEmpty { rest += " (" + kinds.joined(separator: ", ") + ")" }
+        grid.put(rest, row: row, column: head.count + bar.count)
+    }
+
+    mutating func drawStatus() {
+        let row = layout.statusRow
+        if let op = state.operation {
+            drawProgress(label: op.label, progress: op.progress, row: row)
+        } else if let snap = state.scheduler, snap.activity == .running {
+            let p = snap.progressTotal.map { BackupProgress(phase: .copying, done: snap.progressDone ?? 0, total: $0) }
+            drawProgress(label: "Scheduled backup", progress: p, row: row)
+        } else if let flash = state.flash {
+            grid.put(" " + flash, row: row, column: 0, style: Self.title)
+        }
+    }
+
+    mutating func drawProgress(label: String, progress: BackupProgress?, row: Int) {
+        let barWidth = layout.mode == .full ? 20 : 10
+        var col = 0
+        let head = " " + TextFormat.fit(label, layout.mode == .full ? 24 : 14, ellipsis: glyphs.ellipsis) + " ["
+        grid.put(head, row: row, column: col, style: Self.progress)
+        col += head.count
+        let fraction = progress?.fraction ?? 0
+        grid.put(TextFormat.bar(fraction, width: barWidth, glyphs: glyphs), row: row, column: col, style: Self.progress)
+        col += barWidth
+        grid.put("] " + (progress.map { TextFormat.progress($0) } ?? "starting"), row: row, column: col, style: Self.progress)
+    }
+
+    mutating func drawFooter() {
+        let row = layout.footerRow
+        let hints: [(String, String)]
+        if state.dialog != nil {
+            hints = [("y", "yes"), ("n/Esc", "no"), ("Tab", "switch"), ("Enter", "press focused")]
+        } else if state.view == .history {
+            hints = [("j/k", "scroll"), ("h/Esc", "back"), ("?", "help"), ("q", "quit")]
+        } else if layout.mode == .full {
+            hints = [("c", "new"), ("r", "restore"), ("d", "delete"), ("v", "verify"), ("p", "prune"),
+                     ("f", "freq"), ("h", "history"), ("?", "help"), ("q", "quit")]
+        } else {
+            hints = [("?", "help"), ("c", "new"), ("r", "restore"), ("q", "quit")]
+        }
+        // Two spaces between hints when they fit, one when the terminal is narrow.
+        let total = hints.reduce(0) { $0 + $1.0.count + $1.1.count + 3 }
+        let gap = total > width ? 0 : 1
+        var col = 0
+        for (key, word) in hints {
+            guard col < width else { break }
+            grid.put(" " + key, row: row, column: col, style: Self.key)
+            col += key.count + 1
+            grid.put(" " + word, row: row, column: col, style: Self.dim)
+            col += word.count + 1 + gap
+        }
+    }
+}

@@ -1,0 +1,2 @@
+// Placeholder until the benchmark lands.
+print("mr5-backup-bench: not written yet")

@@ -1,0 +1,46 @@
+import ArgumentParser
+import BackupEngine
+import Foundation
+
+/// `create [--kind manual|scheduled] [--json]`: a backup now.
+struct Create: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make a backup now (hot copy, verified, then retention).")
+
+    enum Kind: String, ExpressibleByArgument, CaseIterable {
+        case manual, scheduled
+    }
+
+    @Option(help: "What to record the backup as (cron jobs use 'scheduled').")
+    var kind: Kind = .manual
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let engine = try global.makeEngine()
+        let result = try BackupRun.create(engine: engine, kind: kind == .manual ? .manual : .scheduled, appVersion: nil)
+        try BackupRun.printCreated(result, json: json)
+    }
+}
+
+/// What `create` and `pre-update` share.
+enum BackupRun {
+    static func create(engine: BackupEngine, kind: BackupKind, appVersion: String?) throws -> CreateResult {
+        let bar = ProgressBar.make("Backup")
+        defer { bar?.finish() }
+        return try engine.createBackup(kind: kind, trigger: kind == .preUpdate ? .preUpdate : .cli, appVersion: appVersion,
+                                       progress: bar?.handler, cancellation: Interrupts.cancellationFlag())
+    }
+
+    static func printCreated(_ result: CreateResult, json: Bool) throws {
+        for warning in result.warnings { ErrorExit.printError("warning: \(warning)") }
+        if json { return try JSONOutput.print(CreateJSON(result)) }
+        let rows = result.record.tables.reduce(0) { $0 + $1.rows }
+        print("Created \(result.entry.name): \(ByteCount.format(result.entry.sizeBytes)) in \(CLIFormat.seconds(result.record.durationSeconds)), verified (quick_check, SHA-256, \(rows) rows in \(result.record.tables.count) tables)")
+        print("  \(result.entry.path)")
+        for name in result.pruned { print("Retention removed \(name)") }
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import BackupEngine
+import Foundation
+
+/// `history [--limit N] [--json]`: every attempt, failures included, newest first.
+struct History: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the attempts (backups, verifies, restores, deletes, prunes), failures included, newest first.")
+
+    @Option(help: ArgumentHelp("How many entries to show.", valueName: "n"))
+    var limit: Int = 20
+
+    @Flag(help: "Print the history as JSON.")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if limit < 1 { throw ValidationError("--limit must be 1 or more") }
+    }
+
+    func run() throws {
+        let engine = try global.makeEngine()
+        let entries = engine.history(limit: limit)
+        if json { return try JSONOutput.print(HistoryJSON(entries: entries.map(HistoryItemJSON.init))) }
+        guard !entries.isEmpty else {
+            print("No history yet in \(engine.layout.historyPath)")
+            return
+        }
+        var rows = [["STARTED", "OPERATION", "TRIGGER", "RESULT", "TIME", "BACKUP / MESSAGE"]]
+        for h in entries {
+            let detail = [h.backupName, h.message].compactMap { $0 }.joined(separator: ": ")
+            rows.append([CLIFormat.localTime(h.startedAt), h.operation.rawValue, h.trigger.rawValue,
+                         h.outcome == .success ? "ok" : "FAILED", CLIFormat.seconds(h.durationSeconds), detail])
+        }
+        print(CLIFormat.table(rows))
+    }
+}

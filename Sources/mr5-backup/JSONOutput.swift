@@ -1,0 +1,135 @@
+import BackupEngine
+import Foundation
+
+// The `--json` shapes. Field names are camelCase and stable; times are ISO-8601 in UTC
+// (`2025-10-27T14:30:00Z`); sizes are in bytes; a field without a value is left out.
+// README.md shows one example of each: keep them in step.
+
+/// One backup, as `list` and `create` show it.
+struct BackupJSON: Encodable {
+    var name: String
+    var kind: String
+    var path: String
+    var createdAt: Date
+    var sizeBytes: Int64
+    /// `verified`, `unverified` or `corrupt`.
+    var status: String
+    var statusDetail: String?
+    var appVersion: String?
+    var sha256: String?
+    var verifiedAt: Date?
+    var verificationMethod: String?
+    var restorable: Bool
+
+    init(_ e: BackupEntry) {
+        name = e.name; kind = e.kind.rawValue; path = e.path; createdAt = e.createdAt
+        sizeBytes = e.sizeBytes; status = e.status.rawValue; statusDetail = e.statusDetail
+        appVersion = e.appVersion; sha256 = e.record?.sha256
+        verifiedAt = e.record?.verification.checkedAt; verificationMethod = e.record?.verification.method
+        restorable = e.isRestorable
+    }
+}
+
+/// `list --json`.
+struct ListJSON: Encodable {
+    var dataDir: String
+    var backups: [BackupJSON]
+}
+
+/// `create --json` and `pre-update --json`.
+struct CreateJSON: Encodable {
+    var backup: BackupJSON
+    var durationSeconds: Double
+    /// Rows per table, counted on the new backup.
+    var tables: [String: Int64]
+    /// Backups retention removed afterwards.
+    var pruned: [String]
+    var warnings: [String]
+
+    init(_ r: CreateResult) {
+        backup = BackupJSON(r.entry)
+        durationSeconds = r.record.durationSeconds
+        tables = Dictionary(r.record.tables.map { ($0.table, $0.rows) }, uniquingKeysWith: { a, _ in a })
+        pruned = r.pruned
+        warnings = r.warnings
+    }
+}
+
+/// One checked backup in `verify --json`.
+struct VerifyItemJSON: Encodable {
+    var name: String
+    var ok: Bool
+    /// `quick_check` or `integrity_check`.
+    var method: String
+    var sha256: String?
+    /// False when there was no recorded hash to compare with.
+    var hashCompared: Bool
+    var message: String?
+    var durationSeconds: Double
+}
+
+/// `verify --json`.
+struct VerifyJSON: Encodable {
+    var ok: Bool
+    var results: [VerifyItemJSON]
+}
+
+/// `status --json`.
+struct StatusJSON: Encodable {
+    /// `OK`, `WARNING`, `CRITICAL` or `UNKNOWN`.
+    var status: String
+    /// The exit code: 0, 1, 2 or 3.
+    var exitCode: Int
+    /// The one line plain `status` prints.
+    var summary: String
+    var reasons: [String]
+    var checkedAt: Date
+    var dataDir: String
+    var backupCount: Int
+    var lastBackupName: String?
+    var lastBackupAt: Date?
+    var frequency: String?
+    var nextBackupAt: Date?
+    /// Whether a console or daemon holds the scheduler for this data dir.
+    var schedulerRunning: Bool
+    var schedulerPid: Int32?
+}
+
+/// One attempt in `history --json`.
+struct HistoryItemJSON: Encodable {
+    var startedAt: Date
+    /// `create`, `pre-update`, `verify`, `restore`, `delete`, `prune`, `settings`.
+    var operation: String
+    /// `scheduler`, `cli`, `console`, `pre-update`, `demo`.
+    var trigger: String
+    /// `success` or `failure`.
+    var outcome: String
+    var durationSeconds: Double
+    var backupName: String?
+    var kind: String?
+    var sizeBytes: Int64?
+    var message: String?
+    var pid: Int32
+
+    init(_ h: HistoryEntry) {
+        startedAt = h.startedAt; operation = h.operation.rawValue; trigger = h.trigger.rawValue
+        outcome = h.outcome.rawValue; durationSeconds = h.durationSeconds; backupName = h.backupName
+        kind = h.kind?.rawValue; sizeBytes = h.sizeBytes; message = h.message; pid = h.pid
+    }
+}
+
+/// `history --json`.
+struct HistoryJSON: Encodable {
+    var entries: [HistoryItemJSON]
+}
+
+enum JSONOutput {
+    /// Prints `value` as pretty, key-sorted JSON on stdout.
+    static func print<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        let data = try encoder.encode(value)
+        Swift.print(String(decoding: data, as: UTF8.self))
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import BackupEngine
+import Foundation
+
+/// `list [--json]`: the backups, newest first.
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the backups, newest first: created (local time), kind, size, verification, name.")
+
+    @Flag(help: "Print the list as JSON.")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let engine = try global.makeEngine()
+        let entries = engine.listBackups()
+        if json {
+            return try JSONOutput.print(ListJSON(dataDir: engine.layout.dataDir, backups: entries.map(BackupJSON.init)))
+        }
+        guard !entries.isEmpty else {
+            print("No backups yet in \(engine.layout.backupsDir) (make one with 'mr5-backup create')")
+            return
+        }
+        var rows = [["CREATED", "KIND", "SIZE", "STATUS", "NAME"]]
+        for e in entries {
+            rows.append([CLIFormat.localTime(e.createdAt), CLIFormat.kind(e.kind), ByteCount.format(e.sizeBytes),
+                         CLIFormat.status(e), e.name])
+        }
+        print(CLIFormat.table(rows))
+        let total = entries.reduce(0) { $0 + $1.sizeBytes }
+        print("\(entries.count) backup\(entries.count == 1 ? "" : "s"), \(ByteCount.format(total)) in \(engine.layout.backupsDir)")
+        for e in entries where e.status == .corrupt {
+            print("\(e.name): \(e.statusDetail ?? "failed verification")")
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import BackupEngine
+import Foundation
+
+/// The root command. With no subcommand it opens the console (on a terminal); with
+/// `--demo` it opens the console on the demo shop, creating it first if needed.
+@main
+struct MR5Backup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mr5-backup",
+        abstract: "Hot, verified backups of the mr5-pos SQLite database.",
+        discussion: """
+            With no subcommand, opens the administration console (needs a terminal).
+            Exit codes: 0 success, 1 the operation failed, 2 bad usage or input
+            ('status': 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+            """,
+        version: "0.1.0",
+        subcommands: [
+            Create.self, List.self, Verify.self, Restore.self, Delete.self, Prune.self, PreUpdate.self,
+            Status.self, History.self, Settings.self, Demo.self, Daemon.self,
+        ]
+    )
+
+    @Flag(help: "Open the console on the demo shop, creating it first if it is missing ($MR5_DEMO_DIR, else ./demo-data).")
+    var demo = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        guard Terminal.stdinIsTerminal && Terminal.stdoutIsTerminal else {
+            let hint = demo ? "; 'mr5-backup demo' only creates the demo data" : ""
+            throw CLIError.usage("no terminal; use a subcommand such as 'mr5-backup status' (see --help)\(hint)")
+        }
+        if demo {
+            let dir = DemoDirectory.resolve(explicit: global.dataDir)
+            let layout = DataLayout(dataDir: dir)
+            if !FileManager.default.fileExists(atPath: layout.databasePath) {
+                FileHandle.standardError.write(Data("Creating the demo shop in \(layout.dataDir) ...\n".utf8))
+                _ = try DemoShop.create(at: dir)
+            }
+            let engine = BackupEngine(layout: layout)
+            throw ExitCode(try ConsoleLauncher.open(engine: engine))
+        }
+        let engine = try global.makeEngine()
+        throw ExitCode(try ConsoleLauncher.open(engine: engine))
+    }
+
+    /// Parses and runs with our own error handling: one line on stderr, exit 2 for
+    /// usage errors (ArgumentParser would say 64), never a Swift error dump.
+    static func main() {
+        let command: ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            Foundation.exit(ErrorExit.reportParseError(error))
+        }
+        do {
+            var command = command
+            try command.run()
+            Foundation.exit(0)
+        } catch {
+            Foundation.exit(ErrorExit.report(error))
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import BackupEngine
+import Foundation
+
+/// `prune [--keep N] [--dry-run]`: apply retention now.
+struct Prune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply retention: delete the oldest backups beyond the counts to keep.",
+        discussion: """
+            Scheduled and manual backups share one count (setting backup_keep, 5 by default);
+            pre-update backups have their own (pre_update_keep, 5). The newest verified backup
+            always stays; legacy .sql files are never pruned.
+            """)
+
+    @Option(help: ArgumentHelp("Scheduled and manual backups to keep (default: the backup_keep setting).", valueName: "n"))
+    var keep: Int?
+
+    @Option(name: .customLong("keep-pre-update"),
+            help: ArgumentHelp("Pre-update backups to keep (default: the pre_update_keep setting).", valueName: "n"))
+    var keepPreUpdate: Int?
+
+    @Flag(name: .customLong("dry-run"), help: "Only say what would be deleted.")
+    var dryRun = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        for value in [keep, keepPreUpdate].compactMap({ $0 }) where value < 1 {
+            throw ValidationError("keep at least 1 backup (--keep 1 or more)")
+        }
+    }
+
+    func run() throws {
+        let engine = try global.makeEngine()
+        var policy = engine.retentionPolicy()
+        if let keep { policy.keepRegular = keep }
+        if let keepPreUpdate { policy.keepPreUpdate = keepPreUpdate }
+        let result = try engine.prune(policy: policy, dryRun: dryRun, trigger: .cli)
+        let rule = "keeping \(policy.keepRegular) scheduled/manual and \(policy.keepPreUpdate) pre-update"
+        guard !result.deleted.isEmpty else {
+            print("Nothing to prune (\(rule); \(result.kept.count) backup\(result.kept.count == 1 ? "" : "s") kept).")
+            return
+        }
+        let freed = result.deleted.reduce(0) { $0 + $1.sizeBytes }
+        print(dryRun ? "Would delete \(result.deleted.count) backups (\(ByteCount.format(freed))), \(rule):"
+                     : "Deleted \(result.deleted.count) backups (\(ByteCount.format(freed)) freed), \(rule):")
+        print(CLIFormat.table(result.deleted.map { ["  " + $0.name, CLIFormat.localTime($0.createdAt), ByteCount.format($0.sizeBytes)] }))
+        print("\(result.kept.count) backup\(result.kept.count == 1 ? "" : "s") kept.")
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import BackupEngine
+import Foundation
+
+/// `settings get KEY`, `settings set KEY VALUE`.
+struct Settings: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Read or change the backup settings (backup_frequency, backup_keep, pre_update_keep, last_backup).",
+        subcommands: [SettingsGet.self, SettingsSet.self])
+}
+
+struct SettingsGet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get",
+        abstract: "Print a setting's value (the default when it is not set; nothing for a last_backup never made).")
+
+    @Argument(help: "backup_frequency, backup_keep, pre_update_keep or last_backup.")
+    var key: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let engine = try global.makeEngine()
+        let raw = try engine.setting(key)   // refuses an unknown key
+        switch key {
+        case "backup_frequency": print(try engine.frequency().settingValue)
+        case "backup_keep": print(engine.retentionPolicy().keepRegular)
+        case "pre_update_keep": print(engine.retentionPolicy().keepPreUpdate)
+        default: print(raw ?? "")
+        }
+    }
+}
+
+struct SettingsSet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set",
+        abstract: "Change a setting: backup_frequency (off, hourly, daily, weekly, or 30m, 3h, 1d...), backup_keep or pre_update_keep (1-1000).",
+        discussion: "A running scheduler (console or daemon) picks up a new frequency without a restart.")
+
+    @Argument(help: "backup_frequency, backup_keep or pre_update_keep.")
+    var key: String
+
+    @Argument(help: "The new value.")
+    var value: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let engine = try global.makeEngine()
+        switch key {
+        case "backup_frequency":
+            let frequency = try engine.setFrequency(value, trigger: .cli)
+            print("backup_frequency = \(frequency.settingValue)")
+        case "backup_keep", "pre_update_keep":
+            guard let count = Int(value.trimmingCharacters(in: .whitespaces)) else {
+                throw BackupError.invalidSetting(key: key, value: value, reason: "give a whole number of backups between 1 and 1000")
+            }
+            try engine.setRetention(key, count)
+            print("\(key) = \(count)")
+        default:
+            _ = try engine.setting(key)   // an unknown key gets the list of known ones
+            throw BackupError.invalidArgument("\(key) cannot be set: only backup_frequency, backup_keep and pre_update_keep can be set")
+        }
+    }
+}

@@ -1,0 +1,131 @@
+@testable import BackupEngine
+import Foundation
+import XCTest
+
+/// The Prometheus textfile: format, values from a real data dir, atomic write.
+final class MetricsWriterTests: XCTestCase {
+    static let names = [
+        "last_success_timestamp_seconds", "last_attempt_timestamp_seconds", "last_attempt_success",
+        "consecutive_failures", "failures_total", "last_size_bytes", "last_duration_seconds", "count",
+        "total_bytes", "filesystem_free_bytes", "next_run_timestamp_seconds", "health",
+    ].map { "mr5_backup_" + $0 }
+
+    /// Parses the text format strictly: every sample preceded by its HELP and TYPE lines.
+    func parse(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> [String: Double] {
+        var values: [String: Double] = [:]
+        var help: Set<String> = [], type: [String: String] = [:]
+        XCTAssertTrue(text.hasSuffix("\n"), file: file, line: line)
+        for row in text.split(separator: "\n").map(String.init) {
+            let parts = row.split(separator: " ", maxSplits: 3).map(String.init)
+            if row.hasPrefix("# HELP ") {
+                help.insert(parts[2])
+                XCTAssertGreaterThan(parts.count, 3, "HELP without text: \(row)", file: file, line: line)
+            } else if row.hasPrefix("# TYPE ") {
+                type[parts[2]] = parts[3]
+                XCTAssertTrue(["gauge", "counter"].contains(parts[3]), row, file: file, line: line)
+            } else {
+                XCTAssertEqual(parts.count, 2, "sample line: \(row)", file: file, line: line)
+                let name = parts[0]
+                XCTAssertTrue(help.contains(name) && type[name] != nil, "\(name) without HELP/TYPE before it", file: file, line: line)
+                XCTAssertNil(values[name], "\(name) twice", file: file, line: line)
+                values[name] = Double(parts[1])
+                XCTAssertNotNil(values[name], "not a number: \(row)", file: file, line: line)
+            }
+        }
+        XCTAssertEqual(type["mr5_backup_failures_total"], "counter", file: file, line: line)
+        XCTAssertEqual(Set(values.keys), Set(Self.names), file: file, line: line)
+        return values
+    }
+
+    func testRenderIsValidTextFormat() {
+        var m = BackupMetrics()
+        m.lastSuccessTimestamp = 1_800_000_000
+        m.lastAttemptTimestamp = 1_800_000_600
+        m.lastAttemptSuccess = 0
+        m.consecutiveFailures = 2
+        m.failuresTotal = 7
+        m.lastSizeBytes = 43_954_176
+        m.lastDurationSeconds = 1.25
+        m.backupCount = 5
+        m.totalBytes = 219_770_880
+        m.filesystemFreeBytes = 12_884_901_888
+        m.nextRunTimestamp = 1_800_001_200
+        m.health = .warning
+        let v = parse(MetricsWriter.render(m))
+        XCTAssertEqual(v["mr5_backup_last_success_timestamp_seconds"], 1_800_000_000)
+        XCTAssertEqual(v["mr5_backup_last_attempt_timestamp_seconds"], 1_800_000_600)
+        XCTAssertEqual(v["mr5_backup_last_attempt_success"], 0)
+        XCTAssertEqual(v["mr5_backup_consecutive_failures"], 2)
+        XCTAssertEqual(v["mr5_backup_failures_total"], 7)
+        XCTAssertEqual(v["mr5_backup_last_size_bytes"], 43_954_176)
+        XCTAssertEqual(v["mr5_backup_last_duration_seconds"], 1.25)
+        XCTAssertEqual(v["mr5_backup_count"], 5)
+        XCTAssertEqual(v["mr5_backup_total_bytes"], 219_770_880)
+        XCTAssertEqual(v["mr5_backup_filesystem_free_bytes"], 12_884_901_888)
+        XCTAssertEqual(v["mr5_backup_next_run_timestamp_seconds"], 1_800_001_200)
+        XCTAssertEqual(v["mr5_backup_health"], 1)
+    }
+
+    func testCollectedFromARealDataDirAndWrittenAtomically() throws {
+        let tmp = TempDir()
+        let layout = try makeDataDir(tmp)
+        let clock = wholeSecondClock()
+        let engine = BackupEngine(layout: layout, clock: clock)
+        let made = try engine.createBackup(kind: .manual)
+        clock.advance(by: 600)
+        // A second attempt fails: another operation holds the lock.
+        let other = try FileLock(path: layout.operationLockPath, operation: "restore", now: clock.now())
+        XCTAssertThrowsError(try engine.createBackup(kind: .scheduled, trigger: .scheduler))
+        other.release()
+
+        let path = tmp.file("textfile/mr5_backup.prom")
+        try MetricsWriter.write(BackupMetrics.collect(engine: engine, snapshot: nil, now: clock.now()), to: path)
+        let v = parse(try String(contentsOfFile: path, encoding: .utf8))
+        let t0 = made.record.createdAt.timeIntervalSince1970
+        XCTAssertEqual(v["mr5_backup_last_success_timestamp_seconds"], t0)
+        XCTAssertEqual(v["mr5_backup_last_attempt_timestamp_seconds"], t0 + 600)
+        XCTAssertEqual(v["mr5_backup_last_attempt_success"], 0)
+        XCTAssertEqual(v["mr5_backup_consecutive_failures"], 1)
+        XCTAssertEqual(v["mr5_backup_failures_total"], 1)
+        XCTAssertEqual(v["mr5_backup_last_size_bytes"], Double(made.entry.sizeBytes))
+        XCTAssertEqual(v["mr5_backup_count"], 1)
+        XCTAssertEqual(v["mr5_backup_total_bytes"], Double(made.entry.sizeBytes))
+        XCTAssertGreaterThan(v["mr5_backup_filesystem_free_bytes"] ?? 0, 0)
+        // No scheduler runs: the next run a scheduler would make, 5 minutes after the failure.
+        XCTAssertEqual(v["mr5_backup_next_run_timestamp_seconds"], t0 + 600 + 300)
+        XCTAssertEqual(v["mr5_backup_health"], Double(HealthLevel.warning.rawValue))
+
+        // Readable by the collector; no staging file left beside it.
+        let attrs = try FileManager.default.attributesOfItem(atPath: path)
+        XCTAssertEqual((attrs[.posixPermissions] as? NSNumber)?.intValue, 0o644)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp.file("textfile")), ["mr5_backup.prom"])
+    }
+
+    func testTheSchedulerWritesMetricsAfterEachAttempt() throws {
+        let tmp = TempDir()
+        let layout = try makeDataDir(tmp)
+        let clock = wholeSecondClock()
+        let engine = BackupEngine(layout: layout, clock: clock)
+        let path = tmp.file("metrics.prom")
+        let scheduler = Scheduler(engine: engine, clock: clock, metricsPath: path)
+        scheduler.start()
+        defer { scheduler.stop() }
+        let start = clock.now()
+        XCTAssertTrue(waitUntil { FileManager.default.fileExists(atPath: path) })
+        var v = parse(try String(contentsOfFile: path, encoding: .utf8))
+        XCTAssertEqual(v["mr5_backup_count"], 0)
+        XCTAssertEqual(v["mr5_backup_health"], Double(HealthLevel.critical.rawValue))   // no backup yet
+        XCTAssertEqual(v["mr5_backup_next_run_timestamp_seconds"], start.timeIntervalSince1970 + 120)
+
+        clock.advance(by: 120)
+        XCTAssertTrue(waitUntil {
+            (try? String(contentsOfFile: path, encoding: .utf8)).map { self.parse($0)["mr5_backup_count"] == 1 } ?? false
+        })
+        v = parse(try String(contentsOfFile: path, encoding: .utf8))
+        XCTAssertEqual(v["mr5_backup_last_attempt_success"], 1)
+        XCTAssertEqual(v["mr5_backup_last_success_timestamp_seconds"], start.timeIntervalSince1970 + 120)
+        XCTAssertEqual(v["mr5_backup_next_run_timestamp_seconds"], start.timeIntervalSince1970 + 120 + 3 * 3600)
+        XCTAssertEqual(v["mr5_backup_health"], 0)
+        XCTAssertEqual(v["mr5_backup_last_size_bytes"], Double(engine.listBackups()[0].sizeBytes))
+    }
+}

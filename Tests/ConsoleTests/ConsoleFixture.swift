@@ -1,0 +1,68 @@
+import BackupEngine
+import Foundation
+import XCTest
+@testable import Console
+
+/// A real demo data dir (real SQLite database, real verified backups, a legacy .sql file,
+/// a history with a failed attempt) built by `DemoShop`, read the way the console reads it.
+final class ConsoleFixture {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)   // 2027-01-15 08:00:00 UTC
+    let dir: String
+    let clock: ManualClock
+    let engine: BackupEngine
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.path + "/mr5-console-\(getpid())-\(UUID().uuidString.prefix(8))"
+        _ = try DemoShop.create(at: dir, sizeMB: 1, now: Self.now)
+        clock = ManualClock(now: Self.now)
+        engine = BackupEngine(layout: DataLayout(dataDir: dir), clock: clock)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: dir) }
+
+    /// The state after the console's first refresh, at a terminal size and in a mode.
+    func state(width: Int = 80, height: Int = 24, unicode: Bool = true, colour: Bool = true,
+               scheduler: SchedulerSnapshot? = nil) -> ConsoleState {
+        var state = ConsoleState(capabilities: TerminalCapabilities(unicode: unicode, colour: colour),
+                                 width: width, height: height, now: clock.now(),
+                                 timeZone: TimeZone(identifier: "UTC")!)
+        state.scheduler = scheduler ?? idleSnapshot(nextIn: 9677)
+        let data = ConsoleApp.read(engine: engine, snapshot: state.scheduler)
+        state.updateBackups(data.backups)
+        state.disk = data.disk
+        state.database = data.database
+        state.history = data.history
+        state.retention = data.retention
+        state.health = data.health
+        return state
+    }
+
+    /// A scheduler owned by this console, idle, with the next run `seconds` from the clock's now.
+    func idleSnapshot(nextIn seconds: TimeInterval, interval: Int = 3 * 3600) -> SchedulerSnapshot {
+        var s = SchedulerSnapshot(activity: .idle, frequency: BackupFrequency.every(seconds: interval).settingValue,
+                                  intervalSeconds: interval, updatedAt: clock.now())
+        s.nextRunAt = clock.now().addingTimeInterval(seconds)
+        s.ownerPid = getpid()
+        return s
+    }
+}
+
+extension ScreenGrid {
+    /// Rows whose text contains `needle`.
+    func rows(containing needle: String) -> [Int] {
+        (0..<height).filter { line($0).contains(needle) }
+    }
+
+    func contains(_ needle: String) -> Bool { !rows(containing: needle).isEmpty }
+
+    /// The style of the first cell of the first occurrence of `needle`.
+    func style(of needle: String) -> CellStyle? {
+        for r in 0..<height {
+            let l = line(r)
+            if let range = l.range(of: needle) {
+                return self[r, l.distance(from: l.startIndex, to: range.lowerBound)].style
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,220 @@
+import BackupEngine
+import Foundation
+import XCTest
+@testable import Console
+
+final class ScreenRendererTests: XCTestCase {
+    func testFullLayoutAt80x24ShowsHeaderListDetailScheduleDiskAndFooter() throws {
+        let f = try ConsoleFixture()
+        let state = f.state()
+        let grid = ScreenRenderer.render(state, width: 80, height: 24)
+        XCTAssertEqual(grid.width, 80)
+        XCTAssertEqual(grid.height, 24)
+        let text = grid.text
+        let db = try XCTUnwrap(state.database)
+        // Header: product, database, journal mode, scheduler owner.
+        XCTAssertTrue(grid.line(0).hasPrefix(" mr5-backup"), text)
+        XCTAssertTrue(grid.line(0).contains(ByteCount.format(db.sizeBytes)), text)
+        XCTAssertTrue(grid.line(0).contains("WAL"), text)
+        XCTAssertTrue(grid.line(0).contains("scheduler: this console"), text)
+        // The newest backups, newest first, each with its local time, kind, size and status word.
+        let backups = f.engine.listBackups()
+        XCTAssertGreaterThan(backups.count, 5)
+        let visible = state.listRows
+        var lastRow = -1
+        for entry in backups.prefix(visible) {
+            let time = TextFormat.dateTime(entry.createdAt, zone: TimeZone(identifier: "UTC")!)
+            let rows = grid.rows(containing: time)
+            let row = try XCTUnwrap(rows.first, "no row for \(entry.name)\n\(text)")
+            XCTAssertGreaterThan(row, lastRow, "newest first")
+            lastRow = row
+            XCTAssertTrue(grid.line(row).contains(ByteCount.format(entry.sizeBytes)), grid.line(row))
+            XCTAssertTrue(grid.line(row).contains("✓ verified"), grid.line(row))
+        }
+        // Detail pane for the selected (newest) backup, with table counts and the sparkline.
+        let newest = backups[0]
+        XCTAssertTrue(grid.contains("Details: " + newest.name), text)
+        let orders = try XCTUnwrap(newest.record?.tables.first { $0.table == "orders" })
+        XCTAssertTrue(grid.contains("orders " + TextFormat.grouped(orders.rows)), text)
+        XCTAssertTrue(grid.contains("SHA-256   " + String(newest.record!.sha256.prefix(16))), text)
+        XCTAssertTrue(grid.contains("Sizes     "), text)
+        // Schedule line, disk line, footer.
+        XCTAssertEqual(grid.rows(containing: "Next backup in 02:41:17 (every 3h)"), [20], text)
+        XCTAssertTrue(grid.line(21).hasPrefix(" Disk ["), text)
+        XCTAssertTrue(grid.line(23).contains("q quit"), text)
+        XCTAssertTrue(grid.line(23).contains("r restore"), text)
+    }
+
+    func testWideLayoutShowsEveryBackupIncludingDimmedLegacyFile() throws {
+        let f = try ConsoleFixture()
+        let state = f.state(width: 120, height: 40)
+        let grid = ScreenRenderer.render(state, width: 120, height: 40)
+        for entry in f.engine.listBackups() {
+            let time = TextFormat.dateTime(entry.createdAt, zone: TimeZone(identifier: "UTC")!)
+            XCTAssertFalse(grid.rows(containing: time).isEmpty, "\(entry.name) missing\n\(grid.text)")
+        }
+        let legacyRow = try XCTUnwrap(grid.rows(containing: "legacy .sql").first, grid.text)
+        XCTAssertEqual(grid[legacyRow, 2].style.role, .dim)
+        XCTAssertTrue(grid.contains("pre-update v2.4.0"), grid.text)
+        XCTAssertEqual(grid.rows(containing: "Next backup in 02:41:17 (every 3h)"), [36])
+    }
+
+    func testCompactLayoutAt40x10KeepsListAndCountdown() throws {
+        let f = try ConsoleFixture()
+        let state = f.state(width: 40, height: 10)
+        let grid = ScreenRenderer.render(state, width: 40, height: 10)
+        let text = grid.text
+        XCTAssertTrue(grid.line(0).contains("backups"), text)
+        XCTAssertTrue(grid.contains("Next backup in 02:41:17"), text)
+        XCTAssertFalse(grid.contains("Details"), text)
+        let newest = f.engine.listBackups()[0]
+        XCTAssertTrue(grid.contains(TextFormat.shortDateTime(newest.createdAt, zone: TimeZone(identifier: "UTC")!)), text)
+        XCTAssertTrue(grid.line(9).contains("help"), text)
+    }
+
+    func testBelowMinimumSizeShowsOneLine() throws {
+        let f = try ConsoleFixture()
+        for (w, h) in [(39, 10), (80, 9), (60, 3)] {
+            let grid = ScreenRenderer.render(f.state(width: w, height: h), width: w, height: h)
+            XCTAssertEqual(grid.line(0).replacingTrailingSpaces(), "terminal too small (need 40x10)")
+            XCTAssertEqual(grid.text.split(separator: "\n").count, 1, "\(w)x\(h)")
+        }
+        // Narrower than the message: wrapped, never a crash; and a 1x1 or 0x0 terminal draws nothing.
+        let tiny = ScreenRenderer.render(f.state(width: 20, height: 5), width: 20, height: 5)
+        XCTAssertTrue(tiny.line(0).hasPrefix("terminal too small"), tiny.text)
+        XCTAssertEqual(ScreenRenderer.render(f.state(), width: 0, height: 0).cells.count, 0)
+        XCTAssertEqual(ScreenRenderer.render(f.state(), width: 1, height: 1).line(0), "t")
+    }
+
+    func testAsciiModeUsesNoNonAsciiCharacter() throws {
+        let f = try ConsoleFixture()
+        var state = f.state(unicode: false)
+        for dialogKey in [nil, Key.char("r"), Key.char("?"), Key.char("f"), Key.char("h")] {
+            var s = state
+            if let dialogKey { _ = s.apply(KeyMap.action(for: dialogKey, in: s)) }
+            let grid = ScreenRenderer.render(s, width: 80, height: 24)
+            let bad = grid.cells.filter { !$0.character.isASCII }
+            XCTAssertTrue(bad.isEmpty, "non-ASCII \(bad.map(\.character)) after \(String(describing: dialogKey))\n\(grid.text)")
+        }
+        state.operation = RunningOperation(kind: .create, progress: BackupProgress(phase: .copying, done: 50, total: 100))
+        let grid = ScreenRenderer.render(state, width: 80, height: 24)
+        XCTAssertTrue(grid.contains("+ verified"), grid.text)
+        XCTAssertTrue(grid.contains("##########.........."), grid.text)
+        XCTAssertTrue(grid.contains("50% copying 50/100 pages"), grid.text)
+        XCTAssertTrue(grid.line(1).hasPrefix("+- Backups"), grid.text)
+    }
+
+    func testMonochromeCarriesMeaningWithAttributesAndWords() throws {
+        let f = try ConsoleFixture()
+        var state = f.state(colour: false)
+        state.health = HealthReport(level: .critical, reasons: ["3 backups failed in a row: database is locked"])
+        let grid = ScreenRenderer.render(state, width: 80, height: 24)
+        // The banner: a word and the reason, bold and reverse.
+        let bannerStyle = try XCTUnwrap(grid.style(of: "CRITICAL: 3 backups failed in a row: database is locked"), grid.text)
+        XCTAssertTrue(bannerStyle.bold && bannerStyle.reverse)
+        XCTAssertEqual(grid.rows(containing: "CRITICAL:"), [1])
+        // The selected row is reverse video; the others are not.
+        let newest = f.engine.listBackups()
+        let zone = TimeZone(identifier: "UTC")!
+        let selectedRow = try XCTUnwrap(grid.rows(containing: TextFormat.dateTime(newest[0].createdAt, zone: zone)).first)
+        let otherRow = try XCTUnwrap(grid.rows(containing: TextFormat.dateTime(newest[1].createdAt, zone: zone)).first)
+        XCTAssertTrue(grid[selectedRow, 3].style.reverse)
+        XCTAssertFalse(grid[otherRow, 3].style.reverse)
+        // The header bar is reverse too.
+        XCTAssertTrue(grid[0, 1].style.reverse)
+    }
+
+    func testRestoreDialogSaysWhatHappensAndFocusesCancel() throws {
+        let f = try ConsoleFixture()
+        var state = f.state()
+        XCTAssertEqual(state.apply(KeyMap.action(for: .char("r"), in: state)), [])
+        let grid = ScreenRenderer.render(state, width: 80, height: 24)
+        let entry = f.engine.listBackups()[0]
+        let db = try XCTUnwrap(state.database)
+        let sentence = "The current database (\(ByteCount.format(db.sizeBytes))) will first be saved as mr5-pos.db.corrupted.\(BackupName.stamp(f.clock.now())). Restart the POS app afterwards."
+        let content = RenderContext(state: state, width: 80, height: 24).dialogContent(try XCTUnwrap(state.dialog), inner: RenderContext.dialogWidth(for: 80) - 4)
+        XCTAssertTrue(content.lines.contains { $0.0 == sentence }, "\(content.lines.map(\.0))")
+        XCTAssertTrue(grid.contains("Restore backup?"), grid.text)
+        XCTAssertTrue(grid.contains("Backup:   " + entry.name), grid.text)
+        // On screen the sentence is wrapped inside the box, every word in order.
+        for piece in TextFormat.wrap(sentence, width: RenderContext.dialogWidth(for: 80) - 4) { XCTAssertTrue(grid.contains(piece), piece + "\n" + grid.text) }
+        let cancel = try XCTUnwrap(grid.style(of: "[ Cancel ]"))
+        let restore = try XCTUnwrap(grid.style(of: "[ Restore ]"))
+        XCTAssertTrue(cancel.reverse, "Cancel is the focused default")
+        XCTAssertFalse(restore.reverse)
+    }
+
+    func testCorruptBackupCannotBeRestoredAndTheDialogSaysWhy() throws {
+        let f = try ConsoleFixture()
+        // Damage a real backup the way a failing disk would: its size changes.
+        let victim = f.engine.listBackups()[1]
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: victim.path))
+        handle.truncateFile(atOffset: 4096)
+        handle.closeFile()
+        var state = f.state()
+        state.select(index: 1)
+        XCTAssertEqual(state.selectedBackup?.status, .corrupt)
+        _ = state.apply(.restore)
+        let grid = ScreenRenderer.render(state, width: 80, height: 24)
+        XCTAssertTrue(grid.contains("This backup cannot be restored: it failed verification"), grid.text)
+        XCTAssertTrue(grid.contains("[ Close ]"), grid.text)
+        XCTAssertFalse(grid.contains("[ Restore ]"), grid.text)
+        XCTAssertEqual(state.apply(.confirm), [], "y on a refused restore does nothing")
+    }
+
+    func testHelpOverlayListsEveryKey() throws {
+        let f = try ConsoleFixture()
+        var state = f.state(width: 100, height: 30)
+        _ = state.apply(KeyMap.action(for: .f1, in: state))
+        let grid = ScreenRenderer.render(state, width: 100, height: 30)
+        for (key, what) in RenderContext.helpLines {
+            XCTAssertTrue(grid.contains(key), "\(key) missing\n\(grid.text)")
+            XCTAssertTrue(grid.contains(what), "\(what) missing\n\(grid.text)")
+        }
+    }
+
+    func testHistoryViewShowsTheFailedAttemptAndItsReason() throws {
+        let f = try ConsoleFixture()
+        var state = f.state()
+        _ = state.apply(KeyMap.action(for: .char("h"), in: state))
+        let grid = ScreenRenderer.render(state, width: 80, height: 24)
+        let failure = try XCTUnwrap(f.engine.history().first { $0.outcome == .failure })
+        let row = try XCTUnwrap(grid.rows(containing: TextFormat.dateTime(failure.startedAt, zone: TimeZone(identifier: "UTC")!)).first, grid.text)
+        XCTAssertTrue(grid.line(row).contains("✗ failed"), grid.line(row))
+        XCTAssertTrue(grid.line(row).contains("database is locked"), grid.line(row))
+        XCTAssertEqual(grid[row, 3].style.role, .critical)
+    }
+
+    func testFrequencyPickerMarksTheCurrentSetting() throws {
+        let f = try ConsoleFixture()
+        var state = f.state()
+        _ = state.apply(.frequency)
+        XCTAssertEqual(state.dialog, .frequency(index: 2))
+        let grid = ScreenRenderer.render(state, width: 80, height: 24)
+        XCTAssertTrue(grid.contains("> 3h        (current)"), grid.text)
+        for choice in FrequencyChoice.all { XCTAssertTrue(grid.contains(" " + choice + " "), choice) }
+    }
+
+    func testProgressOfTheSchedulersOwnBackupAndDaemonOwner() throws {
+        let f = try ConsoleFixture()
+        var snap = f.idleSnapshot(nextIn: 10)
+        snap.activity = .heldByOther
+        snap.ownerPid = 4242
+        var state = f.state(scheduler: snap)
+        var grid = ScreenRenderer.render(state, width: 80, height: 24)
+        XCTAssertTrue(grid.line(0).contains("scheduler: daemon pid 4242"), grid.line(0))
+        snap.activity = .running
+        snap.progressDone = 300
+        snap.progressTotal = 1200
+        state.scheduler = snap
+        grid = ScreenRenderer.render(state, width: 80, height: 24)
+        XCTAssertTrue(grid.line(22).contains("Scheduled backup"), grid.text)
+        XCTAssertTrue(grid.line(22).contains("25% copying 300/1,200 pages"), grid.text)
+    }
+
+    func testControlCharactersInNamesNeverReachTheTerminal() {
+        var grid = ScreenGrid(width: 10, height: 1)
+        grid.put("a\u{1B}[2Jb漢c", row: 0, column: 0)
+        XCTAssertEqual(grid.line(0), "a?[2Jb?c  ")
+    }
+}

@@ -1,0 +1,181 @@
+import BackupEngine
+import Foundation
+import XCTest
+
+/// The real binary's console in a real terminal (tmux), on a demo data dir.
+final class ConsoleTmuxTests: XCTestCase {
+    private var session: TmuxSession?
+    private var root = ""
+    private var dataDir = ""
+
+    override func setUpWithError() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") else { throw XCTSkip("tmux is not installed") }
+        guard CLIBinary.path != nil else {
+            XCTFail("mr5-backup binary not found: run 'swift build' first")
+            return
+        }
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("mr5-tmux-\(getpid())-\(UUID().uuidString.prefix(8))").path
+        dataDir = root + "/shop"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let demo = try run(["demo", "--data-dir", dataDir, "--size-mb", "2"])
+        XCTAssertEqual(demo.exitCode, 0, demo.stderr)
+    }
+
+    override func tearDown() {
+        session?.kill()
+        session = nil
+        if !root.isEmpty { try? FileManager.default.removeItem(atPath: root) }
+    }
+
+    private var engine: BackupEngine { BackupEngine(layout: DataLayout(dataDir: dataDir)) }
+    private var databasePath: String { dataDir + "/mr5-pos.db" }
+
+    /// Opens the console in a fresh tmux session and waits for the first full screen.
+    private func openConsole(width: Int = 100, height: Int = 30) throws -> TmuxSession {
+        let s = try TmuxSession(width: width, height: height, directory: root)
+        session = s
+        try s.typeLine("\(CLIBinary.path!) --data-dir \(dataDir); echo \"console-exit=$?\"")
+        let newest = engine.listBackups()[0]
+        try s.waitFor(text: "Details: " + newest.name)
+        return s
+    }
+
+    private static func utcTime(_ date: Date) -> String {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "UTC")!
+        let c = cal.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%04d-%02d-%02d %02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!)
+    }
+
+    func testScreenShowsBackupsAndCreateAddsOneAndQuitLeavesAUsableShell() throws {
+        let s = try openConsole()
+        let before = engine.listBackups()
+        let screen = try s.capture()
+        for entry in before.prefix(5) {
+            XCTAssertTrue(screen.contains(Self.utcTime(entry.createdAt)), "\(entry.name) not on screen:\n\(screen)")
+        }
+        XCTAssertTrue(screen.contains("✓ verified"), screen)
+        XCTAssertTrue(screen.contains("Next backup in"), screen)
+        XCTAssertTrue(screen.contains("mr5-backup"), screen)
+
+        try s.send("c")
+        let created = try s.waitFor("the created backup's name") { $0.contains("Created backup-") }
+        let line = try XCTUnwrap(created.split(separator: "\n").first { $0.contains("Created backup-") })
+        let name = String(line[line.range(of: "backup-")!.lowerBound...].prefix { $0 != ":" })
+        let after = engine.listBackups()
+        XCTAssertEqual(after.first?.name, name, "the new backup is on disk and newest")
+        XCTAssertFalse(before.contains { $0.name == name })
+        try s.waitFor(text: Self.utcTime(after[0].createdAt))
+
+        try s.send("q")
+        try s.waitFor(text: "console-exit=0")
+        // The terminal is back to normal: echo and line editing work, the screen is the shell's.
+        try s.typeLine("stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | tr '\\n' + ; echo \"sum=$((40+2))\"")
+        let shell = try s.waitFor(text: "sum=42")
+        XCTAssertTrue(shell.contains("icanon+echo+"), shell)
+        XCTAssertFalse(shell.contains("Details:"), "the console's screen is gone:\n\(shell)")
+    }
+
+    func testRestoreCancelChangesNothingThenConfirmRestores() throws {
+        // A change made after every backup: a restore must take it away.
+        _ = try sqlite3(databasePath, "CREATE TABLE e2e_marker(x); INSERT INTO e2e_marker VALUES (42);")
+        let s = try openConsole()
+        let target = engine.listBackups()[1]
+        try s.send("j")
+        try s.waitFor(text: "Details: " + target.name)
+
+        try s.send("r")
+        try s.waitFor(text: "Restore backup?")
+        try s.send("n")
+        try s.waitFor("the dialog to close") { !$0.contains("Restore backup?") }
+        XCTAssertEqual(try sqlite3(databasePath, "SELECT x FROM e2e_marker"), "42", "n changed nothing")
+        XCTAssertTrue(corruptedCopies().isEmpty)
+
+        try s.send("r")
+        try s.waitFor(text: "Restore backup?")
+        try s.send("Enter")   // Cancel is the default
+        try s.waitFor("the dialog to close") { !$0.contains("Restore backup?") }
+        XCTAssertEqual(try sqlite3(databasePath, "SELECT x FROM e2e_marker"), "42", "Enter on Cancel changed nothing")
+
+        try s.send("r")
+        try s.waitFor(text: "Restore backup?")
+        try s.send("y")
+        try s.waitFor(text: "Restart the POS app now", timeout: 60)
+        // The database now holds exactly the backup's contents.
+        XCTAssertEqual(try sqlite3(databasePath, "SELECT count(*) FROM sqlite_schema WHERE name = 'e2e_marker'"), "0")
+        let orders = try XCTUnwrap(target.record?.tables.first { $0.table == "orders" }?.rows)
+        XCTAssertEqual(try sqlite3(databasePath, "SELECT count(*) FROM orders"), String(orders))
+        XCTAssertEqual(try sqlite3(databasePath, "PRAGMA quick_check"), "ok")
+        // The database as it was is kept, marker included.
+        let saved = try XCTUnwrap(corruptedCopies().first)
+        XCTAssertEqual(try sqlite3(dataDir + "/" + saved, "SELECT x FROM e2e_marker"), "42")
+        try s.send("Enter")
+        try s.waitFor("the notice to close") { !$0.contains("Restart the POS app now") }
+    }
+
+    func testDeleteConfirmedRemovesTheFile() throws {
+        let s = try openConsole()
+        let target = engine.listBackups()[1]
+        try s.send("j")
+        try s.waitFor(text: "Details: " + target.name)
+        try s.send("d")
+        try s.waitFor(text: "Delete backup?")
+        try s.send("y")
+        try s.waitFor(text: "Deleted " + target.name)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: target.path))
+        XCTAssertFalse(engine.listBackups().contains { $0.name == target.name })
+    }
+
+    func testBackupByAnotherProcessAppears() throws {
+        let s = try openConsole()
+        let made = try run(["--data-dir", dataDir, "create"])
+        XCTAssertEqual(made.exitCode, 0, made.stderr)
+        let newest = try XCTUnwrap(engine.listBackups().first)
+        XCTAssertTrue(made.stdout.contains(newest.name), made.stdout)
+        try s.waitFor(text: Self.utcTime(newest.createdAt), timeout: 10)
+        try s.send("g")
+        try s.waitFor(text: "Details: " + newest.name)
+        // And a file deleted by hand goes away.
+        let gone = engine.listBackups()[2]
+        try FileManager.default.removeItem(atPath: gone.path)
+        try s.send("j", "j")
+        try s.waitFor("the deleted file to leave the list", timeout: 10) { !$0.contains("Details: " + gone.name) && $0.contains("Details: ") }
+    }
+
+    func testResizeToCompactAndTooSmallStillDraws() throws {
+        let s = try openConsole()
+        try s.resize(width: 60, height: 20)
+        try s.waitFor("the compact layout") { $0.contains("Next backup in") && !$0.contains("Details:") }
+        try s.resize(width: 30, height: 8)
+        try s.waitFor(text: "terminal too small")
+        try s.resize(width: 100, height: 30)
+        try s.waitFor(text: "Details: ")
+        try s.send("q")
+        try s.waitFor(text: "console-exit=0")
+    }
+
+    func testUnknownTermIsOneLineAndExit2() throws {
+        let s = try TmuxSession(width: 100, height: 30, directory: root)
+        session = s
+        try s.typeLine("TERM=no-such-terminal \(CLIBinary.path!) --data-dir \(dataDir); echo \"console-exit=$?\"")
+        let screen = try s.waitFor(text: "console-exit=2")
+        XCTAssertTrue(screen.contains("TERM=no-such-terminal"), screen)
+        XCTAssertFalse(screen.contains("Error opening terminal"), screen)
+        // Not a terminal at all (a pipe): the same kind of message.
+        let piped = try run(["--data-dir", dataDir])
+        XCTAssertEqual(piped.exitCode, 2, piped.stderr)
+        XCTAssertEqual(piped.stderrLines.count, 1, piped.stderr)
+    }
+
+    func testCtrlCRestoresTheTerminal() throws {
+        let s = try openConsole()
+        try s.send("C-c")
+        try s.waitFor(text: "console-exit=130")
+        try s.typeLine("echo \"sum=$((40+2))\"")
+        try s.waitFor(text: "sum=42")
+    }
+
+    private func corruptedCopies() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dataDir)) ?? []).filter { $0.hasPrefix("mr5-pos.db.corrupted.") && !$0.hasSuffix("-wal") && !$0.hasSuffix("-shm") }
+    }
+}

@@ -153,6 +153,11 @@ public final class BackupEngine: Sendable {
                 try BackupName.validateAppVersion(appVersion)
             }
             let info = try databaseInfo()
+            guard info.pageCount > 0 else {
+                // SQLite reads a zero-length file as an empty database; backing it up would
+                // make "verified" backups of nothing that retention then keeps instead of real ones.
+                throw BackupError.invalidArgument("database is empty (0 bytes, no tables): \(layout.databasePath); check --db / --data-dir, nothing was backed up")
+            }
             try layout.ensureDirectories()
             let lock = try FileLock(path: layout.operationLockPath, operation: operation.rawValue, now: started, wait: lockWait)
             defer { lock.release() }

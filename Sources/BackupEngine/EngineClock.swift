@@ -11,6 +11,18 @@ public protocol EngineClock: Sendable {
     /// Sleeps until the monotonic clock reaches `deadline` or `wake` is signalled.
     /// Returns early on a signal; the caller re-checks its state.
     func sleep(untilMonotonic deadline: UInt64, wake: WakeSignal)
+    /// Like `sleep(untilMonotonic:wake:)`, but also returns at once if `wake` has been
+    /// signalled since its `generation` was `token`: a signal sent between the caller's
+    /// last look at its state and this call is never missed.
+    func sleep(untilMonotonic deadline: UInt64, wake: WakeSignal, since token: UInt64)
+}
+
+extension EngineClock {
+    /// For clocks without their own: a signal in the instant between the check and the sleep can be missed.
+    public func sleep(untilMonotonic deadline: UInt64, wake: WakeSignal, since token: UInt64) {
+        if wake.generation != token { return }
+        sleep(untilMonotonic: deadline, wake: wake)
+    }
 }
 
 /// The real clocks.
@@ -23,9 +35,12 @@ public struct SystemClock: EngineClock {
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
     public func sleep(untilMonotonic deadline: UInt64, wake: WakeSignal) {
+        sleep(untilMonotonic: deadline, wake: wake, since: wake.generation)
+    }
+    public func sleep(untilMonotonic deadline: UInt64, wake: WakeSignal, since token: UInt64) {
         let now = monotonicNanos()
         guard deadline > now else { return }
-        wake.wait(nanoseconds: deadline - now)
+        wake.wait(nanoseconds: deadline - now, since: token)
     }
 }
 
@@ -69,9 +84,12 @@ public final class ManualClock: EngineClock, @unchecked Sendable {
     }
 
     public func sleep(untilMonotonic deadline: UInt64, wake: WakeSignal) {
+        sleep(untilMonotonic: deadline, wake: wake, since: wake.generation)
+    }
+
+    public func sleep(untilMonotonic deadline: UInt64, wake: WakeSignal, since token: UInt64) {
         condition.lock()
         defer { condition.unlock() }
-        let token = wake.generation
         while mono < deadline && wake.generation == token {
             _ = condition.wait(until: Date().addingTimeInterval(0.01))
             if wake.generation != token { return }
@@ -102,9 +120,14 @@ public final class WakeSignal: @unchecked Sendable {
 
     /// Waits up to `nanoseconds` or until signalled.
     public func wait(nanoseconds: UInt64) {
+        wait(nanoseconds: nanoseconds, since: generation)
+    }
+
+    /// Waits up to `nanoseconds` unless signalled since `generation` was `token`.
+    public func wait(nanoseconds: UInt64, since token: UInt64) {
         condition.lock()
         defer { condition.unlock() }
-        let start = counter
+        let start = token
         let deadline = Date().addingTimeInterval(Double(nanoseconds) / 1e9)
         while counter == start {
             if !condition.wait(until: deadline) { return }

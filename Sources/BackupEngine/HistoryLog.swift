@@ -44,7 +44,10 @@ public struct HistoryLog: Sendable {
         for line in data.split(separator: 0x0A) {
             if let e = try? HistoryLog.decoder.decode(HistoryEntry.self, from: line) { entries.append(e) }
         }
-        entries.sort { $0.startedAt > $1.startedAt }
+        // Times are stored to the second: within one second the later line is the newer entry.
+        entries = entries.enumerated().sorted { a, b in
+            a.element.startedAt != b.element.startedAt ? a.element.startedAt > b.element.startedAt : a.offset > b.offset
+        }.map(\.element)
         if let limit, entries.count > limit { return Array(entries.prefix(limit)) }
         return entries
     }

@@ -110,6 +110,7 @@ public final class Scheduler: @unchecked Sendable {
     /// Stops the thread: a running backup is cancelled (the engine removes its temp file,
     /// so nothing partial is left), the state file says "stopped" and the lock is released.
     /// Returns when the thread has ended. Safe to call more than once, or before `start()`.
+    /// Never call it from `onChange`: that runs on the scheduler thread, which it waits for.
     public func stop() {
         stateLock.lock()
         stopRequested = true
@@ -117,8 +118,7 @@ public final class Scheduler: @unchecked Sendable {
         let running = threadRunning
         stateLock.unlock()
         guard running else { return }
-        // Signal until the thread ends: a wake that lands between its check of the stop
-        // flag and its sleep would otherwise be missed.
+        // Repeated in case a clock without a token-aware sleep misses the first wake.
         repeat { wake.signal() } while finished.wait(timeout: .now() + 0.05) == .timedOut
         finished.signal()   // let a second stop() pass too
     }
@@ -145,17 +145,20 @@ public final class Scheduler: @unchecked Sendable {
 
     private func monoSeconds() -> Double { Double(clock.monotonicNanos()) / 1e9 }
 
-    private func sleep(untilMono deadline: Double) {
+    /// Sleeps until `deadline` unless woken since `token` (read at the top of the loop,
+    /// before the flags were looked at, so no `settingsChanged()` or `stop()` is missed).
+    private func sleep(untilMono deadline: Double, since token: UInt64) {
         guard !isStopRequested else { return }
-        clock.sleep(untilMonotonic: UInt64(max(0, deadline) * 1e9), wake: wake)
+        clock.sleep(untilMonotonic: UInt64(max(0, deadline) * 1e9), wake: wake, since: token)
     }
 
     private func run() {
         while !isStopRequested {
+            let token = wake.generation
             if lock == nil {
                 tryToLead()
                 if lock == nil {
-                    sleep(untilMono: monoSeconds() + timing.followerPoll)
+                    sleep(untilMono: monoSeconds() + timing.followerPoll, since: token)
                     continue
                 }
             }
@@ -167,7 +170,7 @@ public final class Scheduler: @unchecked Sendable {
                     s.nextRunAt = nil
                 }
                 writeMetricsIfDirty()
-                sleep(untilMono: monoSeconds() + timing.settingsPoll)
+                sleep(untilMono: monoSeconds() + timing.settingsPoll, since: token)
                 continue
             }
             let now = monoSeconds()
@@ -182,7 +185,7 @@ public final class Scheduler: @unchecked Sendable {
                 s.nextRunAt = Date(timeIntervalSince1970: nextWall.timeIntervalSince1970.rounded())
             }
             writeMetricsIfDirty()
-            sleep(untilMono: min(next, now + timing.settingsPoll))
+            sleep(untilMono: min(next, now + timing.settingsPoll), since: token)
         }
         shutDown()
     }

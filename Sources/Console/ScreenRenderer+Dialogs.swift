@@ -85,7 +85,7 @@ extension RenderContext {
             var lines: [(String, CellStyle)] = [("Backup:   " + name, Self.title)]
             if let entry {
                 lines.append(("Made:     " + TextFormat.dateTime(entry.createdAt, zone: state.timeZone)
-                              + ", " + ByteCount.format(entry.sizeBytes) + ", " + TextFormat.status(entry.status, glyphs: glyphs), .normal))
+                              + ", " + ByteCount.format(entry.sizeBytes) + ", " + TextFormat.status(of: entry, glyphs: glyphs), .normal))
             }
             lines.append(("", .normal))
             if lastGood {
@@ -129,7 +129,7 @@ extension RenderContext {
     }
 
     func verificationText(_ entry: BackupEntry) -> String {
-        var text = TextFormat.status(entry.status, glyphs: glyphs)
+        var text = TextFormat.status(of: entry, glyphs: glyphs)
         if let v = entry.record?.verification {
             text += " (\(v.method), \(TextFormat.dateTime(v.checkedAt, zone: state.timeZone)))"
         }

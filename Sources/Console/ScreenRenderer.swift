@@ -190,7 +190,7 @@ struct RenderContext {
             let kind = full ? TextFormat.kind(entry) : TextFormat.shortKind(entry.kind)
             let previous = state.backups[(index + 1)...].first { $0.kind != .legacySQL }
             let change = entry.kind == .legacySQL ? "" : previous.map { TextFormat.sizeChange(entry.sizeBytes - $0.sizeBytes, glyphs: glyphs) } ?? "-"
-            var status = TextFormat.status(entry.status, glyphs: glyphs)
+            var status = TextFormat.status(of: entry, glyphs: glyphs)
             if full, inner > 80, let detail = entry.statusDetail { status += ": " + detail }
             let line = listLine(c, time: time, kind: kind, size: ByteCount.format(entry.sizeBytes), change: change, status: status)
             let isSelected = index == selected && state.view == .list || index == selected && state.view == .help
@@ -199,7 +199,7 @@ struct RenderContext {
             grid.put(line, row: row, column: left, style: base, limit: inner)
             // The status word in its colour; on the selected row reverse keeps it readable.
             let statusColumn = left + line.count - status.count
-            let statusStyle = Self.statusStyle(entry.status)
+            let statusStyle = entry.kind == .legacySQL ? Self.dim : Self.statusStyle(entry.status)
             grid.restyle(row: row, column: statusColumn, count: min(status.count, left + inner - statusColumn),
                          style: CellStyle(statusStyle.role, bold: statusStyle.bold, reverse: isSelected))
         }
@@ -241,7 +241,11 @@ struct RenderContext {
         lines.append(("Path      " + entry.path, .normal))
         var made = "Created   " + TextFormat.dateTime(entry.createdAt, zone: state.timeZone, seconds: true)
             + " (" + TextFormat.age(entry.createdAt, now: state.now) + ")" + glyphs.separator + ByteCount.format(entry.sizeBytes)
-        if let rec { made += ", \(TextFormat.grouped(rec.pageCount)) pages of \(rec.pageSize) B" }
+        if let rec {
+            let pages = ", \(TextFormat.grouped(rec.pageCount)) pages"
+            let size = " of \(rec.pageSize) B"
+            made += made.count + pages.count + size.count <= inner ? pages + size : pages
+        }
         lines.append((made, .normal))
         if let rec {
             let v = rec.verification
@@ -318,7 +322,9 @@ struct RenderContext {
         grid.put(bar, row: row, column: head.count, style: barStyle)
         var rest = "] \(percent)% used" + glyphs.separator + "free \(ByteCount.format(disk.freeBytes)) of \(ByteCount.format(disk.filesystemBytes))"
             + glyphs.separator + "backups \(ByteCount.format(disk.totalBackupBytes))"
-        if !kinds.isEmpty { rest += " (" + kinds.joined(separator: ", ") + ")" }
+        // Per kind only when it fits: the totals matter more than the split.
+        let split = " (" + kinds.joined(separator: ", ") + ")"
+        if !kinds.isEmpty, head.count + bar.count + rest.count + split.count <= width { rest += split }
         grid.put(rest, row: row, column: head.count + bar.count)
     }
 

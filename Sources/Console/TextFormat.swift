@@ -121,6 +121,11 @@ enum TextFormat {
         }
     }
 
+    /// An entry's status as symbol and word; a legacy `.sql` file is `- legacy`.
+    static func status(of entry: BackupEntry, glyphs: Glyphs) -> String {
+        entry.kind == .legacySQL ? "- legacy" : status(entry.status, glyphs: glyphs)
+    }
+
     /// Status as symbol and word: `✓ verified`, `? unverified`, `✗ corrupt`.
     static func status(_ status: BackupStatus, glyphs: Glyphs) -> String {
         switch status {

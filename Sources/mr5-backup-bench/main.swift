@@ -1,2 +1,39 @@
-// Placeholder until the benchmark lands.
-print("mr5-backup-bench: not written yet")
+// mr5-backup-bench: measures `mr5-backup create` against `sqlite3 .backup`, `VACUUM INTO`
+// and `cp`, idle and under a writer, in WAL and rollback-journal mode, plus the writer's
+// commit latency, peak RSS, verify throughput and the console's first frame and idle CPU.
+// A program, not a test: numbers depend on the machine. See docs/BENCHMARKS.md.
+//
+//   swift build -c release && swift run -c release mr5-backup-bench [--quick] [--output docs/BENCHMARKS.md]
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+
+func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+
+let options: BenchOptions
+do {
+    options = try BenchOptions.parse(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    log("mr5-backup-bench: \(error)")
+    exit(2)
+}
+
+do {
+    let tools = try BenchTools.locate(binDir: options.binDir)
+    let work = options.workDir ?? (NSTemporaryDirectory() + "mr5-bench-\(getpid())")
+    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    defer { if options.workDir == nil { try? FileManager.default.removeItem(atPath: work) } }
+    var bench = Benchmark(options: options, tools: tools, work: work)
+    let results = try bench.runAll()
+    let report = BenchReport(options: options, results: results, machine: Machine.describe(scratch: work))
+    print(report.text())
+    if let output = options.output {
+        try report.markdown().write(toFile: output, atomically: true, encoding: .utf8)
+        log("wrote \(output)")
+    }
+} catch {
+    log("mr5-backup-bench: \(error)")
+    exit(1)
+}

@@ -13,7 +13,8 @@ enum CLIFormat {
     }
 
     /// `0.4 s`, `12.0 s`.
-    static func seconds(_ s: Double) -> String { String(format: "%.1f s", s) }
+    /// `0.04 s` below a second (a small backup is fast and "0.0 s" reads like nothing happened), `12.3 s` above.
+    static func seconds(_ s: Double) -> String { String(format: s < 1 ? "%.2f s" : "%.1f s", s) }
 
     /// `42m`, `2h18m`: the short duration `status` and the console use.
     static func duration(_ s: TimeInterval) -> String { SchedulePlanner.durationText(s) }

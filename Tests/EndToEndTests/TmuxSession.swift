@@ -26,27 +26,32 @@ final class TmuxSession {
     enum TmuxError: Error { case failed(String) }
 
     /// Runs `tmux -L <socket> args...` and returns its status and output.
+    /// posix_spawn + waitpid rather than `Process`: Foundation's `waitUntilExit` never returns
+    /// once the tmux client has forked its server (measured here), so the output goes through
+    /// a temp file and the exit status comes from `waitpid`.
     @discardableResult
     func tmux(_ args: [String], captureOutput: Bool = true) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-        p.arguments = ["-L", socket] + args
-        p.environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TMUX_TMPDIR": NSTemporaryDirectory()]
-        p.standardInput = FileHandle.nullDevice
-        guard captureOutput else {
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            p.waitUntilExit()
-            return (p.terminationStatus, "")
-        }
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let outPath = NSTemporaryDirectory() + "/\(socket)-\(UUID().uuidString.prefix(8)).out"
+        defer { unlink(outPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, captureOutput ? outPath : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ["/usr/bin/tmux", "-L", socket] + args
+        let env = ["PATH=/usr/bin:/bin", "LANG=C.UTF-8", "TMUX_TMPDIR=" + NSTemporaryDirectory()]
+        var cArgs = argv.map { strdup($0) } + [nil]
+        var cEnv = env.map { strdup($0) } + [nil]
+        defer { for p in cArgs + cEnv { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, "/usr/bin/tmux", &actions, nil, &cArgs, &cEnv)
+        guard rc == 0 else { throw TmuxError.failed("posix_spawn tmux: \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exit = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        let output = captureOutput ? ((try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "") : ""
+        return (exit, output)
     }
 
     /// Types keys (tmux key names such as `Enter`, `Escape`, `Down`, or literal text).

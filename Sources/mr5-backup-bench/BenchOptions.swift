@@ -1,0 +1,59 @@
+import Foundation
+
+/// Command-line options (hand-parsed: the benchmark has no dependencies).
+struct BenchOptions {
+    var sizeMB = 1024
+    var quick = false
+    var output: String?
+    var binDir: String?
+    var workDir: String?
+    var writerIntervalMs = 10
+    var baselineSeconds = 8.0
+    var consoleBackups = 1000
+    var skipConsole = false
+
+    static let usage = """
+        usage: mr5-backup-bench [--size-mb N] [--quick] [--output FILE] [--bin-dir DIR] [--work-dir DIR]
+                                [--writer-interval-ms N] [--skip-console]
+          --size-mb N     size of the test database (default 1024; --quick: 100)
+          --quick         100 MB database, shorter writer baselines
+          --output FILE   also write the results as Markdown (e.g. docs/BENCHMARKS.md)
+          --bin-dir DIR   where mr5-backup and mr5-pos-sim are (default: beside this program,
+                          else .build/release, built with 'swift build -c release' when missing)
+          --work-dir DIR  scratch space (default: a folder under $TMPDIR, removed at the end)
+        """
+
+    static func parse(_ args: [String]) throws -> BenchOptions {
+        var o = BenchOptions()
+        var sizeGiven = false
+        var i = 0
+        func value() throws -> String {
+            guard i + 1 < args.count else { throw BenchError("\(args[i]) needs a value\n\(usage)") }
+            i += 1
+            return args[i]
+        }
+        while i < args.count {
+            switch args[i] {
+            case "--size-mb":
+                guard let n = Int(try value()), n >= 10 else { throw BenchError("--size-mb needs a number of at least 10") }
+                o.sizeMB = n; sizeGiven = true
+            case "--quick": o.quick = true
+            case "--output": o.output = try value()
+            case "--bin-dir": o.binDir = try value()
+            case "--work-dir": o.workDir = try value()
+            case "--writer-interval-ms":
+                guard let n = Int(try value()), n >= 0 else { throw BenchError("--writer-interval-ms needs a number") }
+                o.writerIntervalMs = n
+            case "--skip-console": o.skipConsole = true
+            case "-h", "--help": print(usage); exit(0)
+            default: throw BenchError("unknown argument \(args[i])\n\(usage)")
+            }
+            i += 1
+        }
+        if o.quick {
+            if !sizeGiven { o.sizeMB = 100 }
+            o.baselineSeconds = 5
+        }
+        return o
+    }
+}

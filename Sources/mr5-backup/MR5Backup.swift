@@ -24,6 +24,12 @@ struct MR5Backup: ParsableCommand {
     @Flag(help: "Open the console on the demo shop, creating it first if it is missing ($MR5_DEMO_DIR, else ./demo-data).")
     var demo = false
 
+    @Flag(name: .customLong("no-color"), help: "Console without colours (also when NO_COLOR is set); bold and reverse still carry meaning.")
+    var noColor = false
+
+    @Flag(help: "Console with plain ASCII lines and symbols (automatic when the locale is not UTF-8 or TERM=linux).")
+    var ascii = false
+
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
@@ -39,10 +45,10 @@ struct MR5Backup: ParsableCommand {
                 _ = try DemoShop.create(at: dir)
             }
             let engine = BackupEngine(layout: layout)
-            throw ExitCode(try ConsoleLauncher.open(engine: engine))
+            throw ExitCode(try ConsoleLauncher.open(engine: engine, noColor: noColor, ascii: ascii))
         }
         let engine = try global.makeEngine()
-        throw ExitCode(try ConsoleLauncher.open(engine: engine))
+        throw ExitCode(try ConsoleLauncher.open(engine: engine, noColor: noColor, ascii: ascii))
     }
 
     /// Parses and runs with our own error handling: one line on stderr, exit 2 for

@@ -76,7 +76,9 @@ struct BenchReport {
                 let ratio = cli.seconds / copy
                 out.append(Target(name: "copy phase of create >= 0.9x sqlite3 .backup throughput (\(mode), idle)",
                                   measured: "\(f(mbps(size, copy), 0)) vs \(f(mbps(size, cli.seconds), 0)) MB/s = \(f(ratio))x",
-                                  met: ratio >= 0.9, limit: ratio >= 0.9 ? "" : "both run the same backup API over the page cache; the gap is per-step overhead"))
+                                  met: ratio >= 0.9, limit: ratio >= 0.9 ? "" : (mode == "delete"
+                                      ? "by design: in rollback mode create copies in 1 MiB steps with a 0.5 ms pause between them so a writer waits at most one step (about 0.5 s of pauses per GiB); sqlite3 .backup takes no pauses"
+                                      : "both run the same backup API over the page cache; the gap is per-step overhead")))
             }
             if let whole = results.wholeCreate[mode], let p = results.pipeline[mode] {
                 let sum = p.backup + p.check + p.hash
@@ -89,7 +91,7 @@ struct BenchReport {
             let ok = w.p99 <= 2 * base.p99 && w.errors == 0
             out.append(Target(name: "writer p99 during a WAL backup <= 2x idle p99, 0 errors",
                               measured: "p99 \(f(w.p99)) ms vs idle \(f(base.p99)) ms (\(f(w.p99 / base.p99))x), \(w.errors) errors",
-                              met: ok, limit: ok ? "" : "2 cores shared by the writer, the copy, the hash and the checks: CPU contention shows in the writer's tail"))
+                              met: ok, limit: ok ? "" : "the writer never waits on a lock in WAL mode (0 errors); its tail is most likely its own commit fsync queued behind create's fsync of the whole copy on the same disk, and CPU contention on 2 cores (hash, checks). With --quick the window holds only ~30 commits, so p99 is the maximum"))
         }
         let rss = results.runs.filter { $0.tool == "mr5-backup create" }.compactMap(\.rssBytes).max()
         if let rss {

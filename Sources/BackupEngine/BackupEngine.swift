@@ -87,6 +87,8 @@ public final class BackupEngine: Sendable {
     @discardableResult
     public func setFrequency(_ text: String, trigger: Trigger = .cli) throws -> BackupFrequency {
         let value = try BackupFrequency.parse(text)
+        // Settings belong to a shop: without its database there is nothing to configure.
+        try requireDatabaseFile()
         let started = clock.now()
         do {
             try settingsStore.set("backup_frequency", value.settingValue)
@@ -108,6 +110,7 @@ public final class BackupEngine: Sendable {
         guard SettingsStore.knownKeys.contains(key) else {
             throw BackupError.invalidArgument("unknown setting '\(key.debugSafe)': known settings are \(SettingsStore.knownKeys.sorted().joined(separator: ", "))")
         }
+        try requireDatabaseFile()
         return try settingsStore.get(key)
     }
 
@@ -119,6 +122,7 @@ public final class BackupEngine: Sendable {
         guard (1...1000).contains(value) else {
             throw BackupError.invalidSetting(key: key, value: String(value), reason: "keep between 1 and 1000 backups")
         }
+        try requireDatabaseFile()
         try settingsStore.set(key, String(value))
     }
 
@@ -427,6 +431,11 @@ public final class BackupEngine: Sendable {
             guard FileSystem.isDirectory(FileSystem.parent(of: layout.databasePath)) else {
                 throw BackupError.databaseNotFound(path: layout.databasePath)
             }
+            // Restoring over a missing file is recovery of the shop's own database; a
+            // missing file elsewhere (a mistyped --db) is refused rather than created.
+            if !FileSystem.exists(layout.databasePath) && !layout.usesDefaultDatabase {
+                throw BackupError.databaseNotFound(path: layout.databasePath)
+            }
             try layout.ensureDirectories()
             let lock = try FileLock(path: layout.operationLockPath, operation: "restore", now: started)
             defer { lock.release() }
@@ -466,6 +475,11 @@ public final class BackupEngine: Sendable {
             throw BackupError.insufficientSpace(needed: needed, available: space.free, mountPoint: space.mountPoint)
         }
 
+        // The backup schedule is the technician's current choice, not part of the shop's
+        // data: keep it across the restore (an old backup would otherwise bring back an
+        // old frequency, retention count and an empty last_backup).
+        let keptSettings = liveOpens ? backupSettings() : [:]
+
         // (b) Save what is there now.
         var saved: String?
         if liveExists {
@@ -494,8 +508,22 @@ public final class BackupEngine: Sendable {
         guard rows == ["ok"] else {
             throw BackupError.restoreCheckFailed(reason: "quick_check: " + rows.joined(separator: "; "), savedCopy: saved ?? "(none)")
         }
+        for (key, value) in keptSettings.sorted(by: { $0.key < $1.key }) {
+            do { try settingsStore.set(key, value) } catch {
+                logger.warning("Restore could not keep setting \(key) = \(value): \(Self.engineError(error).description)")
+            }
+        }
         return RestoreResult(restoredFrom: entry.name, savedCurrentAs: saved, tables: backupTables,
                              durationSeconds: seconds(since: t0))
+    }
+
+    /// The backup settings as they are now (only those that are set).
+    private func backupSettings() -> [String: String] {
+        var out: [String: String] = [:]
+        for key in SettingsStore.knownKeys {
+            if let value = try? settingsStore.get(key), !value.isEmpty { out[key] = value }
+        }
+        return out
     }
 
     /// True when the live file opens as a readable SQLite database.
@@ -645,8 +673,20 @@ public final class BackupEngine: Sendable {
     /// Records a failed attempt in the history and the log. A refused input (a mistyped
     /// name, a missing database) from a person changes no file; the same problem hit by the
     /// scheduler is recorded, because nobody is there to read the message.
+    /// A cancelled operation is recorded as such; a busy lock refused to a person is like
+    /// a refused input (they see the message and retry), but counts when the scheduler hits it.
     private func reportFailure(_ error: BackupError, _ entry: HistoryEntry, log line: String) {
-        if error.isInputError && entry.trigger != .scheduler { return }
+        if entry.trigger != .scheduler {
+            if error.isInputError { return }
+            if case .busy = error { return }
+        }
+        var entry = entry
+        if error == .cancelled {
+            entry.outcome = .cancelled
+            record(entry)
+            logger.warning("\(line)")
+            return
+        }
         record(entry)
         logger.error("\(line)")
     }

@@ -32,7 +32,7 @@ public struct BackupHistorySummary: Sendable, Equatable {
         self.init()
         let cancelled = BackupError.cancelled.description
         let attempts = history
-            .filter { $0.operation == .create && $0.message != cancelled }
+            .filter { $0.operation == .create && $0.outcome != .cancelled && $0.message != cancelled }
             .sorted { $0.startedAt > $1.startedAt }
         var inFailureRun = true
         for entry in attempts {
@@ -53,6 +53,8 @@ public struct BackupHistorySummary: Sendable, Equatable {
             case .failure:
                 failuresTotal += 1
                 if inFailureRun { consecutiveFailures += 1 }
+            case .cancelled:
+                break
             }
         }
     }

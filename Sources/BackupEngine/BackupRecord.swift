@@ -73,6 +73,23 @@ public struct BackupEntry: Sendable, Equatable {
     public var appVersion: String?
     public var record: BackupRecord?
 
+    /// Order among backups made in the same second: 1 for `...-HHMMSS.db`, N for the
+    /// collision suffix `...-HHMMSS-N.db` (times are stored to the second).
+    public var sequence: Int {
+        guard name.hasSuffix(".db") else { return 1 }
+        let parts = name.dropLast(3).split(separator: "-")
+        guard parts.count >= 2, let last = parts.last, let before = parts.dropLast().last,
+              before.count == 6, Int(before) != nil, last.count < 6, let n = Int(last) else { return 1 }
+        return n
+    }
+
+    /// Newest first: by creation time, then by collision suffix.
+    public static func newerFirst(_ a: BackupEntry, _ b: BackupEntry) -> Bool {
+        if a.createdAt != b.createdAt { return a.createdAt > b.createdAt }
+        if a.sequence != b.sequence { return a.sequence > b.sequence }
+        return a.name > b.name
+    }
+
     /// Only SQLite backups that have not failed a check can be restored.
     public var isRestorable: Bool { kind != .legacySQL && status != .corrupt }
 }

@@ -18,7 +18,7 @@ struct Catalog {
                 result.append(entry(name: name, path: path, parsed: parsed, info: info))
             }
         }
-        return result.sorted { ($0.createdAt, $0.name) > ($1.createdAt, $1.name) }
+        return result.sorted(by: BackupEntry.newerFirst)
     }
 
     /// One backup by (validated) name.

@@ -43,6 +43,9 @@ public struct DataLayout: Sendable, Equatable {
         return DataLayout(dataDir: dir, databasePath: database)
     }
 
+    /// True when the database is the data dir's own `mr5-pos.db` (not a `--db` elsewhere).
+    public var usesDefaultDatabase: Bool { databasePath == dataDir + "/" + DataLayout.defaultDatabaseName }
+
     public var backupsDir: String { dataDir + "/backups" }
     public var preUpdateDir: String { backupsDir + "/pre-update" }
     public var metaDir: String { backupsDir + "/.meta" }

@@ -6,7 +6,8 @@ public struct HistoryEntry: Codable, Sendable, Equatable {
         case create, preUpdate = "pre-update", verify, restore, delete, prune, settings
     }
     public enum Outcome: String, Codable, Sendable {
-        case success, failure
+        /// Stopped on request (SIGTERM, quit, Ctrl-C) and cleaned up: neither a success nor a failure.
+        case success, failure, cancelled
     }
 
     public var startedAt: Date

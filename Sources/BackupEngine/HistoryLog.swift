@@ -13,13 +13,13 @@ public struct HistoryLog: Sendable {
 
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
-        e.dateEncodingStrategy = .iso8601
+        e.dateEncodingStrategy = .custom(PreciseDate.encode)
         e.outputFormatting = [.sortedKeys]
         return e
     }()
     static let decoder: JSONDecoder = {
         let d = JSONDecoder()
-        d.dateDecodingStrategy = .iso8601
+        d.dateDecodingStrategy = .custom(PreciseDate.decode)
         return d
     }()
 

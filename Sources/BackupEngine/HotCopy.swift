@@ -41,13 +41,15 @@ struct HotCopy {
     var busyTimeoutMs: Int32 = 30_000
     /// Pages per step while a snapshot is pinned (progress granularity only).
     var snapshotStepPages: Int32 = 4096
-    /// Pages per step in the optimistic rollback phase: short enough that a writer waits
-    /// only a few milliseconds behind one step.
-    var optimisticStepPages: Int32 = 256
+    /// Pages per step in the optimistic rollback phase (8 MiB at 4 KiB pages, about 15 ms):
+    /// a writer waits at most one step, and larger steps keep the per-step cost of
+    /// re-taking the lock small (512-page steps copied at 0.85x the sqlite3 CLI's speed).
+    var optimisticStepPages: Int32 = 2048
     /// Restarts tolerated before switching to the snapshot copy.
     var maxRestarts = 2
-    /// Pause between optimistic steps so a waiting writer gets the lock.
-    var optimisticPauseMicros: UInt32 = 500
+    /// Start writeback of the copy every this many bytes, so the kernel never holds a
+    /// whole database's worth of dirty pages whose flush the POS's own fsync would queue behind.
+    var writebackEveryBytes: Int64 = 32 << 20
 
     func copy(source: String, destination: String,
               progress: ((Int64, Int64) -> Void)?,
@@ -61,6 +63,9 @@ struct HotCopy {
         let dst = try SQLiteDatabase(path: destination, mode: .create, busyTimeoutMs: busyTimeoutMs)
         // We fsync the finished file ourselves; syncs inside the copy would only slow it.
         try dst.execute("PRAGMA synchronous=OFF")
+        let flusher = WritebackPacer(path: destination, everyBytes: writebackEveryBytes)
+        defer { flusher.close() }
+        flusher.pageSize = try src.scalarInt("PRAGMA page_size")
 
         guard let backup = sqlite3_backup_init(dst.handle, "main", src.handle, "main") else {
             throw dst.lastError(sqlite3_errcode(dst.handle))
@@ -116,7 +121,9 @@ struct HotCopy {
                 }
                 previousRemaining = remaining
                 progress?(Int64(total - remaining), Int64(total))
-                if !inSnapshot { usleep(optimisticPauseMicros) }
+                // No pause between steps: a writer that wants to commit holds PENDING, which
+                // makes our next step fail with BUSY, so it always gets in after one step.
+                flusher.progress(pagesDone: Int64(total - remaining))
                 continue
             }
             let primary = rc & 0xFF
@@ -158,5 +165,38 @@ struct HotCopy {
                           strategy: strategy, restarts: restarts,
                           longestWriterHoldMs: strategy == .walSnapshot ? 0 : longestHold,
                           seconds: Date().timeIntervalSince(started))
+    }
+}
+
+/// Starts kernel writeback of the copy as it grows (`posix_fadvise(DONTNEED)` on a dirty
+/// range starts asynchronous writeback and does not wait; `sync_file_range` is not
+/// visible from Swift's Glibc module), instead of leaving it all dirty for one big fsync at the end. On ext4 a commit's
+/// fsync in the POS can otherwise wait behind our whole backup being flushed.
+///
+/// The descriptor is closed only after the destination connection is gone (the caller's
+/// `defer` runs after `dst` is released), so closing it cannot drop SQLite's locks.
+final class WritebackPacer {
+    private let fd: Int32
+    private let everyBytes: Int64
+    private var lastFlushed: Int64 = 0
+    var pageSize: Int64 = 4096
+
+    init(path: String, everyBytes: Int64) {
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        self.everyBytes = everyBytes
+    }
+
+    func progress(pagesDone: Int64) {
+        guard fd >= 0 else { return }
+        let bytes = pagesDone * pageSize
+        if bytes < lastFlushed { lastFlushed = 0 }   // the copy restarted from page 1
+        if bytes - lastFlushed >= everyBytes {
+            _ = posix_fadvise(fd, off_t(lastFlushed), off_t(bytes - lastFlushed), Int32(POSIX_FADV_DONTNEED))
+            lastFlushed = bytes
+        }
+    }
+
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
     }
 }

@@ -8,7 +8,7 @@ struct MetadataStore {
 
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
-        e.dateEncodingStrategy = .iso8601
+        e.dateEncodingStrategy = .custom(PreciseDate.encode)
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
         return e
     }()

@@ -20,7 +20,7 @@ public struct RetentionPolicy: Sendable, Equatable {
         for (isRegular, keep) in [(true, keepRegular), (false, keepPreUpdate)] {
             let group = entries
                 .filter { isRegular ? $0.kind.isRegular : $0.kind == .preUpdate }
-                .sorted { ($0.createdAt, $0.name) > ($1.createdAt, $1.name) }
+                .sorted(by: BackupEntry.newerFirst)
             let newestVerified = group.first { $0.status == .verified }?.name
             for entry in group.dropFirst(max(0, keep)) where entry.name != newestVerified && !protected.contains(entry.name) {
                 doomed.append(entry)

@@ -155,6 +155,13 @@ final class ConsoleApp {
             switch effect {
             case .quit: state.finished = true
             case .refresh: requestRefresh(force: true)
+            case .wakeScheduler:
+                // The scheduler thread recomputes the next run from the history and posts
+                // `.schedulerChanged`; take its snapshot now too so this frame is not stale.
+                if let s = scheduler {
+                    s.settingsChanged()
+                    state.scheduler = s.snapshot
+                }
             case .cancelOperation: cancellation.cancel()
             case .create:
                 runOperation(title: "Backup failed") { engine, progress, cancel in

@@ -13,6 +13,9 @@ public enum ConsoleEffect: Sendable, Equatable {
     case quit
     /// Re-read the list, history, disk and database info now.
     case refresh
+    /// Tell the scheduler the history changed (a backup was made, deleted, restored), so it
+    /// recomputes the next run and the "last ok" line at once rather than on its next tick.
+    case wakeScheduler
 }
 
 /// What a key means in the current state; produced by `KeyMap`, consumed by `ConsoleState.apply`.

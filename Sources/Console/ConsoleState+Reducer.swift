@@ -66,8 +66,8 @@ extension ConsoleState {
         case .frequency:
             guard refuseIfBusy() else { return [] }
             let current = scheduler.flatMap { try? BackupFrequency.parse($0.frequency) } ?? .defaultFrequency
-            let index = FrequencyChoice.all.firstIndex { (try? BackupFrequency.parse($0)) == current } ?? 2
-            dialog = .frequency(index: index)
+            let rows = FrequencyChoice.rows(current: current)
+            dialog = .frequency(choices: rows.choices, index: rows.index)
         case .toggleHistory:
             view = view == .history ? .list : .history
             historyScroll = 0
@@ -91,15 +91,16 @@ extension ConsoleState {
 
     private mutating func applyToDialog(_ action: ConsoleAction, _ current: ConsoleDialog) -> [ConsoleEffect] {
         switch current {
-        case .frequency(let index):
-            let count = FrequencyChoice.all.count
+        case .frequency(let choices, let index):
+            let count = choices.count
             switch action {
-            case .move(let n): dialog = .frequency(index: max(0, min(count - 1, index + n)))
-            case .first: dialog = .frequency(index: 0)
-            case .last: dialog = .frequency(index: count - 1)
+            case .move(let n): dialog = .frequency(choices: choices, index: max(0, min(count - 1, index + n)))
+            case .first: dialog = .frequency(choices: choices, index: 0)
+            case .last: dialog = .frequency(choices: choices, index: count - 1)
             case .activate, .confirm:
                 dialog = nil
-                let choice = FrequencyChoice.all[index]
+                guard choices.indices.contains(index) else { return [] }
+                let choice = choices[index]
                 guard startOperation(RunningOperation(kind: .settings, name: choice)) else { return [] }
                 return [.setFrequency(choice)]
             case .cancel: dialog = nil
@@ -198,7 +199,8 @@ extension ConsoleState {
         operation?.progress = progress
     }
 
-    /// The console's operation ended. Returns `.refresh`, and `.quit` when quitting was waiting on it.
+    /// The console's operation ended. Returns `.wakeScheduler` and `.refresh`, or `.quit` when
+    /// quitting was waiting on it.
     public mutating func operationFinished(_ outcome: OperationOutcome) -> [ConsoleEffect] {
         operation = nil
         if quitting {
@@ -210,6 +212,6 @@ extension ConsoleState {
         case .notice(let title, let text): dialog = .message(title: title, text: text)
         case .failure(let title, let message): dialog = .error(title: title, message: message)
         }
-        return [.refresh]
+        return [.wakeScheduler, .refresh]
     }
 }

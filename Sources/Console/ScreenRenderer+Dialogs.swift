@@ -11,6 +11,9 @@ extension RenderContext {
         var focus: DialogButton?
         var hint: String
         var style: CellStyle = RenderContext.border
+        /// The essential lines, one row each (cut, not wrapped), used when `lines` do not
+        /// fit a small terminal; nil: cut `lines` at the bottom.
+        var essentials: [(String, CellStyle)]? = nil
     }
 
     /// Dialog box width for a terminal width: up to 72 columns, text 4 narrower.
@@ -27,11 +30,15 @@ extension RenderContext {
         }
         let fixed = 2 + (content.buttons.isEmpty ? 0 : 2) + 1   // borders, gap + buttons, hint
         let room = max(1, height - 2 - fixed)
+        if body.count > room, let essentials = content.essentials {
+            body = essentials.map { (TextFormat.fit($0.0, inner, ellipsis: glyphs.ellipsis).replacingTrailingSpaces(), $0.1) }
+        }
         if body.count > room { body = Array(body.prefix(room - 1)) + [(glyphs.ellipsis, Self.dim)] }
         let boxHeight = min(height - 2, body.count + fixed)
         let top = max(0, (height - boxHeight) / 2)
         let left = max(0, (width - boxWidth) / 2)
-        clear(top: top, left: left, height: boxHeight, width: boxWidth)
+        // One column of margin each side too, so no list character sits against the border.
+        clear(top: top, left: max(0, left - 1), height: boxHeight, width: min(width, boxWidth + 2))
         box(top: top, left: left, height: boxHeight, width: boxWidth, title: content.title, style: content.style)
         var row = top + 1
         for (text, style) in body {
@@ -66,20 +73,30 @@ extension RenderContext {
                 lines.append(("Checked:  " + verificationText(entry), Self.statusStyle(entry.status)))
             }
             lines.append(("", .normal))
+            // Small terminals: the name (cut), when and how big, and what to do afterwards.
+            var essentials: [(String, CellStyle)] = [(name, Self.title)]
+            if let entry {
+                essentials.append((TextFormat.dateTime(entry.createdAt, zone: state.timeZone) + ", " + ByteCount.format(entry.sizeBytes)
+                                   + ", " + TextFormat.status(of: entry, glyphs: glyphs), .normal))
+            }
             if let refusal {
                 lines.append(("This backup cannot be restored: " + refusal, Self.critical))
+                essentials.append(("Cannot be restored: " + refusal, Self.critical))
                 return DialogContent(title: "Restore backup?", lines: lines, buttons: [("Close", .cancel)], focus: .cancel,
-                                     hint: "Enter or Esc closes", style: Self.critical)
+                                     hint: "Enter or Esc closes", style: Self.critical, essentials: essentials)
             }
             let dbName = state.database.map { ($0.path as NSString).lastPathComponent } ?? DataLayout.defaultDatabaseName
             let size = state.database.map { ByteCount.format($0.sizeBytes) } ?? "size unknown"
-            lines.append(("The current database (\(size)) will first be saved as \(dbName).corrupted.\(BackupName.stamp(state.now)). Restart the POS app afterwards.", .normal))
+            // The saved copy is named when the restore runs, not when the dialog opens, so a
+            // stamp shown here would be wrong by however long the dialog stays open.
+            lines.append(("The current database (\(size)) will first be saved as \(dbName).corrupted.<time>. Restart the POS app afterwards.", .normal))
+            essentials.append(("Restart the POS app afterwards.", .normal))
             if entry?.status == .unverified {
                 lines.append(("The backup is checked first; a backup that fails the check is not restored.", Self.dim))
             }
             return DialogContent(title: "Restore backup?", lines: lines, buttons: [("Restore", .confirm), ("Cancel", .cancel)],
                                  focus: focus, hint: "y restore" + glyphs.separator + "n/Esc cancel" + glyphs.separator + "Enter = focused button",
-                                 style: Self.warning)
+                                 style: Self.warning, essentials: essentials)
         case .delete(let name, let focus, let lastGood):
             let entry = state.backups.first { $0.name == name }
             var lines: [(String, CellStyle)] = [("Backup:   " + name, Self.title)]
@@ -103,10 +120,10 @@ extension RenderContext {
             for n in names { lines.append(("  " + n, Self.title)) }
             return DialogContent(title: "Prune old backups?", lines: lines, buttons: [("Prune", .confirm), ("Cancel", .cancel)],
                                  focus: focus, hint: "y prune" + glyphs.separator + "n/Esc cancel", style: Self.warning)
-        case .frequency(let index):
+        case .frequency(let choices, let index):
             let current = state.scheduler?.frequency
             var lines: [(String, CellStyle)] = [("How often scheduled backups run:", .normal)]
-            for (i, choice) in FrequencyChoice.all.enumerated() {
+            for (i, choice) in choices.enumerated() {
                 let mark = current.flatMap { try? BackupFrequency.parse($0) } == (try? BackupFrequency.parse(choice)) ? "(current)" : ""
                 let text = (i == index ? "> " : "  ") + TextFormat.fit(choice, 10) + mark
                 lines.append((text, i == index ? CellStyle(.selected, bold: true, reverse: true) : .normal))
@@ -153,6 +170,7 @@ extension RenderContext {
         ("h", "history of attempts, with failures and reasons"),
         ("?, F1", "this help"),
         ("q", "quit (asks if an operation is running)"),
+        ("Ctrl-C", "leave at once; a running backup is stopped and cleaned up"),
         ("y / n, Esc", "in a dialog: confirm / cancel"),
         ("Enter", "in a dialog: press the focused button"),
         ("Tab, Left/Right", "in a dialog: move between buttons"),
@@ -167,11 +185,20 @@ extension RenderContext {
         let boxHeight = min(height - 2, lines.count + 3)
         let top = max(0, (height - boxHeight) / 2)
         let left = max(0, (width - boxWidth) / 2)
-        clear(top: top, left: left, height: boxHeight, width: boxWidth)
+        clear(top: top, left: max(0, left - 1), height: boxHeight, width: min(width, boxWidth + 2))
         box(top: top, left: left, height: boxHeight, width: boxWidth, title: "Keys")
-        for (i, (key, what)) in lines.prefix(boxHeight - 3).enumerated() {
+        let rows = max(0, boxHeight - 3)
+        // Cut: as many keys as fit, and the last row says there are more.
+        let cut = lines.count > rows
+        let shown = cut ? max(0, rows - 1) : lines.count
+        for (i, (key, what)) in lines.prefix(shown).enumerated() {
             grid.put(TextFormat.fit(key, keyWidth), row: top + 1 + i, column: left + 2, style: Self.key, limit: inner)
             grid.put(what, row: top + 1 + i, column: left + 2 + keyWidth, limit: max(0, inner - keyWidth))
+        }
+        if cut, rows > 0 {
+            let long = "... (enlarge the terminal to see all keys)"
+            grid.put(long.count <= inner ? long : "... (enlarge to see all keys)", row: top + rows, column: left + 2,
+                     style: Self.dim, limit: inner)
         }
         grid.put("Esc, q or ? closes", row: top + boxHeight - 2, column: left + 2, style: Self.dim, limit: inner)
     }
@@ -203,13 +230,18 @@ extension RenderContext {
             guard index < state.history.count else { break }
             let h = state.history[index]
             let time = full ? TextFormat.dateTime(h.startedAt, zone: state.timeZone) : TextFormat.shortDateTime(h.startedAt, zone: state.timeZone)
-            let result = h.outcome == .success ? glyphs.ok + " ok" : glyphs.failure + " failed"
+            let result: String
+            switch h.outcome {
+            case .success: result = glyphs.ok + " ok"
+            case .failure: result = glyphs.failure + " failed"
+            case .cancelled: result = "- cancelled"
+            }
             var details = [h.backupName, h.message].compactMap { $0 }.joined(separator: ": ")
             if details.isEmpty { details = "-" }
             let line = " " + TextFormat.fit(time, timeWidth, ellipsis: glyphs.ellipsis) + " " + TextFormat.fit(h.operation.rawValue, 10, ellipsis: glyphs.ellipsis) + " "
                 + (full ? TextFormat.fit(h.trigger.rawValue, 10, ellipsis: glyphs.ellipsis) + " " : "") + TextFormat.fit(result, 9, ellipsis: glyphs.ellipsis) + " "
                 + (full ? TextFormat.fit(TextFormat.duration(h.durationSeconds), 7, right: true) + "  " : "") + details
-            grid.put(line, row: first + 1 + i, column: left, style: h.outcome == .success ? .normal : Self.critical, limit: inner)
+            grid.put(line, row: first + 1 + i, column: left, style: h.outcome == .failure ? Self.critical : .normal, limit: inner)
         }
         if offset + rows < state.history.count, full {
             grid.put(glyphs.down, row: bottom, column: width - 3, style: Self.title)

@@ -352,11 +352,23 @@ struct RenderContext {
         grid.put("] " + (progress.map { TextFormat.progress($0) } ?? "starting"), row: row, column: col, style: Self.progress)
     }
 
+    /// The footer's keys for a dialog: only keys that dialog answers to (an OK box has no y/n).
+    static func footerHints(for dialog: ConsoleDialog) -> [(String, String)] {
+        switch dialog {
+        case .frequency:
+            return [("j/k", "move"), ("Enter", "save"), ("Esc", "cancel")]
+        case .error, .message, .restore(_, _, .some):
+            return [("Enter/Esc", "close")]
+        case .restore, .delete, .prune, .quitConfirm:
+            return [("y", "yes"), ("n/Esc", "no"), ("Tab", "switch"), ("Enter", "press focused")]
+        }
+    }
+
     mutating func drawFooter() {
         let row = layout.footerRow
         let hints: [(String, String)]
-        if state.dialog != nil {
-            hints = [("y", "yes"), ("n/Esc", "no"), ("Tab", "switch"), ("Enter", "press focused")]
+        if let dialog = state.dialog {
+            hints = Self.footerHints(for: dialog)
         } else if state.view == .history {
             hints = [("j/k", "scroll"), ("h/Esc", "back"), ("?", "help"), ("q", "quit")]
         } else if layout.mode == .full {

@@ -35,7 +35,8 @@ struct Glyphs: Sendable {
     static let ascii = Glyphs(
         horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
         teeLeft: "+", teeRight: "+",
-        verified: "+", unverified: "?", corrupt: "X", ok: "+", failure: "X", warning: "!",
+        // "v" stands in for a tick: "+" read as "added". Always followed by a word.
+        verified: "v", unverified: "?", corrupt: "X", ok: "v", failure: "X", warning: "!",
         barFull: "#", barEmpty: ".", spark: ["_", ".", "-", "~", "=", "*", "#", "@"],
         ellipsis: "~", separator: " | ", up: "^", down: "v", unchanged: "=0")
 

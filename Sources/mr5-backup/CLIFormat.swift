@@ -19,6 +19,9 @@ enum CLIFormat {
     /// `42m`, `2h18m`: the short duration `status` and the console use.
     static func duration(_ s: TimeInterval) -> String { SchedulePlanner.durationText(s) }
 
+    /// `1 backup`, `2 backups`, `0 backups`.
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
     /// Left-aligned columns; the last column is not padded.
     static func table(_ rows: [[String]]) -> String {
         guard let columns = rows.map(\.count).max() else { return "" }

@@ -39,7 +39,7 @@ enum BackupRun {
         for warning in result.warnings { ErrorExit.printError("warning: \(warning)") }
         if json { return try JSONOutput.print(CreateJSON(result)) }
         let rows = result.record.tables.reduce(0) { $0 + $1.rows }
-        print("Created \(result.entry.name): \(ByteCount.format(result.entry.sizeBytes)) in \(CLIFormat.seconds(result.record.durationSeconds)), verified (quick_check, SHA-256, \(rows) rows in \(result.record.tables.count) tables)")
+        print("Created \(result.entry.name): \(ByteCount.format(result.entry.sizeBytes)) in \(CLIFormat.seconds(result.record.durationSeconds)), verified (quick_check, SHA-256, \(CLIFormat.count(Int(rows), "row")) in \(CLIFormat.count(result.record.tables.count, "table")))")
         print("  \(result.entry.path)")
         for name in result.pruned { print("Retention removed \(name)") }
     }

@@ -21,6 +21,7 @@ struct Delete: ParsableCommand {
 
     func run() throws {
         let engine = try global.makeEngine()
+        let name = try global.backupName(self.name)
         let entry = try engine.backup(named: name)
         let isLastGood = engine.newestVerified(in: engine.listBackups())?.name == name
         if isLastGood && !force { throw BackupError.lastGoodBackup(name: name) }

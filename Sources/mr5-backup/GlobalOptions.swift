@@ -2,7 +2,7 @@ import ArgumentParser
 import BackupEngine
 import Foundation
 
-/// `--data-dir` and `--db`, on every command that works on a data dir.
+/// `--data-dir`, `--db` and `--busy-timeout`, on every command that works on a data dir.
 struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"),
             help: ArgumentHelp("The POS data dir (default: $MR5_POS_DATA_DIR, else ${XDG_CONFIG_HOME:-~/.config}/mr5-pos).",
@@ -12,6 +12,18 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("db"),
             help: ArgumentHelp("The live database (default: <data dir>/mr5-pos.db).", valueName: "file"))
     var db: String?
+
+    /// How long SQLite waits on a lock the POS holds before giving up; a slow shop PC
+    /// under a long write transaction may need more than the default.
+    @Option(name: .customLong("busy-timeout"),
+            help: ArgumentHelp("Seconds to wait for a lock held by the POS app before failing (1-3600).", valueName: "seconds"))
+    var busyTimeout: Int = 30
+
+    func validate() throws {
+        guard (1...3600).contains(busyTimeout) else {
+            throw ValidationError("--busy-timeout must be between 1 and 3600 seconds, not \(busyTimeout)")
+        }
+    }
 
     /// Where everything lives, from the options and the environment.
     func layout() -> DataLayout {
@@ -26,7 +38,25 @@ struct GlobalOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: layout.dataDir, isDirectory: &isDir), isDir.boolValue else {
             throw BackupError.invalidArgument("data dir not found: \(layout.dataDir) (check --data-dir or \(DataLayout.environmentVariable))")
         }
-        return BackupEngine(layout: layout)
+        return BackupEngine(layout: layout, busyTimeoutSeconds: busyTimeout)
+    }
+
+    /// A backup NAME as given: a file name as `list` shows it, or a full path as `create`
+    /// prints it when its folder is this data dir's backups/ or backups/pre-update/
+    /// (copy-pasting the printed path must work). Any other path is refused (exit 2).
+    func backupName(_ given: String) throws -> String {
+        guard given.contains("/") else { return given }
+        let layout = layout()
+        let url = URL(fileURLWithPath: given)
+        let parent = url.deletingLastPathComponent().standardizedFileURL.resolvingSymlinksInPath().path
+        let folders = [layout.backupsDir, layout.preUpdateDir].map {
+            URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path
+        }
+        guard folders.contains(parent), !url.lastPathComponent.isEmpty else {
+            throw CLIError.usage(BackupError.invalidBackupName(given).description
+                                 + " (give the file name only, as 'mr5-backup list' shows it)")
+        }
+        return url.lastPathComponent
     }
 }
 

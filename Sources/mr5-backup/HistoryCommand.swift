@@ -7,7 +7,8 @@ struct History: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the attempts (backups, verifies, restores, deletes, prunes), failures included, newest first.")
 
-    @Option(help: ArgumentHelp("How many entries to show.", valueName: "n"))
+    // .unconditional: "--limit -1" must reach validate() (a clear refusal), not read as a missing value.
+    @Option(parsing: .unconditional, help: ArgumentHelp("How many entries to show.", valueName: "n"))
     var limit: Int = 20
 
     @Flag(help: "Print the history as JSON.")
@@ -16,7 +17,7 @@ struct History: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        if limit < 1 { throw ValidationError("--limit must be 1 or more") }
+        if limit < 1 { throw ValidationError("--limit must be 1 or more, not \(limit)") }
     }
 
     func run() throws {
@@ -31,7 +32,7 @@ struct History: ParsableCommand {
         for h in entries {
             let detail = [h.backupName, h.message].compactMap { $0 }.joined(separator: ": ")
             rows.append([CLIFormat.localTime(h.startedAt), h.operation.rawValue, h.trigger.rawValue,
-                         h.outcome == .success ? "ok" : "FAILED", CLIFormat.seconds(h.durationSeconds), detail])
+                         h.outcome == .success ? "ok" : (h.outcome == .cancelled ? "cancelled" : "FAILED"), CLIFormat.seconds(h.durationSeconds), detail])
         }
         print(CLIFormat.table(rows))
     }

@@ -40,6 +40,14 @@ struct ListJSON: Encodable {
 struct CreateJSON: Encodable {
     var backup: BackupJSON
     var durationSeconds: Double
+    /// The copy alone (the rest of durationSeconds is verification and bookkeeping).
+    var copySeconds: Double
+    /// How the copy was taken (the engine's copy strategy).
+    var strategy: String
+    /// Times the copy started over because the POS wrote meanwhile.
+    var restarts: Int
+    /// The longest time the POS app's writers could have been held off, in milliseconds.
+    var longestWriterHoldMs: Double
     /// Rows per table, counted on the new backup.
     var tables: [String: Int64]
     /// Backups retention removed afterwards.
@@ -49,6 +57,10 @@ struct CreateJSON: Encodable {
     init(_ r: CreateResult) {
         backup = BackupJSON(r.entry)
         durationSeconds = r.record.durationSeconds
+        copySeconds = r.record.copySeconds
+        strategy = r.record.strategy
+        restarts = r.record.restarts
+        longestWriterHoldMs = r.record.longestWriterHoldMs
         tables = Dictionary(r.record.tables.map { ($0.table, $0.rows) }, uniquingKeysWith: { a, _ in a })
         pruned = r.pruned
         warnings = r.warnings

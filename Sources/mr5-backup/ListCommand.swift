@@ -29,7 +29,11 @@ struct List: ParsableCommand {
         }
         print(CLIFormat.table(rows))
         let total = entries.reduce(0) { $0 + $1.sizeBytes }
-        print("\(entries.count) backup\(entries.count == 1 ? "" : "s"), \(ByteCount.format(total)) in \(engine.layout.backupsDir)")
+        // Counted like `status` counts: a legacy .sql file is listed but is not a backup we can restore.
+        let legacy = entries.filter { $0.kind == .legacySQL }.count
+        let counted = legacy == 0 ? CLIFormat.count(entries.count, "backup")
+            : "\(CLIFormat.count(entries.count, "file")) (\(CLIFormat.count(entries.count - legacy, "backup")) + \(legacy) legacy .sql)"
+        print("\(counted), \(ByteCount.format(total)) in \(engine.layout.backupsDir)")
         for e in entries where e.status == .corrupt {
             print("\(e.name): \(e.statusDetail ?? "failed verification")")
         }

@@ -12,10 +12,11 @@ struct Prune: ParsableCommand {
             always stays; legacy .sql files are never pruned.
             """)
 
-    @Option(help: ArgumentHelp("Scheduled and manual backups to keep (default: the backup_keep setting).", valueName: "n"))
+    // .unconditional: "--keep -1" must reach validate() (a clear refusal), not read as a missing value.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Scheduled and manual backups to keep (default: the backup_keep setting).", valueName: "n"))
     var keep: Int?
 
-    @Option(name: .customLong("keep-pre-update"),
+    @Option(name: .customLong("keep-pre-update"), parsing: .unconditional,
             help: ArgumentHelp("Pre-update backups to keep (default: the pre_update_keep setting).", valueName: "n"))
     var keepPreUpdate: Int?
 
@@ -26,7 +27,7 @@ struct Prune: ParsableCommand {
 
     func validate() throws {
         for value in [keep, keepPreUpdate].compactMap({ $0 }) where value < 1 {
-            throw ValidationError("keep at least 1 backup (--keep 1 or more)")
+            throw ValidationError("keep at least 1 backup (--keep and --keep-pre-update must be 1 or more, not \(value))")
         }
     }
 
@@ -38,13 +39,14 @@ struct Prune: ParsableCommand {
         let result = try engine.prune(policy: policy, dryRun: dryRun, trigger: .cli)
         let rule = "keeping \(policy.keepRegular) scheduled/manual and \(policy.keepPreUpdate) pre-update"
         guard !result.deleted.isEmpty else {
-            print("Nothing to prune (\(rule); \(result.kept.count) backup\(result.kept.count == 1 ? "" : "s") kept).")
+            print("Nothing to prune (\(rule); \(CLIFormat.count(result.kept.count, "backup")) kept).")
             return
         }
         let freed = result.deleted.reduce(0) { $0 + $1.sizeBytes }
-        print(dryRun ? "Would delete \(result.deleted.count) backups (\(ByteCount.format(freed))), \(rule):"
-                     : "Deleted \(result.deleted.count) backups (\(ByteCount.format(freed)) freed), \(rule):")
+        let count = CLIFormat.count(result.deleted.count, "backup")
+        print(dryRun ? "Would delete \(count) (\(ByteCount.format(freed))), \(rule):"
+                     : "Deleted \(count) (\(ByteCount.format(freed)) freed), \(rule):")
         print(CLIFormat.table(result.deleted.map { ["  " + $0.name, CLIFormat.localTime($0.createdAt), ByteCount.format($0.sizeBytes)] }))
-        print("\(result.kept.count) backup\(result.kept.count == 1 ? "" : "s") kept.")
+        print("\(CLIFormat.count(result.kept.count, "backup")) kept.")
     }
 }

@@ -18,6 +18,7 @@ struct Restore: ParsableCommand {
 
     func run() throws {
         let engine = try global.makeEngine()
+        let name = try global.backupName(self.name)
         // Everything that can be refused is refused before the question.
         let entry = try engine.backup(named: name)
         guard entry.kind != .legacySQL else {
@@ -29,7 +30,7 @@ struct Restore: ParsableCommand {
         let db = engine.layout.databasePath
         if !yes {
             let saved = FileManager.default.fileExists(atPath: db)
-                ? "The current database will first be saved as \((db as NSString).lastPathComponent).corrupted.\(BackupName.stamp(Date()))."
+                ? "The current database will first be saved as \((db as NSString).lastPathComponent).corrupted.<time>."
                 : "There is no database there now."
             try Terminal.confirm("Restore \(name) (\(CLIFormat.localTime(entry.createdAt)), \(ByteCount.format(entry.sizeBytes)), \(CLIFormat.status(entry))) over \(db)? \(saved)",
                                  command: "restore")

@@ -40,8 +40,28 @@ struct SettingsSet: ParsableCommand {
     @Argument(help: "backup_frequency, backup_keep or pre_update_keep.")
     var key: String
 
-    @Argument(help: "The new value.")
-    var value: String
+    // .allUnrecognized: "-3h" must reach the engine's validator and be refused, not be read
+    // as "-h" (help, exit 0). Exactly one value is allowed (validate()).
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("The new value.", valueName: "value"))
+    var captured: [String] = []
+
+    /// What was given, without the "--" that ends the options (it is captured too,
+    /// and the README's `settings set backup_frequency -- 3h` form must keep working).
+    private var values: [String] {
+        guard let end = captured.firstIndex(of: "--") else { return captured }
+        var rest = captured
+        rest.remove(at: end)
+        return rest
+    }
+
+    private var value: String { values.first ?? "" }
+
+    func validate() throws {
+        guard values.count == 1 else {
+            throw ValidationError(values.isEmpty ? "missing the new value (e.g. 'settings set backup_frequency 3h')"
+                                                 : "give one value, not \(values.count): \(values.joined(separator: " "))")
+        }
+    }
 
     @OptionGroup var global: GlobalOptions
 

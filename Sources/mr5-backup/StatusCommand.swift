@@ -25,7 +25,7 @@ struct Status: ParsableCommand {
                 reasons: ["data dir not found: \(layout.dataDir)"], checkedAt: now, dataDir: layout.dataDir,
                 backupCount: 0, schedulerRunning: false))
         }
-        let engine = BackupEngine(layout: layout)
+        let engine = BackupEngine(layout: layout, busyTimeoutSeconds: global.busyTimeout)
         let snapshot = SchedulerStateFile.activeSnapshot(layout: layout, now: now)
         let report = HealthEvaluator.evaluate(engine: engine, snapshot: snapshot, now: now)
         let backups = engine.listBackups().filter { $0.kind != .legacySQL }
@@ -34,9 +34,17 @@ struct Status: ParsableCommand {
         let next = HealthEvaluator.nextRun(engine: engine, snapshot: snapshot)
 
         var parts: [String] = []
-        if !report.reasons.isEmpty { parts.append(report.reasons.joined(separator: "; ")) }
-        parts.append(newest.map { "last backup \(CLIFormat.duration(now.timeIntervalSince($0.createdAt))) ago" } ?? "no backups")
-        parts.append("\(backups.count) backup\(backups.count == 1 ? "" : "s")")
+        let reasons = report.reasons.joined(separator: "; ")
+        if !reasons.isEmpty { parts.append(reasons) }
+        if let newest {
+            // A reason may already say "last successful backup 21s ago": say it once.
+            let age = CLIFormat.duration(now.timeIntervalSince(newest.createdAt))
+            if !reasons.contains("last successful backup \(age) ago") { parts.append("last backup \(age) ago") }
+            // The same count as `list`'s restorable backups (legacy .sql files left out).
+            parts.append(CLIFormat.count(backups.count, "backup"))
+        } else {
+            parts.append("no backups on disk")
+        }
         if frequency == .off {
             parts.append("schedule off")
         } else if let next {

@@ -29,7 +29,8 @@ struct Verify: ParsableCommand {
     func run() throws {
         let engine = try global.makeEngine()
         var names: [String]
-        if let name {
+        if let given = name {
+            let name = try global.backupName(given)
             _ = try engine.backup(named: name)   // a bad or unknown name is refused before anything is touched
             names = [name]
         } else {
@@ -60,7 +61,7 @@ struct Verify: ParsableCommand {
         if json {
             try JSONOutput.print(VerifyJSON(ok: ok, results: results))
         } else if results.count > 1 {
-            print("\(results.filter(\.ok).count) of \(results.count) backups passed")
+            print("\(results.filter(\.ok).count) of \(CLIFormat.count(results.count, "backup")) passed")
         }
         if !ok { throw ExitCode(ErrorExit.failureCode) }
     }

@@ -76,7 +76,7 @@ final class CatalogAndDeleteTests: XCTestCase {
         _ = out.fileHandleForReading.availableData
         assertThrowsBackupError(try engine.createBackup()) { if case .busy = $0 { return true }; return false }
         XCTAssertTrue(engine.listBackups().isEmpty)
-        XCTAssertEqual(engine.history().first?.outcome, .failure)
+        XCTAssertTrue(engine.history().isEmpty, "a busy refusal to a person changes no file; the scheduler's are recorded")
 
         // Within one process, two threads are serialised the same way.
         holder.terminate(); holder.waitUntilExit()

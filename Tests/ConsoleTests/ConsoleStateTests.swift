@@ -116,7 +116,7 @@ final class ConsoleStateTests: XCTestCase {
         var state = f.state()
         _ = state.apply(.verify)
         let message = BackupError.databaseLocked(path: "/x/mr5-pos.db", seconds: 30).description
-        XCTAssertEqual(state.operationFinished(.failure(title: "Verification failed", message: message)), [.refresh])
+        XCTAssertEqual(state.operationFinished(.failure(title: "Verification failed", message: message)), [.wakeScheduler, .refresh])
         XCTAssertEqual(state.dialog, .error(title: "Verification failed", message: message))
         let grid = ScreenRenderer.render(state, width: 80, height: 24)
         XCTAssertTrue(grid.contains("database is locked by another process"), grid.text)
@@ -145,6 +145,18 @@ final class ConsoleStateTests: XCTestCase {
         XCTAssertEqual(state.apply(.activate), [.setFrequency("daily")])
         XCTAssertNil(state.dialog)
         XCTAssertEqual(state.operation?.kind, .settings)
+    }
+
+    func testEveryFinishedOperationWakesTheSchedulerAndRefreshes() throws {
+        let f = try ConsoleFixture()
+        var state = f.state()
+        for outcome in [OperationOutcome.success("Created x"), .notice(title: "Restored", text: "t"),
+                        .failure(title: "Backup failed", message: "m")] {
+            XCTAssertEqual(state.apply(.create), [.create])
+            XCTAssertEqual(state.operationFinished(outcome), [.wakeScheduler, .refresh])
+            XCTAssertNil(state.operation)
+            state.dialog = nil
+        }
     }
 
     func testCountdownTicksFromTheInjectedClock() throws {

@@ -46,7 +46,7 @@ final class KeyMapTests: XCTestCase {
         state.dialog = .error(title: "t", message: "m")
         XCTAssertEqual(KeyMap.action(for: .enter, in: state), .cancel)
         XCTAssertEqual(KeyMap.action(for: .escape, in: state), .cancel)
-        state.dialog = .frequency(index: 0)
+        state.dialog = .frequency(choices: FrequencyChoice.all, index: 0)
         XCTAssertEqual(KeyMap.action(for: .down, in: state), .move(1))
         XCTAssertEqual(KeyMap.action(for: .enter, in: state), .activate)
         XCTAssertEqual(KeyMap.action(for: .escape, in: state), .cancel)

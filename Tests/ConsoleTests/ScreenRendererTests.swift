@@ -98,7 +98,8 @@ final class ScreenRendererTests: XCTestCase {
         }
         state.operation = RunningOperation(kind: .create, progress: BackupProgress(phase: .copying, done: 50, total: 100))
         let grid = ScreenRenderer.render(state, width: 80, height: 24)
-        XCTAssertTrue(grid.contains("+ verified"), grid.text)
+        XCTAssertTrue(grid.contains("v verified"), grid.text)
+        XCTAssertFalse(grid.contains("+ verified"), "\"+\" reads as \"added\"\n" + grid.text)
         XCTAssertTrue(grid.contains("##########.........."), grid.text)
         XCTAssertTrue(grid.contains("50% copying 50/100 pages"), grid.text)
         XCTAssertTrue(grid.line(1).hasPrefix("+- Backups"), grid.text)
@@ -131,7 +132,7 @@ final class ScreenRendererTests: XCTestCase {
         let grid = ScreenRenderer.render(state, width: 80, height: 24)
         let entry = f.engine.listBackups()[0]
         let db = try XCTUnwrap(state.database)
-        let sentence = "The current database (\(ByteCount.format(db.sizeBytes))) will first be saved as mr5-pos.db.corrupted.\(BackupName.stamp(f.clock.now())). Restart the POS app afterwards."
+        let sentence = "The current database (\(ByteCount.format(db.sizeBytes))) will first be saved as mr5-pos.db.corrupted.<time>. Restart the POS app afterwards."
         let content = RenderContext(state: state, width: 80, height: 24).dialogContent(try XCTUnwrap(state.dialog), inner: RenderContext.dialogWidth(for: 80) - 4)
         XCTAssertTrue(content.lines.contains { $0.0 == sentence }, "\(content.lines.map(\.0))")
         XCTAssertTrue(grid.contains("Restore backup?"), grid.text)
@@ -173,6 +174,64 @@ final class ScreenRendererTests: XCTestCase {
         }
     }
 
+    func testHelpListsCtrlCAndSaysWhenItIsCut() throws {
+        XCTAssertTrue(RenderContext.helpLines.contains { $0.0 == "Ctrl-C" })
+        let f = try ConsoleFixture()
+        var state = f.state(width: 40, height: 10)
+        _ = state.apply(.help)
+        let grid = ScreenRenderer.render(state, width: 40, height: 10)
+        XCTAssertTrue(grid.contains("... (enlarge"), grid.text)
+        XCTAssertTrue(grid.contains(RenderContext.helpLines[0].0), grid.text)
+        // Everything fits at 100x30: no note.
+        var big = f.state(width: 100, height: 30)
+        _ = big.apply(.help)
+        XCTAssertFalse(ScreenRenderer.render(big, width: 100, height: 30).contains("enlarge"))
+        // The note is the last row inside the box, right above "Esc, q or ? closes".
+        let note = try XCTUnwrap(grid.rows(containing: "... (enlarge").first)
+        XCTAssertEqual(grid.rows(containing: "Esc, q or ? closes"), [note + 1], grid.text)
+    }
+
+    func testRestoreDialogAt40x10KeepsTheEssentialsAndClearsItsEdges() throws {
+        let f = try ConsoleFixture()
+        var state = f.state(width: 40, height: 10)
+        _ = state.apply(.restore)
+        let entry = f.engine.listBackups()[0]
+        let grid = ScreenRenderer.render(state, width: 40, height: 10)
+        XCTAssertTrue(grid.contains(String(entry.name.prefix(20))), grid.text)
+        XCTAssertTrue(grid.contains(TextFormat.dateTime(entry.createdAt, zone: TimeZone(identifier: "UTC")!) + ", "
+                                    + ByteCount.format(entry.sizeBytes)), grid.text)
+        XCTAssertTrue(grid.contains("Restart the POS app afterwards."), grid.text)
+        XCTAssertTrue(grid.contains("[ Restore ]") && grid.contains("[ Cancel ]"), grid.text)
+        // Every row of the dialog: nothing but blanks outside its borders.
+        let rows = grid.rows(containing: "│")
+        XCTAssertFalse(rows.isEmpty, grid.text)
+        for r in rows {
+            let line = Array(grid.line(r))
+            let left = try XCTUnwrap(line.firstIndex { $0 == "│" || $0 == "┌" || $0 == "└" })
+            let right = try XCTUnwrap(line.lastIndex { $0 == "│" || $0 == "┐" || $0 == "┘" })
+            XCTAssertTrue(line[..<left].allSatisfy { $0 == " " } && line[(right + 1)...].allSatisfy { $0 == " " },
+                          "row \(r): \(String(line))\n" + grid.text)
+        }
+    }
+
+    func testFooterHintsMatchTheDialog() throws {
+        let f = try ConsoleFixture()
+        var state = f.state()
+        _ = state.operationFinished(.notice(title: "Restored", text: "The database now holds x. Restart the POS app now."))
+        var footer = ScreenRenderer.render(state, width: 80, height: 24).line(23)
+        XCTAssertTrue(footer.contains("Enter/Esc close"), footer)
+        XCTAssertFalse(footer.contains("y yes"), footer)
+        XCTAssertFalse(footer.contains("Tab"), footer)
+        state.dialog = nil
+        _ = state.apply(.restore)
+        footer = ScreenRenderer.render(state, width: 80, height: 24).line(23)
+        XCTAssertTrue(footer.contains("y yes") && footer.contains("Tab switch"), footer)
+        _ = state.apply(.cancel)
+        _ = state.apply(.frequency)
+        footer = ScreenRenderer.render(state, width: 80, height: 24).line(23)
+        XCTAssertTrue(footer.contains("Enter save") && !footer.contains("y yes"), footer)
+    }
+
     func testHistoryViewShowsTheFailedAttemptAndItsReason() throws {
         let f = try ConsoleFixture()
         var state = f.state()
@@ -189,10 +248,25 @@ final class ScreenRendererTests: XCTestCase {
         let f = try ConsoleFixture()
         var state = f.state()
         _ = state.apply(.frequency)
-        XCTAssertEqual(state.dialog, .frequency(index: 2))
+        XCTAssertEqual(state.dialog, .frequency(choices: FrequencyChoice.all, index: 2))
         let grid = ScreenRenderer.render(state, width: 80, height: 24)
         XCTAssertTrue(grid.contains("> 3h        (current)"), grid.text)
         for choice in FrequencyChoice.all { XCTAssertTrue(grid.contains(" " + choice + " "), choice) }
+    }
+
+    func testFrequencyPickerKeepsACustomValueAsTheCurrentRow() throws {
+        let f = try ConsoleFixture()
+        var state = f.state(scheduler: f.idleSnapshot(nextIn: 60, interval: 2 * 3600))
+        _ = state.apply(.frequency)
+        XCTAssertEqual(state.dialog, .frequency(choices: ["off", "hourly", "2h", "3h", "6h", "12h", "daily", "weekly"], index: 2))
+        let grid = ScreenRenderer.render(state, width: 80, height: 24)
+        XCTAssertTrue(grid.contains("> 2h        (current)"), grid.text)
+        XCTAssertEqual(grid.rows(containing: "(current)").count, 1, grid.text)
+        // Enter keeps 2h rather than silently switching to the nearest preset.
+        XCTAssertEqual(state.apply(.activate), [.setFrequency("2h")])
+        // Longer than every preset: last row.
+        XCTAssertEqual(FrequencyChoice.rows(current: .every(seconds: 14 * 86400)).choices.last, "14d")
+        XCTAssertEqual(FrequencyChoice.rows(current: .every(seconds: 14 * 86400)).index, FrequencyChoice.all.count)
     }
 
     func testProgressOfTheSchedulersOwnBackupAndDaemonOwner() throws {

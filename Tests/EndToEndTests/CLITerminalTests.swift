@@ -15,7 +15,7 @@ final class CLITerminalTests: XCTestCase {
         let r = try runInTerminal(["restore", name] + shop.dirArgs, stdin: "n\n")
         XCTAssertEqual(r.exitCode, 1, r.stdout)
         XCTAssertTrue(r.stdout.contains("Restore \(name) ("), r.stdout)
-        XCTAssertTrue(r.stdout.contains("over \(shop.layout.databasePath)? The current database will first be saved as mr5-pos.db.corrupted."), r.stdout)
+        XCTAssertTrue(r.stdout.contains("over \(shop.layout.databasePath)? The current database will first be saved as mr5-pos.db.corrupted.<time>."), r.stdout)
         XCTAssertTrue(r.stdout.contains("[y/N]"), r.stdout)
         XCTAssertTrue(r.stdout.contains("mr5-backup: restore cancelled; nothing was changed"), r.stdout)
         XCTAssertEqual(shop.snapshot(), before)
@@ -29,6 +29,10 @@ final class CLITerminalTests: XCTestCase {
         XCTAssertEqual(r.exitCode, 0, r.stdout)
         XCTAssertTrue(r.stdout.contains("Restore: restoring ["), "progress bar drawn on a terminal: \(r.stdout)")
         XCTAssertTrue(r.stdout.contains("Restored \(name)"), r.stdout)
+        // The real name, stamped when the engine saved it (the question could only say <time>).
+        let saved = try XCTUnwrap(r.stdout.range(of: "The previous database is saved as "), r.stdout)
+        let savedPath = String(r.stdout[saved.upperBound...].prefix { !$0.isNewline }).trimmingCharacters(in: CharacterSet(charactersIn: ". \r"))
+        XCTAssertTrue(savedPath.contains("mr5-pos.db.corrupted."), savedPath)
         XCTAssertEqual(try sqlite3(shop.layout.databasePath, "SELECT count(*) FROM orders"), expected)
     }
 

@@ -235,12 +235,6 @@ extension XCTestCase {
         return entries.first ?? [:]
     }
 
-    /// The `--busy-timeout SECONDS` arguments when the CLI offers the option, else none
-    /// (the engine's default of 30 s then applies).
-    func busyTimeoutArgs(seconds: Int) throws -> [String] {
-        let help = try run(["create", "--help"])
-        return help.stdout.contains("--busy-timeout") ? ["--busy-timeout", String(seconds)] : []
-    }
 }
 
 /// The names in a folder (hidden ones included), empty when it cannot be read.

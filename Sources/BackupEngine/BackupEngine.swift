@@ -96,11 +96,7 @@ public final class BackupEngine: Sendable {
                                 durationSeconds: 0, message: "backup_frequency = \(value.settingValue)"))
             logger.info("Backup frequency set to \(value.settingValue)")
         } catch {
-            let e = Self.engineError(error)
-            reportFailure(e, HistoryEntry(startedAt: started, operation: .settings, trigger: trigger, outcome: .failure,
-                                          durationSeconds: 0, message: e.description),
-                          log: "Settings change failed: \(e.description)")
-            throw e
+            throw failure(error, operation: .settings, trigger: trigger, started: started, t0: nil, log: "Settings change failed: ")
         }
         return value
     }
@@ -176,11 +172,7 @@ public final class BackupEngine: Sendable {
             for w in result.warnings { logger.warning("\(w)") }
             return result
         } catch {
-            let e = Self.engineError(error)
-            reportFailure(e, HistoryEntry(startedAt: started, operation: operation, trigger: trigger, outcome: .failure,
-                                durationSeconds: seconds(since: t0), kind: kind, message: e.description),
-                          log: "Backup failed: \(e.description)")
-            throw e
+            throw failure(error, operation: operation, trigger: trigger, started: started, t0: t0, kind: kind, log: "Backup failed: ")
         }
     }
 
@@ -335,11 +327,7 @@ public final class BackupEngine: Sendable {
             }
             return result
         } catch {
-            let e = Self.engineError(error)
-            reportFailure(e, HistoryEntry(startedAt: started, operation: .verify, trigger: trigger, outcome: .failure,
-                                durationSeconds: seconds(since: t0), backupName: name, message: e.description),
-                          log: "Verify failed: \(name): \(e.description)")
-            throw e
+            throw failure(error, operation: .verify, trigger: trigger, started: started, t0: t0, name: name, log: "Verify failed: \(name): ")
         }
     }
 
@@ -447,11 +435,7 @@ public final class BackupEngine: Sendable {
             logger.info("Restore completed successfully from \(name); previous database saved as \(result.savedCurrentAs ?? "(none)"); restart the POS app")
             return result
         } catch {
-            let e = Self.engineError(error)
-            reportFailure(e, HistoryEntry(startedAt: started, operation: .restore, trigger: trigger, outcome: .failure,
-                                durationSeconds: seconds(since: t0), backupName: name, message: e.description),
-                          log: "Restore failed: \(e.description)")
-            throw e
+            throw failure(error, operation: .restore, trigger: trigger, started: started, t0: t0, name: name, log: "Restore failed: ")
         }
     }
 
@@ -619,11 +603,7 @@ public final class BackupEngine: Sendable {
             logger.info("Deleted backup \(name)")
             return entry
         } catch {
-            let e = Self.engineError(error)
-            reportFailure(e, HistoryEntry(startedAt: started, operation: .delete, trigger: trigger, outcome: .failure,
-                                durationSeconds: seconds(since: t0), backupName: name, message: e.description),
-                          log: "Delete failed: \(e.description)")
-            throw e
+            throw failure(error, operation: .delete, trigger: trigger, started: started, t0: t0, name: name, log: "Delete failed: ")
         }
     }
 
@@ -660,11 +640,7 @@ public final class BackupEngine: Sendable {
             if !doomed.isEmpty { logger.info("Prune removed \(doomed.map(\.name).joined(separator: ", "))") }
             return PruneResult(deleted: doomed, kept: entries.filter { !names.contains($0.name) }, dryRun: false)
         } catch {
-            let e = Self.engineError(error)
-            reportFailure(e, HistoryEntry(startedAt: started, operation: .prune, trigger: trigger, outcome: .failure,
-                                durationSeconds: seconds(since: t0), message: e.description),
-                          log: "Prune failed: \(e.description)")
-            throw e
+            throw failure(error, operation: .prune, trigger: trigger, started: started, t0: t0, log: "Prune failed: ")
         }
     }
 
@@ -673,6 +649,17 @@ public final class BackupEngine: Sendable {
     /// Records a failed attempt in the history and the log. A refused input (a mistyped
     /// name, a missing database) from a person changes no file; the same problem hit by the
     /// scheduler is recorded, because nobody is there to read the message.
+    /// Turns any error from an operation into the engine's error, after recording it.
+    private func failure(_ error: Error, operation: HistoryEntry.Operation, trigger: Trigger, started: Date,
+                         t0: UInt64?, name: String? = nil, kind: BackupKind? = nil, log prefix: String) -> BackupError {
+        let e = Self.engineError(error)
+        reportFailure(e, HistoryEntry(startedAt: started, operation: operation, trigger: trigger, outcome: .failure,
+                                      durationSeconds: t0.map { seconds(since: $0) } ?? 0, backupName: name, kind: kind,
+                                      message: e.description),
+                      log: prefix + e.description)
+        return e
+    }
+
     /// A cancelled operation is recorded as such; a busy lock refused to a person is like
     /// a refused input (they see the message and retry), but counts when the scheduler hits it.
     private func reportFailure(_ error: BackupError, _ entry: HistoryEntry, log line: String) {

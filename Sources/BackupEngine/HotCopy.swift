@@ -41,10 +41,10 @@ struct HotCopy {
     var busyTimeoutMs: Int32 = 30_000
     /// Pages per step while a snapshot is pinned (progress granularity only).
     var snapshotStepPages: Int32 = 4096
-    /// Pages per step in the optimistic rollback phase (8 MiB at 4 KiB pages, about 15 ms):
-    /// a writer waits at most one step, and larger steps keep the per-step cost of
-    /// re-taking the lock small (512-page steps copied at 0.85x the sqlite3 CLI's speed).
-    var optimisticStepPages: Int32 = 2048
+    /// Pages per step in the optimistic rollback phase (2 MiB at 4 KiB pages, a few ms):
+    /// a writer waits at most one step. 2048-page steps were tried: no faster when idle,
+    /// and each restart under a writer then wastes more, so the stall grew (benchmark notes).
+    var optimisticStepPages: Int32 = 512
     /// Restarts tolerated before switching to the snapshot copy.
     var maxRestarts = 2
     /// Start writeback of the copy every this many bytes, so the kernel never holds a

@@ -77,7 +77,7 @@ struct BenchReport {
                 out.append(Target(name: "copy phase of create >= 0.9x sqlite3 .backup throughput (\(mode), idle)",
                                   measured: "\(f(mbps(size, copy), 0)) vs \(f(mbps(size, cli.seconds), 0)) MB/s = \(f(ratio))x",
                                   met: ratio >= 0.9, limit: ratio >= 0.9 ? "" : (mode == "delete"
-                                      ? "by design: in rollback mode create copies in 8 MiB steps and releases the SHARED lock between them so a waiting writer gets in after at most one step; each step re-takes the lock and re-checks the file. sqlite3 .backup holds the lock for the whole copy (and fails against a writer)"
+                                      ? "by design: in rollback mode create copies in 2 MiB steps and releases the SHARED lock between them so a waiting writer gets in after at most one step; each step re-takes the lock and re-checks the file. sqlite3 .backup holds the lock for the whole copy (and fails against a writer)"
                                       : "both run the same backup API over the page cache; the gap is per-step overhead")))
             }
             if let whole = results.wholeCreate[mode], let p = results.pipeline[mode] {

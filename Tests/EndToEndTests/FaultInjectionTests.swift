@@ -32,17 +32,20 @@ final class FaultInjectionTests: XCTestCase {
         }
         var checked: [String: String] = [:]   // name -> sha already verified by `verify`
         var killsLanded = 0, sawTemp = 0
-        // Kills past the end of a run do not count: keep going until 22 landed (30 tries at most).
+        // Kills past the end of a run do not count: keep going until 22 landed (60 tries at most).
         var delays = spreadDelays(count: 22, over: duration)
+        // The first timed run is cold; later ones can be much faster. Each kill that comes too
+        // late shrinks the window the remaining kills are drawn from.
+        var horizon = duration
         var i = -1
-        while killsLanded < 22 && i < 29 {
+        while killsLanded < 22 && i < 59 {
             i += 1
-            if i >= delays.count { delays.append(Double.random(in: 0..<duration * 0.9)) }
-            let delay = delays[i]
+            if i >= delays.count { delays.append(Double.random(in: 0..<horizon * 0.9)) }
+            let delay = delays[i] < horizon ? delays[i] : Double.random(in: 0..<horizon * 0.9)
             let child = try shop.startCLI(["create"])
             usleep(UInt32(delay * 1_000_000))
             child.killHard()
-            if child.wasKilled { killsLanded += 1 }
+            if child.wasKilled { killsLanded += 1 } else { horizon = min(horizon, delay) * 0.9 }
 
             // Nothing may be listed as verified unless `verify` agrees.
             for b in try listBackups(shop) where b.status == "verified" && checked[b.name] != b.sha256 {
@@ -102,18 +105,19 @@ final class FaultInjectionTests: XCTestCase {
         try diverge()
 
         var killsLanded = 0, sawBefore = 0, sawBackup = 0, sawSaved = 0
-        // Kills after the end do not count: keep going until `kills` landed (8 extra tries at most).
+        // Kills after the end do not count: keep going until `kills` landed (30 extra tries at most).
         var delays = spreadDelays(count: kills, over: duration)
+        var horizon = duration   // shrinks when a kill comes after the run ended (see kill-create)
         var attempt = -1
-        while killsLanded < kills && attempt < kills + 7 {
+        while killsLanded < kills && attempt < kills + 30 {
             attempt += 1
-            if attempt >= delays.count { delays.append(Double.random(in: 0..<duration * 0.9)) }
-            let delay = delays[attempt]
+            if attempt >= delays.count { delays.append(Double.random(in: 0..<horizon * 0.9)) }
+            let delay = delays[attempt] < horizon ? delays[attempt] : Double.random(in: 0..<horizon * 0.9)
             let before = try DBProbe.fingerprint(shop.dbPath)
             let child = try shop.startCLI(["restore", name, "--yes"])
             usleep(UInt32(delay * 1_000_000))
             child.killHard()
-            if child.wasKilled { killsLanded += 1 }
+            if child.wasKilled { killsLanded += 1 } else { horizon = min(horizon, delay) * 0.9 }
             let ms = Int(delay * 1000)
 
             XCTAssertEqual(try DBProbe.integrity(shop.dbPath), "ok", "\(journal): live database after kill at \(ms) ms")

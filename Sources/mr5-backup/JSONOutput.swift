@@ -114,7 +114,7 @@ struct HistoryItemJSON: Encodable {
     var operation: String
     /// `scheduler`, `cli`, `console`, `pre-update`, `demo`.
     var trigger: String
-    /// `success` or `failure`.
+    /// `success`, `failure` or `cancelled`.
     var outcome: String
     var durationSeconds: Double
     var backupName: String?

@@ -103,13 +103,7 @@ final class ConsoleApp {
             perform(state.operationFinished(outcome))
         case .refreshed(let data):
             refreshInFlight = false
-            state.updateBackups(data.backups)
-            state.disk = data.disk
-            state.database = data.database
-            state.databaseProblem = data.databaseProblem
-            state.history = data.history
-            state.retention = data.retention
-            state.health = data.health
+            state.apply(data)
         case .schedulerChanged:
             if let s = scheduler {
                 let before = state.scheduler

@@ -22,6 +22,19 @@ struct RefreshData: Sendable {
     var health: HealthReport
 }
 
+extension ConsoleState {
+    /// Takes in what a refresh read (one place, so the app and the tests apply it alike).
+    mutating func apply(_ data: RefreshData) {
+        updateBackups(data.backups)
+        disk = data.disk
+        database = data.database
+        databaseProblem = data.databaseProblem
+        history = data.history
+        retention = data.retention
+        health = data.health
+    }
+}
+
 /// Messages from background threads to the UI thread. Owner of its queue: an internal lock;
 /// the UI thread drains it on every wake.
 final class ConsoleInbox: @unchecked Sendable {

@@ -27,13 +27,7 @@ final class ConsoleFixture {
                                  width: width, height: height, now: clock.now(),
                                  timeZone: TimeZone(identifier: "UTC")!)
         state.scheduler = scheduler ?? idleSnapshot(nextIn: 9677)
-        let data = ConsoleApp.read(engine: engine, snapshot: state.scheduler)
-        state.updateBackups(data.backups)
-        state.disk = data.disk
-        state.database = data.database
-        state.history = data.history
-        state.retention = data.retention
-        state.health = data.health
+        state.apply(ConsoleApp.read(engine: engine, snapshot: state.scheduler))
         return state
     }
 

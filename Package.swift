@@ -27,13 +27,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The demo shop: a believable POS database and history, built through the engine.
+        // Its own library so the engine ships no demo code.
+        .target(name: "DemoShop", dependencies: ["BackupEngine"]),
         // The curses console: a pure view model plus a thin curses layer.
         .target(name: "Console", dependencies: ["BackupEngine", "CNCurses"]),
         // The command line: parse, call the engine or the console, print, exit.
         .executableTarget(
             name: "mr5-backup",
             dependencies: [
-                "BackupEngine", "Console",
+                "BackupEngine", "Console", "DemoShop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -44,8 +47,8 @@ let package = Package(
         // The benchmark (a program, not a test): mr5-backup against sqlite3, VACUUM INTO and cp.
         .executableTarget(name: "mr5-backup-bench", dependencies: []),
 
-        .testTarget(name: "BackupEngineTests", dependencies: ["BackupEngine"]),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console", "BackupEngine"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["BackupEngine"]),
+        .testTarget(name: "BackupEngineTests", dependencies: ["BackupEngine", "DemoShop"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "BackupEngine", "DemoShop"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BackupEngine", "DemoShop"]),
     ]
 )

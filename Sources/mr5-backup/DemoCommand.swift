@@ -1,5 +1,6 @@
 import ArgumentParser
 import BackupEngine
+import DemoShop
 import Foundation
 
 /// `demo [--size-mb N] [--data-dir DIR]`: build the demo shop.

@@ -27,8 +27,10 @@ enum ErrorExit {
     static func report(_ error: Error) -> Int32 {
         switch error {
         case let e as BackupError:
-            printError(e.description)
+            printError(CLIHint.message(for: e))
             return e.isInputError ? usageCode : failureCode
+        case let e as SQLiteError:
+            return report(BackupError(e))
         case CLIError.usage(let message):
             printError(message)
             return usageCode

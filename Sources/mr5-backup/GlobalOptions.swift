@@ -36,7 +36,7 @@ struct GlobalOptions: ParsableArguments {
         let layout = layout()
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: layout.dataDir, isDirectory: &isDir), isDir.boolValue else {
-            throw BackupError.invalidArgument("data dir not found: \(layout.dataDir) (check --data-dir or \(DataLayout.environmentVariable))")
+            throw BackupError.dataDirNotFound(path: layout.dataDir)
         }
         return BackupEngine(layout: layout, busyTimeoutSeconds: busyTimeout)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BackupEngine
+import DemoShop
 import Foundation
 
 /// The root command. With no subcommand it opens the console (on a terminal); with

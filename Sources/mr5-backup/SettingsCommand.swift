@@ -79,7 +79,7 @@ struct SettingsSet: ParsableCommand {
             print("\(key) = \(count)")
         default:
             _ = try engine.setting(key)   // an unknown key gets the list of known ones
-            throw BackupError.invalidArgument("\(key) cannot be set: only backup_frequency, backup_keep and pre_update_keep can be set")
+            throw BackupError.settingNotWritable(key: key, writable: BackupEngine.writableSettings)
         }
     }
 }

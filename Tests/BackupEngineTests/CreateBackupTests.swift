@@ -94,7 +94,7 @@ final class CreateBackupTests: XCTestCase {
         XCTAssertEqual(result.entry.kind, .preUpdate)
         XCTAssertEqual(result.entry.appVersion, "2.4.1")
         assertThrowsBackupError(try engine.createPreUpdateBackup(appVersion: "../evil")) {
-            if case .invalidArgument = $0 { return true }; return false
+            if case .invalidAppVersion = $0 { return true }; return false
         }
     }
 

@@ -1,4 +1,5 @@
 import BackupEngine
+import DemoShop
 import Foundation
 import XCTest
 

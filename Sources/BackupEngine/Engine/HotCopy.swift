@@ -1,4 +1,3 @@
-import CSQLite
 import Foundation
 
 /// How a copy was taken; recorded with each backup and explained in docs/ARCHITECTURE.md.
@@ -55,24 +54,19 @@ struct HotCopy {
               progress: ((Int64, Int64) -> Void)?,
               cancellation: CancellationFlag?) throws -> CopyReport {
         let started = Date()
-        let src = try SQLiteDatabase(path: source, mode: .readOnly, busyTimeoutMs: busyTimeoutMs)
+        let src = try SQLiteConnection(path: source, mode: .readOnly, busyTimeoutMs: busyTimeoutMs)
         // Touch the schema so a non-database or encrypted file fails here, before any file is created.
-        let journalMode = (try src.scalarText("PRAGMA journal_mode") ?? "delete").lowercased()
-        _ = try src.scalarInt("SELECT count(*) FROM sqlite_schema")
+        let journalMode = (try src.optionalText("PRAGMA journal_mode") ?? "delete").lowercased()
+        _ = try src.int64("SELECT count(*) FROM sqlite_schema")
 
-        let dst = try SQLiteDatabase(path: destination, mode: .create, busyTimeoutMs: busyTimeoutMs)
+        let dst = try SQLiteConnection(path: destination, mode: .create, busyTimeoutMs: busyTimeoutMs)
         // We fsync the finished file ourselves; syncs inside the copy would only slow it.
         try dst.execute("PRAGMA synchronous=OFF")
         let flusher = WritebackPacer(path: destination, everyBytes: writebackEveryBytes)
         defer { flusher.close() }
-        flusher.pageSize = try src.scalarInt("PRAGMA page_size")
+        flusher.pageSize = try src.int64("PRAGMA page_size")
 
-        guard let backup = sqlite3_backup_init(dst.handle, "main", src.handle, "main") else {
-            throw dst.lastError(sqlite3_errcode(dst.handle))
-        }
-        var finished = false
-        defer { if !finished { sqlite3_backup_finish(backup) } }
-
+        let backup = try SQLiteBackup(from: src, to: dst)
         var strategy: CopyStrategy = journalMode == "wal" ? .walSnapshot : .rollbackStepped
         var restarts = 0
         var longestHold = 0.0
@@ -84,82 +78,45 @@ struct HotCopy {
         func beginSnapshot() throws {
             try src.execute("BEGIN")
             // A read inside the transaction takes the snapshot (WAL) or SHARED lock (rollback).
-            userVersion = try src.scalarInt("PRAGMA user_version")
-            applicationId = try src.scalarInt("PRAGMA application_id")
+            userVersion = try src.int64("PRAGMA user_version")
+            applicationId = try src.int64("PRAGMA application_id")
             inSnapshot = true
             holdStarted = Date()
         }
+        defer { if inSnapshot { try? src.execute("COMMIT") } }
 
         if strategy == .walSnapshot { try beginSnapshot() }
-        var previousRemaining = Int32.max
-        var busySince: Date?
-
-        while true {
-            if cancellation?.isCancelled == true {
-                if inSnapshot { try? src.execute("COMMIT") }
-                throw BackupError.cancelled
-            }
-            let stepStarted = Date()
-            let rc = sqlite3_backup_step(backup, inSnapshot ? snapshotStepPages : optimisticStepPages)
-            if !inSnapshot {
-                longestHold = max(longestHold, Date().timeIntervalSince(stepStarted) * 1000)
-            }
-            let remaining = sqlite3_backup_remaining(backup)
-            let total = sqlite3_backup_pagecount(backup)
-            if rc == SQLITE_DONE {
-                progress?(Int64(total), Int64(total))
-                break
-            }
-            if rc == SQLITE_OK {
-                busySince = nil
-                if remaining > previousRemaining && !inSnapshot {
-                    restarts += 1
-                    if restarts > maxRestarts {
-                        strategy = .rollbackSnapshot
-                        try beginSnapshot()
-                    }
+        // No pause between steps: a writer that wants to commit holds PENDING, which makes
+        // our next step fail with BUSY, so it always gets in after one step.
+        try backup.run(policy: .init(busyTimeoutMs: busyTimeoutMs, contended: .source),
+                       pages: { inSnapshot ? snapshotStepPages : optimisticStepPages }) { step in
+            if cancellation?.isCancelled == true { throw BackupError.cancelled }
+            if !inSnapshot { longestHold = max(longestHold, step.seconds * 1000) }
+            if step.restarted && !inSnapshot {
+                restarts += 1
+                if restarts > maxRestarts {
+                    strategy = .rollbackSnapshot
+                    try beginSnapshot()
                 }
-                previousRemaining = remaining
-                progress?(Int64(total - remaining), Int64(total))
-                // No pause between steps: a writer that wants to commit holds PENDING, which
-                // makes our next step fail with BUSY, so it always gets in after one step.
-                flusher.progress(pagesDone: Int64(total - remaining))
-                continue
             }
-            let primary = rc & 0xFF
-            if primary == SQLITE_BUSY || primary == SQLITE_LOCKED {
-                // A writer holds the lock we need for the next step; wait for it, within the busy timeout.
-                let since = busySince ?? Date()
-                busySince = since
-                if Date().timeIntervalSince(since) * 1000 > Double(busyTimeoutMs) {
-                    throw BackupError.databaseLocked(path: source, seconds: Int(busyTimeoutMs / 1000))
-                }
-                usleep(2_000)
-                continue
-            }
-            if primary == SQLITE_FULL { throw BackupError.diskFull(path: destination) }
-            throw SQLiteDatabase.error(code: rc, message: String(cString: sqlite3_errstr(rc)), path: source, busyTimeoutMs: busyTimeoutMs)
+            progress?(step.done, step.total)
+            flusher.progress(pagesDone: step.done)
         }
-
-        finished = true
-        let finishRC = sqlite3_backup_finish(backup)
+        try backup.finish()
         if inSnapshot {
             if strategy != .walSnapshot {
                 longestHold = max(longestHold, Date().timeIntervalSince(holdStarted) * 1000)
             }
+            inSnapshot = false
             try? src.execute("COMMIT")
         } else {
-            userVersion = try src.scalarInt("PRAGMA user_version")
-            applicationId = try src.scalarInt("PRAGMA application_id")
-        }
-        guard finishRC == SQLITE_OK else {
-            if finishRC & 0xFF == SQLITE_FULL { throw BackupError.diskFull(path: destination) }
-            throw dst.lastError(finishRC)
+            userVersion = try src.int64("PRAGMA user_version")
+            applicationId = try src.int64("PRAGMA application_id")
         }
         // A copy of a WAL database is itself marked WAL; make it one self-contained file.
         try dst.execute("PRAGMA journal_mode=DELETE")
-        let pageCount = try dst.scalarInt("PRAGMA page_count")
-        let pageSize = try dst.scalarInt("PRAGMA page_size")
+        let pageCount = try dst.int64("PRAGMA page_count")
+        let pageSize = try dst.int64("PRAGMA page_size")
         return CopyReport(pageCount: pageCount, pageSize: pageSize, sourceJournalMode: journalMode,
                           userVersion: userVersion, applicationId: applicationId,
                           strategy: strategy, restarts: restarts,

@@ -89,7 +89,7 @@ public enum BackupName {
         let range = NSRange(version.startIndex..., in: version)
         let pattern = try! NSRegularExpression(pattern: #"^[0-9A-Za-z][0-9A-Za-z._+~-]{0,63}$"#)
         guard pattern.firstMatch(in: version, range: range) != nil, !version.contains("..") else {
-            throw BackupError.invalidArgument("invalid app version '\(version.debugSafe)': use letters, digits and . _ + ~ - (for example 2.4.1)")
+            throw BackupError.invalidAppVersion(version)
         }
     }
 }

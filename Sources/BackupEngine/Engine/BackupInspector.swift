@@ -6,21 +6,20 @@ import Glibc
 
 /// Checks a backup file that no one else writes: SQLite's own structural check, the
 /// rows in every table, and the SHA-256 of its bytes.
-enum BackupInspector {
+public enum BackupInspector {
     /// SQLite's header magic; a file without it is not worth opening.
     static let magic = Array("SQLite format 3\0".utf8)
 
     /// `PRAGMA quick_check` (or the full `integrity_check`); nil when fine, else what it found.
     static func check(path: String, full: Bool) throws -> String? {
         try requireSQLiteHeader(path)
-        let db = try SQLiteDatabase(path: path, mode: .immutable)
-        let rows: [[String?]]
+        let db = try SQLiteConnection(path: path, mode: .immutable)
+        let messages: [String]
         do {
-            rows = try db.query(full ? "PRAGMA integrity_check(20)" : "PRAGMA quick_check(20)")
-        } catch let error as BackupError {
-            return "\(full ? "integrity_check" : "quick_check") could not run: \(error.description)"
+            messages = try db.texts(full ? "PRAGMA integrity_check(20)" : "PRAGMA quick_check(20)")
+        } catch let error as SQLiteError {
+            return "\(full ? "integrity_check" : "quick_check") could not run: \(BackupError(error).description)"
         }
-        let messages = rows.compactMap { $0.first ?? nil }
         if messages == ["ok"] { return nil }
         return messages.prefix(3).joined(separator: "; ")
     }
@@ -28,26 +27,28 @@ enum BackupInspector {
     /// Opens the file as a database and reads the basics; throws for a non-database.
     static func header(path: String) throws -> (pageCount: Int64, pageSize: Int64, journal: String) {
         try requireSQLiteHeader(path)
-        let db = try SQLiteDatabase(path: path, mode: .immutable)
-        let count = try db.scalarInt("PRAGMA page_count")
-        let size = try db.scalarInt("PRAGMA page_size")
-        return (count, size, try db.scalarText("PRAGMA journal_mode") ?? "delete")
+        let db = try SQLiteConnection(path: path, mode: .immutable)
+        let count = try db.int64("PRAGMA page_count")
+        let size = try db.int64("PRAGMA page_size")
+        return (count, size, try db.optionalText("PRAGMA journal_mode") ?? "delete")
     }
 
     /// Rows in every table (virtual ones included), in schema order.
-    static func tableCounts(path: String) throws -> [TableCount] {
-        let db = try SQLiteDatabase(path: path, mode: .immutable)
-        let names = try db.query(
-            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid")
-            .compactMap { $0.first ?? nil }
+    public static func tableCounts(path: String) throws -> [TableCount] {
+        let db = try SQLiteConnection(path: path, mode: .immutable)
         var counts: [TableCount] = []
-        for name in names {
+        for name in try tableNames(db) {
             // A virtual table whose module this SQLite lacks cannot be counted; leave it out.
-            if let n = try? db.scalarInt("SELECT count(*) FROM \(SQLiteDatabase.quoteIdentifier(name))") {
+            if let n = try? db.int64("SELECT count(*) FROM \(SQLiteConnection.quoteIdentifier(name))") {
                 counts.append(TableCount(table: name, rows: n))
             }
         }
         return counts
+    }
+
+    /// The user tables of a database (SQLite's own left out), in schema order.
+    static func tableNames(_ db: SQLiteConnection) throws -> [String] {
+        try db.texts("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid")
     }
 
     /// Hex SHA-256 of the file, reading 1 MiB at a time.

@@ -202,7 +202,7 @@ public final class Scheduler: @unchecked Sendable {
         } catch BackupError.busy {
             follow()
         } catch {
-            let message = "cannot start the scheduler: \(BackupEngine.engineError(error).description)"
+            let message = "cannot start the scheduler: \(BackupError(error).description)"
             let previous = snapshot.lastError
             publish { s in
                 s.activity = .stopped
@@ -300,7 +300,7 @@ public final class Scheduler: @unchecked Sendable {
                 metricsDirty = true
             }
         } catch {
-            let message = "cannot read backup_frequency: \(BackupEngine.engineError(error).description); keeping \(frequency.settingValue)"
+            let message = "cannot read backup_frequency: \(BackupError(error).description); keeping \(frequency.settingValue)"
             if message != frequencyProblem { engine.logger.warning("\(message)") }
             frequencyProblem = message
         }
@@ -381,7 +381,7 @@ public final class Scheduler: @unchecked Sendable {
         } catch {
             plan.consecutiveFailures += 1
             plan.lastFailureAt = monoSeconds()
-            outcome = (false, BackupEngine.engineError(error).description)
+            outcome = (false, BackupError(error).description)
         }
         let cancelled = outcome.error == BackupError.cancelled.description
         if !cancelled { plan.hasAttempted = true }
@@ -459,7 +459,7 @@ public final class Scheduler: @unchecked Sendable {
             if stateFileProblem != nil { engine.logger.info("Scheduler state file written again") }
             stateFileProblem = nil
         } catch {
-            let message = "cannot write the scheduler state file: \(BackupEngine.engineError(error).description)"
+            let message = "cannot write the scheduler state file: \(BackupError(error).description)"
             if message != stateFileProblem { engine.logger.error("\(message)") }
             stateFileProblem = message
         }
@@ -476,7 +476,7 @@ public final class Scheduler: @unchecked Sendable {
             if metricsProblem != nil { engine.logger.info("Metrics written again to \(metricsPath)") }
             metricsProblem = nil
         } catch {
-            let message = "cannot write metrics to \(metricsPath): \(BackupEngine.engineError(error).description)"
+            let message = "cannot write metrics to \(metricsPath): \(BackupError(error).description)"
             if message != metricsProblem { engine.logger.error("\(message)") }
             metricsProblem = message
         }

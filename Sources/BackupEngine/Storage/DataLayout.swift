@@ -72,7 +72,7 @@ public struct DataLayout: Sendable, Equatable {
     /// The data dir itself must exist: a typo must not create a fresh, empty shop.
     public func ensureDirectories() throws {
         guard FileSystem.isDirectory(dataDir) else {
-            throw BackupError.invalidArgument("data dir not found: \(dataDir) (check --data-dir or \(DataLayout.environmentVariable))")
+            throw BackupError.dataDirNotFound(path: dataDir)
         }
         for dir in [backupsDir, preUpdateDir, metaDir, logsDir] {
             try FileSystem.makeDirectory(dir, mode: 0o700)

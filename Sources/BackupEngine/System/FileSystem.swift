@@ -6,17 +6,17 @@ import Glibc
 /// The few file operations the engine needs, each with the durability rule spelled out:
 /// data is fsynced before it is renamed into place, and the folder is fsynced after, so a
 /// power cut leaves either the old state or the new one.
-enum FileSystem {
-    struct Info {
-        var size: Int64
-        var modified: Date
-        var isRegular: Bool
-        var isDirectory: Bool
-        var isSymlink: Bool
+public enum FileSystem {
+    public struct Info {
+        public var size: Int64
+        public var modified: Date
+        public var isRegular: Bool
+        public var isDirectory: Bool
+        public var isSymlink: Bool
     }
 
     /// `lstat`: never follows a symlink, so a link pointing out of the backup folder is seen as a link.
-    static func info(_ path: String) -> Info? {
+    public static func info(_ path: String) -> Info? {
         var st = stat()
         guard lstat(path, &st) == 0 else { return nil }
         let mode = st.st_mode & S_IFMT
@@ -25,17 +25,17 @@ enum FileSystem {
                     isRegular: mode == S_IFREG, isDirectory: mode == S_IFDIR, isSymlink: mode == S_IFLNK)
     }
 
-    static func isDirectory(_ path: String) -> Bool {
+    public static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
-    static func exists(_ path: String) -> Bool {
+    public static func exists(_ path: String) -> Bool {
         var st = stat()
         return lstat(path, &st) == 0
     }
 
-    static func makeDirectory(_ path: String, mode: mode_t) throws {
+    public static func makeDirectory(_ path: String, mode: mode_t) throws {
         if isDirectory(path) { return }
         if mkdir(path, mode) != 0 && errno != EEXIST {
             throw BackupError.io(operation: "create folder", path: path, errno: errno)
@@ -43,16 +43,16 @@ enum FileSystem {
         try fsyncDirectory(parent(of: path))
     }
 
-    static func parent(of path: String) -> String {
+    public static func parent(of path: String) -> String {
         let url = URL(fileURLWithPath: path).deletingLastPathComponent().path
         return url.isEmpty ? "/" : url
     }
 
-    static func fileName(of path: String) -> String {
+    public static func fileName(of path: String) -> String {
         URL(fileURLWithPath: path).lastPathComponent
     }
 
-    static func fsyncFile(_ path: String) throws {
+    public static func fsyncFile(_ path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw BackupError.io(operation: "open", path: path, errno: errno) }
         defer { close(fd) }
@@ -74,7 +74,7 @@ enum FileSystem {
 
     /// Moves `from` to `to` only if `to` does not exist yet (link + unlink), so a backup
     /// is never overwritten. Returns false when the name is taken.
-    static func renameNoReplace(_ from: String, to: String) throws -> Bool {
+    public static func renameNoReplace(_ from: String, to: String) throws -> Bool {
         if link(from, to) != 0 {
             if errno == EEXIST { return false }
             throw BackupError.io(operation: "link to \(fileName(of: to))", path: from, errno: errno)
@@ -85,7 +85,7 @@ enum FileSystem {
     }
 
     /// Writes `data` to `path` atomically: temp file, fsync, rename, folder fsync.
-    static func writeAtomically(_ data: Data, to path: String, mode: mode_t = 0o600) throws {
+    public static func writeAtomically(_ data: Data, to path: String, mode: mode_t = 0o600) throws {
         let dir = parent(of: path)
         let tmp = dir + "/.tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-" + fileName(of: path)
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
@@ -115,11 +115,25 @@ enum FileSystem {
     }
 
     private static func writeError(_ op: String, _ path: String, _ err: Int32) -> BackupError {
-        err == ENOSPC ? .diskFull(path: path) : .io(operation: op, path: path, errno: err)
+        .io(operation: op, path: path, errno: err)
+    }
+
+    /// Creates an empty file readable by its owner only (it will hold payment data);
+    /// refuses an existing one unless `replacing`.
+    static func createPrivateFile(_ path: String, replacing: Bool = false) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (replacing ? O_TRUNC : O_EXCL), 0o600)
+        guard fd >= 0 else { throw BackupError.io(operation: "create", path: path, errno: errno) }
+        close(fd)
+    }
+
+    /// True when `path`, following symlinks, ends at a regular file.
+    static func isRegularFileFollowingLinks(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 
     /// Removes a file, ignoring one that is already gone.
-    static func remove(_ path: String) throws {
+    public static func remove(_ path: String) throws {
         if unlink(path) != 0 && errno != ENOENT {
             throw BackupError.io(operation: "delete", path: path, errno: errno)
         }

@@ -138,20 +138,20 @@ public enum HealthEvaluator {
         init(engine: BackupEngine) {
             do { frequency = try engine.frequency() } catch {
                 frequency = nil
-                unknowns.append("cannot read backup_frequency: \(BackupEngine.engineError(error).description)")
+                unknowns.append("cannot read backup_frequency: \(BackupError(error).description)")
             }
             history = engine.history()
             backups = engine.listBackups()
             do { disk = try engine.diskUsage(entries: backups) } catch {
                 disk = nil
-                unknowns.append("cannot read free space: \(BackupEngine.engineError(error).description)")
+                unknowns.append("cannot read free space: \(BackupError(error).description)")
             }
             do {
                 let info = try engine.databaseInfo()
                 databaseBytes = info.pageCount * info.pageSize
             } catch {
                 databaseBytes = nil
-                unknowns.append("cannot read the database: \(BackupEngine.engineError(error).description)")
+                unknowns.append("cannot read the database: \(BackupError(error).description)")
             }
         }
     }

@@ -12,23 +12,22 @@ struct SettingsStore {
     /// Keys the engine knows; anything else is refused.
     static let knownKeys: Set<String> = ["backup_frequency", "last_backup", "backup_keep", "pre_update_keep"]
 
-    private func appTableColumns(_ db: SQLiteDatabase) throws -> Set<String>? {
-        let rows = try db.query("SELECT name FROM pragma_table_info('settings')")
-        let columns = Set(rows.compactMap { $0.first ?? nil })
+    private func appTableColumns(_ db: SQLiteConnection) throws -> Set<String>? {
+        let columns = Set(try db.texts("SELECT name FROM pragma_table_info('settings')"))
         return columns.contains("key") && columns.contains("value") ? columns : nil
     }
 
     /// Whether the POS database holds the settings (else the engine's own file does).
     func usesAppTable() -> Bool {
-        guard let db = try? SQLiteDatabase(path: layout.databasePath, mode: .readOnly, busyTimeoutMs: busyTimeoutMs) else { return false }
+        guard let db = try? SQLiteConnection(path: layout.databasePath, mode: .readOnly, busyTimeoutMs: busyTimeoutMs) else { return false }
         return (try? appTableColumns(db)) != nil
     }
 
     func get(_ key: String) throws -> String? {
         if FileSystem.exists(layout.databasePath) {
-            let db = try SQLiteDatabase(path: layout.databasePath, mode: .readOnly, busyTimeoutMs: busyTimeoutMs)
+            let db = try SQLiteConnection(path: layout.databasePath, mode: .readOnly, busyTimeoutMs: busyTimeoutMs)
             if try appTableColumns(db) != nil {
-                return try db.query("SELECT value FROM settings WHERE key = ?", [key]).first?.first ?? nil
+                return try db.optionalText("SELECT value FROM settings WHERE key = ?", [.text(key)])
             }
         }
         return fileSettings()[key]
@@ -36,14 +35,14 @@ struct SettingsStore {
 
     func set(_ key: String, _ value: String) throws {
         if FileSystem.exists(layout.databasePath) {
-            let db = try SQLiteDatabase(path: layout.databasePath, mode: .readWrite, busyTimeoutMs: busyTimeoutMs)
+            let db = try SQLiteConnection(path: layout.databasePath, mode: .readWrite, busyTimeoutMs: busyTimeoutMs)
             if let columns = try appTableColumns(db) {
-                _ = try db.query("UPDATE settings SET value = ? WHERE key = ?", [value, key])
-                if db.changes == 0 {
+                let changed = try db.run("UPDATE settings SET value = ? WHERE key = ?", [.text(value), .text(key)])
+                if changed == 0 {
                     if columns.contains("type") && columns.contains("category") {
-                        _ = try db.query("INSERT INTO settings (key, value, type, category) VALUES (?, ?, 'string', 'backup')", [key, value])
+                        try db.run("INSERT INTO settings (key, value, type, category) VALUES (?, ?, 'string', 'backup')", [.text(key), .text(value)])
                     } else {
-                        _ = try db.query("INSERT INTO settings (key, value) VALUES (?, ?)", [key, value])
+                        try db.run("INSERT INTO settings (key, value) VALUES (?, ?)", [.text(key), .text(value)])
                     }
                 }
                 return

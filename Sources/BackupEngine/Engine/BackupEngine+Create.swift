@@ -1,0 +1,126 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension BackupEngine {
+    /// Makes a backup now: copy through the backup API into a hidden temp file, fsync,
+    /// verify (quick_check, row counts, SHA-256), record metadata, rename into place,
+    /// fsync the folder, then apply retention.
+    public func createBackup(kind: BackupKind = .manual, trigger: Trigger = .cli, appVersion: String? = nil,
+                             lockWait: TimeInterval = 0,
+                             progress: ProgressHandler? = nil,
+                             cancellation: CancellationFlag? = nil) throws -> CreateResult {
+        let operation: HistoryEntry.Operation = kind == .preUpdate ? .preUpdate : .create
+        return try recorded(operation, trigger: trigger, kind: kind, failureLog: "Backup failed: ") { run in
+            guard kind != .legacySQL else { throw BackupError.legacyKindNotCreatable }
+            if kind == .preUpdate {
+                guard let appVersion else { throw BackupError.appVersionRequired }
+                try BackupName.validateAppVersion(appVersion)
+            }
+            let info = try databaseInfo()
+            guard info.pageCount > 0 else {
+                // SQLite reads a zero-length file as an empty database; backing it up would
+                // make "verified" backups of nothing that retention then keeps instead of real ones.
+                throw BackupError.emptyDatabase(path: layout.databasePath)
+            }
+            try run.takeLock(wait: lockWait)
+            let result = try performCreate(kind: kind, appVersion: appVersion, info: info, run: run,
+                                           progress: progress, cancellation: cancellation)
+            record(run.entry(outcome: .success, backupName: result.entry.name, kind: kind, sizeBytes: result.entry.sizeBytes,
+                             durationSeconds: result.record.durationSeconds,
+                             message: "verified, \(result.record.tables.reduce(0) { $0 + $1.rows }) rows in \(result.record.tables.count) tables"))
+            logger.info("Backup completed successfully: \(result.entry.name) (\(ByteCount.format(result.entry.sizeBytes)), \(String(format: "%.1f", result.record.durationSeconds)) s)")
+            for name in result.pruned { logger.info("Retention removed \(name)") }
+            for w in result.warnings { logger.warning("\(w)") }
+            return result
+        }
+    }
+
+    /// A pre-update backup, kept in `backups/pre-update/` with its own retention.
+    public func createPreUpdateBackup(appVersion: String, trigger: Trigger = .preUpdate,
+                                      progress: ProgressHandler? = nil) throws -> CreateResult {
+        try createBackup(kind: .preUpdate, trigger: trigger, appVersion: appVersion, progress: progress)
+    }
+
+    private func performCreate(kind: BackupKind, appVersion: String?, info: DatabaseInfo, run: OperationRun,
+                               progress: ProgressHandler?, cancellation: CancellationFlag?) throws -> CreateResult {
+        let started = run.started
+        let dir = layout.directory(for: kind)
+        removeStaleFiles()
+
+        // Refuse before writing when it cannot fit (the copy is about page_count * page_size).
+        let needed = info.pageCount * info.pageSize + (1 << 20)
+        let space = try FileSystem.space(dir)
+        if needed > space.free {
+            throw BackupError.insufficientSpace(needed: needed, available: space.free, mountPoint: space.mountPoint)
+        }
+
+        let tmp = dir + "/.tmp-\(getpid())-\(BackupName.stamp(started)).db"
+        var keepTemp = false
+        defer {
+            if !keepTemp {
+                try? FileSystem.remove(tmp)
+                try? FileSystem.remove(tmp + "-journal")
+            }
+        }
+        // Created by us so it is 0600 from the first byte (it holds payment data).
+        try FileSystem.createPrivateFile(tmp)
+
+        let copy = try HotCopy(busyTimeoutMs: busyTimeoutMs).copy(
+            source: layout.databasePath, destination: tmp,
+            progress: progress.map { p in { done, total in p(BackupProgress(phase: .copying, done: done, total: total)) } },
+            cancellation: cancellation)
+        try FileSystem.fsyncFile(tmp)
+        if cancellation?.isCancelled == true { throw BackupError.cancelled }
+
+        progress?(BackupProgress(phase: .checking, done: 0, total: 0))
+        if let problem = try BackupInspector.check(path: tmp, full: false) {
+            throw BackupError.verificationFailed(name: FileSystem.fileName(of: tmp), reason: "quick_check: \(problem)")
+        }
+        let tables = try BackupInspector.tableCounts(path: tmp)
+        let sha = try BackupInspector.sha256(path: tmp, progress: progress.map { p in { d, t in p(BackupProgress(phase: .hashing, done: d, total: t)) } },
+                                             cancellation: cancellation)
+        guard let fileInfo = FileSystem.info(tmp) else { throw BackupError.io(operation: "stat", path: tmp, errno: errno) }
+        if cancellation?.isCancelled == true { throw BackupError.cancelled }
+
+        let verifiedAt = clock.now()
+        var newRecord = BackupRecord(
+            name: "", kind: kind, createdAt: started, sizeBytes: fileInfo.size, sha256: sha,
+            pageCount: copy.pageCount, pageSize: copy.pageSize, fileModifiedAt: fileInfo.modified.timeIntervalSince1970,
+            durationSeconds: 0, copySeconds: copy.seconds, sourcePath: layout.databasePath,
+            sourceSizeBytes: info.sizeBytes, sourceJournalMode: copy.sourceJournalMode,
+            userVersion: copy.userVersion, applicationId: copy.applicationId, appVersion: appVersion,
+            tables: tables, verification: Verification(method: "quick_check", ok: true, checkedAt: verifiedAt),
+            strategy: copy.strategy.rawValue, restarts: copy.restarts, longestWriterHoldMs: copy.longestWriterHoldMs)
+
+        // Metadata first, then the file: a crash in between leaves metadata without a file
+        // (dropped), never a good-looking file without its checks.
+        var attempt = 1
+        while true {
+            let name = BackupName.make(kind: kind, date: started, appVersion: appVersion, attempt: attempt)
+            let final = dir + "/" + name
+            if FileSystem.exists(final) { attempt += 1; continue }
+            newRecord.name = name
+            newRecord.durationSeconds = run.elapsed
+            try metadata.save(newRecord)
+            if try FileSystem.renameNoReplace(tmp, to: final) {
+                keepTemp = true
+                break
+            }
+            try? metadata.remove(name)
+            attempt += 1
+        }
+
+        var warnings: [String] = []
+        do {
+            try settingsStore.set("last_backup", ISO8601DateFormatter().string(from: started))
+        } catch {
+            warnings.append("could not update last_backup in the settings: \(BackupError(error).description)")
+        }
+        let retention = applyRetentionAfterCreate(trigger: run.trigger)
+        warnings += retention.warnings
+        let entry = try catalog.entry(named: newRecord.name)
+        return CreateResult(entry: entry, record: newRecord, pruned: retention.removed, warnings: warnings)
+    }
+}

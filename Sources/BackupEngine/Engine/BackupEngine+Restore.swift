@@ -1,0 +1,80 @@
+import Foundation
+
+extension BackupEngine {
+    /// Restores a backup into the live database:
+    /// (a) verifies it and refuses a bad one; (b) saves the current database as
+    /// `mr5-pos.db.corrupted.<time>`; (c) writes the backup in through the backup API, one
+    /// write transaction that open connections see as an ordinary change (or, when the live
+    /// file is missing or unopenable, renames a fsynced copy over it); (d) checks the result.
+    /// The POS app must be restarted afterwards.
+    public func restore(name: String, trigger: Trigger = .cli, progress: ProgressHandler? = nil) throws -> RestoreResult {
+        try recorded(.restore, trigger: trigger, name: name, failureLog: "Restore failed: ") { run in
+            let entry = try catalog.entry(named: name)
+            guard entry.kind != .legacySQL else {
+                throw BackupError.notRestorable(name: name, reason: "a PostgreSQL-era .sql file cannot be restored into SQLite")
+            }
+            if let info = FileSystem.info(layout.databasePath), !info.isRegular {
+                throw BackupError.notARegularFile(path: layout.databasePath)
+            }
+            guard FileSystem.isDirectory(FileSystem.parent(of: layout.databasePath)) else {
+                throw BackupError.databaseNotFound(path: layout.databasePath)
+            }
+            // Restoring over a missing file is recovery of the shop's own database; a
+            // missing file elsewhere (a mistyped --db) is refused rather than created.
+            if !FileSystem.exists(layout.databasePath) && !layout.usesDefaultDatabase {
+                throw BackupError.databaseNotFound(path: layout.databasePath)
+            }
+            try run.takeLock()
+            let result = try performRestore(entry: entry, run: run, progress: progress)
+            let saved = result.savedCurrentAs.map { FileSystem.fileName(of: $0) } ?? "(none)"
+            record(run.entry(outcome: .success, backupName: name, kind: entry.kind, sizeBytes: entry.sizeBytes,
+                             durationSeconds: result.durationSeconds,
+                             message: "restored; previous database saved as \(saved); restart the POS app"))
+            logger.info("Restore completed successfully from \(name); previous database saved as \(result.savedCurrentAs ?? "(none)"); restart the POS app")
+            return result
+        }
+    }
+
+    private func performRestore(entry: BackupEntry, run: OperationRun, progress: ProgressHandler?) throws -> RestoreResult {
+        // (a) The backup must be exactly what we verified when it was made.
+        let check = try performVerify(entry: entry, full: false, progress: progress, run: run)
+        guard check.ok else {
+            throw BackupError.verificationFailed(name: entry.name, reason: (check.message ?? "failed") + "; restore refused, the live database is untouched")
+        }
+        let backupTables = try BackupInspector.tableCounts(path: entry.path)
+        let live = LiveDatabaseReplacement(databasePath: layout.databasePath, busyTimeoutMs: busyTimeoutMs)
+        removeStaleFiles()
+
+        let liveExists = FileSystem.exists(live.databasePath)
+        let liveOpens = liveExists && live.opens()
+        try live.requireSpace(forBackupOf: entry.sizeBytes, liveExists: liveExists)
+
+        // The backup schedule is the technician's current choice, not part of the shop's
+        // data: keep it across the restore (an old backup would otherwise bring back an
+        // old frequency, retention count and an empty last_backup).
+        let keptSettings = liveOpens ? backupSettings() : [:]
+
+        // (b) Save what is there now.
+        var saved: String?
+        if liveExists {
+            saved = try live.saveCurrent(stamp: BackupName.stamp(run.started), consistent: liveOpens, progress: progress)
+        }
+
+        // (c) Put the backup in place, (d) check what is now live.
+        if liveOpens {
+            try live.writeThroughBackupAPI(from: entry.path, progress: progress)
+        } else {
+            try live.replaceFile(with: entry.path)
+        }
+        if let problem = try live.quickCheck() {
+            throw BackupError.restoreCheckFailed(reason: "quick_check: " + problem, savedCopy: saved ?? "(none)")
+        }
+        for (key, value) in keptSettings.sorted(by: { $0.key < $1.key }) {
+            do { try settingsStore.set(key, value) } catch {
+                logger.warning("Restore could not keep setting \(key) = \(value): \(BackupError(error).description)")
+            }
+        }
+        return RestoreResult(restoredFrom: entry.name, savedCurrentAs: saved, tables: backupTables,
+                             durationSeconds: run.elapsed)
+    }
+}

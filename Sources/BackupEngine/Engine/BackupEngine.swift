@@ -1,0 +1,171 @@
+import Foundation
+import Logging
+
+/// The backup engine: hot, verified, atomic backups of the POS database, and everything
+/// around them (retention, restore, delete, history, disk usage, settings).
+///
+/// Thread-safe: it holds no mutable state of its own. Every operation that writes takes
+/// the data dir's operation lock (a `flock`, so threads and processes are serialised
+/// alike), opens its own SQLite connections and closes them before it returns.
+/// It never prints: results are returned, failures are thrown as `BackupError`, and
+/// every attempt goes through `recorded(_:)`, which logs it to `logs/backup.log` and
+/// appends it to the history.
+///
+/// The operations live in extension files by topic: `+Create`, `+Verify`, `+Restore`,
+/// `+Prune` (delete and retention) and `+Settings`.
+public final class BackupEngine: Sendable {
+    public let layout: DataLayout
+    public let clock: any EngineClock
+    public let logger: Logger
+    /// How long to wait for a database lock held by another process (the POS app).
+    public let busyTimeoutMs: Int32
+
+    public init(layout: DataLayout, clock: any EngineClock = SystemClock(), logger: Logger? = nil,
+                busyTimeoutSeconds: Int = 30) {
+        self.layout = layout
+        self.clock = clock
+        self.busyTimeoutMs = Int32(max(1, busyTimeoutSeconds) * 1000)
+        if let logger {
+            self.logger = logger
+        } else {
+            let path = layout.logPath
+            self.logger = Logger(label: "mr5-backup") { _ in FileLogHandler(path: path) }
+        }
+    }
+
+    var metadata: MetadataStore { MetadataStore(directory: layout.metaDir) }
+    var catalog: Catalog { Catalog(layout: layout, metadata: metadata) }
+    var settingsStore: SettingsStore { SettingsStore(layout: layout, busyTimeoutMs: busyTimeoutMs) }
+    public var historyLog: HistoryLog { HistoryLog(path: layout.historyPath) }
+
+    // MARK: - Reading
+
+    /// Every backup in the folders, newest first. Cheap: no hashing, no SQLite.
+    public func listBackups() -> [BackupEntry] { catalog.entries() }
+
+    /// One backup by name; throws for a bad or unknown name.
+    public func backup(named name: String) throws -> BackupEntry { try catalog.entry(named: name) }
+
+    /// The newest backup that passed verification (the one to protect).
+    public func newestVerified(in entries: [BackupEntry]) -> BackupEntry? {
+        entries.first { $0.status == .verified && $0.kind != .legacySQL }
+    }
+
+    /// The history, newest first.
+    public func history(limit: Int? = nil) -> [HistoryEntry] { historyLog.read(limit: limit) }
+
+    /// Bytes used by backups, per kind, and the space on their filesystem.
+    public func diskUsage(entries: [BackupEntry]? = nil) throws -> DiskUsage {
+        let list = entries ?? listBackups()
+        var byKind: [BackupKind: Int64] = [:]
+        for e in list { byKind[e.kind, default: 0] += e.sizeBytes }
+        let probe = FileSystem.isDirectory(layout.backupsDir) ? layout.backupsDir : layout.dataDir
+        let space = try FileSystem.space(probe)
+        return DiskUsage(bytesByKind: byKind, totalBackupBytes: byKind.values.reduce(0, +),
+                         freeBytes: space.free, filesystemBytes: space.total, mountPoint: space.mountPoint)
+    }
+
+    /// The live database's size and journal mode, read through SQLite (never plain I/O).
+    public func databaseInfo() throws -> DatabaseInfo {
+        try requireDatabaseFile()
+        let db = try SQLiteConnection(path: layout.databasePath, mode: .readOnly, busyTimeoutMs: busyTimeoutMs)
+        _ = try db.int64("SELECT count(*) FROM sqlite_schema")
+        let pages = try db.int64("PRAGMA page_count")
+        let pageSize = try db.int64("PRAGMA page_size")
+        let mode = try db.optionalText("PRAGMA journal_mode") ?? "delete"
+        return DatabaseInfo(path: layout.databasePath, sizeBytes: FileSystem.info(layout.databasePath)?.size ?? pages * pageSize,
+                            journalMode: mode, pageCount: pages, pageSize: pageSize)
+    }
+
+    /// Who holds the operation lock right now, if anyone.
+    public func operationHolder() -> FileLock.Holder? { FileLock.holder(at: layout.operationLockPath) }
+
+    // MARK: - Recording
+
+    /// Runs one operation the way every operation runs: timed from its start, under the
+    /// operation lock when it takes one (`OperationRun.lock`), and with its failure
+    /// recorded in the history and the log (see `reportFailure`). The body records its
+    /// own success, because only it knows what to say.
+    func recorded<T>(_ operation: HistoryEntry.Operation, trigger: Trigger, name: String? = nil,
+                     kind: BackupKind? = nil, failureLog: String,
+                     _ body: (OperationRun) throws -> T) throws -> T {
+        let run = OperationRun(engine: self, operation: operation, trigger: trigger)
+        defer { run.releaseLock() }
+        do {
+            return try body(run)
+        } catch {
+            let e = BackupError(error)
+            reportFailure(e, run.entry(outcome: .failure, backupName: name, kind: kind, message: e.description),
+                          log: failureLog + e.description)
+            throw e
+        }
+    }
+
+    /// A refused input (a mistyped name, a missing database) from a person changes no
+    /// file, and a busy lock refused to a person is like one (they see the message and
+    /// retry); the same problems hit by the scheduler are recorded, because nobody is
+    /// there to read the message. A cancelled operation is recorded as such.
+    private func reportFailure(_ error: BackupError, _ entry: HistoryEntry, log line: String) {
+        if entry.trigger != .scheduler {
+            if error.isInputError { return }
+            if case .busy = error { return }
+        }
+        var entry = entry
+        if error == .cancelled {
+            entry.outcome = .cancelled
+            record(entry)
+            logger.warning("\(line)")
+            return
+        }
+        record(entry)
+        logger.error("\(line)")
+    }
+
+    /// Appends to the history; a history that cannot be written is itself logged, never silent.
+    public func record(_ entry: HistoryEntry) {
+        do {
+            if !FileSystem.isDirectory(layout.logsDir) {
+                guard FileSystem.isDirectory(layout.dataDir) else { return }
+                try FileSystem.makeDirectory(layout.logsDir, mode: 0o700)
+            }
+            try historyLog.append(entry)
+        } catch {
+            logger.error("Could not write the history: \(BackupError(error).description)")
+        }
+    }
+
+    // MARK: - Shared checks
+
+    func requireDatabaseFile() throws {
+        guard let info = FileSystem.info(layout.databasePath) else {
+            if !FileSystem.isDirectory(layout.dataDir) { throw BackupError.dataDirNotFound(path: layout.dataDir) }
+            throw BackupError.databaseNotFound(path: layout.databasePath)
+        }
+        if info.isSymlink {
+            // Follow a link to the database (some installs keep it elsewhere), but it must end at a file.
+            guard FileSystem.isRegularFileFollowingLinks(layout.databasePath) else {
+                throw BackupError.notARegularFile(path: layout.databasePath)
+            }
+        } else if !info.isRegular {
+            throw BackupError.notARegularFile(path: layout.databasePath)
+        }
+    }
+
+    /// Removes temp files a killed run left behind, and metadata whose file is gone.
+    /// Called with the operation lock held, so no live temp file is touched.
+    func removeStaleFiles() {
+        for dir in [layout.backupsDir, layout.preUpdateDir, layout.metaDir, FileSystem.parent(of: layout.databasePath)] {
+            for name in FileSystem.list(dir) where name.hasPrefix(".tmp-") {
+                try? FileSystem.remove(dir + "/" + name)
+            }
+        }
+        let present = Set(catalog.entries().map(\.name))
+        for name in metadata.names() where !present.contains(name) {
+            try? metadata.remove(name)
+        }
+    }
+
+    func seconds(since t0: UInt64) -> Double {
+        Double(clock.monotonicNanos() &- t0) / 1e9
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+
+/// Every failure the engine reports. One type for the whole module, so that callers can
+/// print `description` as a single line a technician can act on, and tests can match cases.
+///
+/// Messages never name a command-line flag: the CLI adds its own hints (`CLIHint`), the
+/// console its own words. A failure the engine did not foresee is `.unexpected`: recorded
+/// like any failed operation and never mistaken for bad input.
+public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The database file does not exist (the engine never creates one).
+    case databaseNotFound(path: String)
+    /// The data dir itself does not exist.
+    case dataDirNotFound(path: String)
+    /// The database file is empty (0 bytes, no tables): nothing to back up.
+    case emptyDatabase(path: String)
+    /// The file exists but is not an SQLite database (or is encrypted).
+    case notADatabase(path: String)
+    /// A path that should be a regular file is something else (a directory, a device).
+    case notARegularFile(path: String)
+    /// Another process held a lock longer than the busy timeout.
+    case databaseLocked(path: String, seconds: Int)
+    /// The filesystem lacks room for what the operation would write.
+    case insufficientSpace(needed: Int64, available: Int64, mountPoint: String)
+    /// The disk filled up while writing.
+    case diskFull(path: String)
+    /// SQLite reported an error that has no more specific case.
+    case sqlite(SQLiteError)
+    /// A system call failed (see `BackupError.io` for the mapping of errno to cases).
+    case system(operation: String, path: String, errno: Errno)
+    /// A backup name that is not one of ours, or that tries to leave the backup folders.
+    case invalidBackupName(String)
+    /// No backup of that name is in the backup folders.
+    case backupNotFound(name: String)
+    /// The backup exists but cannot be used for what was asked (legacy .sql, a symlink...).
+    case notRestorable(name: String, reason: String)
+    /// Verification failed: the reason says what was found.
+    case verificationFailed(name: String, reason: String)
+    /// Refused: deleting the newest verified backup must be forced.
+    case lastGoodBackup(name: String)
+    /// Another operation holds the data dir's operation lock.
+    case busy(holder: String)
+    /// A setting value that cannot be used.
+    case invalidSetting(key: String, value: String, reason: String)
+    /// A setting name the engine does not know.
+    case unknownSetting(key: String, known: [String])
+    /// A known setting that is read-only (such as `last_backup`).
+    case settingNotWritable(key: String, writable: [String])
+    /// A pre-update backup was asked for without the app version it precedes.
+    case appVersionRequired
+    /// An app version that cannot be part of a file name.
+    case invalidAppVersion(String)
+    /// Only the old service made `.sql` backups; the engine never creates one.
+    case legacyKindNotCreatable
+    /// A retention count below 1.
+    case keepCountTooSmall
+    /// A demo size outside 1...4096 MB.
+    case demoSizeOutOfRange(Int)
+    /// `demo` found a database already in the chosen data dir and left it alone.
+    case demoDataExists(path: String)
+    /// The operation was cancelled (SIGTERM, quit) and cleaned up after itself.
+    case cancelled
+    /// The restore wrote the database but the check afterwards failed.
+    case restoreCheckFailed(reason: String, savedCopy: String)
+    /// A failure the engine did not foresee; the text is the foreign error's.
+    case unexpected(String)
+
+    /// True for errors caused by what the caller asked for (exit code 2 in the CLI),
+    /// false for failures of the operation itself (exit code 1).
+    public var isInputError: Bool {
+        switch self {
+        case .databaseNotFound, .dataDirNotFound, .emptyDatabase, .notADatabase, .notARegularFile,
+             .invalidBackupName, .backupNotFound, .invalidSetting, .unknownSetting, .settingNotWritable,
+             .appVersionRequired, .invalidAppVersion, .legacyKindNotCreatable, .keepCountTooSmall,
+             .demoSizeOutOfRange, .notRestorable, .demoDataExists, .lastGoodBackup:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// The engine's error for any error: the typed ones as they are, SQLite's mapped to
+    /// the cases a technician can act on, anything else `.unexpected`.
+    public init(_ error: Error) {
+        switch error {
+        case let e as BackupError: self = e
+        case let e as SQLiteError: self = BackupError(sqlite: e)
+        default: self = .unexpected(String(describing: error))
+        }
+    }
+
+    /// SQLite's result codes mapped to the cases with their own advice.
+    init(sqlite e: SQLiteError) {
+        switch e.resultCode {
+        case 5, 6:  // BUSY, LOCKED
+            self = .databaseLocked(path: e.path, seconds: max(1, Int(e.busyTimeoutMs / 1000)))
+        case 26:  // NOTADB
+            self = .notADatabase(path: e.path)
+        case 13:  // FULL
+            self = .diskFull(path: e.path)
+        case 14 where !FileManager.default.fileExists(atPath: e.path):  // CANTOPEN
+            self = .databaseNotFound(path: e.path)
+        default:
+            self = .sqlite(e)
+        }
+    }
+
+    /// The error for a failed system call: the one place errno becomes a case
+    /// (ENOSPC and EDQUOT are a full disk; the rest keep their errno, named).
+    public static func io(operation: String, path: String, errno: Int32) -> BackupError {
+        switch errno {
+        case ENOSPC, EDQUOT: return .diskFull(path: path)
+        default: return .system(operation: operation, path: path, errno: Errno(errno))
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .databaseNotFound(let path):
+            return "database not found: \(path) (the engine never creates a database)"
+        case .dataDirNotFound(let path):
+            return "data dir not found: \(path)"
+        case .emptyDatabase(let path):
+            return "database is empty (0 bytes, no tables): \(path); nothing was backed up"
+        case .notADatabase(let path):
+            return "not an SQLite database (or encrypted): \(path)"
+        case .notARegularFile(let path):
+            return "not a regular file: \(path)"
+        case .databaseLocked(let path, let seconds):
+            return "database is locked by another process for \(seconds) s: \(path) (try again when the POS app is idle)"
+        case .insufficientSpace(let needed, let available, let mount):
+            return "not enough space: need \(ByteCount.format(needed)), \(ByteCount.format(available)) free on \(mount)"
+        case .diskFull(let path):
+            return "disk full while writing \(path): free some space and try again (nothing partial was kept)"
+        case .sqlite(let e):
+            return e.description
+        case .system(let operation, let path, let err):
+            return "\(operation) failed for \(path): \(err.description)"
+        case .invalidBackupName(let name):
+            return "invalid backup name '\(name.debugSafe)': expected a file name such as backup-2025-10-27-143000.db (see 'mr5-backup list')"
+        case .backupNotFound(let name):
+            return "no backup named '\(name.debugSafe)' (see 'mr5-backup list')"
+        case .notRestorable(let name, let reason):
+            return "cannot use \(name.debugSafe): \(reason)"
+        case .verificationFailed(let name, let reason):
+            return "backup \(name) failed verification: \(reason)"
+        case .lastGoodBackup(let name):
+            return "\(name) is the newest verified backup"
+        case .busy(let holder):
+            return "another backup operation is running (\(holder)); try again when it finishes"
+        case .invalidSetting(let key, let value, let reason):
+            return "invalid value '\(value.debugSafe)' for \(key): \(reason)"
+        case .unknownSetting(let key, let known):
+            return "unknown setting '\(key.debugSafe)': known settings are \(known.joined(separator: ", "))"
+        case .settingNotWritable(let key, let writable):
+            return "\(key) cannot be set: only \(Self.listed(writable)) can be set"
+        case .appVersionRequired:
+            return "a pre-update backup needs the app version"
+        case .invalidAppVersion(let version):
+            return "invalid app version '\(version.debugSafe)': use letters, digits and . _ + ~ - (for example 2.4.1)"
+        case .legacyKindNotCreatable:
+            return "legacy-sql backups cannot be created"
+        case .keepCountTooSmall:
+            return "keep at least 1 backup"
+        case .demoSizeOutOfRange(let mb):
+            return "demo size must be between 1 and 4096 MB, not \(mb)"
+        case .demoDataExists(let path):
+            return "demo data already exists at \(path); not touching it (remove that folder to start afresh)"
+        case .cancelled:
+            return "operation cancelled; no partial file was kept"
+        case .restoreCheckFailed(let reason, let saved):
+            return "restore check failed: \(reason); the previous database is saved as \(saved)"
+        case .unexpected(let text):
+            return "unexpected error: \(text.split(whereSeparator: \.isNewline).joined(separator: " "))"
+        }
+    }
+
+    private static func listed(_ items: [String]) -> String {
+        guard items.count > 1 else { return items.first ?? "" }
+        return items.dropLast().joined(separator: ", ") + " and " + items.last!
+    }
+}

@@ -1,0 +1,139 @@
+import CSQLite
+import Foundation
+
+/// One SQLite connection. Not shared between threads: each engine operation opens its own
+/// connections and closes them before it returns, so no connection outlives its lock.
+///
+/// The only way the package talks to SQLite, with `SQLiteStatement` and `SQLiteBackup`:
+/// every failure comes back as an `SQLiteError` that keeps the codes, the message and the SQL.
+public final class SQLiteConnection {
+    public enum Mode: Sendable {
+        /// Never creates the file and never writes (the source of a backup).
+        case readOnly
+        /// A file we wrote ourselves and nobody else touches: no locking, no -wal/-shm created.
+        case immutable
+        /// Writes an existing file; never creates one (the live database on restore).
+        case readWrite
+        /// Creates the file (our temp files and the demo only).
+        case create
+    }
+
+    let handle: OpaquePointer
+    public let path: String
+    public let busyTimeoutMs: Int32
+
+    public init(path: String, mode: Mode, busyTimeoutMs: Int32 = 5_000) throws {
+        self.path = path
+        self.busyTimeoutMs = busyTimeoutMs
+        var flags = SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX
+        switch mode {
+        case .readOnly, .immutable: flags |= SQLITE_OPEN_READONLY
+        case .readWrite: flags |= SQLITE_OPEN_READWRITE
+        case .create: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        }
+        var uri = "file:" + SQLiteConnection.percentEncode(path)
+        if mode == .immutable { uri += "?immutable=1" }
+        var db: OpaquePointer?
+        let rc = sqlite3_open_v2(uri, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let code = db.map { sqlite3_extended_errcode($0) } ?? rc
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(extendedCode: code == 0 ? rc : code, message: message, path: path, busyTimeoutMs: busyTimeoutMs)
+        }
+        handle = db
+        sqlite3_busy_timeout(db, busyTimeoutMs)
+        sqlite3_extended_result_codes(db, 1)
+    }
+
+    deinit {
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs statements that return no rows we need (several, separated by `;`).
+    public func execute(_ sql: String) throws {
+        var errmsg: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &errmsg)
+        if rc != SQLITE_OK {
+            let message = errmsg.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(errmsg)
+            throw SQLiteError(extendedCode: sqlite3_extended_errcode(handle), message: message, sql: sql,
+                              path: path, busyTimeoutMs: busyTimeoutMs)
+        }
+    }
+
+    /// A prepared statement; it must not outlive this connection.
+    public func prepare(_ sql: String) throws -> SQLiteStatement {
+        try SQLiteStatement(connection: self, sql: sql)
+    }
+
+    /// Runs one statement with arguments, for its effect; returns the rows it changed.
+    @discardableResult
+    public func run(_ sql: String, _ arguments: [SQLiteValue] = []) throws -> Int {
+        let statement = try prepare(sql)
+        try statement.bind(arguments)
+        while try statement.step() {}
+        return Int(sqlite3_changes(handle))
+    }
+
+    /// The first column of every row, as text (NULLs left out).
+    public func texts(_ sql: String, _ arguments: [SQLiteValue] = []) throws -> [String] {
+        let statement = try prepare(sql)
+        try statement.bind(arguments)
+        var out: [String] = []
+        while try statement.step() {
+            if let text = statement.text(0) { out.append(text) }
+        }
+        return out
+    }
+
+    /// The first column of the first row as an integer; a query that returns no row or
+    /// NULL is an error, never a silent 0.
+    public func int64(_ sql: String, _ arguments: [SQLiteValue] = []) throws -> Int64 {
+        let statement = try prepare(sql)
+        try statement.bind(arguments)
+        guard try statement.step(), let value = statement.int64(0) else { throw SQLiteError.noRow(sql: sql, path: path) }
+        return value
+    }
+
+    /// The first column of the first row as text; nil when there is no row or it is NULL
+    /// (for lookups where "not there" is an answer, such as a setting).
+    public func optionalText(_ sql: String, _ arguments: [SQLiteValue] = []) throws -> String? {
+        let statement = try prepare(sql)
+        try statement.bind(arguments)
+        guard try statement.step() else { return nil }
+        return statement.text(0)
+    }
+
+    /// The first column of the first row as text; an error when there is none.
+    public func text(_ sql: String, _ arguments: [SQLiteValue] = []) throws -> String {
+        guard let value = try optionalText(sql, arguments) else { throw SQLiteError.noRow(sql: sql, path: path) }
+        return value
+    }
+
+    /// The error SQLite holds for this connection right now.
+    func lastError(sql: String? = nil) -> SQLiteError {
+        SQLiteError(extendedCode: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)),
+                    sql: sql, path: path, busyTimeoutMs: busyTimeoutMs)
+    }
+
+    /// Escapes a path for a `file:` URI (SQLITE_OPEN_URI is on so that `immutable=1` works,
+    /// and then `?`, `#` and `%` in a folder name would otherwise be misread).
+    static func percentEncode(_ path: String) -> String {
+        var out = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "%"), 0..<0x20, 0x7F...0xFF:
+                out += String(format: "%%%02X", byte)
+            default:
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        return out
+    }
+
+    /// Quotes an identifier for use in SQL text (table names from sqlite_schema).
+    public static func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,48 @@
+import CSQLite
+
+/// A failure reported by SQLite, with everything needed to explain it: the primary and
+/// extended result codes, SQLite's own message, the SQL that was running (if any) and the
+/// file it was about. The engine turns it into a `BackupError` in one place
+/// (`BackupError.init(_: SQLiteError)`); its `description` says the code in words.
+public struct SQLiteError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The extended result code (`SQLITE_READONLY_ROLLBACK` = 776, ...).
+    public let extendedCode: Int32
+    /// SQLite's message for this failure (`sqlite3_errmsg`), or its generic text.
+    public let message: String
+    /// The statement that failed; nil for opening, stepping a backup and the like.
+    public let sql: String?
+    /// The database file the failure is about.
+    public let path: String
+    /// The busy timeout the connection used, to say how long we waited for a lock.
+    public let busyTimeoutMs: Int32
+
+    public init(extendedCode: Int32, message: String, sql: String? = nil, path: String, busyTimeoutMs: Int32 = 0) {
+        self.extendedCode = extendedCode
+        self.message = message
+        self.sql = sql
+        self.path = path
+        self.busyTimeoutMs = busyTimeoutMs
+    }
+
+    /// A query that had to return a row returned none (instead of silently reading 0).
+    static func noRow(sql: String, path: String) -> SQLiteError {
+        SQLiteError(extendedCode: SQLITE_MISMATCH, message: "the query returned no value", sql: sql, path: path)
+    }
+
+    /// The primary result code (`SQLITE_READONLY` = 8 for 776).
+    public var resultCode: Int32 { extendedCode & 0xFF }
+
+    /// What the code means, in words a technician can act on.
+    public var meaning: String { SQLiteResultCode.words(extendedCode) }
+
+    public var isBusy: Bool { resultCode == SQLITE_BUSY || resultCode == SQLITE_LOCKED }
+
+    /// One line: the meaning, SQLite's own text when it adds something, the code and the file.
+    public var description: String {
+        let own = message.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        let generic = String(cString: sqlite3_errstr(extendedCode))
+        var text = meaning
+        if !own.isEmpty && own != generic && !meaning.contains(own) { text += " (\(own))" }
+        return "\(text) [SQLite \(extendedCode)] on \(path)"
+    }
+}

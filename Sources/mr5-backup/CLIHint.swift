@@ -1,0 +1,23 @@
+import BackupEngine
+
+/// The command-line flag that fixes an engine error, added to its one-line message.
+/// The engine's messages name no flag (the console says the same things in its own words);
+/// this is the only place that knows which flag answers which error.
+enum CLIHint {
+    static func message(for error: BackupError) -> String {
+        guard let hint = hint(for: error) else { return error.description }
+        return error.description + hint
+    }
+
+    static func hint(for error: BackupError) -> String? {
+        switch error {
+        case .databaseNotFound, .emptyDatabase: return " (check --db / --data-dir)"
+        case .dataDirNotFound: return " (check --data-dir or \(DataLayout.environmentVariable))"
+        case .lastGoodBackup: return "; deleting it needs --force"
+        case .appVersionRequired: return " (--app-version)"
+        case .keepCountTooSmall: return " (--keep 1 or more)"
+        case .demoSizeOutOfRange: return " (--size-mb)"
+        default: return nil
+        }
+    }
+}

@@ -74,7 +74,7 @@ public struct BackupEntry: Sendable, Equatable {
     public var record: BackupRecord?
 
     /// Order among backups made in the same second: 1 for `...-HHMMSS.db`, N for the
-    /// collision suffix `...-HHMMSS-N.db` (times are stored to the second).
+    /// collision suffix `...-HHMMSS-N.db` (names carry whole seconds only).
     public var sequence: Int {
         guard name.hasSuffix(".db") else { return 1 }
         let parts = name.dropLast(3).split(separator: "-")

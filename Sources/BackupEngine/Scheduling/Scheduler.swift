@@ -14,43 +14,45 @@ import Glibc
 /// - When the runs happen is `SchedulePlanner`'s rules; health is `HealthEvaluator`'s.
 /// - It never prints and never touches the terminal: it logs through the engine's logger.
 ///
-/// Ownership: `stateLock` guards the published snapshot and the start/stop flags, which
-/// any thread may read. Everything marked "scheduler thread" is touched only by the
-/// thread `start()` creates (and by `start()` itself before that thread exists).
+/// Ownership: `shared` (one struct behind one lock) holds the published snapshot and the
+/// start/stop flags, which any thread may read. `run` (a `ThreadState`) is touched only by
+/// the thread `start()` creates, and by `start()` itself before that thread exists; so are
+/// `outputs` (state file and metrics).
 public final class Scheduler: @unchecked Sendable {
     public let engine: BackupEngine
     public let clock: any EngineClock
     /// Where the Prometheus metrics go after every attempt; nil writes none.
     public let metricsPath: String?
     public let timing: SchedulerTiming
-    private let onChange: (@Sendable (SchedulerSnapshot) -> Void)?
-    private let wake = WakeSignal()
-    private let finished = DispatchSemaphore(value: 0)
+    let onChange: (@Sendable (SchedulerSnapshot) -> Void)?
+    let wake = WakeSignal()
+    let finished = DispatchSemaphore(value: 0)
 
-    // Guarded by `stateLock`.
-    private let stateLock = NSLock()
-    private var current: SchedulerSnapshot
-    private var started = false
-    private var threadRunning = false
-    private var stopRequested = false
-    private var settingsDirty = false
-    private var cancellation: CancellationFlag?
+    /// What every thread may see or set.
+    struct Shared {
+        var snapshot: SchedulerSnapshot
+        var started = false
+        var threadRunning = false
+        var stopRequested = false
+        var settingsDirty = false
+        var cancellation: CancellationFlag?
+    }
+    let shared: Locked<Shared>
 
-    // Scheduler thread.
-    private var lock: FileLock?
-    private var plan = SchedulePlanner.State(startedAt: 0)
-    private var frequency = BackupFrequency.defaultFrequency
-    private var frequencyProblem: String?
-    private var lastSettingsRead: Double = -.infinity
-    private var historyStamp: [Int64] = []
-    private var adoptedSuccessWall: Date?
-    private var adoptedFailureWall: Date?
-    private var ownLastAttemptWall: Date?
-    private var metricsDirty = false
-    private var metricsProblem: String?
-    private var stateFileProblem: String?
-    private var lastProgressWrite: UInt64 = 0
-    private var lastProgressPublished: (phase: BackupProgress.Phase, percent: Int)?
+    /// What only the scheduler thread uses.
+    struct ThreadState {
+        var lock: FileLock?
+        var plan = SchedulePlanner.State(startedAt: 0)
+        var frequency = BackupFrequency.defaultFrequency
+        var frequencyProblem: String?
+        var lastSettingsRead: Double = -.infinity
+        var historyStamp: [Int64] = []
+        var adoption = HistoryAdoption()
+        var lastProgressWrite: UInt64 = 0
+        var lastProgressPublished: (phase: BackupProgress.Phase, percent: Int)?
+    }
+    var run = ThreadState()
+    let outputs: SchedulerOutputs
 
     /// - Parameters:
     ///   - engine: the engine whose data dir is scheduled.
@@ -66,18 +68,16 @@ public final class Scheduler: @unchecked Sendable {
         self.metricsPath = metricsPath
         self.timing = timing
         self.onChange = onChange
-        current = SchedulerSnapshot(activity: .stopped, frequency: BackupFrequency.defaultFrequency.settingValue,
-                                    intervalSeconds: BackupFrequency.defaultFrequency.interval.map { Int($0) },
-                                    updatedAt: clock.now())
+        outputs = SchedulerOutputs(engine: engine, metricsPath: metricsPath)
+        shared = Locked(Shared(snapshot: SchedulerSnapshot(
+            activity: .stopped, frequency: BackupFrequency.defaultFrequency.settingValue,
+            intervalSeconds: BackupFrequency.defaultFrequency.interval.map { Int($0) }, updatedAt: clock.now())))
     }
 
     // MARK: - Public API
 
     /// The current state. Never blocks on a running backup.
-    public var snapshot: SchedulerSnapshot {
-        stateLock.lock(); defer { stateLock.unlock() }
-        return current
-    }
+    public var snapshot: SchedulerSnapshot { shared.withLock { $0.snapshot } }
 
     /// True while this instance is the data dir's active scheduler.
     public var isActive: Bool {
@@ -91,16 +91,18 @@ public final class Scheduler: @unchecked Sendable {
     /// (`.heldByOther`, with the holder's pid), or could not start (`.stopped` with
     /// `lastError`). Calling it again does nothing.
     public func start() {
-        stateLock.lock()
-        if started { stateLock.unlock(); return }
-        started = true
-        threadRunning = true
-        stateLock.unlock()
+        let first = shared.withLock { s -> Bool in
+            if s.started { return false }
+            s.started = true
+            s.threadRunning = true
+            return true
+        }
+        guard first else { return }
 
         tryToLead()
         let thread = Thread { [self] in
-            run()
-            stateLock.lock(); threadRunning = false; stateLock.unlock()
+            loop()
+            shared.withLock { $0.threadRunning = false }
             finished.signal()
         }
         thread.name = "mr5-backup scheduler"
@@ -112,11 +114,11 @@ public final class Scheduler: @unchecked Sendable {
     /// Returns when the thread has ended. Safe to call more than once, or before `start()`.
     /// Never call it from `onChange`: that runs on the scheduler thread, which it waits for.
     public func stop() {
-        stateLock.lock()
-        stopRequested = true
-        cancellation?.cancel()
-        let running = threadRunning
-        stateLock.unlock()
+        let running = shared.withLock { s -> Bool in
+            s.stopRequested = true
+            s.cancellation?.cancel()
+            return s.threadRunning
+        }
         guard running else { return }
         // Repeated in case a clock without a token-aware sleep misses the first wake.
         repeat { wake.signal() } while finished.wait(timeout: .now() + 0.05) == .timedOut
@@ -125,7 +127,7 @@ public final class Scheduler: @unchecked Sendable {
 
     /// Re-reads `backup_frequency` now (call after changing it), instead of within 30 s.
     public func settingsChanged() {
-        stateLock.lock(); settingsDirty = true; stateLock.unlock()
+        shared.withLock { $0.settingsDirty = true }
         wake.signal()
     }
 
@@ -138,26 +140,23 @@ public final class Scheduler: @unchecked Sendable {
 
     // MARK: - The thread
 
-    private var isStopRequested: Bool {
-        stateLock.lock(); defer { stateLock.unlock() }
-        return stopRequested
-    }
+    var isStopRequested: Bool { shared.withLock { $0.stopRequested } }
 
-    private func monoSeconds() -> Double { Double(clock.monotonicNanos()) / 1e9 }
+    func monoSeconds() -> Double { Double(clock.monotonicNanos()) / 1e9 }
 
     /// Sleeps until `deadline` unless woken since `token` (read at the top of the loop,
     /// before the flags were looked at, so no `settingsChanged()` or `stop()` is missed).
-    private func sleep(untilMono deadline: Double, since token: UInt64) {
+    func sleep(untilMono deadline: Double, since token: UInt64) {
         guard !isStopRequested else { return }
         clock.sleep(untilMonotonic: UInt64(max(0, deadline) * 1e9), wake: wake, since: token)
     }
 
-    private func run() {
+    func loop() {
         while !isStopRequested {
             let token = wake.generation
-            if lock == nil {
+            if run.lock == nil {
                 tryToLead()
-                if lock == nil {
+                if run.lock == nil {
                     sleep(untilMono: monoSeconds() + timing.followerPoll, since: token)
                     continue
                 }
@@ -174,7 +173,7 @@ public final class Scheduler: @unchecked Sendable {
                 continue
             }
             let now = monoSeconds()
-            let next = SchedulePlanner.nextRun(plan, interval: interval, startupDelay: timing.startupDelay)
+            let next = SchedulePlanner.nextRun(run.plan, interval: interval, startupDelay: timing.startupDelay)
             if now >= next {
                 runBackup()
                 continue
@@ -190,19 +189,17 @@ public final class Scheduler: @unchecked Sendable {
         shutDown()
     }
 
-    private var currentInterval: TimeInterval? { timing.fixedInterval ?? frequency.interval }
+    var currentInterval: TimeInterval? { timing.fixedInterval ?? run.frequency.interval }
 
     /// Takes the lock, or reads the holder's state as a follower.
-    private func tryToLead() {
-        let layout = engine.layout
-        do {
-            try layout.ensureDirectories()
-            lock = try FileLock(path: layout.schedulerLockPath, operation: "scheduler", now: clock.now())
+    func tryToLead() {
+        switch SchedulerLeadership.attempt(layout: engine.layout, current: snapshot, now: clock.now()) {
+        case .leader(let lock):
+            run.lock = lock
             becomeActive()
-        } catch BackupError.busy {
-            follow()
-        } catch {
-            let message = "cannot start the scheduler: \(BackupError(error).description)"
+        case .follower(let holderState):
+            publish { s in s = holderState }
+        case .failed(let message):
             let previous = snapshot.lastError
             publish { s in
                 s.activity = .stopped
@@ -212,38 +209,16 @@ public final class Scheduler: @unchecked Sendable {
         }
     }
 
-    private func follow() {
-        let layout = engine.layout
-        let holder = FileLock.holder(at: layout.schedulerLockPath)
-        let file = SchedulerStateFile.read(layout.schedulerStatePath)
-        publish { s in
-            if let file, let holder, file.ownerPid == holder.pid {
-                s = file
-                s.holderActivity = file.activity
-            } else {
-                // The holder has not written its state yet (or a dead holder's file is left).
-                s.holderActivity = nil
-                s.nextRunAt = nil
-                s.progressDone = nil; s.progressTotal = nil; s.progressPhase = nil
-            }
-            s.activity = .heldByOther
-            s.ownerPid = holder?.pid
-            s.ownerSince = holder?.since
-        }
-    }
-
-    private func becomeActive() {
+    func becomeActive() {
         let now = clock.now()
-        plan = SchedulePlanner.State(startedAt: monoSeconds())
-        adoptedSuccessWall = nil
-        adoptedFailureWall = nil
-        ownLastAttemptWall = nil
-        historyStamp = []
+        run.plan = SchedulePlanner.State(startedAt: monoSeconds())
+        run.adoption = HistoryAdoption()
+        run.historyStamp = []
         refreshSettings(force: true)
         refreshHistory(force: true)
         // Failures before this start are known, but the first-run rule decides the first run.
-        plan.lastFailureAt = nil
-        adoptedFailureWall = now
+        run.plan.lastFailureAt = nil
+        run.adoption.adoptedFailure = now
         publish { s in
             s.activity = .idle
             s.holderActivity = nil
@@ -251,10 +226,10 @@ public final class Scheduler: @unchecked Sendable {
             s.ownerSince = now
             s.progressDone = nil; s.progressTotal = nil; s.progressPhase = nil
         }
-        metricsDirty = true
+        outputs.metricsDirty = true
         let first: String
         if let interval = currentInterval {
-            let delay = SchedulePlanner.nextRun(plan, interval: interval, startupDelay: timing.startupDelay) - plan.startedAt
+            let delay = SchedulePlanner.nextRun(run.plan, interval: interval, startupDelay: timing.startupDelay) - run.plan.startedAt
             first = "first backup in \(SchedulePlanner.durationText(delay))"
         } else {
             first = "scheduled backups are off"
@@ -262,223 +237,21 @@ public final class Scheduler: @unchecked Sendable {
         engine.logger.info("Scheduler active for \(engine.layout.dataDir) (pid \(getpid())): \(frequencyText), \(first)")
     }
 
-    private var frequencyText: String {
+    var frequencyText: String {
         if let fixed = timing.fixedInterval { return "every \(fixed) s (fixed for testing)" }
-        return frequency == .off ? "backup_frequency = off" : "every \(frequency)"
+        return run.frequency == .off ? "backup_frequency = off" : "every \(run.frequency)"
     }
 
-    private func shutDown() {
+    func shutDown() {
         publish { s in
             s.activity = .stopped
             s.nextRunAt = nil
             s.progressDone = nil; s.progressTotal = nil; s.progressPhase = nil
         }
-        if let lock {
+        if let lock = run.lock {
             lock.release()
-            self.lock = nil
+            run.lock = nil
             engine.logger.info("Scheduler stopped (pid \(getpid()))")
-        }
-    }
-
-    // MARK: - Inputs
-
-    private func refreshSettings(force: Bool) {
-        let now = monoSeconds()
-        stateLock.lock()
-        let dirty = settingsDirty
-        settingsDirty = false
-        stateLock.unlock()
-        guard force || dirty || now - lastSettingsRead >= timing.settingsPoll else { return }
-        lastSettingsRead = now
-        do {
-            let value = try engine.frequency()
-            if frequencyProblem != nil { engine.logger.info("backup_frequency is readable again: \(value.settingValue)") }
-            frequencyProblem = nil
-            if value != frequency {
-                if !force { engine.logger.info("Backup frequency changed to \(value.settingValue)") }
-                frequency = value
-                metricsDirty = true
-            }
-        } catch {
-            let message = "cannot read backup_frequency: \(BackupError(error).description); keeping \(frequency.settingValue)"
-            if message != frequencyProblem { engine.logger.warning("\(message)") }
-            frequencyProblem = message
-        }
-        let interval = currentInterval
-        publish { s in
-            s.frequency = self.timing.fixedInterval != nil ? "\(interval ?? 0)s" : self.frequency.settingValue
-            s.intervalSeconds = interval.map { Int($0) }
-        }
-    }
-
-    /// Reads the history when the file changed: adopts a success or failure made by
-    /// another process (a manual backup), and takes the failure count from it so the
-    /// scheduler and `status` agree.
-    private func refreshHistory(force: Bool) {
-        let path = engine.historyLog.path
-        var st = stat()
-        let stamp: [Int64] = stat(path, &st) == 0
-            ? [Int64(st.st_size), Int64(st.st_mtim.tv_sec), Int64(st.st_mtim.tv_nsec), Int64(st.st_ino)] : []
-        guard force || stamp != historyStamp else { return }
-        historyStamp = stamp
-        let summary = BackupHistorySummary(history: engine.history())
-        let nowWall = clock.now(), nowMono = monoSeconds()
-        func mono(_ date: Date) -> Double { nowMono - max(0, nowWall.timeIntervalSince(date)) }
-
-        if let success = summary.lastSuccessAt, success > (adoptedSuccessWall ?? .distantPast) {
-            plan.lastSuccessAt = mono(success)
-            adoptedSuccessWall = success
-        }
-        // The history covers our last attempt (or something newer): it is the truth.
-        let historyIsCurrent = (summary.lastAttemptAt ?? .distantPast) >= (ownLastAttemptWall ?? .distantPast)
-        guard historyIsCurrent else { return }
-        plan.consecutiveFailures = summary.consecutiveFailures
-        if summary.lastAttemptSucceeded == false, let failed = summary.lastAttemptAt,
-           failed > (adoptedFailureWall ?? .distantPast), failed > (ownLastAttemptWall ?? .distantPast) {
-            plan.lastFailureAt = mono(failed)
-            adoptedFailureWall = failed
-        }
-        publish { s in
-            s.lastAttemptAt = summary.lastAttemptAt
-            s.lastAttemptSucceeded = summary.lastAttemptSucceeded
-            s.lastError = summary.lastError
-            s.lastSuccessAt = summary.lastSuccessAt
-            s.consecutiveFailures = summary.consecutiveFailures
-        }
-    }
-
-    // MARK: - One backup
-
-    private func runBackup() {
-        let flag = CancellationFlag()
-        stateLock.lock()
-        if stopRequested { stateLock.unlock(); return }
-        cancellation = flag
-        stateLock.unlock()
-
-        let startWall = clock.now()
-        let startMono = monoSeconds()
-        // The history keeps whole seconds: compare with it at that precision.
-        let startSecond = Date(timeIntervalSince1970: startWall.timeIntervalSince1970.rounded(.down))
-        ownLastAttemptWall = startSecond
-        lastProgressPublished = nil
-        publish { s in
-            s.activity = .running
-            s.progressDone = nil; s.progressTotal = nil; s.progressPhase = nil
-        }
-        lastProgressWrite = SystemClock().monotonicNanos()
-
-        var outcome: (ok: Bool, error: String?)
-        do {
-            _ = try engine.createBackup(kind: .scheduled, trigger: .scheduler, lockWait: timing.lockWait,
-                                        progress: { [self] p in progress(p) }, cancellation: flag)
-            plan.lastSuccessAt = startMono
-            plan.consecutiveFailures = 0
-            adoptedSuccessWall = startSecond
-            outcome = (true, nil)
-        } catch BackupError.cancelled {
-            outcome = (false, BackupError.cancelled.description)
-        } catch {
-            plan.consecutiveFailures += 1
-            plan.lastFailureAt = monoSeconds()
-            outcome = (false, BackupError(error).description)
-        }
-        let cancelled = outcome.error == BackupError.cancelled.description
-        if !cancelled { plan.hasAttempted = true }
-        // Our own failure is timed from its end; the history's entry (its start) must not replace that.
-        if !outcome.ok { adoptedFailureWall = clock.now() }
-
-        stateLock.lock(); cancellation = nil; stateLock.unlock()
-
-        let own = plan
-        publish { s in
-            s.activity = .idle
-            s.progressDone = nil; s.progressTotal = nil; s.progressPhase = nil
-            if !cancelled {
-                s.lastAttemptAt = startWall
-                s.lastAttemptSucceeded = outcome.ok
-                s.lastError = outcome.error
-                if outcome.ok { s.lastSuccessAt = startWall }
-                s.consecutiveFailures = own.consecutiveFailures
-            }
-        }
-        // The engine recorded the attempt: take the counts from the history, as `status` does.
-        refreshHistory(force: true)
-        if cancelled {
-            engine.logger.info("Scheduled backup cancelled: the scheduler is stopping (nothing partial kept)")
-            return
-        }
-        metricsDirty = true
-        if !outcome.ok, let interval = currentInterval {
-            let n = plan.consecutiveFailures
-            let retry = SchedulePlanner.nextRun(plan, interval: interval, startupDelay: timing.startupDelay) - monoSeconds()
-            engine.logger.warning("Scheduled backup failed (\(n) in a row); next try in \(SchedulePlanner.durationText(retry))")
-        }
-    }
-
-    /// Progress from the engine, on the scheduler thread: published on each whole percent
-    /// or phase change, written to the state file every couple of seconds.
-    private func progress(_ p: BackupProgress) {
-        let percent = Int(p.fraction * 100)
-        if let last = lastProgressPublished, last.phase == p.phase, last.percent == percent { return }
-        let phaseChanged = lastProgressPublished?.phase != p.phase
-        lastProgressPublished = (p.phase, percent)
-        let realNow = SystemClock().monotonicNanos()
-        let persist = phaseChanged || Double(realNow &- lastProgressWrite) / 1e9 >= timing.progressWriteInterval
-        if persist { lastProgressWrite = realNow }
-        publish(persist: persist) { s in
-            s.activity = .running
-            s.progressPhase = p.phase.rawValue
-            s.progressDone = p.done
-            s.progressTotal = p.total
-        }
-    }
-
-    // MARK: - Output
-
-    /// Applies `change` to the snapshot; on a real change calls `onChange` and, for the
-    /// active scheduler with `persist`, rewrites the state file.
-    private func publish(persist: Bool = true, _ change: (inout SchedulerSnapshot) -> Void) {
-        stateLock.lock()
-        let before = current
-        var next = current
-        change(&next)
-        next.updatedAt = before.updatedAt
-        let changed = next != before
-        next.updatedAt = clock.now()
-        if changed { current = next }
-        stateLock.unlock()
-        guard changed else { return }
-        if persist && lock != nil { writeStateFile(next) }
-        onChange?(next)
-    }
-
-    private func writeStateFile(_ s: SchedulerSnapshot) {
-        do {
-            try SchedulerStateFile.write(s, to: engine.layout.schedulerStatePath)
-            if stateFileProblem != nil { engine.logger.info("Scheduler state file written again") }
-            stateFileProblem = nil
-        } catch {
-            let message = "cannot write the scheduler state file: \(BackupError(error).description)"
-            if message != stateFileProblem { engine.logger.error("\(message)") }
-            stateFileProblem = message
-        }
-    }
-
-    private func writeMetricsIfDirty() {
-        guard metricsDirty, lock != nil else { return }
-        metricsDirty = false
-        guard let metricsPath else { return }
-        let s = snapshot
-        let metrics = BackupMetrics.collect(engine: engine, snapshot: s, now: clock.now())
-        do {
-            try MetricsWriter.write(metrics, to: metricsPath)
-            if metricsProblem != nil { engine.logger.info("Metrics written again to \(metricsPath)") }
-            metricsProblem = nil
-        } catch {
-            let message = "cannot write metrics to \(metricsPath): \(BackupError(error).description)"
-            if message != metricsProblem { engine.logger.error("\(message)") }
-            metricsProblem = message
         }
     }
 }

@@ -44,7 +44,7 @@ public struct HistoryLog: Sendable {
         for line in data.split(separator: 0x0A) {
             if let e = try? HistoryLog.decoder.decode(HistoryEntry.self, from: line) { entries.append(e) }
         }
-        // Times are stored to the second: within one second the later line is the newer entry.
+        // Times are stored to the millisecond (older files: the second); at equal times the later line is the newer entry.
         entries = entries.enumerated().sorted { a, b in
             a.element.startedAt != b.element.startedAt ? a.element.startedAt > b.element.startedAt : a.offset > b.offset
         }.map(\.element)

@@ -12,7 +12,6 @@ enum CLIFormat {
         return f.string(from: date)
     }
 
-    /// `0.4 s`, `12.0 s`.
     /// `0.04 s` below a second (a small backup is fast and "0.0 s" reads like nothing happened), `12.3 s` above.
     static func seconds(_ s: Double) -> String { String(format: s < 1 ? "%.2f s" : "%.1f s", s) }
 

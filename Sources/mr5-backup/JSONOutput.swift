@@ -3,7 +3,7 @@ import Foundation
 
 // The `--json` shapes. Field names are camelCase and stable; times are ISO-8601 in UTC
 // (`2025-10-27T14:30:00Z`); sizes are in bytes; a field without a value is left out.
-// README.md shows one example of each: keep them in step.
+// docs/scripting.md shows one example of each and lists the fields: keep them in step.
 
 /// One backup, as `list` and `create` show it.
 struct BackupJSON: Encodable {

@@ -46,7 +46,7 @@ struct SettingsSet: ParsableCommand {
     var captured: [String] = []
 
     /// What was given, without the "--" that ends the options (it is captured too,
-    /// and the README's `settings set backup_frequency -- 3h` form must keep working).
+    /// and the `settings set backup_frequency -- 3h` form in docs/cli.md must keep working).
     private var values: [String] {
         guard let end = captured.firstIndex(of: "--") else { return captured }
         var rest = captured

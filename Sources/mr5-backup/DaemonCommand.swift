@@ -34,7 +34,7 @@ struct Daemon: ParsableCommand {
         let logger = Logger(label: "mr5-backup") { label in
             MultiplexLogHandler([FileLogHandler(path: logPath), StreamLogHandler.standardError(label: label)])
         }
-        let engine = BackupEngine(layout: layout, logger: logger)
+        let engine = BackupEngine(layout: layout, logger: logger, busyTimeoutSeconds: global.busyTimeout)
 
         // Signal handling before the scheduler exists, so a SIGTERM during start-up still stops cleanly.
         let stopSignal = DispatchSemaphore(value: 0)

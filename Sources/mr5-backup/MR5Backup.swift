@@ -45,7 +45,7 @@ struct MR5Backup: ParsableCommand {
                 FileHandle.standardError.write(Data("Creating the demo shop in \(layout.dataDir) ...\n".utf8))
                 _ = try DemoShop.create(at: dir)
             }
-            let engine = BackupEngine(layout: layout)
+            let engine = BackupEngine(layout: layout, busyTimeoutSeconds: global.busyTimeout)
             throw ExitCode(try ConsoleLauncher.open(engine: engine, noColor: noColor, ascii: ascii))
         }
         let engine = try global.makeEngine()

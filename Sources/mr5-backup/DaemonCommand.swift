@@ -34,7 +34,8 @@ struct Daemon: ParsableCommand {
         let logger = Logger(label: "mr5-backup") { label in
             MultiplexLogHandler([FileLogHandler(path: logPath), StreamLogHandler.standardError(label: label)])
         }
-        let engine = BackupEngine(layout: layout, logger: logger, busyTimeoutSeconds: global.busyTimeout)
+        let metrics: BackupEngine.MetricsOutput = noMetrics ? .none : metricsPath.map { .file($0) } ?? .dataDir
+        let engine = BackupEngine(layout: layout, logger: logger, busyTimeoutSeconds: global.busyTimeout, metrics: metrics)
 
         // Signal handling before the scheduler exists, so a SIGTERM during start-up still stops cleanly.
         let stopSignal = DispatchSemaphore(value: 0)

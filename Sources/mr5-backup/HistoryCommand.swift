@@ -14,6 +14,9 @@ struct History: ParsableCommand {
     @Flag(help: "Print the history as JSON.")
     var json = false
 
+    @Flag(name: .shortAndLong, help: "Print the whole text behind each shortened message (every problem a check found), indented under its row.")
+    var verbose = false
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -34,6 +37,15 @@ struct History: ParsableCommand {
             rows.append([CLIFormat.localTime(h.startedAt), h.operation.rawValue, h.trigger.rawValue,
                          h.outcome == .success ? "ok" : (h.outcome == .cancelled ? "cancelled" : "FAILED"), CLIFormat.seconds(h.durationSeconds), detail])
         }
-        print(CLIFormat.table(rows))
+        let table = CLIFormat.table(rows)
+        guard verbose else { return print(table) }
+        // The table's lines are the header and then one per entry, in order.
+        let lines = table.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var out: [String] = lines.isEmpty ? [] : [lines[0]]
+        for (index, h) in entries.enumerated() where index + 1 < lines.count {
+            out.append(lines[index + 1])
+            for line in (h.detail ?? "").split(whereSeparator: \.isNewline) { out.append("    " + line) }
+        }
+        print(out.joined(separator: "\n"))
     }
 }

@@ -78,6 +78,10 @@ struct VerifyItemJSON: Encodable {
     var hashCompared: Bool
     var message: String?
     var durationSeconds: Double
+    /// Every problem the check found, when `message` says only the first.
+    var detail: String? = nil
+    /// False when the data dir could not be written: checked, not recorded.
+    var recorded: Bool = true
 }
 
 /// `verify --json`.
@@ -105,6 +109,17 @@ struct StatusJSON: Encodable {
     /// Whether a console or daemon holds the scheduler for this data dir.
     var schedulerRunning: Bool
     var schedulerPid: Int32?
+    /// The live database: `ok`, `missing`, `empty`, `not-a-database`, `damaged`, `locked`, `hot-journal`, `unreadable`.
+    var liveDatabase: String? = nil
+    /// The last full check of the live database (a backup's check, `--check-live`, a restore).
+    var lastLiveCheckAt: Date? = nil
+    var lastLiveCheckState: String? = nil
+    /// Backups on disk that failed a check (not counted in `backupCount`).
+    var corruptBackupCount: Int = 0
+    /// Every problem behind a shortened reason (e.g. each line `quick_check` found).
+    var detail: String? = nil
+    /// Nagios performance data, as after the `|` of the plain line.
+    var performanceData: String? = nil
 }
 
 /// One attempt in `history --json`.
@@ -121,9 +136,12 @@ struct HistoryItemJSON: Encodable {
     var kind: String?
     var sizeBytes: Int64?
     var message: String?
+    /// The whole text behind a shortened `message` (every problem a check found).
+    var detail: String?
     var pid: Int32
 
     init(_ h: HistoryEntry) {
+        detail = h.detail
         startedAt = h.startedAt; operation = h.operation.rawValue; trigger = h.trigger.rawValue
         outcome = h.outcome.rawValue; durationSeconds = h.durationSeconds; backupName = h.backupName
         kind = h.kind?.rawValue; sizeBytes = h.sizeBytes; message = h.message; pid = h.pid

@@ -37,7 +37,7 @@ struct SettingsSet: ParsableCommand {
         abstract: "Change a setting: backup_frequency (off, hourly, daily, weekly, or 30m, 3h, 1d...), backup_keep or pre_update_keep (1-1000).",
         discussion: "A running scheduler (console or daemon) picks up a new frequency without a restart.")
 
-    @Argument(help: "backup_frequency, backup_keep or pre_update_keep.")
+    @Argument(help: "backup_frequency, backup_keep, pre_update_keep or scheduler_expected.")
     var key: String
 
     // .allUnrecognized: "-3h" must reach the engine's validator and be refused, not be read
@@ -77,6 +77,9 @@ struct SettingsSet: ParsableCommand {
             }
             try engine.setRetention(key, count)
             print("\(key) = \(count)")
+        case "scheduler_expected":
+            let expected = try engine.setSchedulerExpected(value)
+            print("scheduler_expected = \(expected)")
         default:
             _ = try engine.setting(key)   // an unknown key gets the list of known ones
             throw BackupError.settingNotWritable(key: key, writable: BackupEngine.writableSettings)

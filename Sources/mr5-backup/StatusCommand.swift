@@ -12,6 +12,11 @@ struct Status: ParsableCommand {
     @Flag(help: "Print the status as JSON.")
     var json = false
 
+    @Flag(name: .customLong("check-live"),
+          help: ArgumentHelp("Run quick_check on the live database now and keep the result.",
+                             discussion: "It reads every page. In rollback-journal mode it holds a read lock for as long as that takes, so the POS app's writes wait until it finishes; in WAL mode they go on."))
+    var checkLive = false
+
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
@@ -26,11 +31,16 @@ struct Status: ParsableCommand {
                 backupCount: 0, schedulerRunning: false))
         }
         let engine = BackupEngine(layout: layout, busyTimeoutSeconds: global.busyTimeout)
+        if checkLive { _ = engine.checkLiveDatabase(full: true) }
         let snapshot = SchedulerStateFile.activeSnapshot(layout: layout, now: now)
         let report = HealthEvaluator.evaluate(engine: engine, snapshot: snapshot, now: now)
-        let backups = engine.listBackups().filter { $0.kind != .legacySQL }
+        let all = engine.listBackups().filter { $0.kind != .legacySQL }
+        // "Backups" are restorable ones, everywhere; corrupt ones are said in the reasons.
+        let backups = all.filter(\.isRestorable)
         let newest = backups.first
-        let frequency = try? engine.frequency()
+        let live = engine.checkLiveDatabase(full: false)
+        let lastCheck = engine.lastLiveCheck()
+        let frequency = live.isLost ? nil : try? engine.frequency()
         let next = HealthEvaluator.nextRun(engine: engine, snapshot: snapshot)
 
         var parts: [String] = []
@@ -40,7 +50,6 @@ struct Status: ParsableCommand {
             // A reason may already say "last successful backup 21s ago": say it once.
             let age = CLIFormat.duration(now.timeIntervalSince(newest.createdAt))
             if !reasons.contains("last successful backup \(age) ago") { parts.append("last backup \(age) ago") }
-            // The same count as `list`'s restorable backups (legacy .sql files left out).
             parts.append(CLIFormat.count(backups.count, "backup"))
         } else {
             parts.append("no backups on disk")
@@ -51,15 +60,32 @@ struct Status: ParsableCommand {
             let when = next > now ? "next in \(CLIFormat.duration(next.timeIntervalSince(now)))"
                                   : "next overdue by \(CLIFormat.duration(now.timeIntervalSince(next)))"
             parts.append(snapshot == nil ? "\(when.replacingOccurrences(of: "next", with: "next due")) (no scheduler running)" : when)
-        } else if snapshot == nil {
+        } else if snapshot == nil && !reasons.contains("no scheduler running") {
             parts.append("no scheduler running")
         }
-        let summary = "\(report.level.word) - " + parts.joined(separator: ", ")
+        let text = OneLine.make("\(report.level.word) - " + parts.joined(separator: ", "))
+        let perf = performanceData(newest: newest, now: now, frequency: frequency, count: backups.count,
+                                   failures: BackupHistorySummary(history: engine.history()).consecutiveFailures)
+        var detail: String?
+        if case .damaged(let findings) = live { detail = findings.detail }
+        if detail == nil, case .damaged(let findings)? = lastCheck?.state { detail = findings.detail }
         try finish(StatusJSON(
-            status: report.level.word, exitCode: report.level.rawValue, summary: summary, reasons: report.reasons,
+            status: report.level.word, exitCode: report.level.rawValue, summary: text + " | " + perf, reasons: report.reasons,
             checkedAt: now, dataDir: layout.dataDir, backupCount: backups.count, lastBackupName: newest?.name,
             lastBackupAt: newest?.createdAt, frequency: frequency?.settingValue, nextBackupAt: next,
-            schedulerRunning: snapshot != nil, schedulerPid: snapshot?.ownerPid))
+            schedulerRunning: snapshot != nil, schedulerPid: snapshot?.ownerPid,
+            liveDatabase: live.name, lastLiveCheckAt: lastCheck?.checkedAt, lastLiveCheckState: lastCheck?.state.name,
+            corruptBackupCount: all.filter { $0.status == .corrupt }.count, detail: detail, performanceData: perf))
+    }
+
+    /// Nagios performance data: `age=4740s;16200;21600;0 backups=7;;;0 failures=0;1;3;0 size=21852160B`
+    /// (age thresholds are the WARNING and CRITICAL ages: 1.5x and 2x the interval).
+    private func performanceData(newest: BackupEntry?, now: Date, frequency: BackupFrequency?, count: Int, failures: Int) -> String {
+        let interval = frequency?.interval
+        let warn = interval.map { String(Int(1.5 * $0)) } ?? ""
+        let crit = interval.map { String(Int(2 * $0)) } ?? ""
+        let age = newest.map { String(max(0, Int(now.timeIntervalSince($0.createdAt)))) + "s" } ?? "U"
+        return "age=\(age);\(warn);\(crit);0 backups=\(count);;;0 failures=\(failures);1;3;0 size=\(newest?.sizeBytes ?? 0)B"
     }
 
     private func finish(_ status: StatusJSON) throws -> Never {

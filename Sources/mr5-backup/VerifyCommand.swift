@@ -48,7 +48,8 @@ struct Verify: ParsableCommand {
                 let r = try engine.verify(name: n, full: full, trigger: .cli, progress: bar?.handler)
                 bar?.finish()
                 results.append(VerifyItemJSON(name: r.name, ok: r.ok, method: r.method, sha256: r.sha256,
-                                              hashCompared: r.hashCompared, message: r.message, durationSeconds: r.durationSeconds))
+                                              hashCompared: r.hashCompared, message: r.message, durationSeconds: r.durationSeconds,
+                                              detail: r.detail, recorded: r.recorded))
             } catch let e as BackupError where all {
                 // One unreadable file must not stop the others from being checked.
                 bar?.finish()
@@ -68,9 +69,10 @@ struct Verify: ParsableCommand {
 
     private func printResult(_ r: VerifyItemJSON) {
         if r.ok {
-            print("ok      \(r.name)  \(r.method), SHA-256 \(r.hashCompared ? "matches" : "recorded (no earlier hash)")  \(CLIFormat.seconds(r.durationSeconds))")
+            print("ok      \(r.name)  \(r.method), SHA-256 \(r.hashCompared ? "matches" : "recorded (no earlier hash)")  \(CLIFormat.seconds(r.durationSeconds))"
+                  + (r.recorded ? "" : "  (read-only data dir: not recorded)"))
         } else {
-            print("FAILED  \(r.name)  \(r.message ?? "failed")")
+            print("FAILED  \(r.name)  \(r.message ?? "failed")" + (r.recorded ? "" : "  (read-only data dir: not recorded)"))
         }
     }
 }

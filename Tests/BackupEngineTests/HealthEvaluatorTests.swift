@@ -83,7 +83,7 @@ final class HealthEvaluatorTests: XCTestCase {
     func testNoSuccessEverIsCritical() {
         let r = evaluate(history: [], backups: [])
         XCTAssertEqual(r.level, .critical)
-        XCTAssertEqual(r.reasons, ["no successful backup yet"])
+        XCTAssertEqual(r.reasons, ["no verified backup on disk", "no successful backup yet"])
     }
 
     func testAVerifiedBackupOnDiskCountsWhenTheHistoryIsGone() {
@@ -141,7 +141,7 @@ final class HealthEvaluatorTests: XCTestCase {
         XCTAssertEqual(warning.level, .unknown)
         let critical = evaluate(history: [], backups: [], unknowns: ["cannot read free space"])
         XCTAssertEqual(critical.level, .critical)
-        XCTAssertEqual(critical.reasons, ["no successful backup yet", "cannot read free space"])
+        XCTAssertEqual(critical.reasons, ["no verified backup on disk", "no successful backup yet", "cannot read free space"])
     }
 
     func testEvaluateOnARealDataDir() throws {
@@ -149,7 +149,11 @@ final class HealthEvaluatorTests: XCTestCase {
         let layout = try makeDataDir(tmp)
         let clock = ManualClock(now: Date())
         let engine = BackupEngine(layout: layout, clock: clock)
-        XCTAssertEqual(HealthEvaluator.evaluate(engine: engine, snapshot: nil, now: clock.now()).reasons, ["no successful backup yet"])
+        XCTAssertEqual(HealthEvaluator.evaluate(engine: engine, snapshot: nil, now: clock.now()).reasons.last,
+                       "no scheduler running (start the daemon or the console)")
+        try engine.setSchedulerExpected("false")
+        XCTAssertEqual(HealthEvaluator.evaluate(engine: engine, snapshot: nil, now: clock.now()).reasons,
+                       ["no verified backup on disk", "no successful backup yet"])
         _ = try engine.createBackup(kind: .manual)
         XCTAssertEqual(HealthEvaluator.evaluate(engine: engine, snapshot: nil, now: clock.now()).level, .ok)
         clock.advance(by: 7 * 3600)
@@ -161,7 +165,115 @@ final class HealthEvaluatorTests: XCTestCase {
         try FileManager.default.removeItem(atPath: layout.databasePath)
         let r = HealthEvaluator.evaluate(engine: engine, snapshot: nil, now: clock.now())
         XCTAssertEqual(r.level, .critical, r.summary)
-        XCTAssertEqual(r.reasons.first, "last successful backup 7h ago, more than twice the interval (every 3h)")
-        XCTAssertTrue(r.reasons.contains { $0.hasPrefix("cannot read the database: database not found") }, r.summary)
+        XCTAssertTrue(r.reasons.first?.hasPrefix("live database missing: restore backup-") == true, r.summary)
+        XCTAssertTrue(r.reasons.contains("last successful backup 7h ago, more than twice the interval (every 3h)"), r.summary)
+    }
+}
+
+/// The live database's classification and the severities it leads to.
+final class LiveDatabaseHealthTests: XCTestCase {
+    private func backup(_ name: String, hoursAgo: Double, status: BackupStatus = .verified, now: Date) -> BackupEntry {
+        BackupEntry(name: name, path: "/b/" + name, kind: .scheduled, createdAt: now.addingTimeInterval(-hoursAgo * 3600),
+                    sizeBytes: 1 << 20, status: status, statusDetail: nil, appVersion: nil, record: nil)
+    }
+
+    func testTheInspectorNamesEachBrokenFile() throws {
+        let tmp = TempDir()
+        let path = tmp.file("mr5-pos.db")
+        let inspect = { LiveDatabaseInspector(databasePath: path, busyTimeoutMs: 1000).classify(full: false) }
+        XCTAssertEqual(inspect(), .missing)
+        FileManager.default.createFile(atPath: path, contents: Data())
+        XCTAssertEqual(inspect(), .empty)
+        FileManager.default.createFile(atPath: path, contents: Data("hello, this is a plain text file that is long enough to have a header".utf8 + [UInt8](repeating: 32, count: 100)))
+        XCTAssertEqual(inspect(), .notADatabase)
+        try FileManager.default.removeItem(atPath: path)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        guard case .unreadable = inspect() else { return XCTFail("a folder is not a database file") }
+        try FileManager.default.removeItem(atPath: path)
+        let layout = try makeDataDir(tmp)
+        XCTAssertEqual(LiveDatabaseInspector(databasePath: layout.databasePath, busyTimeoutMs: 1000).classify(full: true), .ok)
+    }
+
+    func testCheckFindingsAreOneLineAndKeepEveryProblem() {
+        let lines = ["*** in database main ***"] + (1...20).map { "Page \(4042 + $0): btreeInitPage() returns error code 11" }
+        let findings = CheckFindings(check: "quick_check", lines: lines)
+        XCTAssertEqual(findings.summary, "quick_check found 20 problems (first: Page 4043: btreeInitPage() returns error code 11)")
+        XCTAssertEqual(findings.detail.split(separator: "\n").count, 20)
+        XCTAssertEqual(CheckFindings(check: "quick_check", lines: ["row 3 missing from index x"]).summary,
+                       "quick_check found 1 problem: row 3 missing from index x")
+        XCTAssertEqual(OneLine.make("a\nb\n\nc"), "a; b; c")
+        XCTAssertEqual(OneLine.make(String(repeating: "x", count: 300)).count, 200)
+    }
+
+    func testSeverityFollowsTheLiveDatabase() {
+        let now = Date()
+        let backups = [backup("backup-new.db", hoursAgo: 1, now: now)]
+        func level(_ live: LiveDatabaseState, last: LiveCheckRecord? = nil) -> HealthReport {
+            HealthEvaluator.evaluate(frequency: .defaultFrequency, history: [], backups: backups, freeBytes: 1 << 40,
+                                     expectedBackupBytes: 1 << 20, snapshot: nil, now: now, live: live, lastLiveCheck: last)
+        }
+        XCTAssertEqual(level(.ok).level, .ok)
+        for lost in [LiveDatabaseState.missing, .empty, .notADatabase] {
+            let r = level(lost)
+            XCTAssertEqual(r.level, .critical, "\(lost)")
+            XCTAssertEqual(r.reasons.first, "\(lost.description): restore backup-new.db (newest verified, 1h ago)")
+        }
+        let damaged = CheckFindings(check: "quick_check", lines: ["Page 7: bad", "Page 8: bad"])
+        XCTAssertEqual(level(.damaged(damaged)).reasons.first,
+                       "live database damaged (Page 7: bad and 1 more): restore backup-new.db (newest verified, 1h ago)")
+        // A full check that found damage stands until a newer one says otherwise.
+        let record = LiveCheckRecord(state: .damaged(damaged), checkedAt: now, source: .liveQuickCheck)
+        XCTAssertEqual(level(.ok, last: record).level, .critical)
+        XCTAssertEqual(level(.ok, last: LiveCheckRecord(state: .ok, checkedAt: now, source: .backup)).level, .ok)
+        XCTAssertEqual(level(.hotJournal).level, .warning)
+        XCTAssertEqual(level(.unreadable("permission denied")).level, .unknown)
+    }
+
+    func testCorruptBackupsNoVerifiedBackupAndTheSchedulerAreJudged() {
+        let now = Date()
+        let corrupt = [backup("backup-a.db", hoursAgo: 1, status: .corrupt, now: now), backup("backup-b.db", hoursAgo: 2, status: .corrupt, now: now)]
+        let none = HealthEvaluator.evaluate(frequency: .defaultFrequency, history: [], backups: corrupt, freeBytes: 1 << 40,
+                                            expectedBackupBytes: 1 << 20, snapshot: nil, now: now)
+        XCTAssertEqual(none.level, .critical)
+        XCTAssertTrue(none.reasons.contains("no verified backup on disk"), none.summary)
+        XCTAssertTrue(none.reasons.contains("2 corrupt backups on disk (backup-a.db, backup-b.db): delete or verify them"), none.summary)
+        let good = [backup("backup-c.db", hoursAgo: 0.5, now: now)]
+        func scheduler(expected: Bool?) -> HealthLevel {
+            HealthEvaluator.evaluate(frequency: .defaultFrequency, history: [], backups: good, freeBytes: 1 << 40,
+                                     expectedBackupBytes: 1 << 20, snapshot: nil, now: now, schedulerExpected: expected).level
+        }
+        XCTAssertEqual(scheduler(expected: true), .warning)
+        XCTAssertEqual(scheduler(expected: false), .ok)
+    }
+
+    func testAClockBehindTheNewestBackupIsAWarningAndTheNextRunStaysNear() {
+        let now = Date(timeIntervalSince1970: 978_336_000)   // 2001-01-01 08:00 UTC
+        let future = [backup("backup-2026.db", hoursAgo: -(26 * 365 * 24), now: now)]
+        let r = HealthEvaluator.evaluate(frequency: .defaultFrequency, history: [], backups: future, freeBytes: 1 << 40,
+                                         expectedBackupBytes: 1 << 20, snapshot: nil, now: now)
+        XCTAssertEqual(r.level, .warning, r.summary)
+        XCTAssertTrue(r.reasons.contains { $0.hasPrefix("the system clock (") && $0.hasSuffix("): check the date") }, r.summary)
+        var summary = BackupHistorySummary()
+        summary.lastSuccessAt = future[0].createdAt
+        summary.lastAttemptAt = future[0].createdAt
+        summary.lastAttemptSucceeded = true
+        let next = SchedulePlanner.projectedNextRun(history: summary, frequency: .defaultFrequency, now: now)
+        XCTAssertEqual(next, now.addingTimeInterval(3 * 3600))
+    }
+
+    func testRetentionNeverRemovesTheBackupItRunsAfterUnderAClockSetBack() throws {
+        let tmp = TempDir()
+        let layout = try makeDataDir(tmp)
+        let clock = ManualClock(now: Date(timeIntervalSince1970: 1_795_000_000))
+        let engine = BackupEngine(layout: layout, clock: clock)
+        try engine.setRetention("backup_keep", 2)
+        for _ in 0..<3 { _ = try engine.createBackup(); clock.advance(by: 3600) }
+        clock.jumpWallClock(by: -26 * 365 * 86400)
+        let old = try engine.createBackup()
+        XCTAssertTrue(engine.listBackups().contains { $0.name == old.entry.name }, "the backup just made stays")
+        let next = try engine.createBackup()
+        let names = engine.listBackups().map(\.name)
+        XCTAssertEqual(Array(names.prefix(2)), [next.entry.name, old.entry.name], "newest by the order made, not by the clock")
+        XCTAssertEqual(names.count, 2)
     }
 }

@@ -8,6 +8,7 @@ final class MetricsWriterTests: XCTestCase {
         "last_success_timestamp_seconds", "last_attempt_timestamp_seconds", "last_attempt_success",
         "consecutive_failures", "failures_total", "last_size_bytes", "last_duration_seconds", "count",
         "total_bytes", "filesystem_free_bytes", "next_run_timestamp_seconds", "health",
+        "live_database_state", "scheduler_running", "corrupt_backups", "last_live_check_timestamp_seconds",
     ].map { "mr5_backup_" + $0 }
 
     /// Parses the text format strictly: every sample preceded by its HELP and TYPE lines.

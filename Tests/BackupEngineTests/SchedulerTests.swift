@@ -142,7 +142,8 @@ final class SchedulerTests: XCTestCase {
             if failures == 3 {
                 let health = scheduler.health()
                 XCTAssertEqual(health.level, .critical)
-                XCTAssertTrue(health.reasons.first?.hasPrefix("3 backups failed in a row: database not found") == true, health.summary)
+                XCTAssertEqual(health.reasons.first, "live database missing: no verified backup to restore", health.summary)
+                XCTAssertTrue(health.reasons.contains { $0.hasPrefix("3 backups failed in a row: database not found") }, health.summary)
                 // The metrics file says so too.
                 let metrics = try String(contentsOfFile: layout.defaultMetricsPath, encoding: .utf8)
                 XCTAssertTrue(metrics.contains("\nmr5_backup_consecutive_failures 3\n"), metrics)
@@ -237,7 +238,7 @@ final class SchedulerTests: XCTestCase {
         clock.advance(by: 118)
         XCTAssertTrue(waitUntil { scheduledAttempts(engineA).count == 1 && first.snapshot.activity == .idle })
         clock.advance(by: 2)
-        XCTAssertTrue(waitUntil { second.snapshot.lastAttemptSucceeded == true })
+        XCTAssertTrue(waitUntil { second.snapshot.lastAttemptSucceeded == true }, "\(second.snapshot) holder: \(first.snapshot)")
         XCTAssertEqual(second.snapshot.activity, .heldByOther)
         XCTAssertEqual(engineA.listBackups().count, 1)
 

@@ -183,6 +183,12 @@ final class CLICommandTests: XCTestCase {
 
     func testStatusOKWarningCriticalAndJSON() throws {
         let shop = try DemoFixture()
+        // Nobody runs the schedule: a WARNING until a daemon runs or cron is said to.
+        let alone = try run(["status"] + shop.dirArgs)
+        XCTAssertEqual(alone.exitCode, 1, alone.stdout)
+        XCTAssertTrue(alone.stdout.hasPrefix("WARNING - no scheduler running (start the daemon or the console), last backup 1h ago, 7 backups"), alone.stdout)
+        XCTAssertEqual(try run(["settings", "set", "scheduler_expected", "false"] + shop.dirArgs).exitCode, 0)
+
         let ok = try run(["status"] + shop.dirArgs)
         XCTAssertEqual(ok.exitCode, 0, ok.stdout)
         XCTAssertTrue(ok.stdout.hasPrefix("OK - last backup 1h ago, 7 backups, next due in "), ok.stdout)

@@ -47,10 +47,10 @@ final class CLIRefusalTests: XCTestCase {
         // A missing database file too.
         assertRefused(try run(["create"] + shop.dirArgs + ["--db", shop.dataDir + "/gone.db"]), exit: 2, mentioning: "database not found")
         XCTAssertFalse(FileManager.default.fileExists(atPath: shop.dataDir + "/gone.db"), "the engine never creates a database")
-        // status cannot tell: UNKNOWN, exit 3.
+        // The shop's data is not there as it should be: CRITICAL, exit 2, with what to restore.
         let status = try run(["status"] + args)
-        XCTAssertEqual(status.exitCode, 3, status.stdout)
-        XCTAssertTrue(status.stdout.hasPrefix("UNKNOWN - "), status.stdout)
+        XCTAssertEqual(status.exitCode, 2, status.stdout)
+        XCTAssertTrue(status.stdout.hasPrefix("CRITICAL - live database is not an SQLite database: restore backup-"), status.stdout)
     }
 
     func testUnknownAndEscapingBackupNamesAreRefused() throws {

@@ -18,7 +18,11 @@ extension BackupEngine {
                 guard let appVersion else { throw BackupError.appVersionRequired }
                 try BackupName.validateAppVersion(appVersion)
             }
-            let info = try databaseInfo()
+            if case .damaged(let findings) = try requireDatabaseFile() {
+                throw BackupError.liveDatabaseDamaged(path: layout.databasePath, findings: findings)
+            }
+            try requireWritable([layout.directory(for: kind), layout.metaDir])
+            let info = try withHotJournalAdvice { try databaseInfo(rollingBack: true) }
             guard info.pageCount > 0 else {
                 // SQLite reads a zero-length file as an empty database; backing it up would
                 // make "verified" backups of nothing that retention then keeps instead of real ones.
@@ -67,7 +71,7 @@ extension BackupEngine {
         // Created by us so it is 0600 from the first byte (it holds payment data).
         try FileSystem.createPrivateFile(tmp)
 
-        let copy = try HotCopy(busyTimeoutMs: busyTimeoutMs).copy(
+        let copy = try HotCopy(busyTimeoutMs: busyTimeoutMs, sourceMode: sourceMode).copy(
             source: layout.databasePath, destination: tmp,
             progress: progress.map { p in { done, total in p(BackupProgress(phase: .copying, done: done, total: total)) } },
             cancellation: cancellation)
@@ -75,9 +79,16 @@ extension BackupEngine {
         if cancellation?.isCancelled == true { throw BackupError.cancelled }
 
         progress?(BackupProgress(phase: .checking, done: 0, total: 0))
-        if let problem = try BackupInspector.check(path: tmp, full: false) {
-            throw BackupError.verificationFailed(name: FileSystem.fileName(of: tmp), reason: "quick_check: \(problem)")
+        if let findings = try BackupInspector.check(path: tmp, full: false) {
+            // Tell "the live database is damaged" from "the copy is damaged": check the live file itself.
+            let live = checkLiveDatabase(full: true)
+            if case .damaged(let liveFindings) = live {
+                throw BackupError.liveDatabaseDamaged(path: layout.databasePath, findings: liveFindings)
+            }
+            throw BackupError.copyFailedCheck(findings: findings)
         }
+        // The copy is the live database as of its snapshot: its passing check is a full check of it.
+        saveLiveCheck(LiveCheckRecord(state: .ok, checkedAt: clock.now(), source: .backup))
         let tables = try BackupInspector.tableCounts(path: tmp)
         let sha = try BackupInspector.sha256(path: tmp, progress: progress.map { p in { d, t in p(BackupProgress(phase: .hashing, done: d, total: t)) } },
                                              cancellation: cancellation)
@@ -92,7 +103,8 @@ extension BackupEngine {
             sourceSizeBytes: info.sizeBytes, sourceJournalMode: copy.sourceJournalMode,
             userVersion: copy.userVersion, applicationId: copy.applicationId, appVersion: appVersion,
             tables: tables, verification: Verification(method: "quick_check", ok: true, checkedAt: verifiedAt),
-            strategy: copy.strategy.rawValue, restarts: copy.restarts, longestWriterHoldMs: copy.longestWriterHoldMs)
+            strategy: copy.strategy.rawValue, restarts: copy.restarts, longestWriterHoldMs: copy.longestWriterHoldMs,
+            madeSequence: (catalog.entries().compactMap { $0.record?.madeSequence }.max() ?? 0) + 1)
 
         // Metadata first, then the file: a crash in between leaves metadata without a file
         // (dropped), never a good-looking file without its checks.
@@ -118,9 +130,21 @@ extension BackupEngine {
         } catch {
             warnings.append("could not update last_backup in the settings: \(BackupError(error).description)")
         }
-        let retention = applyRetentionAfterCreate(trigger: run.trigger)
+        let retention = applyRetentionAfterCreate(trigger: run.trigger, protecting: newRecord.name)
         warnings += retention.warnings
         let entry = try catalog.entry(named: newRecord.name)
         return CreateResult(entry: entry, record: newRecord, pruned: retention.removed, warnings: warnings)
+    }
+
+    /// A hot journal that cannot be rolled back (the folder is not ours to write) said as
+    /// what it is and what to do, instead of SQLite's "attempt to write a readonly database".
+    private func withHotJournalAdvice<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as SQLiteError where e.resultCode == 8 || e.resultCode == 10 {
+            guard FileSystem.exists(layout.databasePath + "-journal") else { throw e }
+            let folder = FileSystem.parent(of: layout.databasePath)
+            throw BackupError.hotJournalNeedsWriteAccess(path: layout.databasePath, folder: folder, who: Ownership.describe(folder))
+        }
     }
 }

@@ -41,8 +41,9 @@ extension BackupEngine {
 
     /// Retention after a new backup, under the creating operation's lock. A removal that
     /// fails does not fail the backup: it is a warning, and the prune entry says failure.
-    func applyRetentionAfterCreate(trigger: Trigger) -> (removed: [String], warnings: [String]) {
-        let doomed = retentionPolicy().toDelete(from: catalog.entries())
+    /// The backup just made is never removed by the retention it runs after.
+    func applyRetentionAfterCreate(trigger: Trigger, protecting newName: String) -> (removed: [String], warnings: [String]) {
+        let doomed = retentionPolicy().toDelete(from: catalog.entries(), protecting: [newName])
         var removed: [String] = []
         var warnings: [String] = []
         for entry in doomed {

@@ -46,7 +46,13 @@ extension BackupEngine {
         removeStaleFiles()
 
         let liveExists = FileSystem.exists(live.databasePath)
-        let liveOpens = liveExists && live.opens()
+        let liveState = liveExists ? checkLiveDatabase(full: false) : .missing
+        // A database the POS app holds locked is not damaged: refuse and change nothing
+        // (treating it as unopenable would replace a file another process has open).
+        if liveState == .locked {
+            throw BackupError.databaseLocked(path: live.databasePath, seconds: max(1, Int(busyTimeoutMs / 1000)))
+        }
+        let liveOpens = liveState == .ok
         try live.requireSpace(forBackupOf: entry.sizeBytes, liveExists: liveExists)
 
         // The backup schedule is the technician's current choice, not part of the shop's
@@ -60,15 +66,31 @@ extension BackupEngine {
             saved = try live.saveCurrent(stamp: BackupName.stamp(run.started), consistent: liveOpens, progress: progress)
         }
 
-        // (c) Put the backup in place, (d) check what is now live.
-        if liveOpens {
-            try live.writeThroughBackupAPI(from: entry.path, progress: progress)
-        } else {
-            try live.replaceFile(with: entry.path)
+        // (c) Put the backup in place. Until the swap the live database is unchanged, and
+        // then a refused restore must leave no saved copy behind either.
+        var swapStarted = false
+        do {
+            if liveOpens {
+                // One write transaction: when it fails, SQLite has rolled it back.
+                try live.writeThroughBackupAPI(from: entry.path, progress: progress)
+            } else {
+                let staged = try live.stage(entry.path)
+                swapStarted = true
+                try live.swapIn(staged)
+            }
+        } catch {
+            if swapStarted {
+                throw BackupError.restoreInterrupted(reason: BackupError(error).description,
+                                                     savedCopy: saved.map { FileSystem.fileName(of: $0) } ?? "(none)")
+            }
+            if let saved { live.discardSavedCopy(saved) }
+            throw error
         }
+        // (d) Check what is now live.
         if let problem = try live.quickCheck() {
-            throw BackupError.restoreCheckFailed(reason: "quick_check: " + problem, savedCopy: saved ?? "(none)")
+            throw BackupError.restoreCheckFailed(reason: problem.summary, savedCopy: saved ?? "(none)")
         }
+        saveLiveCheck(LiveCheckRecord(state: .ok, checkedAt: clock.now(), source: .restore))
         for (key, value) in keptSettings.sorted(by: { $0.key < $1.key }) {
             do { try settingsStore.set(key, value) } catch {
                 logger.warning("Restore could not keep setting \(key) = \(value): \(BackupError(error).description)")

@@ -13,6 +13,7 @@ extension BackupEngine {
         let value = try BackupFrequency.parse(text)
         // Settings belong to a shop: without its database there is nothing to configure.
         try requireDatabaseFile()
+        try requireSettingsWritable()
         return try recorded(.settings, trigger: trigger, failureLog: "Settings change failed: ") { run in
             try settingsStore.set("backup_frequency", value.settingValue)
             record(run.entry(outcome: .success, durationSeconds: 0, message: "backup_frequency = \(value.settingValue)"))
@@ -31,7 +32,27 @@ extension BackupEngine {
     }
 
     /// The settings a person may change (the rest are written by the engine).
-    public static let writableSettings = ["backup_frequency", "backup_keep", "pre_update_keep"]
+    public static let writableSettings = ["backup_frequency", "backup_keep", "pre_update_keep", "scheduler_expected"]
+
+    /// Whether a scheduler (daemon or console) is expected to run: `false` for shops that
+    /// run `create` from cron, where "no scheduler running" is no warning. Default true.
+    public func schedulerExpected() -> Bool {
+        guard let raw = try? settingsStore.get("scheduler_expected") else { return true }
+        return raw.lowercased() != "false"
+    }
+
+    /// Sets `scheduler_expected` (`true` or `false`).
+    @discardableResult
+    public func setSchedulerExpected(_ text: String) throws -> Bool {
+        let value = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard value == "true" || value == "false" else {
+            throw BackupError.invalidSetting(key: "scheduler_expected", value: text, reason: "use true or false")
+        }
+        try requireDatabaseFile()
+        try requireSettingsWritable()
+        try settingsStore.set("scheduler_expected", value)
+        return value == "true"
+    }
 
     /// Sets a retention count (`backup_keep`, `pre_update_keep`).
     public func setRetention(_ key: String, _ value: Int) throws {
@@ -42,7 +63,18 @@ extension BackupEngine {
             throw BackupError.invalidSetting(key: key, value: String(value), reason: "keep between 1 and 1000 backups")
         }
         try requireDatabaseFile()
+        try requireSettingsWritable()
         try settingsStore.set(key, String(value))
+    }
+
+    /// Settings are written into the POS database (which needs its folder for the journal)
+    /// or into `backups/.meta/settings.json`: refuse in one line when this user cannot.
+    func requireSettingsWritable() throws {
+        if settingsStore.usesAppTable() {
+            try requireWritable([FileSystem.parent(of: layout.databasePath)])
+        } else {
+            try requireWritable([layout.metaDir])
+        }
     }
 
     /// Whether settings live in the POS database's `settings` table.

@@ -10,11 +10,19 @@ extension BackupEngine {
             guard entry.kind != .legacySQL else {
                 throw BackupError.notRestorable(name: name, reason: "a PostgreSQL-era .sql file cannot be verified or restored")
             }
+            // A data dir this user cannot write (another user's shop) can still be checked:
+            // without the lock (it cannot be taken) and without recording anything.
+            guard Ownership.canWrite(layout.backupsDir) else {
+                var result = try performVerify(entry: entry, full: full, progress: progress, run: run, keepResult: false)
+                result.recorded = false
+                return result
+            }
             try run.takeLock(createFolders: false)
             let result = try performVerify(entry: entry, full: full, progress: progress, run: run)
             record(run.entry(outcome: result.ok ? .success : .failure, backupName: name, kind: entry.kind,
                              sizeBytes: entry.sizeBytes, durationSeconds: result.durationSeconds,
-                             message: result.ok ? "\(result.method) ok, SHA-256 \(result.hashCompared ? "matches" : "recorded")" : result.message))
+                             message: result.ok ? "\(result.method) ok, SHA-256 \(result.hashCompared ? "matches" : "recorded")" : result.message,
+                             detail: result.detail))
             if result.ok {
                 logger.info("Verify ok: \(name) (\(result.method))")
             } else {
@@ -24,11 +32,13 @@ extension BackupEngine {
         }
     }
 
-    func performVerify(entry: BackupEntry, full: Bool, progress: ProgressHandler?, run: OperationRun) throws -> VerifyResult {
+    func performVerify(entry: BackupEntry, full: Bool, progress: ProgressHandler?, run: OperationRun,
+                       keepResult: Bool = true) throws -> VerifyResult {
         let method = full ? "integrity_check" : "quick_check"
         var problem: String?
         var sha: String?
         var hashCompared = false
+        var detail: String?
         do {
             try BackupInspector.requireSQLiteHeader(entry.path)
             sha = try BackupInspector.sha256(path: entry.path, progress: progress.map { p in { d, t in p(BackupProgress(phase: .hashing, done: d, total: t)) } })
@@ -38,7 +48,10 @@ extension BackupEngine {
             }
             if problem == nil {
                 progress?(BackupProgress(phase: .checking, done: 0, total: 0))
-                if let found = try BackupInspector.check(path: entry.path, full: full) { problem = "\(method): \(found)" }
+                if let found = try BackupInspector.check(path: entry.path, full: full) {
+                    problem = found.summary
+                    detail = found.problems.count > 1 ? found.detail : nil
+                }
             }
             if problem == nil, entry.record == nil, let foreign = foreignDatabaseProblem(path: entry.path) {
                 // A file we did not make must at least be a database of this POS: a valid
@@ -55,7 +68,9 @@ extension BackupEngine {
         }
         let verification = Verification(method: method, ok: problem == nil, checkedAt: clock.now(), message: problem)
         let fileInfo = FileSystem.info(entry.path)
-        if var rec = entry.record {
+        if !keepResult {
+            // Nothing is written: the result is only returned.
+        } else if var rec = entry.record {
             rec.verification = verification
             if problem == nil, let fileInfo { rec.fileModifiedAt = fileInfo.modified.timeIntervalSince1970; rec.sizeBytes = fileInfo.size }
             try metadata.save(rec)
@@ -73,7 +88,7 @@ extension BackupEngine {
             try metadata.save(rec)
         }
         return VerifyResult(name: entry.name, ok: problem == nil, method: method, sha256: sha,
-                            hashCompared: hashCompared, message: problem, durationSeconds: run.elapsed)
+                            hashCompared: hashCompared, message: problem, detail: detail, durationSeconds: run.elapsed)
     }
 
     /// For a backup without our metadata: a reason when it shares no table with the live

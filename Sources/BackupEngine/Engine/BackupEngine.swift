@@ -19,10 +19,20 @@ public final class BackupEngine: Sendable {
     public let logger: Logger
     /// How long to wait for a database lock held by another process (the POS app).
     public let busyTimeoutMs: Int32
+    /// Where the Prometheus metrics are rewritten after every recorded attempt; nil for none.
+    public let metricsPath: String?
+
+    /// Where metrics go: the data dir's `logs/mr5_backup.prom`, another file, or nowhere.
+    public enum MetricsOutput: Sendable { case dataDir, file(String), none }
 
     public init(layout: DataLayout, clock: any EngineClock = SystemClock(), logger: Logger? = nil,
-                busyTimeoutSeconds: Int = 30) {
+                busyTimeoutSeconds: Int = 30, metrics: MetricsOutput = .dataDir) {
         self.layout = layout
+        switch metrics {
+        case .dataDir: metricsPath = layout.defaultMetricsPath
+        case .file(let path): metricsPath = path
+        case .none: metricsPath = nil
+        }
         self.clock = clock
         self.busyTimeoutMs = Int32(max(1, busyTimeoutSeconds) * 1000)
         if let logger {
@@ -66,15 +76,27 @@ public final class BackupEngine: Sendable {
     }
 
     /// The live database's size and journal mode, read through SQLite (never plain I/O).
-    public func databaseInfo() throws -> DatabaseInfo {
+    ///
+    /// With `rollingBack`, a database with a `-journal` beside it is opened read-write
+    /// (never created): SQLite rolls a hot journal left by a crashed writer back on open,
+    /// which a read-only connection cannot. Only a backup asks for that.
+    public func databaseInfo(rollingBack: Bool = false) throws -> DatabaseInfo {
         try requireDatabaseFile()
-        let db = try SQLiteConnection(path: layout.databasePath, mode: .readOnly, busyTimeoutMs: busyTimeoutMs)
+        let db = try SQLiteConnection(path: layout.databasePath,
+                                      mode: rollingBack ? sourceMode : LiveDatabaseAccess.readMode(layout.databasePath),
+                                      busyTimeoutMs: busyTimeoutMs)
         _ = try db.int64("SELECT count(*) FROM sqlite_schema")
         let pages = try db.int64("PRAGMA page_count")
         let pageSize = try db.int64("PRAGMA page_size")
         let mode = try db.optionalText("PRAGMA journal_mode") ?? "delete"
         return DatabaseInfo(path: layout.databasePath, sizeBytes: FileSystem.info(layout.databasePath)?.size ?? pages * pageSize,
                             journalMode: mode, pageCount: pages, pageSize: pageSize)
+    }
+
+    /// How a backup opens the live database: read-write without create when a journal
+    /// lies beside it (a crash may have left it hot), read-only otherwise.
+    var sourceMode: SQLiteConnection.Mode {
+        FileSystem.exists(layout.databasePath + "-journal") ? .readWrite : LiveDatabaseAccess.readMode(layout.databasePath)
     }
 
     /// Who holds the operation lock right now, if anyone.
@@ -95,7 +117,7 @@ public final class BackupEngine: Sendable {
             return try body(run)
         } catch {
             let e = BackupError(error)
-            reportFailure(e, run.entry(outcome: .failure, backupName: name, kind: kind, message: e.description),
+            reportFailure(e, run.entry(outcome: .failure, backupName: name, kind: kind, message: e.description, detail: e.detail),
                           log: failureLog + e.description)
             throw e
         }
@@ -132,22 +154,55 @@ public final class BackupEngine: Sendable {
         } catch {
             logger.error("Could not write the history: \(BackupError(error).description)")
         }
+        // Whoever recorded the attempt (CLI, console, scheduler), the metrics say it now.
+        if entry.operation != .settings { refreshMetrics() }
+    }
+
+    /// Rewrites the metrics file atomically from the data dir as it is now.
+    public func refreshMetrics() {
+        guard let metricsPath, FileSystem.isDirectory(layout.logsDir) else { return }
+        let snapshot = SchedulerStateFile.activeSnapshot(layout: layout, now: clock.now())
+        let metrics = BackupMetrics.collect(engine: self, snapshot: snapshot, now: clock.now())
+        do { try MetricsWriter.write(metrics, to: metricsPath) } catch {
+            logger.error("Could not write metrics to \(metricsPath): \(BackupError(error).description)")
+        }
     }
 
     // MARK: - Shared checks
 
-    func requireDatabaseFile() throws {
+    /// Refuses a live database that is not there or not a database at all (missing, a
+    /// folder, empty, not SQLite, unreadable): nothing may be created or written for it.
+    /// Returns the cheap classification for callers that need more (damaged, hot journal).
+    @discardableResult
+    func requireDatabaseFile() throws -> LiveDatabaseState {
         guard let info = FileSystem.info(layout.databasePath) else {
             if !FileSystem.isDirectory(layout.dataDir) { throw BackupError.dataDirNotFound(path: layout.dataDir) }
             throw BackupError.databaseNotFound(path: layout.databasePath)
         }
-        if info.isSymlink {
-            // Follow a link to the database (some installs keep it elsewhere), but it must end at a file.
-            guard FileSystem.isRegularFileFollowingLinks(layout.databasePath) else {
-                throw BackupError.notARegularFile(path: layout.databasePath)
-            }
-        } else if !info.isRegular {
+        // Follow a link to the database (some installs keep it elsewhere), but it must end at a file.
+        guard info.isRegular || (info.isSymlink && FileSystem.isRegularFileFollowingLinks(layout.databasePath)) else {
             throw BackupError.notARegularFile(path: layout.databasePath)
+        }
+        let state = LiveDatabaseInspector(databasePath: layout.databasePath, busyTimeoutMs: busyTimeoutMs).classify(full: false)
+        switch state {
+        case .missing: throw BackupError.databaseNotFound(path: layout.databasePath)
+        case .empty: throw BackupError.emptyDatabase(path: layout.databasePath)
+        case .notADatabase: throw BackupError.notADatabase(path: layout.databasePath)
+        case .unreadable(let why): throw BackupError.liveDatabaseUnreadable(path: layout.databasePath, reason: why)
+        case .ok, .damaged, .locked, .hotJournal: return state
+        }
+    }
+
+    /// Refuses, before anything is written, a data dir this user cannot write: one line
+    /// naming the folder, the user and the owner.
+    func requireWritable(_ folders: [String]) throws {
+        // A missing data dir is refused as such by the caller, not as "cannot write to /".
+        guard FileSystem.isDirectory(layout.dataDir) else { return }
+        for folder in folders {
+            // A folder not made yet is created in its parent: that one must be writable.
+            var dir = folder
+            while !FileSystem.isDirectory(dir), dir != "/" { dir = FileSystem.parent(of: dir) }
+            if !Ownership.canWrite(dir) { throw BackupError.notWritable(path: dir, who: Ownership.describe(dir)) }
         }
     }
 

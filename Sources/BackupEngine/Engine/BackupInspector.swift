@@ -11,17 +11,32 @@ public enum BackupInspector {
     static let magic = Array("SQLite format 3\0".utf8)
 
     /// `PRAGMA quick_check` (or the full `integrity_check`); nil when fine, else what it found.
-    static func check(path: String, full: Bool) throws -> String? {
+    static func check(path: String, full: Bool) throws -> CheckFindings? {
         try requireSQLiteHeader(path)
+        let name = full ? "integrity_check" : "quick_check"
         let db = try SQLiteConnection(path: path, mode: .immutable)
         let messages: [String]
         do {
-            messages = try db.texts(full ? "PRAGMA integrity_check(20)" : "PRAGMA quick_check(20)")
+            messages = try checkLines(db, full ? "PRAGMA integrity_check(100)" : "PRAGMA quick_check(100)")
         } catch let error as SQLiteError {
-            return "\(full ? "integrity_check" : "quick_check") could not run: \(BackupError(error).description)"
+            return CheckFindings(check: name, lines: ["could not run: \(BackupError(error).description)"])
         }
         if messages == ["ok"] { return nil }
-        return messages.prefix(3).joined(separator: "; ")
+        return CheckFindings(check: name, lines: messages)
+    }
+
+    /// The rows a check returns. On badly damaged files SQLite stops part-way with
+    /// "database disk image is malformed" after some rows: that is one more finding, not
+    /// a failure to check.
+    static func checkLines(_ db: SQLiteConnection, _ sql: String) throws -> [String] {
+        let statement = try db.prepare(sql)
+        var lines: [String] = []
+        do {
+            while try statement.step() { if let line = statement.text(0) { lines.append(line) } }
+        } catch let error as SQLiteError where error.resultCode == 11 || error.resultCode == 26 {
+            lines.append("check stopped: \(error.message)")
+        }
+        return lines
     }
 
     /// Opens the file as a database and reads the basics; throws for a non-database.

@@ -38,6 +38,8 @@ struct CopyReport {
 ///   whole-file copy.
 struct HotCopy {
     var busyTimeoutMs: Int32 = 30_000
+    /// Read-only, or read-write (never create) so that SQLite can roll a hot journal back.
+    var sourceMode: SQLiteConnection.Mode = .readOnly
     /// Pages per step while a snapshot is pinned (progress granularity only).
     var snapshotStepPages: Int32 = 4096
     /// Pages per step in the optimistic rollback phase (2 MiB at 4 KiB pages, a few ms):
@@ -54,7 +56,7 @@ struct HotCopy {
               progress: ((Int64, Int64) -> Void)?,
               cancellation: CancellationFlag?) throws -> CopyReport {
         let started = Date()
-        let src = try SQLiteConnection(path: source, mode: .readOnly, busyTimeoutMs: busyTimeoutMs)
+        let src = try SQLiteConnection(path: source, mode: sourceMode, busyTimeoutMs: busyTimeoutMs)
         // Touch the schema so a non-database or encrypted file fails here, before any file is created.
         let journalMode = (try src.optionalText("PRAGMA journal_mode") ?? "delete").lowercased()
         _ = try src.int64("SELECT count(*) FROM sqlite_schema")

@@ -79,20 +79,32 @@ struct LiveDatabaseReplacement {
         try backup.finish()
     }
 
-    /// Puts a copy of the backup where the live file was (missing or unopenable), removing
-    /// the old side files: they belong to the old file and are in the saved copy.
-    func replaceFile(with backupPath: String) throws {
+    /// Copies the backup beside the live file (fsynced), ready to be swapped in; the live
+    /// database is not touched yet.
+    func stage(_ backupPath: String) throws -> String {
         let tmp = folder + "/.tmp-\(getpid())-restore.db"
-        defer { try? FileSystem.remove(tmp) }
-        try FileSystem.copyFile(backupPath, to: tmp)
+        do { try FileSystem.copyFile(backupPath, to: tmp) } catch { try? FileSystem.remove(tmp); throw error }
+        return tmp
+    }
+
+    /// Puts the staged copy where the live file was (missing or unopenable), removing the
+    /// old side files: they belong to the old file and are in the saved copy.
+    func swapIn(_ staged: String) throws {
+        defer { try? FileSystem.remove(staged) }
         for suffix in ["-wal", "-shm", "-journal"] { try FileSystem.remove(databasePath + suffix) }
-        try FileSystem.renameDurably(tmp, to: databasePath)
+        try FileSystem.renameDurably(staged, to: databasePath)
+    }
+
+    /// Removes a saved copy (and its side files) when the restore changed nothing after all.
+    func discardSavedCopy(_ saved: String) {
+        for suffix in ["", "-wal", "-journal"] { try? FileSystem.remove(saved + suffix) }
+        try? FileSystem.fsyncDirectory(folder)
     }
 
     /// `quick_check` of the live file: nil when it is fine, else what it found.
-    func quickCheck() throws -> String? {
+    func quickCheck() throws -> CheckFindings? {
         let live = try SQLiteConnection(path: databasePath, mode: .readOnly, busyTimeoutMs: busyTimeoutMs)
-        let rows = try live.texts("PRAGMA quick_check(5)")
-        return rows == ["ok"] ? nil : rows.joined(separator: "; ")
+        let rows = try live.texts("PRAGMA quick_check(100)")
+        return rows == ["ok"] ? nil : CheckFindings(check: "quick_check", lines: rows)
     }
 }

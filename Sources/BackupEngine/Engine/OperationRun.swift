@@ -24,7 +24,11 @@ final class OperationRun {
     /// Takes the data dir's operation lock for the rest of the operation, creating the
     /// backup folders first when the operation writes.
     func takeLock(wait: TimeInterval = 0, createFolders: Bool = true) throws {
-        if createFolders { try engine.layout.ensureDirectories() }
+        if createFolders {
+            let layout = engine.layout
+            try engine.requireWritable([layout.backupsDir, layout.metaDir, layout.logsDir])
+            try layout.ensureDirectories()
+        }
         lock = try FileLock(path: engine.layout.operationLockPath, operation: operation.rawValue, now: started, wait: wait)
     }
 
@@ -38,9 +42,10 @@ final class OperationRun {
 
     /// This operation's history entry.
     func entry(outcome: HistoryEntry.Outcome, backupName: String? = nil, kind: BackupKind? = nil,
-               sizeBytes: Int64? = nil, durationSeconds: Double? = nil, message: String?) -> HistoryEntry {
+               sizeBytes: Int64? = nil, durationSeconds: Double? = nil, message: String?,
+               detail: String? = nil) -> HistoryEntry {
         HistoryEntry(startedAt: started, operation: operation, trigger: trigger, outcome: outcome,
                      durationSeconds: durationSeconds ?? elapsed, backupName: backupName, kind: kind,
-                     sizeBytes: sizeBytes, message: message)
+                     sizeBytes: sizeBytes, message: message, detail: detail)
     }
 }

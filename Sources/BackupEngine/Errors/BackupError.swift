@@ -63,6 +63,18 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
     case restoreCheckFailed(reason: String, savedCopy: String)
     /// A failure the engine did not foresee; the text is the foreign error's.
     case unexpected(String)
+    /// The live database itself is damaged (found by `quick_check` on it).
+    case liveDatabaseDamaged(path: String, findings: CheckFindings)
+    /// The new copy failed its check although the live database checks ok.
+    case copyFailedCheck(findings: CheckFindings)
+    /// The live database cannot be read (permissions, not a regular file).
+    case liveDatabaseUnreadable(path: String, reason: String)
+    /// A hot journal needs a connection that may write the database's folder to roll it back.
+    case hotJournalNeedsWriteAccess(path: String, folder: String, who: String)
+    /// A folder this operation must write cannot be written by this user.
+    case notWritable(path: String, who: String)
+    /// A restore failed after it had begun to change the live database; the copy saved before it is kept.
+    case restoreInterrupted(reason: String, savedCopy: String)
 
     /// True for errors caused by what the caller asked for (exit code 2 in the CLI),
     /// false for failures of the operation itself (exit code 1).
@@ -170,7 +182,35 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
         case .restoreCheckFailed(let reason, let saved):
             return "restore check failed: \(reason); the previous database is saved as \(saved)"
         case .unexpected(let text):
-            return "unexpected error: \(text.split(whereSeparator: \.isNewline).joined(separator: " "))"
+            return "unexpected error: \(OneLine.make(text, limit: 160))"
+        case .liveDatabaseDamaged(let path, let findings):
+            return "the live database \(FileSystem.fileName(of: path)) is damaged: \(findings.summary); restore a verified backup"
+        case .copyFailedCheck(let findings):
+            return "the new copy failed its check (\(findings.summary)) although the live database checks ok; nothing was kept, try again"
+        case .liveDatabaseUnreadable(let path, let reason):
+            return "cannot read \(path): \(reason)"
+        case .hotJournalNeedsWriteAccess(let path, let folder, let who):
+            return "\(FileSystem.fileName(of: path)) has an unfinished transaction from a crash (hot journal) that only a user who can write \(folder) can roll back: start the POS app once, or run mr5-backup as the owner (\(who))"
+        case .notWritable(let path, let who):
+            return "cannot write to \(path): permission denied (\(who))"
+        case .restoreInterrupted(let reason, let saved):
+            return "restore stopped part-way: \(reason); the database as it was before is saved as \(saved)"
+        }
+    }
+
+    /// The whole text behind a one-line message (every line a check found), for
+    /// `--verbose`, JSON `detail` fields and the console's detail box; nil when the
+    /// message already says everything.
+    public var detail: String? {
+        switch self {
+        case .liveDatabaseDamaged(_, let findings), .copyFailedCheck(let findings):
+            return findings.problems.count > 1 ? findings.detail : nil
+        case .sqlite(let e):
+            return OneLine.fits(e.message) ? nil : e.message
+        case .unexpected(let text):
+            return OneLine.fits(text) ? nil : text
+        default:
+            return nil
         }
     }
 

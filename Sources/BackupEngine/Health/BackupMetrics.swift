@@ -18,6 +18,14 @@ public struct BackupMetrics: Sendable, Equatable {
     public var filesystemFreeBytes: Int64 = 0
     public var nextRunTimestamp: Double = 0
     public var health: HealthLevel = .unknown
+    /// `LiveDatabaseState.gaugeValue`: 0 ok, 1 missing, 2 empty, 3 not a database, 4 damaged, 5 locked, 6 hot journal, 7 unreadable.
+    public var liveDatabaseState: Int = 0
+    /// 1 when a console or daemon holds the scheduler for this data dir.
+    public var schedulerRunning: Int = 0
+    /// Backups on disk that failed a check.
+    public var corruptBackups: Int = 0
+    /// Unix time of the last full check of the live database (0: never).
+    public var lastLiveCheckTimestamp: Double = 0
 
     public init() {}
 
@@ -40,6 +48,10 @@ public struct BackupMetrics: Sendable, Equatable {
         m.filesystemFreeBytes = (try? engine.diskUsage(entries: backups))?.freeBytes ?? 0
         m.nextRunTimestamp = HealthEvaluator.nextRun(engine: engine, snapshot: snapshot)?.timeIntervalSince1970 ?? 0
         m.health = (health ?? HealthEvaluator.evaluate(engine: engine, snapshot: snapshot, now: now)).level
+        m.liveDatabaseState = engine.checkLiveDatabase(full: false).gaugeValue
+        m.schedulerRunning = snapshot.map { $0.activity == .stopped ? 0 : 1 } ?? 0
+        m.corruptBackups = backups.filter { $0.status == .corrupt && $0.kind != .legacySQL }.count
+        m.lastLiveCheckTimestamp = engine.lastLiveCheck()?.checkedAt.timeIntervalSince1970 ?? 0
         return m
     }
 }

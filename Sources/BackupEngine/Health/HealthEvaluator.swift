@@ -14,6 +14,13 @@ import Foundation
 /// - the last success is older than 2x the interval, or there is none,
 /// - the next backup will not fit in the free space.
 ///
+/// And, whatever the backups say:
+/// - CRITICAL when the live database is missing, empty, not a database or damaged (with
+///   the backup to restore in the same line), or when no verified backup is on disk;
+/// - WARNING when no scheduler runs (unless `scheduler_expected` is `false`), when corrupt
+///   backups are on disk, when the live database has a hot journal, or when the system
+///   clock is behind the newest backup.
+///
 /// UNKNOWN when something needed could not be read (and nothing worse was found).
 /// Pure: it takes plain values, so `status` can call it without a running scheduler.
 public enum HealthEvaluator {
@@ -32,9 +39,13 @@ public enum HealthEvaluator {
     ///   - unknowns: things that could not be read, in words.
     public static func evaluate(frequency: BackupFrequency?, history: [HistoryEntry], backups: [BackupEntry],
                                 freeBytes: Int64?, mountPoint: String? = nil, expectedBackupBytes: Int64?,
-                                snapshot: SchedulerSnapshot?, now: Date, unknowns: [String] = []) -> HealthReport {
+                                snapshot: SchedulerSnapshot?, now: Date, unknowns: [String] = [],
+                                live: LiveDatabaseState = .ok, lastLiveCheck: LiveCheckRecord? = nil,
+                                schedulerExpected: Bool? = nil) -> HealthReport {
         var findings: [(HealthLevel, String)] = unknowns.map { (.unknown, $0) }
         let summary = BackupHistorySummary(history: history)
+        findings += liveFindings(live: live, lastLiveCheck: lastLiveCheck, backups: backups, now: now)
+        findings += diskFindings(backups: backups, now: now)
 
         // The newest good backup on disk also counts as a success (a history lost or
         // rotated must not make a healthy shop look unprotected).
@@ -98,12 +109,68 @@ public enum HealthEvaluator {
             }
         }
 
+        if schedulerExpected == true && snapshot == nil {
+            findings.append((.warning, "no scheduler running (start the daemon or the console)"))
+        }
+
         let level = findings.map(\.0).max() ?? .ok
         // Worst first; the order of the rules above within one level.
         let reasons = findings.enumerated()
             .sorted { ($0.element.0, -$0.offset) > ($1.element.0, -$1.offset) }
             .map(\.element.1)
         return HealthReport(level: level, reasons: reasons)
+    }
+
+    /// The live database's own state, with the backup to restore when it is lost.
+    static func liveFindings(live: LiveDatabaseState, lastLiveCheck: LiveCheckRecord?, backups: [BackupEntry],
+                             now: Date) -> [(HealthLevel, String)] {
+        // The cheap check sees a missing or unreadable file at once; damaged pages deep in
+        // the file only a full check sees, and the last one stands until a newer one.
+        var state = live
+        if !state.isLost, case .damaged? = lastLiveCheck?.state, let last = lastLiveCheck { state = last.state }
+        let newest = backups.first { $0.status == .verified && $0.kind != .legacySQL }
+        let advice = newest.map { "restore \($0.name) (newest verified, \(SchedulePlanner.durationText(now.timeIntervalSince($0.createdAt))) ago)" }
+            ?? "no verified backup to restore"
+        switch state {
+        case .ok, .locked:
+            return []
+        case .missing, .empty, .notADatabase:
+            return [(.critical, "\(state.description): \(advice)")]
+        case .damaged(let findings):
+            let more = findings.problems.count > 1 ? " and \(findings.problems.count - 1) more" : ""
+            return [(.critical, "live database damaged (\(OneLine.clip(findings.first, to: 90))\(more)): \(advice)")]
+        case .hotJournal:
+            return [(.warning, "\(state.description): the next backup or the POS app rolls it back")]
+        case .unreadable(let why):
+            return [(.unknown, "cannot read the live database: \(why)")]
+        }
+    }
+
+    /// What is on disk: a verified backup at all, corrupt ones, dates from the future.
+    static func diskFindings(backups: [BackupEntry], now: Date) -> [(HealthLevel, String)] {
+        var out: [(HealthLevel, String)] = []
+        let restorable = backups.filter { $0.kind != .legacySQL }
+        if !restorable.contains(where: { $0.status == .verified }) {
+            out.append((.critical, "no verified backup on disk"))
+        }
+        let corrupt = restorable.filter { $0.status == .corrupt }
+        if !corrupt.isEmpty {
+            let names = corrupt.prefix(3).map(\.name).joined(separator: ", ") + (corrupt.count > 3 ? " and \(corrupt.count - 3) more" : "")
+            out.append((.warning, "\(corrupt.count) corrupt backup\(corrupt.count == 1 ? "" : "s") on disk (\(names)): delete or verify \(corrupt.count == 1 ? "it" : "them")"))
+        }
+        // A clock that lost its battery: backups "from the future" mean the clock is behind.
+        if let newest = restorable.map(\.createdAt).max(), newest.timeIntervalSince(now) > 60 {
+            out.append((.warning, "the system clock (\(clockText(now))) is behind the newest backup (\(clockText(newest))): check the date"))
+        }
+        return out
+    }
+
+    /// `2026-11-26 23:08` in local time.
+    static func clockText(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        return f.string(from: date)
     }
 
     /// Evaluates the rules for an engine's data dir: reads the schedule, history, backups,
@@ -114,7 +181,8 @@ public enum HealthEvaluator {
         return evaluate(frequency: inputs.frequency, history: inputs.history, backups: inputs.backups,
                         freeBytes: inputs.disk?.freeBytes, mountPoint: inputs.disk?.mountPoint,
                         expectedBackupBytes: inputs.databaseBytes, snapshot: snapshot, now: now,
-                        unknowns: inputs.unknowns)
+                        unknowns: inputs.unknowns, live: inputs.live, lastLiveCheck: engine.lastLiveCheck(),
+                        schedulerExpected: engine.schedulerExpected())
     }
 
     /// When the next backup will run: the active scheduler's plan when one runs
@@ -123,7 +191,8 @@ public enum HealthEvaluator {
     public static func nextRun(engine: BackupEngine, snapshot: SchedulerSnapshot?) -> Date? {
         if let snapshot, snapshot.activity != .stopped { return snapshot.nextRunAt }
         guard let frequency = try? engine.frequency() else { return nil }
-        return SchedulePlanner.projectedNextRun(history: BackupHistorySummary(history: engine.history()), frequency: frequency)
+        return SchedulePlanner.projectedNextRun(history: BackupHistorySummary(history: engine.history()), frequency: frequency,
+                                                now: engine.clock.now())
     }
 
     /// Everything the rules read from a data dir, with what could not be read in words.
@@ -133,12 +202,19 @@ public enum HealthEvaluator {
         var backups: [BackupEntry]
         var disk: DiskUsage?
         var databaseBytes: Int64?
+        var live: LiveDatabaseState
         var unknowns: [String] = []
 
         init(engine: BackupEngine) {
-            do { frequency = try engine.frequency() } catch {
-                frequency = nil
-                unknowns.append("cannot read backup_frequency: \(BackupError(error).description)")
+            live = engine.checkLiveDatabase(full: false)
+            if live.isLost {
+                // The settings lived in the database that is not there: judge by the default schedule.
+                frequency = (try? engine.frequency()) ?? .defaultFrequency
+            } else {
+                do { frequency = try engine.frequency() } catch {
+                    frequency = nil
+                    unknowns.append("cannot read backup_frequency: \(BackupError(error).description)")
+                }
             }
             history = engine.history()
             backups = engine.listBackups()
@@ -146,12 +222,11 @@ public enum HealthEvaluator {
                 disk = nil
                 unknowns.append("cannot read free space: \(BackupError(error).description)")
             }
-            do {
-                let info = try engine.databaseInfo()
+            if live == .ok, let info = try? engine.databaseInfo() {
                 databaseBytes = info.pageCount * info.pageSize
-            } catch {
-                databaseBytes = nil
-                unknowns.append("cannot read the database: \(BackupError(error).description)")
+            } else {
+                // Not readable through SQLite now (the live state says why): its size on disk.
+                databaseBytes = FileSystem.info(engine.layout.databasePath).map(\.size).flatMap { $0 > 0 ? $0 : nil }
             }
         }
     }

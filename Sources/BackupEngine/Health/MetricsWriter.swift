@@ -26,6 +26,10 @@ public enum MetricsWriter {
         metric("filesystem_free_bytes", "gauge", "Free bytes on the filesystem holding the backups.", String(m.filesystemFreeBytes))
         metric("next_run_timestamp_seconds", "gauge", "Unix time of the next scheduled backup (0: off or unknown).", number(m.nextRunTimestamp))
         metric("health", "gauge", "Backup health: 0 ok, 1 warning, 2 critical, 3 unknown.", String(m.health.rawValue))
+        metric("live_database_state", "gauge", "Live database: 0 ok, 1 missing, 2 empty, 3 not a database, 4 damaged, 5 locked, 6 hot journal, 7 unreadable.", String(m.liveDatabaseState))
+        metric("scheduler_running", "gauge", "1 if a console or daemon runs the schedule for this data dir, else 0.", String(m.schedulerRunning))
+        metric("corrupt_backups", "gauge", "Backups on disk that failed a check.", String(m.corruptBackups))
+        metric("last_live_check_timestamp_seconds", "gauge", "Unix time of the last full check of the live database (0: never).", number(m.lastLiveCheckTimestamp))
         return out
     }
 

@@ -48,6 +48,9 @@ public struct BackupRecord: Codable, Sendable, Equatable {
     public var strategy: String
     public var restarts: Int
     public var longestWriterHoldMs: Double
+    /// 1 for the first backup this data dir made, then one more for each: the order backups
+    /// were made, which a clock set back cannot change (nil for records older than it).
+    public var madeSequence: Int? = nil
 }
 
 /// How sure we are that a backup file is good.
@@ -84,7 +87,13 @@ public struct BackupEntry: Sendable, Equatable {
     }
 
     /// Newest first: by creation time, then by collision suffix.
+    /// Newest first by the order they were made when both carry it (a clock that jumped
+    /// back must not make the newest backup look oldest); backups without it (made by the
+    /// old service or an older mr5-backup) come after those with it, by date.
     public static func newerFirst(_ a: BackupEntry, _ b: BackupEntry) -> Bool {
+        let sa = a.record?.madeSequence, sb = b.record?.madeSequence
+        if (sa != nil) != (sb != nil) { return sa != nil }
+        if let sa, let sb, sa != sb { return sa > sb }
         if a.createdAt != b.createdAt { return a.createdAt > b.createdAt }
         if a.sequence != b.sequence { return a.sequence > b.sequence }
         return a.name > b.name

@@ -19,15 +19,20 @@ public struct HistoryEntry: Codable, Sendable, Equatable {
     public var backupName: String?
     public var kind: BackupKind?
     public var sizeBytes: Int64?
-    /// The error on failure; a short summary on success.
+    /// The error on failure; a short summary on success. One line of at most 200 characters.
     public var message: String?
+    /// The whole text behind `message` when it had to be shortened (every problem a check found).
+    public var detail: String?
     public var pid: Int32
 
     public init(startedAt: Date, operation: Operation, trigger: Trigger, outcome: Outcome,
                 durationSeconds: Double, backupName: String? = nil, kind: BackupKind? = nil,
-                sizeBytes: Int64? = nil, message: String? = nil, pid: Int32 = getpid()) {
+                sizeBytes: Int64? = nil, message: String? = nil, detail: String? = nil, pid: Int32 = getpid()) {
         self.startedAt = startedAt; self.operation = operation; self.trigger = trigger
         self.outcome = outcome; self.durationSeconds = durationSeconds; self.backupName = backupName
-        self.kind = kind; self.sizeBytes = sizeBytes; self.message = message; self.pid = pid
+        self.kind = kind; self.sizeBytes = sizeBytes; self.pid = pid
+        // The one-line rule holds for every entry, whoever writes it.
+        self.message = message.map { OneLine.make($0) }
+        self.detail = detail ?? message.flatMap { OneLine.fits($0) ? nil : $0 }
     }
 }

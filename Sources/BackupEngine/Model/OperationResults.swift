@@ -19,7 +19,11 @@ public struct VerifyResult: Sendable {
     /// False when there was no recorded hash to compare with (a file without metadata).
     public var hashCompared: Bool
     public var message: String?
+    /// Every problem the check found, when `message` could only say the first.
+    public var detail: String? = nil
     public var durationSeconds: Double
+    /// False when the data dir could not be written: the check ran, nothing was recorded.
+    public var recorded: Bool = true
 }
 
 /// A completed restore.

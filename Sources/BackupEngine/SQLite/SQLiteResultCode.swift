@@ -21,6 +21,8 @@ enum SQLiteResultCode {
         3338: "the database file could not be locked",  // IOERR_LOCK
         1290: "the database file's size could not be changed",  // IOERR_TRUNCATE
         4874: "the WAL index (-shm) could not be opened",  // IOERR_SHMOPEN
+        2570: "a file could not be deleted (its folder is read-only or not ours)",  // IOERR_DELETE
+        1544: "the database's folder cannot be written, which SQLite needs here (WAL index or journal)",  // READONLY_DIRECTORY
         14: "the database file cannot be opened (missing folder, permissions or too many open files)",
         270: "the database file cannot be opened: it is a folder",  // CANTOPEN_ISDIR
         517: "a writer that was interrupted left a snapshot that no longer exists; retry",  // BUSY_SNAPSHOT

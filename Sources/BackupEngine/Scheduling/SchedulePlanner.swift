@@ -73,15 +73,19 @@ public enum SchedulePlanner {
     /// scheduler runs: when a running scheduler would make the next backup. Nil when the
     /// schedule is off, or when nothing has ever been attempted (then a scheduler runs
     /// its first backup 2 minutes after it starts). The date may be in the past: overdue.
-    public static func projectedNextRun(history: BackupHistorySummary, frequency: BackupFrequency) -> Date? {
+    /// With `now`, the next run is never more than one interval away: a clock set back
+    /// (a dead CMOS battery) leaves backups dated in the future, which must not stop the schedule.
+    public static func projectedNextRun(history: BackupHistorySummary, frequency: BackupFrequency, now: Date? = nil) -> Date? {
         guard let interval = frequency.interval else { return nil }
         let regular = history.lastSuccessAt.map { $0.addingTimeInterval(interval) }
+        var next = regular
         if history.consecutiveFailures > 0, let failed = history.lastAttemptAt {
             var retry = failed.addingTimeInterval(backoff(afterFailures: history.consecutiveFailures, interval: interval))
             if let regular, regular > failed { retry = min(retry, regular) }
-            return retry
+            next = retry
         }
-        return regular
+        if let now, let planned = next { return min(planned, now.addingTimeInterval(interval)) }
+        return next
     }
 
     /// A short duration for screens and messages: `45s`, `12m`, `2h18m`, `3d4h`.

@@ -58,6 +58,8 @@ public struct DataLayout: Sendable, Equatable {
     public var schedulerLockPath: String { backupsDir + "/.scheduler.lock" }
     /// The active scheduler's state, for other consoles to show.
     public var schedulerStatePath: String { backupsDir + "/.scheduler-state.json" }
+    /// The last full check of the live database (`LiveCheckRecord`).
+    public var liveCheckPath: String { metaDir + "/live-check.json" }
     /// Settings when the POS database has no `settings` table.
     public var settingsPath: String { metaDir + "/settings.json" }
     /// Prometheus textfile-collector output.

@@ -10,7 +10,7 @@ struct SettingsStore {
     var busyTimeoutMs: Int32 = 5_000
 
     /// Keys the engine knows; anything else is refused.
-    static let knownKeys: Set<String> = ["backup_frequency", "last_backup", "backup_keep", "pre_update_keep"]
+    static let knownKeys: Set<String> = ["backup_frequency", "last_backup", "backup_keep", "pre_update_keep", "scheduler_expected"]
 
     private func appTableColumns(_ db: SQLiteConnection) throws -> Set<String>? {
         let columns = Set(try db.texts("SELECT name FROM pragma_table_info('settings')"))
@@ -19,13 +19,15 @@ struct SettingsStore {
 
     /// Whether the POS database holds the settings (else the engine's own file does).
     func usesAppTable() -> Bool {
-        guard let db = try? SQLiteConnection(path: layout.databasePath, mode: .readOnly, busyTimeoutMs: busyTimeoutMs) else { return false }
+        guard let db = try? SQLiteConnection(path: layout.databasePath, mode: LiveDatabaseAccess.readMode(layout.databasePath),
+                                             busyTimeoutMs: busyTimeoutMs) else { return false }
         return (try? appTableColumns(db)) != nil
     }
 
     func get(_ key: String) throws -> String? {
         if FileSystem.exists(layout.databasePath) {
-            let db = try SQLiteConnection(path: layout.databasePath, mode: .readOnly, busyTimeoutMs: busyTimeoutMs)
+            let db = try SQLiteConnection(path: layout.databasePath, mode: LiveDatabaseAccess.readMode(layout.databasePath),
+                                          busyTimeoutMs: busyTimeoutMs)
             if try appTableColumns(db) != nil {
                 return try db.optionalText("SELECT value FROM settings WHERE key = ?", [.text(key)])
             }

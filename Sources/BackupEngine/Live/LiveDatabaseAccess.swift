@@ -1,0 +1,26 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How to open the live database for reading.
+enum LiveDatabaseAccess {
+    /// Read-only, except in one case SQLite cannot read that way: a WAL database whose
+    /// folder this user cannot write and that has no `-wal` file (SQLite would have to
+    /// create the WAL index). Nobody is writing it then (a writer would have made the
+    /// `-wal`), so it is read as an unchanging file (`immutable=1`).
+    static func readMode(_ path: String) -> SQLiteConnection.Mode {
+        let folder = FileSystem.parent(of: path)
+        guard !Ownership.canWrite(folder), !FileSystem.exists(path + "-wal"), isWALFile(path) else { return .readOnly }
+        return .immutable
+    }
+
+    /// Header bytes 18-19 are 2 in a WAL database.
+    private static func isWALFile(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 20)
+        return read(fd, &bytes, 20) == 20 && bytes[18] == 2 && bytes[19] == 2
+    }
+}

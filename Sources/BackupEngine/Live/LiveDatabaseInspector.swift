@@ -1,0 +1,70 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Classifies the live database. The cheap checks (exists, size, header, schema readable)
+/// cost a few system calls and one small read, so `status`, every console refresh and
+/// every scheduler tick can afford them; the full check adds `quick_check`, which reads
+/// every page (in rollback-journal mode it holds a read lock, and so blocks writers, for
+/// as long as that takes; in WAL mode writers go on).
+struct LiveDatabaseInspector {
+    let databasePath: String
+    let busyTimeoutMs: Int32
+
+    func classify(full: Bool) -> LiveDatabaseState {
+        guard let info = FileSystem.info(databasePath) else {
+            // A folder we cannot search hides the file: say that, not "missing".
+            let folder = FileSystem.parent(of: databasePath)
+            if FileSystem.isDirectory(folder), access(folder, X_OK) != 0 {
+                return .unreadable("permission denied on \(folder) (\(Ownership.describe(folder)))")
+            }
+            return .missing
+        }
+        if info.isDirectory || (!info.isRegular && !FileSystem.isRegularFileFollowingLinks(databasePath)) {
+            return .unreadable("not a regular file: \(databasePath)")
+        }
+        let fd = open(databasePath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let err = Errno(errno)
+            return .unreadable("\(err.description.lowercased()) (\(Ownership.describe(databasePath)))")
+        }
+        // Reading the header with plain I/O while no connection of ours is open cannot drop a lock.
+        var header = [UInt8](repeating: 0, count: 100)
+        let n = read(fd, &header, 100)
+        close(fd)
+        if n == 0 { return .empty }
+        guard n == 100, Array(header[0..<16]) == BackupInspector.magic else { return .notADatabase }
+
+        do {
+            let db = try SQLiteConnection(path: databasePath, mode: LiveDatabaseAccess.readMode(databasePath), busyTimeoutMs: busyTimeoutMs)
+            _ = try db.int64("SELECT count(*) FROM sqlite_schema")
+            guard full else { return .ok }
+            // One read transaction: a consistent snapshot (WAL writers go on).
+            try db.execute("BEGIN")
+            defer { try? db.execute("COMMIT") }
+            let lines = try BackupInspector.checkLines(db, "PRAGMA quick_check(100)")
+            return lines == ["ok"] ? .ok : .damaged(CheckFindings(check: "quick_check", lines: lines))
+        } catch let e as SQLiteError {
+            return state(for: e)
+        } catch {
+            return .unreadable(BackupError(error).description)
+        }
+    }
+
+    /// The state an SQLite error on the live file means.
+    func state(for e: SQLiteError) -> LiveDatabaseState {
+        switch e.extendedCode {
+        case 776: return .hotJournal  // SQLITE_READONLY_ROLLBACK
+        default: break
+        }
+        switch e.resultCode {
+        case 5, 6: return .locked
+        case 10 where FileSystem.exists(databasePath + "-journal"): return .hotJournal
+        case 26: return .notADatabase
+        case 11: return .damaged(CheckFindings(check: "opening", lines: [e.message]))
+        case 3, 23: return .unreadable("permission denied (\(Ownership.describe(databasePath)))")
+        default: return .unreadable(e.description)
+        }
+    }
+}

@@ -15,7 +15,7 @@ enum TextFormat {
         let every = snap.intervalSeconds.map { "every " + BackupFrequency.every(seconds: $0).description } ?? "every " + snap.frequency
         switch snap.activity {
         case .disabled:
-            return "Scheduled backups are off (f to change)"
+            return "Scheduled backups are off (\(KeyTable.keys(for: .frequency, in: .list)) to change)"
         case .stopped:
             return "Scheduler stopped"
         case .running:

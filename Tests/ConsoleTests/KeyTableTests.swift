@@ -3,6 +3,20 @@ import XCTest
 @testable import Console
 
 final class KeyTableTests: XCTestCase {
+    /// The README's key list is generated from the table: this fails when they differ and
+    /// prints the block to paste between the markers.
+    func testReadmeKeyListIsTheTable() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("README.md")
+        let lines = try String(contentsOf: readme, encoding: .utf8).components(separatedBy: "\n")
+        let begin = try XCTUnwrap(lines.firstIndex(of: "<!-- keys:begin -->"), "README.md has no <!-- keys:begin --> marker")
+        let end = try XCTUnwrap(lines.firstIndex(of: "<!-- keys:end -->"), "README.md has no <!-- keys:end --> marker")
+        XCTAssertLessThan(begin, end)
+        let block = lines[(begin + 1)..<end].joined(separator: "\n").trimmingCharacters(in: .newlines)
+        let expected = KeyTable.markdown()
+        XCTAssertEqual(block, expected, "README.md's key list differs from KeyTable; paste this between the markers:\n\n\(expected)\n")
+    }
+
     /// A key bound twice in one context would silently do only the first row's action.
     func testNoKeyIsBoundTwiceInOneContext() {
         for context in KeyContext.allCases {

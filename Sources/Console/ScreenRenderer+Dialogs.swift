@@ -106,9 +106,9 @@ extension RenderContext {
             }
             lines.append(("", .normal))
             if lastGood {
-                let next = state.backups.first { $0.name != name && $0.status == .verified && $0.kind != .legacySQL }
+                let next = state.lastGood.newest(without: name)
                 lines.append(("WARNING: this is the newest verified backup, the last good one." + (next.map {
-                    " The newest good backup would then be " + $0.name + "." } ?? " No verified backup would be left."), Self.critical))
+                    " The newest good backup would then be " + $0 + "." } ?? " No verified backup would be left."), Self.critical))
             }
             lines.append(("The file is removed from the disk. This cannot be undone.", .normal))
             return DialogContent(title: "Delete backup?", lines: lines, buttons: [("Delete", .confirm), ("Cancel", .cancel)],

@@ -188,18 +188,18 @@ struct RenderContext {
             let time = full ? TextFormat.dateTime(entry.createdAt, zone: state.timeZone)
                             : TextFormat.shortDateTime(entry.createdAt, zone: state.timeZone)
             let kind = full ? TextFormat.kind(entry) : TextFormat.shortKind(entry.kind)
-            let previous = state.backups[(index + 1)...].first { $0.kind != .legacySQL }
-            let change = entry.kind == .legacySQL ? "" : previous.map { TextFormat.sizeChange(entry.sizeBytes - $0.sizeBytes, glyphs: glyphs) } ?? "-"
+            let previous = state.backups[(index + 1)...].first { $0.isSQLiteBackup }
+            let change = !entry.isSQLiteBackup ? "" : previous.map { TextFormat.sizeChange(entry.sizeBytes - $0.sizeBytes, glyphs: glyphs) } ?? "-"
             var status = TextFormat.status(of: entry, glyphs: glyphs)
             if full, inner > 80, let detail = entry.statusDetail { status += ": " + detail }
             let line = listLine(c, time: time, kind: kind, size: ByteCount.format(entry.sizeBytes), change: change, status: status)
             let isSelected = index == selected && state.view == .list || index == selected && state.view == .help
-            let base = isSelected ? Self.selected : entry.kind == .legacySQL ? Self.dim : CellStyle.normal
+            let base = isSelected ? Self.selected : !entry.isSQLiteBackup ? Self.dim : CellStyle.normal
             grid.fill(row: row, column: left, count: inner, style: base)
             grid.put(line, row: row, column: left, style: base, limit: inner)
             // The status word in its colour; on the selected row reverse keeps it readable.
             let statusColumn = left + line.count - status.count
-            let statusStyle = entry.kind == .legacySQL ? Self.dim : Self.statusStyle(entry.status)
+            let statusStyle = !entry.isSQLiteBackup ? Self.dim : Self.statusStyle(entry.status)
             grid.restyle(row: row, column: statusColumn, count: min(status.count, left + inner - statusColumn),
                          style: CellStyle(statusStyle.role, bold: statusStyle.bold, reverse: isSelected))
         }
@@ -264,12 +264,12 @@ struct RenderContext {
         } else {
             let detail = entry.statusDetail ?? "not verified by mr5-backup"
             lines.append(("Checked   " + Self.symbol(entry.status, glyphs) + " " + detail, Self.statusStyle(entry.status)))
-            if entry.kind != .legacySQL {
+            if entry.isSQLiteBackup {
                 lines.append(("          press \(KeyTable.keys(for: .verify, in: .list)) to verify it (hash, integrity check, table counts)", Self.dim))
             }
         }
         // Sizes over time, oldest to newest, so a sudden drop stands out.
-        let sizes = state.backups.filter { $0.kind != .legacySQL }.reversed().map(\.sizeBytes)
+        let sizes = state.backups.filter(\.isSQLiteBackup).reversed().map(\.sizeBytes)
         let spark = TextFormat.sparkline(Array(sizes.suffix(max(1, inner - 40))), glyphs: glyphs)
         if !spark.isEmpty, lines.count < layout.detailHeight - 2 {
             while lines.count < layout.detailHeight - 3 { lines.append(("", .normal)) }

@@ -123,7 +123,7 @@ enum TextFormat {
 
     /// An entry's status as symbol and word; a legacy `.sql` file is `- legacy`.
     static func status(of entry: BackupEntry, glyphs: Glyphs) -> String {
-        entry.kind == .legacySQL ? "- legacy" : status(entry.status, glyphs: glyphs)
+        entry.isSQLiteBackup ? status(entry.status, glyphs: glyphs) : "- legacy"
     }
 
     /// Status as symbol and word: `✓ verified`, `? unverified`, `✗ corrupt`.

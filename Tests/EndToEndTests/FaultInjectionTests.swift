@@ -1,5 +1,6 @@
 import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -173,7 +174,7 @@ final class FaultInjectionTests: XCTestCase {
 
     /// Asserts the common outcome of a failed create: exit 1, one line mentioning
     /// `text`, no temp or new file, older backups byte-identical, history and status say so.
-    private func assertCleanCreateFailure(_ r: CLIResult, shop: SimShop, mentioning texts: [String],
+    private func assertCleanCreateFailure(_ r: ProcessResult, shop: SimShop, mentioning texts: [String],
                                           backupsBefore: [String: String], file: StaticString = #filePath, line: UInt = #line) throws {
         XCTAssertEqual(r.exitCode, 1, r.stderr, file: file, line: line)
         XCTAssertEqual(r.stderrLines.count, 1, r.stderr, file: file, line: line)
@@ -241,7 +242,7 @@ final class FaultInjectionTests: XCTestCase {
         }
         _ = child.wait()
         XCTAssertTrue(filled, "the copy finished before the disk could be filled")
-        let r = CLIResult(exitCode: child.process.terminationStatus, stdout: child.stdout, stderr: child.stderr)
+        let r = child.result
         try? FileManager.default.removeItem(atPath: filler)
         try assertCleanCreateFailure(r, shop: shop, mentioning: ["disk full", "space"], backupsBefore: before)
     }
@@ -252,11 +253,9 @@ final class FaultInjectionTests: XCTestCase {
         let shop = try SimShop(padMB: 20)
         XCTAssertEqual(try run(["create"] + shop.dirArgs).exitCode, 0)
         let before = try backupHashes(shop)
-        let bin = try XCTUnwrap(FaultBinaries.backup)
-        let p = try ChildProcess("/bin/sh", ["-c", "trap '' XFSZ; exec prlimit --fsize=8388608 \"$@\"", "sh", bin, "create"] + shop.dirArgs,
-                                 scratch: shop.scratch)
+        let p = try ChildProcess("/bin/sh", ["-c", "trap '' XFSZ; exec prlimit --fsize=8388608 \"$@\"", "sh", shop.backupBin, "create"] + shop.dirArgs)
         p.wait()
-        let r = CLIResult(exitCode: p.process.terminationStatus, stdout: p.stdout, stderr: p.stderr)
+        let r = p.result
         try assertCleanCreateFailure(r, shop: shop, mentioning: ["disk", "space", "i/o", "large"], backupsBefore: before)
     }
 
@@ -266,7 +265,7 @@ final class FaultInjectionTests: XCTestCase {
         let shop = try SimShop(padMB: 1, journal: "delete")
         // A short busy timeout so the test does not wait out the 30 s default.
         let timeoutArgs = ["--busy-timeout", "2"]
-        let holder = try ChildProcess("/usr/bin/sqlite3", [shop.dbPath], scratch: shop.scratch)
+        let holder = try ChildProcess("/usr/bin/sqlite3", [shop.dbPath])
         holder.write("BEGIN EXCLUSIVE;\nUPDATE sim_meta SET v = v WHERE k = 'accounts';\nSELECT 'locked-now';\n")
         XCTAssertTrue(holder.waitForOutput { $0.contains("locked-now") }, "sqlite3 did not take the lock: \(holder.stderr)")
         defer { holder.closeInput(); holder.wait(timeout: 10) }

@@ -11,8 +11,16 @@ final class WriterProcess {
         child = try ChildProcess(try BuiltProduct.posSim.required(),
                                  ["write", "--db", db, "--interval-ms", String(intervalMs),
                                   "--duration-s", String(durationSeconds), "--busy-timeout-ms", String(busyTimeoutMs)])
-        // Wait for "ready" so the backup really overlaps the writes.
+        // Wait for the first commit, not just "ready", so the backup really overlaps the
+        // writes: on a loaded machine the writer may get no CPU for a while after "ready".
         XCTAssertTrue(child.waitForOutput { $0.contains("ready") }, "writer did not start: \(child.stderr)")
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let r = try ChildProcess.run("/usr/bin/sqlite3", ["-cmd", ".timeout 2000", db, "SELECT count(*) FROM sim_log"])
+            if r.exitCode == 0, let n = Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), n > 0 { return }
+            usleep(10_000)
+        }
+        XCTFail("the writer made no commit within 20 s: \(child.stderr)")
     }
 
     struct Stats: Decodable {

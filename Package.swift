@@ -47,8 +47,11 @@ let package = Package(
         // The benchmark (a program, not a test): mr5-backup against sqlite3, VACUUM INTO and cp.
         .executableTarget(name: "mr5-backup-bench", dependencies: []),
 
-        .testTarget(name: "BackupEngineTests", dependencies: ["BackupEngine", "DemoShop"]),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console", "BackupEngine", "DemoShop"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["BackupEngine", "DemoShop"]),
+        // What every test target shares: scratch folders, the built programs, child
+        // processes with time-outs, sqlite3, a small data dir.
+        .target(name: "TestSupport", dependencies: ["BackupEngine"], path: "Tests/TestSupport"),
+        .testTarget(name: "BackupEngineTests", dependencies: ["BackupEngine", "DemoShop", "TestSupport"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "BackupEngine", "DemoShop", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BackupEngine", "DemoShop", "TestSupport"]),
     ]
 )

@@ -247,7 +247,7 @@ final class ConsoleApp {
             frequency: frequency, history: history, backups: backups, freeBytes: disk?.freeBytes,
             mountPoint: disk?.mountPoint, expectedBackupBytes: database?.sizeBytes,
             snapshot: snapshot.flatMap { $0.activity == .stopped ? nil : $0 }, now: engine.clock.now(), unknowns: unknowns)
-        return RefreshData(backups: backups, disk: disk, database: database, databaseProblem: problem,
+        return RefreshData(backups: backups, lastGood: LastGoodBackups(engine: engine, backups: backups), disk: disk, database: database, databaseProblem: problem,
                            history: history, retention: engine.retentionPolicy(), health: health)
     }
 }

@@ -14,6 +14,7 @@ enum InboxMessage: Sendable {
 /// could otherwise freeze the screen for the busy timeout).
 struct RefreshData: Sendable {
     var backups: [BackupEntry]
+    var lastGood: LastGoodBackups
     var disk: DiskUsage?
     var database: DatabaseInfo?
     var databaseProblem: String?
@@ -25,7 +26,7 @@ struct RefreshData: Sendable {
 extension ConsoleState {
     /// Takes in what a refresh read (one place, so the app and the tests apply it alike).
     mutating func apply(_ data: RefreshData) {
-        updateBackups(data.backups)
+        updateBackups(data.backups, lastGood: data.lastGood)
         disk = data.disk
         database = data.database
         databaseProblem = data.databaseProblem

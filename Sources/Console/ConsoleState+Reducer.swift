@@ -48,11 +48,10 @@ extension ConsoleState {
         case .delete:
             guard let entry = selectedBackup else { flash = "No backup to delete."; return [] }
             guard refuseIfBusy() else { return [] }
-            let newestGood = backups.first { $0.status == .verified && $0.kind != .legacySQL }
-            dialog = .delete(name: entry.name, focus: .cancel, lastGood: newestGood?.name == entry.name)
+            dialog = .delete(name: entry.name, focus: .cancel, lastGood: lastGood.newest == entry.name)
         case .verify:
             guard let entry = selectedBackup else { flash = "No backup to verify."; return [] }
-            if entry.kind == .legacySQL { flash = "A PostgreSQL-era .sql file cannot be verified."; return [] }
+            if !entry.isSQLiteBackup { flash = "A PostgreSQL-era .sql file cannot be verified."; return [] }
             guard startOperation(RunningOperation(kind: .verify, name: entry.name)) else { return [] }
             return [.verify(name: entry.name, full: true)]
         case .prune:
@@ -165,13 +164,12 @@ extension ConsoleState {
         }
     }
 
-    /// Why a backup cannot be restored, or nil when it can.
+    /// Why a backup cannot be restored, or nil when it can. Whether it can is the
+    /// engine's `isRestorable`; only the words are the console's.
     public static func restoreRefusal(_ entry: BackupEntry) -> String? {
-        if entry.kind == .legacySQL { return "it is a PostgreSQL-era .sql file, which cannot be restored into SQLite." }
-        if entry.status == .corrupt {
-            return "it failed verification (" + (entry.statusDetail ?? "corrupt") + "). Pick an older verified backup."
-        }
-        return nil
+        if entry.isRestorable { return nil }
+        if !entry.isSQLiteBackup { return "it is a PostgreSQL-era .sql file, which cannot be restored into SQLite." }
+        return "it failed verification (" + (entry.statusDetail ?? "corrupt") + "). Pick an older verified backup."
     }
 
     private mutating func refuseIfBusy() -> Bool {

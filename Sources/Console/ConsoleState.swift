@@ -7,6 +7,8 @@ import Foundation
 public struct ConsoleState: Sendable, Equatable {
     /// Backups, newest first, as `BackupEngine.listBackups()` returns them.
     public private(set) var backups: [BackupEntry] = []
+    /// The engine's last good backup in `backups`, updated with them.
+    public private(set) var lastGood = LastGoodBackups()
     /// The selected backup, by name, so it survives the list changing underneath.
     public private(set) var selectedName: String?
     /// First visible row of the list (or of the history in the history view).
@@ -62,11 +64,13 @@ public struct ConsoleState: Sendable, Equatable {
 
     public var selectedBackup: BackupEntry? { selectedIndex.map { backups[$0] } }
 
-    /// Replaces the list; the selection stays on the same backup, or, when that backup is
-    /// gone, on the one that took its place (so a deleted row does not jump to the top).
-    public mutating func updateBackups(_ list: [BackupEntry]) {
+    /// Replaces the list and the engine's verdict on it; the selection stays on the same
+    /// backup, or, when that backup is gone, on the one that took its place (so a deleted
+    /// row does not jump to the top).
+    public mutating func updateBackups(_ list: [BackupEntry], lastGood: LastGoodBackups) {
         let oldIndex = selectedIndex ?? 0
         backups = list
+        self.lastGood = lastGood
         if let name = selectedName, list.contains(where: { $0.name == name }) {
             // keep it
         } else if list.isEmpty {

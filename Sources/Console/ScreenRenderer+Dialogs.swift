@@ -83,7 +83,7 @@ extension RenderContext {
                 lines.append(("This backup cannot be restored: " + refusal, Self.critical))
                 essentials.append(("Cannot be restored: " + refusal, Self.critical))
                 return DialogContent(title: "Restore backup?", lines: lines, buttons: [("Close", .cancel)], focus: .cancel,
-                                     hint: "Enter or Esc closes", style: Self.critical, essentials: essentials)
+                                     hint: closesHint, style: Self.critical, essentials: essentials)
             }
             let dbName = state.database.map { ($0.path as NSString).lastPathComponent } ?? DataLayout.defaultDatabaseName
             let size = state.database.map { ByteCount.format($0.sizeBytes) } ?? "size unknown"
@@ -95,7 +95,7 @@ extension RenderContext {
                 lines.append(("The backup is checked first; a backup that fails the check is not restored.", Self.dim))
             }
             return DialogContent(title: "Restore backup?", lines: lines, buttons: [("Restore", .confirm), ("Cancel", .cancel)],
-                                 focus: focus, hint: "y restore" + glyphs.separator + "n/Esc cancel" + glyphs.separator + "Enter = focused button",
+                                 focus: focus, hint: confirmHint([(.confirm, "restore"), (.cancel, "cancel"), (.activate, "= focused button")]),
                                  style: Self.warning, essentials: essentials)
         case .delete(let name, let focus, let lastGood):
             let entry = state.backups.first { $0.name == name }
@@ -106,20 +106,20 @@ extension RenderContext {
             }
             lines.append(("", .normal))
             if lastGood {
-                let next = state.backups.first { $0.name != name && $0.status == .verified && $0.kind != .legacySQL }
+                let next = state.lastGood.newest(without: name)
                 lines.append(("WARNING: this is the newest verified backup, the last good one." + (next.map {
-                    " The newest good backup would then be " + $0.name + "." } ?? " No verified backup would be left."), Self.critical))
+                    " The newest good backup would then be " + $0 + "." } ?? " No verified backup would be left."), Self.critical))
             }
             lines.append(("The file is removed from the disk. This cannot be undone.", .normal))
             return DialogContent(title: "Delete backup?", lines: lines, buttons: [("Delete", .confirm), ("Cancel", .cancel)],
-                                 focus: focus, hint: "y delete" + glyphs.separator + "n/Esc cancel", style: Self.warning)
+                                 focus: focus, hint: confirmHint([(.confirm, "delete"), (.cancel, "cancel")]), style: Self.warning)
         case .prune(let names, let focus):
             var lines: [(String, CellStyle)] = [
                 ("Retention keeps \(state.retention.keepRegular) scheduled/manual and \(state.retention.keepPreUpdate) pre-update backups, and always the newest verified one. These \(names.count) would be removed:", .normal),
             ]
             for n in names { lines.append(("  " + n, Self.title)) }
             return DialogContent(title: "Prune old backups?", lines: lines, buttons: [("Prune", .confirm), ("Cancel", .cancel)],
-                                 focus: focus, hint: "y prune" + glyphs.separator + "n/Esc cancel", style: Self.warning)
+                                 focus: focus, hint: confirmHint([(.confirm, "prune"), (.cancel, "cancel")]), style: Self.warning)
         case .frequency(let choices, let index):
             let current = state.scheduler?.frequency
             var lines: [(String, CellStyle)] = [("How often scheduled backups run:", .normal)]
@@ -129,21 +129,30 @@ extension RenderContext {
                 lines.append((text, i == index ? CellStyle(.selected, bold: true, reverse: true) : .normal))
             }
             return DialogContent(title: "Backup frequency", lines: lines, buttons: [], focus: nil,
-                                 hint: "j/k move" + glyphs.separator + "Enter save" + glyphs.separator + "Esc cancel")
+                                 hint: KeyTable.footer(for: .picker).map { $0.keys + " " + $0.word }.joined(separator: glyphs.separator))
         case .error(let title, let message):
             return DialogContent(title: title, lines: [(message, .normal)], buttons: [("OK", .cancel)], focus: .cancel,
-                                 hint: "Enter or Esc closes", style: Self.critical)
+                                 hint: closesHint, style: Self.critical)
         case .message(let title, let text):
             return DialogContent(title: title, lines: [(text, .normal)], buttons: [("OK", .cancel)], focus: .cancel,
-                                 hint: "Enter or Esc closes")
+                                 hint: closesHint)
         case .quitConfirm(let focus):
             let what = state.operation?.label ?? "An operation"
             return DialogContent(title: "Quit?", lines: [
                 ("\(what) is still running. Quitting asks it to stop at its next step and clean up; a restore is finished first.", .normal),
             ], buttons: [("Quit", .confirm), ("Cancel", .cancel)], focus: focus,
-                                 hint: "y quit" + glyphs.separator + "n/Esc keep running", style: Self.warning)
+                                 hint: confirmHint([(.confirm, "quit"), (.cancel, "keep running")]), style: Self.warning)
         }
     }
+
+    /// A two-button dialog's hint line: each action's keys from the key table, then the
+    /// dialog's own word for it ("y restore · n/Esc cancel").
+    func confirmHint(_ parts: [(ConsoleAction, String)]) -> String {
+        parts.map { KeyTable.keys(for: $0.0, in: .confirm) + " " + $0.1 }.joined(separator: glyphs.separator)
+    }
+
+    /// A one-button box's hint line: "Enter or Esc closes".
+    var closesHint: String { (KeyTable.binding(for: .cancel, in: .notice)?.spokenKeys ?? "") + " closes" }
 
     func verificationText(_ entry: BackupEntry) -> String {
         var text = TextFormat.status(of: entry, glyphs: glyphs)
@@ -156,32 +165,11 @@ extension RenderContext {
 
     // MARK: - Help
 
-    /// Every key, as the help overlay and the README list them.
-    static let helpLines: [(String, String)] = [
-        ("Up/Down, j/k", "move the selection"),
-        ("PgUp/PgDn", "move a page"),
-        ("Home/End, g/G", "first / last backup"),
-        ("c", "create a backup now"),
-        ("r", "restore the selected backup (asks; Cancel is default)"),
-        ("d", "delete the selected backup (asks)"),
-        ("v", "verify the selected backup (full integrity check)"),
-        ("p", "prune: show what retention would remove, then confirm"),
-        ("f", "change the backup frequency"),
-        ("h", "history of attempts, with failures and reasons"),
-        ("?, F1", "this help"),
-        ("q", "quit (asks if an operation is running)"),
-        ("Ctrl-C", "leave at once; a running backup is stopped and cleaned up"),
-        ("y / n, Esc", "in a dialog: confirm / cancel"),
-        ("Enter", "in a dialog: press the focused button"),
-        ("Tab, Left/Right", "in a dialog: move between buttons"),
-        ("mouse", "click selects a row, the wheel scrolls"),
-    ]
-
     mutating func drawHelp() {
         let boxWidth = min(width - 2, 78)
         let inner = boxWidth - 4
         let keyWidth = 17
-        let lines = Self.helpLines
+        let lines = KeyTable.helpRows.map { ($0.label, $0.help ?? "") }
         let boxHeight = min(height - 2, lines.count + 3)
         let top = max(0, (height - boxHeight) / 2)
         let left = max(0, (width - boxWidth) / 2)
@@ -200,7 +188,8 @@ extension RenderContext {
             grid.put(long.count <= inner ? long : "... (enlarge to see all keys)", row: top + rows, column: left + 2,
                      style: Self.dim, limit: inner)
         }
-        grid.put("Esc, q or ? closes", row: top + boxHeight - 2, column: left + 2, style: Self.dim, limit: inner)
+        let closes = (KeyTable.binding(for: .cancel, in: .help)?.spokenKeys ?? "") + " closes"
+        grid.put(closes, row: top + boxHeight - 2, column: left + 2, style: Self.dim, limit: inner)
     }
 
     // MARK: - History view

@@ -172,7 +172,7 @@ struct RenderContext {
         grid.put(listLine(c, time: "Time", kind: "Kind", size: "Size", change: "Change", status: "Status"),
                  row: headRow, column: left, style: Self.title, limit: inner)
         if state.backups.isEmpty {
-            grid.put(" No backups yet: press c to make one now.", row: layout.listTop, column: left, style: Self.dim, limit: inner)
+            grid.put(" No backups yet: press \(KeyTable.keys(for: .create, in: .list)) to make one now.", row: layout.listTop, column: left, style: Self.dim, limit: inner)
             return
         }
         let rows = layout.listRows
@@ -188,18 +188,18 @@ struct RenderContext {
             let time = full ? TextFormat.dateTime(entry.createdAt, zone: state.timeZone)
                             : TextFormat.shortDateTime(entry.createdAt, zone: state.timeZone)
             let kind = full ? TextFormat.kind(entry) : TextFormat.shortKind(entry.kind)
-            let previous = state.backups[(index + 1)...].first { $0.kind != .legacySQL }
-            let change = entry.kind == .legacySQL ? "" : previous.map { TextFormat.sizeChange(entry.sizeBytes - $0.sizeBytes, glyphs: glyphs) } ?? "-"
+            let previous = state.backups[(index + 1)...].first { $0.isSQLiteBackup }
+            let change = !entry.isSQLiteBackup ? "" : previous.map { TextFormat.sizeChange(entry.sizeBytes - $0.sizeBytes, glyphs: glyphs) } ?? "-"
             var status = TextFormat.status(of: entry, glyphs: glyphs)
             if full, inner > 80, let detail = entry.statusDetail { status += ": " + detail }
             let line = listLine(c, time: time, kind: kind, size: ByteCount.format(entry.sizeBytes), change: change, status: status)
             let isSelected = index == selected && state.view == .list || index == selected && state.view == .help
-            let base = isSelected ? Self.selected : entry.kind == .legacySQL ? Self.dim : CellStyle.normal
+            let base = isSelected ? Self.selected : !entry.isSQLiteBackup ? Self.dim : CellStyle.normal
             grid.fill(row: row, column: left, count: inner, style: base)
             grid.put(line, row: row, column: left, style: base, limit: inner)
             // The status word in its colour; on the selected row reverse keeps it readable.
             let statusColumn = left + line.count - status.count
-            let statusStyle = entry.kind == .legacySQL ? Self.dim : Self.statusStyle(entry.status)
+            let statusStyle = !entry.isSQLiteBackup ? Self.dim : Self.statusStyle(entry.status)
             grid.restyle(row: row, column: statusColumn, count: min(status.count, left + inner - statusColumn),
                          style: CellStyle(statusStyle.role, bold: statusStyle.bold, reverse: isSelected))
         }
@@ -264,12 +264,12 @@ struct RenderContext {
         } else {
             let detail = entry.statusDetail ?? "not verified by mr5-backup"
             lines.append(("Checked   " + Self.symbol(entry.status, glyphs) + " " + detail, Self.statusStyle(entry.status)))
-            if entry.kind != .legacySQL {
-                lines.append(("          press v to verify it (hash, integrity check, table counts)", Self.dim))
+            if entry.isSQLiteBackup {
+                lines.append(("          press \(KeyTable.keys(for: .verify, in: .list)) to verify it (hash, integrity check, table counts)", Self.dim))
             }
         }
         // Sizes over time, oldest to newest, so a sudden drop stands out.
-        let sizes = state.backups.filter { $0.kind != .legacySQL }.reversed().map(\.sizeBytes)
+        let sizes = state.backups.filter(\.isSQLiteBackup).reversed().map(\.sizeBytes)
         let spark = TextFormat.sparkline(Array(sizes.suffix(max(1, inner - 40))), glyphs: glyphs)
         if !spark.isEmpty, lines.count < layout.detailHeight - 2 {
             while lines.count < layout.detailHeight - 3 { lines.append(("", .normal)) }
@@ -352,31 +352,12 @@ struct RenderContext {
         grid.put("] " + (progress.map { TextFormat.progress($0) } ?? "starting"), row: row, column: col, style: Self.progress)
     }
 
-    /// The footer's keys for a dialog: only keys that dialog answers to (an OK box has no y/n).
-    static func footerHints(for dialog: ConsoleDialog) -> [(String, String)] {
-        switch dialog {
-        case .frequency:
-            return [("j/k", "move"), ("Enter", "save"), ("Esc", "cancel")]
-        case .error, .message, .restore(_, _, .some):
-            return [("Enter/Esc", "close")]
-        case .restore, .delete, .prune, .quitConfirm:
-            return [("y", "yes"), ("n/Esc", "no"), ("Tab", "switch"), ("Enter", "press focused")]
-        }
-    }
-
     mutating func drawFooter() {
         let row = layout.footerRow
-        let hints: [(String, String)]
-        if let dialog = state.dialog {
-            hints = Self.footerHints(for: dialog)
-        } else if state.view == .history {
-            hints = [("j/k", "scroll"), ("h/Esc", "back"), ("?", "help"), ("q", "quit")]
-        } else if layout.mode == .full {
-            hints = [("c", "new"), ("r", "restore"), ("d", "delete"), ("v", "verify"), ("p", "prune"),
-                     ("f", "freq"), ("h", "history"), ("?", "help"), ("q", "quit")]
-        } else {
-            hints = [("?", "help"), ("c", "new"), ("r", "restore"), ("q", "quit")]
-        }
+        // Under the help overlay the footer keeps the list's keys; the overlay says how to close it.
+        var context = KeyContext(state)
+        if context == .help { context = .list }
+        let hints = KeyTable.footer(for: context, compact: context == .list && layout.mode != .full)
         // Two spaces between hints when they fit, one when the terminal is narrow.
         let total = hints.reduce(0) { $0 + $1.0.count + $1.1.count + 3 }
         let gap = total > width ? 0 : 1

@@ -15,7 +15,7 @@ enum TextFormat {
         let every = snap.intervalSeconds.map { "every " + BackupFrequency.every(seconds: $0).description } ?? "every " + snap.frequency
         switch snap.activity {
         case .disabled:
-            return "Scheduled backups are off (f to change)"
+            return "Scheduled backups are off (\(KeyTable.keys(for: .frequency, in: .list)) to change)"
         case .stopped:
             return "Scheduler stopped"
         case .running:
@@ -123,7 +123,7 @@ enum TextFormat {
 
     /// An entry's status as symbol and word; a legacy `.sql` file is `- legacy`.
     static func status(of entry: BackupEntry, glyphs: Glyphs) -> String {
-        entry.kind == .legacySQL ? "- legacy" : status(entry.status, glyphs: glyphs)
+        entry.isSQLiteBackup ? status(entry.status, glyphs: glyphs) : "- legacy"
     }
 
     /// Status as symbol and word: `✓ verified`, `? unverified`, `✗ corrupt`.

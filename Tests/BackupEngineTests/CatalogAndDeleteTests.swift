@@ -1,5 +1,6 @@
 @testable import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 
 final class CatalogAndDeleteTests: XCTestCase {
@@ -65,21 +66,16 @@ final class CatalogAndDeleteTests: XCTestCase {
         try layout.ensureDirectories()
         let engine = BackupEngine(layout: layout)
         // Another process holds the lock.
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        holder.arguments = ["-c", "import fcntl,sys,time; f=open(sys.argv[1],'a'); fcntl.flock(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(30)",
-                            layout.operationLockPath]
-        let out = Pipe()
-        holder.standardOutput = out
-        try holder.run()
-        defer { if holder.isRunning { holder.terminate(); holder.waitUntilExit() } }
-        _ = out.fileHandleForReading.availableData
+        let holder = try ChildProcess("/usr/bin/python3", ["-c", "import fcntl,sys,time; f=open(sys.argv[1],'a'); fcntl.flock(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(30)",
+                                                           layout.operationLockPath])
+        defer { holder.terminate() }
+        XCTAssertTrue(holder.waitForOutput { $0.contains("locked") }, holder.stderr)
         assertThrowsBackupError(try engine.createBackup()) { if case .busy = $0 { return true }; return false }
         XCTAssertTrue(engine.listBackups().isEmpty)
         XCTAssertTrue(engine.history().isEmpty, "a busy refusal to a person changes no file; the scheduler's are recorded")
 
         // Within one process, two threads are serialised the same way.
-        holder.terminate(); holder.waitUntilExit()
+        holder.terminate()
         let lock = try FileLock(path: layout.operationLockPath, operation: "restore", now: Date())
         assertThrowsBackupError(try engine.createBackup()) {
             if case .busy(let who) = $0 { return who.contains("restore by pid \(getpid())") }; return false
@@ -108,7 +104,7 @@ final class CatalogAndDeleteTests: XCTestCase {
         let engine = BackupEngine(layout: layout)
         XCTAssertEqual(try engine.frequency(), .every(seconds: 3 * 3600))
         try engine.setFrequency("daily")
-        XCTAssertEqual(try sqlite(layout.databasePath, "SELECT value FROM settings WHERE key='backup_frequency'"), "daily")
+        XCTAssertEqual(try sqlite3(layout.databasePath, "SELECT value FROM settings WHERE key='backup_frequency'"), "daily")
         assertThrowsBackupError(try engine.setFrequency("every tuesday")) { if case .invalidSetting = $0 { return true }; return false }
         assertThrowsBackupError(try engine.setFrequency("1m")) { if case .invalidSetting = $0 { return true }; return false }
         XCTAssertEqual(try engine.frequency(), .every(seconds: 86400))
@@ -116,11 +112,11 @@ final class CatalogAndDeleteTests: XCTestCase {
         // No settings table: kept in our own metadata, and no table is created in the POS database.
         let tmp2 = TempDir()
         let layout2 = DataLayout(dataDir: tmp2.path)
-        try sqlite(layout2.databasePath, "CREATE TABLE t(x)")
+        try sqlite3(layout2.databasePath, "CREATE TABLE t(x)")
         let engine2 = BackupEngine(layout: layout2)
         try engine2.setFrequency("30m")
         XCTAssertEqual(try engine2.frequency(), .every(seconds: 1800))
-        XCTAssertEqual(try sqlite(layout2.databasePath, "SELECT group_concat(name) FROM sqlite_schema"), "t")
+        XCTAssertEqual(try sqlite3(layout2.databasePath, "SELECT group_concat(name) FROM sqlite_schema"), "t")
         XCTAssertTrue(FileSystem.exists(layout2.settingsPath))
     }
 

@@ -1,5 +1,6 @@
 @testable import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 
 /// Backups taken while another process (mr5-pos-sim) commits transfers back to back:
@@ -10,23 +11,23 @@ final class ConcurrentWriterTests: XCTestCase {
                                        file: StaticString = #filePath, line: UInt = #line) throws -> (WriterProcess.Stats, [BackupRecord]) {
         let tmp = TempDir()
         let layout = DataLayout(dataDir: tmp.path)
-        let initResult = try runProcess(BuiltProducts.posSim, ["init", "--db", layout.databasePath, "--journal", journal, "--pad-mb", String(padMB)])
-        XCTAssertEqual(initResult.status, 0, initResult.stderr, file: file, line: line)
+        let initResult = try ChildProcess.run(try BuiltProduct.posSim.required(), ["init", "--db", layout.databasePath, "--journal", journal, "--pad-mb", String(padMB)])
+        XCTAssertEqual(initResult.exitCode, 0, initResult.stderr, file: file, line: line)
         let engine = BackupEngine(layout: layout, busyTimeoutSeconds: 10)
         let writer = try WriterProcess(db: layout.databasePath, intervalMs: intervalMs)
         var records: [BackupRecord] = []
         for _ in 0..<backups {
             let result = try engine.createBackup(kind: .scheduled, trigger: .scheduler)
             records.append(result.record)
-            let check = try runProcess(BuiltProducts.posSim, ["check", "--db", result.entry.path])
-            XCTAssertEqual(check.status, 0, "backup \(result.entry.name) is not one consistent snapshot: \(check.stdout)", file: file, line: line)
-            XCTAssertEqual(try sqlite(result.entry.path, "PRAGMA journal_mode"), "delete", file: file, line: line)
+            let check = try ChildProcess.run(try BuiltProduct.posSim.required(), ["check", "--db", result.entry.path])
+            XCTAssertEqual(check.exitCode, 0, "backup \(result.entry.name) is not one consistent snapshot: \(check.stdout)", file: file, line: line)
+            XCTAssertEqual(try sqlite3(result.entry.path, "PRAGMA journal_mode"), "delete", file: file, line: line)
         }
         let stats = try writer.stop()
         XCTAssertGreaterThan(stats.commits, 0, file: file, line: line)
         XCTAssertEqual(stats.errors, 0, "writer saw errors: \(stats.firstError)", file: file, line: line)
         // The writer's last state is itself consistent.
-        XCTAssertEqual(try runProcess(BuiltProducts.posSim, ["check", "--db", layout.databasePath]).status, 0, file: file, line: line)
+        XCTAssertEqual(try ChildProcess.run(try BuiltProduct.posSim.required(), ["check", "--db", layout.databasePath]).exitCode, 0, file: file, line: line)
         return (stats, records)
     }
 
@@ -51,7 +52,7 @@ final class ConcurrentWriterTests: XCTestCase {
     func testRollbackModeQuietDatabaseUsesShortSteps() throws {
         let tmp = TempDir()
         let layout = DataLayout(dataDir: tmp.path)
-        XCTAssertEqual(try runProcess(BuiltProducts.posSim, ["init", "--db", layout.databasePath, "--journal", "delete", "--pad-mb", "8"]).status, 0)
+        XCTAssertEqual(try ChildProcess.run(try BuiltProduct.posSim.required(), ["init", "--db", layout.databasePath, "--journal", "delete", "--pad-mb", "8"]).exitCode, 0)
         let record = try BackupEngine(layout: layout).createBackup().record
         XCTAssertEqual(record.strategy, CopyStrategy.rollbackStepped.rawValue)
         XCTAssertEqual(record.restarts, 0)

@@ -1,5 +1,6 @@
 @testable import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 
 final class CreateBackupTests: XCTestCase {
@@ -15,21 +16,21 @@ final class CreateBackupTests: XCTestCase {
         XCTAssertEqual(result.entry.status, .verified)
         XCTAssertEqual(result.record.kind, .manual)
         // Rollback-journal mode, readable by the stock CLI, same schema and content.
-        XCTAssertEqual(try sqlite(path, "PRAGMA journal_mode"), "delete")
-        XCTAssertEqual(try sqlite(path, "PRAGMA user_version"), "42")
-        XCTAssertEqual(try sqlite(path, "PRAGMA application_id"), "1297437235")
+        XCTAssertEqual(try sqlite3(path, "PRAGMA journal_mode"), "delete")
+        XCTAssertEqual(try sqlite3(path, "PRAGMA user_version"), "42")
+        XCTAssertEqual(try sqlite3(path, "PRAGMA application_id"), "1297437235")
         let schemaSQL = "SELECT type, name, sql FROM sqlite_schema ORDER BY name"
-        XCTAssertEqual(try sqlite(path, schemaSQL), try sqlite(layout.databasePath, schemaSQL))
-        XCTAssertEqual(try sqlite(path, "SELECT sum(qty), count(*) FROM orders"), try sqlite(layout.databasePath, "SELECT sum(qty), count(*) FROM orders"))
-        XCTAssertEqual(try sqlite(path, "SELECT body FROM notes_fts WHERE notes_fts MATCH 'drawer'"), "till drawer stuck")
-        XCTAssertEqual(try sqlite(path, "SELECT count(*) FROM audit"), "200")
+        XCTAssertEqual(try sqlite3(path, schemaSQL), try sqlite3(layout.databasePath, schemaSQL))
+        XCTAssertEqual(try sqlite3(path, "SELECT sum(qty), count(*) FROM orders"), try sqlite3(layout.databasePath, "SELECT sum(qty), count(*) FROM orders"))
+        XCTAssertEqual(try sqlite3(path, "SELECT body FROM notes_fts WHERE notes_fts MATCH 'drawer'"), "till drawer stuck")
+        XCTAssertEqual(try sqlite3(path, "SELECT count(*) FROM audit"), "200")
         // Row counts recorded, counted on the copy.
         let counts = Dictionary(uniqueKeysWithValues: result.record.tables.map { ($0.table, $0.rows) })
         XCTAssertEqual(counts["orders"], 200)
         XCTAssertEqual(counts["products"], 200)
         XCTAssertEqual(counts["notes_fts"], 2)
         // SHA-256 matches the stock tool's.
-        let sum = try runProcess("/usr/bin/sha256sum", [path]).stdout.split(separator: " ").first.map(String.init)
+        let sum = try ChildProcess.run("/usr/bin/sha256sum", [path]).stdout.split(separator: " ").first.map(String.init)
         XCTAssertEqual(sum, result.record.sha256)
         // Private: backups hold customer and payment data.
         let attrs = try FileManager.default.attributesOfItem(atPath: path)
@@ -45,7 +46,7 @@ final class CreateBackupTests: XCTestCase {
         let log = try String(contentsOfFile: layout.logPath, encoding: .utf8)
         XCTAssertTrue(log.contains("Backup completed successfully: \(result.entry.name)"))
         // last_backup updated in the app's own settings table.
-        XCTAssertFalse(try sqlite(layout.databasePath, "SELECT value FROM settings WHERE key='last_backup'").isEmpty)
+        XCTAssertFalse(try sqlite3(layout.databasePath, "SELECT value FROM settings WHERE key='last_backup'").isEmpty)
         XCTAssertEqual(engine.history().first?.outcome, .success)
     }
 
@@ -54,21 +55,16 @@ final class CreateBackupTests: XCTestCase {
         let layout = try makeDataDir(tmp)
         // A separate process keeps a connection open (so the WAL is not checkpointed away)
         // while another commits rows that live only in the -wal file.
-        try sqlite(layout.databasePath, "PRAGMA wal_autocheckpoint=0; INSERT INTO products(name) VALUES ('only-in-wal');")
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        holder.arguments = [layout.databasePath]
-        let input = Pipe()
-        holder.standardInput = input
-        holder.standardOutput = Pipe()
-        try holder.run()
-        input.fileHandleForWriting.write("PRAGMA wal_autocheckpoint=0; BEGIN; SELECT count(*) FROM products;\n".data(using: .utf8)!)
-        defer { holder.terminate(); holder.waitUntilExit() }
-        try sqlite(layout.databasePath, "PRAGMA wal_autocheckpoint=0; INSERT INTO products(name) VALUES ('wal-2');")
+        try sqlite3(layout.databasePath, "PRAGMA wal_autocheckpoint=0; INSERT INTO products(name) VALUES ('only-in-wal');")
+        let holder = try ChildProcess("/usr/bin/sqlite3", [layout.databasePath])
+        holder.write("PRAGMA wal_autocheckpoint=0; BEGIN; SELECT count(*) FROM products;\n")
+        XCTAssertTrue(holder.waitForOutput { !$0.isEmpty }, "sqlite3 did not open the database")
+        defer { holder.terminate() }
+        try sqlite3(layout.databasePath, "PRAGMA wal_autocheckpoint=0; INSERT INTO products(name) VALUES ('wal-2');")
         XCTAssertGreaterThan(FileSystem.info(layout.databasePath + "-wal")?.size ?? 0, 0)
 
         let result = try BackupEngine(layout: layout).createBackup()
-        XCTAssertEqual(try sqlite(result.entry.path, "SELECT count(*) FROM products WHERE name IN ('only-in-wal', 'wal-2')"), "2")
+        XCTAssertEqual(try sqlite3(result.entry.path, "SELECT count(*) FROM products WHERE name IN ('only-in-wal', 'wal-2')"), "2")
     }
 
     func testSameSecondBackupsGetSuffixNeverOverwrite() throws {

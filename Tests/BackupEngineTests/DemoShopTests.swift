@@ -1,6 +1,7 @@
 import BackupEngine
 import DemoShop
 import Foundation
+import TestSupport
 import XCTest
 
 final class DemoShopTests: XCTestCase {
@@ -21,8 +22,8 @@ final class DemoShopTests: XCTestCase {
         let layout = DataLayout(dataDir: dir)
 
         // The database: WAL mode, about the size asked for, every table filled.
-        XCTAssertEqual(try sqlite(layout.databasePath, "PRAGMA journal_mode"), "wal")
-        XCTAssertEqual(try sqlite(layout.databasePath, "PRAGMA integrity_check"), "ok")
+        XCTAssertEqual(try sqlite3(layout.databasePath, "PRAGMA journal_mode"), "wal")
+        XCTAssertEqual(try sqlite3(layout.databasePath, "PRAGMA integrity_check"), "ok")
         XCTAssertGreaterThanOrEqual(report.databaseBytes, 2 << 20)
         XCTAssertLessThan(report.databaseBytes, 3 << 20)
         let counts = Dictionary(uniqueKeysWithValues: report.rowCounts.map { ($0.table, $0.rows) })
@@ -31,7 +32,7 @@ final class DemoShopTests: XCTestCase {
         }
         XCTAssertGreaterThan(counts["order_items"] ?? 0, counts["orders"] ?? 0)
         // Every paid order is paid in full (split payments add up).
-        XCTAssertEqual(try sqlite(layout.databasePath, """
+        XCTAssertEqual(try sqlite3(layout.databasePath, """
             SELECT count(*) FROM orders o WHERE status IN ('paid', 'refunded')
               AND total_cents <> (SELECT sum(amount_cents) FROM payments p WHERE p.order_id = o.id)
             """), "0")
@@ -74,7 +75,7 @@ final class DemoShopTests: XCTestCase {
     func testRefusesWhenADatabaseIsAlreadyThere() throws {
         let tmp = TempDir("demo")
         let db = tmp.file("mr5-pos.db")
-        try sqlite(db, "CREATE TABLE mine (x); INSERT INTO mine VALUES (42);")
+        try sqlite3(db, "CREATE TABLE mine (x); INSERT INTO mine VALUES (42);")
         let before = try Data(contentsOf: URL(fileURLWithPath: db))
         XCTAssertThrowsError(try DemoShop.create(at: tmp.path, sizeMB: 1)) { error in
             XCTAssertEqual(error as? BackupError, .demoDataExists(path: tmp.path))

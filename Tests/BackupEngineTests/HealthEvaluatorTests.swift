@@ -1,5 +1,6 @@
 @testable import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 
 /// Every health threshold, on plain values (the way `status` calls it).

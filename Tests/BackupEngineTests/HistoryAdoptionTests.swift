@@ -1,5 +1,6 @@
 @testable import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 
 /// The rules for adopting other processes' attempts into the scheduler's plan.

@@ -1,5 +1,6 @@
 @testable import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 
 /// The Prometheus textfile: format, values from a real data dir, atomic write.

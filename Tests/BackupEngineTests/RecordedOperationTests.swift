@@ -1,5 +1,6 @@
 @testable import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 
 /// The one wrapper every operation runs in: failures are typed, recorded and never bad input.

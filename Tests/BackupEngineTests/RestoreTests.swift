@@ -1,5 +1,6 @@
 @testable import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 
 final class RestoreTests: XCTestCase {
@@ -10,20 +11,20 @@ final class RestoreTests: XCTestCase {
             let clock = ManualClock(now: Date(timeIntervalSince1970: 1_764_000_000))
             let engine = BackupEngine(layout: layout, clock: clock)
             let backup = try engine.createBackup()
-            try sqlite(layout.databasePath, "DELETE FROM orders WHERE id > 50; INSERT INTO products(name) VALUES ('after-backup');")
-            let before = try sqlite(layout.databasePath, "SELECT count(*) FROM orders")
+            try sqlite3(layout.databasePath, "DELETE FROM orders WHERE id > 50; INSERT INTO products(name) VALUES ('after-backup');")
+            let before = try sqlite3(layout.databasePath, "SELECT count(*) FROM orders")
             XCTAssertEqual(before, "50")
             clock.advance(by: 60)
 
             let result = try engine.restore(name: backup.entry.name)
-            XCTAssertEqual(try sqlite(layout.databasePath, "SELECT count(*) FROM orders"), "200", journal)
-            XCTAssertEqual(try sqlite(layout.databasePath, "SELECT count(*) FROM products WHERE name='after-backup'"), "0")
-            XCTAssertEqual(try sqlite(layout.databasePath, "PRAGMA integrity_check"), "ok")
+            XCTAssertEqual(try sqlite3(layout.databasePath, "SELECT count(*) FROM orders"), "200", journal)
+            XCTAssertEqual(try sqlite3(layout.databasePath, "SELECT count(*) FROM products WHERE name='after-backup'"), "0")
+            XCTAssertEqual(try sqlite3(layout.databasePath, "PRAGMA integrity_check"), "ok")
             // The database as it was is saved beside it, complete and consistent.
             let saved = try XCTUnwrap(result.savedCurrentAs)
             XCTAssertEqual(saved, layout.databasePath + ".corrupted.2025-11-24-160100")
-            XCTAssertEqual(try sqlite(saved, "SELECT count(*) FROM orders"), "50")
-            XCTAssertEqual(try sqlite(saved, "SELECT count(*) FROM products WHERE name='after-backup'"), "1")
+            XCTAssertEqual(try sqlite3(saved, "SELECT count(*) FROM orders"), "50")
+            XCTAssertEqual(try sqlite3(saved, "SELECT count(*) FROM products WHERE name='after-backup'"), "1")
             XCTAssertTrue(result.restartRequired)
             XCTAssertEqual(engine.history().first?.operation, .restore)
             XCTAssertEqual(engine.history().first?.outcome, .success)
@@ -35,20 +36,16 @@ final class RestoreTests: XCTestCase {
         let layout = try makeDataDir(tmp)
         let engine = BackupEngine(layout: layout)
         let backup = try engine.createBackup()
-        try sqlite(layout.databasePath, "DELETE FROM orders")
+        try sqlite3(layout.databasePath, "DELETE FROM orders")
         // A long-lived reader (like the POS app) reads after the restore through the same connection.
-        let reader = Process()
-        reader.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        reader.arguments = [layout.databasePath]
-        let input = Pipe(), output = Pipe()
-        reader.standardInput = input
-        reader.standardOutput = output
-        try reader.run()
-        input.fileHandleForWriting.write("SELECT 'before', count(*) FROM orders;\n".data(using: .utf8)!)
+        let reader = try ChildProcess("/usr/bin/sqlite3", [layout.databasePath])
+        reader.write("SELECT 'before', count(*) FROM orders;\n")
+        XCTAssertTrue(reader.waitForOutput { $0.contains("before|") }, reader.stderr)
         _ = try engine.restore(name: backup.entry.name)
-        input.fileHandleForWriting.write("SELECT 'after', count(*) FROM orders;\n.quit\n".data(using: .utf8)!)
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        reader.waitUntilExit()
+        reader.write("SELECT 'after', count(*) FROM orders;\n.quit\n")
+        reader.closeInput()
+        XCTAssertEqual(reader.wait(), 0, reader.stderr)
+        let text = reader.stdout
         XCTAssertTrue(text.contains("before|0"), text)
         XCTAssertTrue(text.contains("after|200"), text)
     }
@@ -58,7 +55,7 @@ final class RestoreTests: XCTestCase {
         let layout = try makeDataDir(tmp)
         let engine = BackupEngine(layout: layout)
         let backup = try engine.createBackup()
-        try sqlite(layout.databasePath, "PRAGMA wal_checkpoint(TRUNCATE)")
+        try sqlite3(layout.databasePath, "PRAGMA wal_checkpoint(TRUNCATE)")
         let liveBefore = try Data(contentsOf: URL(fileURLWithPath: layout.databasePath))
 
         // One flipped byte in the middle.
@@ -103,7 +100,7 @@ final class RestoreTests: XCTestCase {
         let layout = try makeDataDir(tmp)
         let engine = BackupEngine(layout: layout)
         let backup = try engine.createBackup()
-        try sqlite(layout.databasePath, "PRAGMA wal_checkpoint(TRUNCATE)")
+        try sqlite3(layout.databasePath, "PRAGMA wal_checkpoint(TRUNCATE)")
 
         // Garbage where the database was: saved raw, then replaced by rename.
         try FileManager.default.removeItem(atPath: layout.databasePath)
@@ -111,14 +108,14 @@ final class RestoreTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: layout.databasePath + "-shm")
         try Data(repeating: 0x41, count: 10_000).write(to: URL(fileURLWithPath: layout.databasePath))
         let r1 = try engine.restore(name: backup.entry.name)
-        XCTAssertEqual(try sqlite(layout.databasePath, "SELECT count(*) FROM orders"), "200")
+        XCTAssertEqual(try sqlite3(layout.databasePath, "SELECT count(*) FROM orders"), "200")
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: try XCTUnwrap(r1.savedCurrentAs))), Data(repeating: 0x41, count: 10_000))
 
         // Missing entirely: nothing to save, the backup is put in place.
         try FileManager.default.removeItem(atPath: layout.databasePath)
         let r2 = try engine.restore(name: backup.entry.name)
         XCTAssertNil(r2.savedCurrentAs)
-        XCTAssertEqual(try sqlite(layout.databasePath, "SELECT count(*) FROM orders"), "200")
+        XCTAssertEqual(try sqlite3(layout.databasePath, "SELECT count(*) FROM orders"), "200")
     }
 
     func testLegacyAndCraftedNamesAreRefused() throws {
@@ -140,7 +137,7 @@ final class RestoreTests: XCTestCase {
 
         // A symlink that matches the pattern but points outside is never used, nor deleted through.
         let outside = tmp.file("outside.db")
-        try sqlite(outside, "CREATE TABLE secret(x); INSERT INTO secret VALUES (1);")
+        try sqlite3(outside, "CREATE TABLE secret(x); INSERT INTO secret VALUES (1);")
         let link = layout.backupsDir + "/backup-2030-01-01-000000.db"
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: outside)
         XCTAssertFalse(engine.listBackups().contains { $0.name == "backup-2030-01-01-000000.db" })

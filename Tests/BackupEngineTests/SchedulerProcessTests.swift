@@ -1,14 +1,13 @@
 @testable import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 
 /// The scheduler across real processes: `mr5-backup daemon` (the built binary) against
 /// another daemon and against a scheduler in this process.
 final class SchedulerProcessTests: XCTestCase {
     override func setUpWithError() throws {
-        guard FileManager.default.isExecutableFile(atPath: mr5BackupBinary) else {
-            return XCTFail("\(mr5BackupBinary) is not built: run 'swift build' first")
-        }
+        _ = try BuiltProduct.backup.required()
     }
 
     func testOneSchedulerPerDataDirAcrossProcesses() throws {
@@ -21,8 +20,8 @@ final class SchedulerProcessTests: XCTestCase {
         XCTAssertEqual(active.activity, .idle)
 
         // A second daemon is refused with a one-line message naming the holder.
-        let second = try runProcess(mr5BackupBinary, ["daemon", "--data-dir", layout.dataDir])
-        XCTAssertEqual(second.status, 1)
+        let second = try ChildProcess.run(try BuiltProduct.backup.required(), ["daemon", "--data-dir", layout.dataDir])
+        XCTAssertEqual(second.exitCode, 1)
         let lastLine = second.stderr.split(separator: "\n").last.map(String.init) ?? ""
         XCTAssertTrue(lastLine.hasPrefix("mr5-backup: another scheduler is active for \(layout.dataDir) (pid \(daemon.pid) since "), second.stderr)
 
@@ -46,8 +45,8 @@ final class SchedulerProcessTests: XCTestCase {
         XCTAssertEqual(SchedulerStateFile.activeSnapshot(layout: layout)?.ownerPid, getpid())
 
         // And now the daemon is the one refused.
-        let third = try runProcess(mr5BackupBinary, ["daemon", "--data-dir", layout.dataDir])
-        XCTAssertEqual(third.status, 1)
+        let third = try ChildProcess.run(try BuiltProduct.backup.required(), ["daemon", "--data-dir", layout.dataDir])
+        XCTAssertEqual(third.exitCode, 1)
         XCTAssertTrue(third.stderr.contains("another scheduler is active for \(layout.dataDir) (pid \(getpid())"), third.stderr)
     }
 
@@ -74,8 +73,8 @@ final class SchedulerProcessTests: XCTestCase {
     }
 
     func testAMissingDataDirExitsWithAMessage() throws {
-        let r = try runProcess(mr5BackupBinary, ["daemon", "--data-dir", "/nonexistent-\(UUID().uuidString)"])
-        XCTAssertNotEqual(r.status, 0)
+        let r = try ChildProcess.run(try BuiltProduct.backup.required(), ["daemon", "--data-dir", "/nonexistent-\(UUID().uuidString)"])
+        XCTAssertNotEqual(r.exitCode, 0)
         XCTAssertTrue(r.stderr.hasPrefix("mr5-backup: data dir not found"), r.stderr)
     }
 }

@@ -1,5 +1,6 @@
 @testable import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 
 /// Waits (real time, polling) until `condition` holds; false on timeout. Used to wait for
@@ -37,7 +38,7 @@ final class SnapshotLog: @unchecked Sendable {
 /// noticeable time, so it can be interrupted while it runs.
 func makeBigDataDir(_ tmp: TempDir, megabytes: Int) throws -> DataLayout {
     let layout = try makeDataDir(tmp)
-    try sqlite(layout.databasePath, """
+    try sqlite3(layout.databasePath, """
         CREATE TABLE attachments(id INTEGER PRIMARY KEY, body BLOB);
         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(megabytes * 1024))
           INSERT INTO attachments(body) SELECT randomblob(1000) FROM n;
@@ -63,29 +64,19 @@ func wholeSecondClock() -> ManualClock {
     ManualClock(now: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
 }
 
-/// The built command line (`swift build` puts it beside the test bundle).
-var mr5BackupBinary: String { BuiltProducts.directory + "/mr5-backup" }
-
 /// `mr5-backup daemon` running in its own process.
 final class DaemonProcess {
-    let process = Process()
-    private let err = Pipe()
+    private let child: ChildProcess
 
     init(dataDir: String, extra: [String] = []) throws {
-        process.executableURL = URL(fileURLWithPath: mr5BackupBinary)
-        process.arguments = ["daemon", "--data-dir", dataDir] + extra
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = err
-        try process.run()
+        child = try ChildProcess(try BuiltProduct.backup.required(), ["daemon", "--data-dir", dataDir] + extra)
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { child.pid }
 
     /// Sends SIGTERM and returns the exit status and what it wrote to stderr.
     func terminate() -> (status: Int32, stderr: String) {
-        kill(pid, SIGTERM)
-        let text = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: text, as: UTF8.self))
+        child.terminate()
+        return (child.process.terminationStatus, child.stderr)
     }
 }

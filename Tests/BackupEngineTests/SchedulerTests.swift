@@ -1,5 +1,6 @@
 @testable import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 
 /// The scheduler thread driven by a ManualClock: every wait here is for the thread to

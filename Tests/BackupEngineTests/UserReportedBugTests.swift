@@ -1,5 +1,6 @@
 @testable import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 
 /// Cases found by trying the product as a technician would.

@@ -1,6 +1,7 @@
 import BackupEngine
 import DemoShop
 import Foundation
+import TestSupport
 import XCTest
 @testable import Console
 
@@ -8,18 +9,16 @@ import XCTest
 /// a history with a failed attempt) built by `DemoShop`, read the way the console reads it.
 final class ConsoleFixture {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)   // 2027-01-15 08:00:00 UTC
-    let dir: String
+    private let tmp = TempDir("mr5-console")
+    var dir: String { tmp.path }
     let clock: ManualClock
     let engine: BackupEngine
 
     init() throws {
-        dir = FileManager.default.temporaryDirectory.path + "/mr5-console-\(getpid())-\(UUID().uuidString.prefix(8))"
-        _ = try DemoShop.create(at: dir, sizeMB: 1, now: Self.now)
+        _ = try DemoShop.create(at: tmp.path, sizeMB: 1, now: Self.now)
         clock = ManualClock(now: Self.now)
-        engine = BackupEngine(layout: DataLayout(dataDir: dir), clock: clock)
+        engine = BackupEngine(layout: DataLayout(dataDir: tmp.path), clock: clock)
     }
-
-    deinit { try? FileManager.default.removeItem(atPath: dir) }
 
     /// The state after the console's first refresh, at a terminal size and in a mode.
     func state(width: Int = 80, height: Int = 24, unicode: Bool = true, colour: Bool = true,

@@ -38,6 +38,9 @@ final class ConsoleStateTests: XCTestCase {
         XCTAssertEqual(state.dialog, .delete(name: list[0].name, focus: .cancel, lastGood: true))
         let grid = ScreenRenderer.render(state, width: 80, height: 24)
         XCTAssertTrue(grid.contains("the last good one"), grid.text)
+        // It names what would then be the newest verified backup, as the engine picks it.
+        let next = try XCTUnwrap(f.engine.newestVerified(in: Array(list.dropFirst())))
+        XCTAssertTrue(grid.contains(next.name + "."), grid.text)
         XCTAssertEqual(state.apply(.confirm), [.delete(name: list[0].name, force: true)])
         _ = state.operationFinished(.success("Deleted"))
         _ = state.apply(.move(1))
@@ -56,13 +59,14 @@ final class ConsoleStateTests: XCTestCase {
         // A new backup arrives on top: the selection stays on the same backup.
         let created = try f.engine.createBackup(kind: .manual, trigger: .console)
         list = f.engine.listBackups()
-        state.updateBackups(list)
+        state.updateBackups(list, lastGood: LastGoodBackups(engine: f.engine, backups: list))
         XCTAssertEqual(list[0].name, created.entry.name)
         XCTAssertEqual(state.selectedName, chosen)
         XCTAssertEqual(state.selectedIndex, 3)
         // The selected file is deleted by hand: the selection moves to the one in its place.
         try FileManager.default.removeItem(atPath: list[3].path)
-        state.updateBackups(f.engine.listBackups())
+        let remaining = f.engine.listBackups()
+        state.updateBackups(remaining, lastGood: LastGoodBackups(engine: f.engine, backups: remaining))
         XCTAssertEqual(state.selectedName, list[4].name)
     }
 

@@ -168,20 +168,20 @@ final class ScreenRendererTests: XCTestCase {
         var state = f.state(width: 100, height: 30)
         _ = state.apply(KeyMap.action(for: .f1, in: state))
         let grid = ScreenRenderer.render(state, width: 100, height: 30)
-        for (key, what) in RenderContext.helpLines {
-            XCTAssertTrue(grid.contains(key), "\(key) missing\n\(grid.text)")
-            XCTAssertTrue(grid.contains(what), "\(what) missing\n\(grid.text)")
+        for row in KeyTable.helpRows {
+            XCTAssertTrue(grid.contains(row.label), "\(row.label) missing\n\(grid.text)")
+            XCTAssertTrue(grid.contains(row.help ?? ""), "\(row.help ?? "") missing\n\(grid.text)")
         }
     }
 
     func testHelpListsCtrlCAndSaysWhenItIsCut() throws {
-        XCTAssertTrue(RenderContext.helpLines.contains { $0.0 == "Ctrl-C" })
+        XCTAssertTrue(KeyTable.helpRows.contains { $0.label == "Ctrl-C" })
         let f = try ConsoleFixture()
         var state = f.state(width: 40, height: 10)
         _ = state.apply(.help)
         let grid = ScreenRenderer.render(state, width: 40, height: 10)
         XCTAssertTrue(grid.contains("... (enlarge"), grid.text)
-        XCTAssertTrue(grid.contains(RenderContext.helpLines[0].0), grid.text)
+        XCTAssertTrue(grid.contains(KeyTable.helpRows[0].label), grid.text)
         // Everything fits at 100x30: no note.
         var big = f.state(width: 100, height: 30)
         _ = big.apply(.help)
@@ -230,6 +230,30 @@ final class ScreenRendererTests: XCTestCase {
         _ = state.apply(.frequency)
         footer = ScreenRenderer.render(state, width: 80, height: 24).line(23)
         XCTAssertTrue(footer.contains("Enter save") && !footer.contains("y yes"), footer)
+    }
+
+    /// The hint line at the bottom of each dialog, written from the key table.
+    func testDialogHintLinesNameTheKeysTheDialogAnswersTo() throws {
+        let f = try ConsoleFixture()
+        let idle = f.state(width: 100, height: 30)
+        let cases: [(ConsoleAction, String)] = [
+            (.restore, "y restore · n/Esc cancel · Enter = focused button"),
+            (.delete, "y delete · n/Esc cancel"),
+            (.frequency, "j/k move · Enter save · Esc cancel"),
+        ]
+        for (action, hint) in cases {
+            var state = idle
+            _ = state.apply(action)
+            let grid = ScreenRenderer.render(state, width: 100, height: 30)
+            XCTAssertTrue(grid.contains(hint), hint + "\n" + grid.text)
+        }
+        var busy = idle
+        _ = busy.apply(.create)
+        _ = busy.apply(.quit)
+        XCTAssertTrue(ScreenRenderer.render(busy, width: 100, height: 30).contains("y quit · n/Esc keep running"))
+        var failed = idle
+        failed.dialog = .error(title: "Backup failed", message: "m")
+        XCTAssertTrue(ScreenRenderer.render(failed, width: 100, height: 30).contains("Enter or Esc closes"))
     }
 
     func testHistoryViewShowsTheFailedAttemptAndItsReason() throws {

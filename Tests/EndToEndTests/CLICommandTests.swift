@@ -1,5 +1,6 @@
 import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 
 /// Every command's happy path through the built binary: exit code, text, `--json` parsed,

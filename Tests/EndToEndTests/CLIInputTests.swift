@@ -1,5 +1,6 @@
 import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 
 /// What a technician types that once went wrong: full paths as `create` prints them,

@@ -1,5 +1,6 @@
 import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 
 /// Bad input through the built binary: exit 2 (or 1, or 3 for `status`), exactly one line

@@ -1,5 +1,6 @@
 import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 
 /// The confirmation question and the progress bar, on a real pseudo-terminal.

@@ -1,22 +1,20 @@
 import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 
 /// The real binary's console in a real terminal (tmux), on a demo data dir.
 final class ConsoleTmuxTests: XCTestCase {
     private var session: TmuxSession?
-    private var root = ""
-    private var dataDir = ""
+    private var tmp: TempDir?
+    private var root: String { tmp?.path ?? "" }
+    private var dataDir: String { root + "/shop" }
+    private var binary = ""
 
     override func setUpWithError() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") else { throw XCTSkip("tmux is not installed") }
-        guard CLIBinary.path != nil else {
-            XCTFail("mr5-backup binary not found: run 'swift build' first")
-            return
-        }
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("mr5-tmux-\(getpid())-\(UUID().uuidString.prefix(8))").path
-        dataDir = root + "/shop"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        binary = try BuiltProduct.backup.required()
+        tmp = TempDir("mr5-tmux")
         let demo = try run(["demo", "--data-dir", dataDir, "--size-mb", "2"])
         XCTAssertEqual(demo.exitCode, 0, demo.stderr)
     }
@@ -24,7 +22,7 @@ final class ConsoleTmuxTests: XCTestCase {
     override func tearDown() {
         session?.kill()
         session = nil
-        if !root.isEmpty { try? FileManager.default.removeItem(atPath: root) }
+        tmp = nil
     }
 
     private var engine: BackupEngine { BackupEngine(layout: DataLayout(dataDir: dataDir)) }
@@ -34,7 +32,7 @@ final class ConsoleTmuxTests: XCTestCase {
     private func openConsole(width: Int = 100, height: Int = 30) throws -> TmuxSession {
         let s = try TmuxSession(width: width, height: height, directory: root)
         session = s
-        try s.typeLine("\(CLIBinary.path!) --data-dir \(dataDir); echo \"console-exit=$?\"")
+        try s.typeLine("\(binary) --data-dir \(dataDir); echo \"console-exit=$?\"")
         let newest = engine.listBackups()[0]
         try s.waitFor(text: "Details: " + newest.name)
         return s
@@ -157,7 +155,7 @@ final class ConsoleTmuxTests: XCTestCase {
     func testUnknownTermIsOneLineAndExit2() throws {
         let s = try TmuxSession(width: 100, height: 30, directory: root)
         session = s
-        try s.typeLine("TERM=no-such-terminal \(CLIBinary.path!) --data-dir \(dataDir); echo \"console-exit=$?\"")
+        try s.typeLine("TERM=no-such-terminal \(binary) --data-dir \(dataDir); echo \"console-exit=$?\"")
         let screen = try s.waitFor(text: "console-exit=2")
         XCTAssertTrue(screen.contains("TERM=no-such-terminal"), screen)
         XCTAssertFalse(screen.contains("Error opening terminal"), screen)

@@ -1,5 +1,6 @@
 import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -104,20 +105,31 @@ final class FaultInjectionTests: XCTestCase {
         removeSavedCopies()
         try diverge()
 
-        var killsLanded = 0, sawBefore = 0, sawBackup = 0, sawSaved = 0
-        // Kills after the end do not count: keep going until `kills` landed (30 extra tries at most).
+        // Every phase of the restore must see a kill land: before the database as it was is
+        // saved, while the backup is written into it, and after that write committed.
+        var plan = PhaseKillPlan(phases: ["checking the backup and saving the database as it was",
+                                          "writing the backup into the database", "checking and recording the restored database"])
+        var savedChecked = 0
+        // Kills after the end do not count: keep going until `kills` landed and every phase
+        // had one (50 extra tries at most).
         var delays = spreadDelays(count: kills, over: duration)
         var horizon = duration   // shrinks when a kill comes after the run ended (see kill-create)
         var attempt = -1
-        while killsLanded < kills && attempt < kills + 30 {
+        while (plan.landedTotal < kills || !plan.missing.isEmpty) && attempt < kills + 50 {
             attempt += 1
-            if attempt >= delays.count { delays.append(Double.random(in: 0..<horizon * 0.9)) }
-            let delay = delays[attempt] < horizon ? delays[attempt] : Double.random(in: 0..<horizon * 0.9)
+            let delay: TimeInterval
+            if plan.landedTotal >= kills, let phase = plan.missing.first {
+                delay = plan.delay(toward: phase, duration: duration)
+            } else {
+                if attempt >= delays.count { delays.append(Double.random(in: 0..<horizon * 0.9)) }
+                delay = delays[attempt] < horizon ? delays[attempt] : Double.random(in: 0..<horizon * 0.9)
+            }
             let before = try DBProbe.fingerprint(shop.dbPath)
             let child = try shop.startCLI(["restore", name, "--yes"])
             usleep(UInt32(delay * 1_000_000))
             child.killHard()
-            if child.wasKilled { killsLanded += 1 } else { horizon = min(horizon, delay) * 0.9 }
+            let landed = child.wasKilled
+            if !landed { horizon = min(horizon, delay) * 0.9 }
             let ms = Int(delay * 1000)
 
             XCTAssertEqual(try DBProbe.integrity(shop.dbPath), "ok", "\(journal): live database after kill at \(ms) ms")
@@ -127,17 +139,18 @@ final class FaultInjectionTests: XCTestCase {
             XCTAssertLessThanOrEqual(saved.count, 1)
             for s in saved {
                 let path = shop.dataDir + "/" + s
-                sawSaved += 1
+                savedChecked += 1
                 XCTAssertEqual(try DBProbe.integrity(path), "ok", "\(journal): saved copy \(s) after kill at \(ms) ms")
                 XCTAssertEqual(try DBProbe.fingerprint(path), before, "\(journal): saved copy \(s) is not the database as it was")
             }
+            // The phase the kill landed in, from what it left.
+            let phase = !landed ? plan.ended : after == backupState ? 2 : saved.isEmpty ? 0 : 1
+            plan.record(delay: delay, phase: phase)
             if after == backupState {
-                sawBackup += 1
                 XCTAssertEqual(saved.count, 1, "\(journal): the restore wrote but no complete .corrupted. copy exists (kill at \(ms) ms)")
                 removeSavedCopies()
                 try diverge()
             } else {
-                sawBefore += 1
                 removeSavedCopies()
             }
         }
@@ -148,8 +161,11 @@ final class FaultInjectionTests: XCTestCase {
         XCTAssertEqual(done.exitCode, 0, done.stderr)
         XCTAssertEqual(shop.tempFiles(), [])
         XCTAssertEqual(try DBProbe.fingerprint(shop.dbPath), backupState)
-        XCTAssertEqual(killsLanded, kills, "kills that landed while restore ran")
-        print("kill-restore \(journal): \(killsLanded) kills landed over a \(Int(duration * 1000)) ms restore; before \(sawBefore), backup \(sawBackup), saved copies checked \(sawSaved)")
+        XCTAssertGreaterThanOrEqual(plan.landedTotal, kills, "kills that landed while restore ran")
+        for phase in plan.missing {
+            XCTFail("\(journal): no kill landed while the restore was \(plan.phases[phase]) (\(attempt + 1) tries; \(plan.summary))")
+        }
+        print("kill-restore \(journal): \(plan.landedTotal) kills landed in \(attempt + 1) tries over a \(Int(duration * 1000)) ms restore (\(plan.summary)); saved copies checked \(savedChecked)")
     }
 
     // MARK: 3. disk full
@@ -173,7 +189,7 @@ final class FaultInjectionTests: XCTestCase {
 
     /// Asserts the common outcome of a failed create: exit 1, one line mentioning
     /// `text`, no temp or new file, older backups byte-identical, history and status say so.
-    private func assertCleanCreateFailure(_ r: CLIResult, shop: SimShop, mentioning texts: [String],
+    private func assertCleanCreateFailure(_ r: ProcessResult, shop: SimShop, mentioning texts: [String],
                                           backupsBefore: [String: String], file: StaticString = #filePath, line: UInt = #line) throws {
         XCTAssertEqual(r.exitCode, 1, r.stderr, file: file, line: line)
         XCTAssertEqual(r.stderrLines.count, 1, r.stderr, file: file, line: line)
@@ -241,7 +257,7 @@ final class FaultInjectionTests: XCTestCase {
         }
         _ = child.wait()
         XCTAssertTrue(filled, "the copy finished before the disk could be filled")
-        let r = CLIResult(exitCode: child.process.terminationStatus, stdout: child.stdout, stderr: child.stderr)
+        let r = child.result
         try? FileManager.default.removeItem(atPath: filler)
         try assertCleanCreateFailure(r, shop: shop, mentioning: ["disk full", "space"], backupsBefore: before)
     }
@@ -252,11 +268,9 @@ final class FaultInjectionTests: XCTestCase {
         let shop = try SimShop(padMB: 20)
         XCTAssertEqual(try run(["create"] + shop.dirArgs).exitCode, 0)
         let before = try backupHashes(shop)
-        let bin = try XCTUnwrap(FaultBinaries.backup)
-        let p = try ChildProcess("/bin/sh", ["-c", "trap '' XFSZ; exec prlimit --fsize=8388608 \"$@\"", "sh", bin, "create"] + shop.dirArgs,
-                                 scratch: shop.scratch)
+        let p = try ChildProcess("/bin/sh", ["-c", "trap '' XFSZ; exec prlimit --fsize=8388608 \"$@\"", "sh", shop.backupBin, "create"] + shop.dirArgs)
         p.wait()
-        let r = CLIResult(exitCode: p.process.terminationStatus, stdout: p.stdout, stderr: p.stderr)
+        let r = p.result
         try assertCleanCreateFailure(r, shop: shop, mentioning: ["disk", "space", "i/o", "large"], backupsBefore: before)
     }
 
@@ -266,7 +280,7 @@ final class FaultInjectionTests: XCTestCase {
         let shop = try SimShop(padMB: 1, journal: "delete")
         // A short busy timeout so the test does not wait out the 30 s default.
         let timeoutArgs = ["--busy-timeout", "2"]
-        let holder = try ChildProcess("/usr/bin/sqlite3", [shop.dbPath], scratch: shop.scratch)
+        let holder = try ChildProcess("/usr/bin/sqlite3", [shop.dbPath])
         holder.write("BEGIN EXCLUSIVE;\nUPDATE sim_meta SET v = v WHERE k = 'accounts';\nSELECT 'locked-now';\n")
         XCTAssertTrue(holder.waitForOutput { $0.contains("locked-now") }, "sqlite3 did not take the lock: \(holder.stderr)")
         defer { holder.closeInput(); holder.wait(timeout: 10) }

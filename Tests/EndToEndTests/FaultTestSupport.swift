@@ -1,152 +1,62 @@
 import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A child process the fault tests start, kill and wait for themselves (CLIRunner's
-/// `run` waits for the end, which a kill -9 at a chosen moment cannot use).
-final class ChildProcess {
-    let process = Process()
-    let outPath: String
-    let errPath: String
-    private let stdinPipe = Pipe()
-
-    /// Starts `executable args...` with stdout/stderr to files in `scratch`.
-    init(_ executable: String, _ args: [String], scratch: String, env: [String: String] = [:]) throws {
-        let tag = UUID().uuidString.prefix(8)
-        outPath = scratch + "/child-\(tag).out"
-        errPath = scratch + "/child-\(tag).err"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        var environment = ProcessInfo.processInfo.environment
-        for key in [DataLayout.environmentVariable, "MR5_DEMO_DIR"] { environment[key] = nil }
-        environment["TZ"] = "UTC"
-        environment["LANG"] = "C.UTF-8"
-        for (k, v) in env { environment[k] = v }
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = args
-        process.environment = environment
-        process.standardInput = stdinPipe
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        try process.run()
-    }
-
-    var pid: Int32 { process.processIdentifier }
-
-    /// Sends text to the child's stdin (kept open until `closeInput`).
-    func write(_ text: String) { stdinPipe.fileHandleForWriting.write(Data(text.utf8)) }
-    func closeInput() { try? stdinPipe.fileHandleForWriting.close() }
-
-    var stdout: String { String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self) }
-    var stderr: String { String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self) }
-
-    /// kill -9, then reap.
-    func killHard() {
-        if process.isRunning { kill(pid, SIGKILL) }
-        process.waitUntilExit()
-    }
-
-    /// SIGTERM, then reap.
-    func terminate() {
-        if process.isRunning { kill(pid, SIGTERM) }
-        process.waitUntilExit()
-    }
-
-    /// Waits up to `timeout` s for the end; kills and returns nil on a hang.
-    @discardableResult
-    func wait(timeout: TimeInterval = 60) -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(2_000) }
-        if process.isRunning { killHard(); return nil }
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
-    /// Waits until `predicate` holds on stdout+stderr, up to `timeout` s.
-    func waitForOutput(timeout: TimeInterval = 20, _ predicate: (String) -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if predicate(stdout + stderr) { return true }
-            if !process.isRunning { return predicate(stdout + stderr) }
-            usleep(5_000)
-        }
-        return false
-    }
-
-    /// True when the child was ended by a signal (the kill landed) rather than exiting.
-    var wasKilled: Bool { process.terminationReason == .uncaughtSignal }
-}
-
-/// The built binaries next to `mr5-backup`.
-enum FaultBinaries {
-    static var backup: String? { CLIBinary.path }
-    static var sim: String? {
-        guard let backup = CLIBinary.path else { return nil }
-        let sim = (backup as NSString).deletingLastPathComponent + "/mr5-pos-sim"
-        return FileManager.default.isExecutableFile(atPath: sim) ? sim : nil
-    }
-}
-
 /// A data dir whose database is made by `mr5-pos-sim init` (the invariant-keeping writer's
 /// schema, padded to a size), removed at deinit.
 final class SimShop {
-    let root: String
+    private let root = TempDir("mr5-fault")
     let dataDir: String
     let dbPath: String
+    /// Room for the tests' own files (copies to check), beside the data dir.
     let scratch: String
     let sim: String
     let backupBin: String
 
     init(padMB: Int, journal: String = "wal", file: StaticString = #filePath, line: UInt = #line) throws {
-        guard let sim = FaultBinaries.sim, let backup = FaultBinaries.backup else {
-            XCTFail("mr5-pos-sim / mr5-backup not built: run 'swift build' first", file: file, line: line)
-            throw CocoaError(.fileNoSuchFile)
-        }
-        self.sim = sim
-        self.backupBin = backup
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("mr5-fault-\(getpid())-\(UUID().uuidString.prefix(8))").path
-        dataDir = root + "/shop"
-        scratch = root + "/scratch"
+        sim = try BuiltProduct.posSim.required(file: file, line: line)
+        backupBin = try BuiltProduct.backup.required(file: file, line: line)
+        dataDir = root.file("shop")
+        scratch = root.file("scratch")
         dbPath = dataDir + "/mr5-pos.db"
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        let p = try ChildProcess(sim, ["init", "--db", dbPath, "--journal", journal, "--pad-mb", String(padMB)], scratch: scratch)
+        let p = try ChildProcess(sim, ["init", "--db", dbPath, "--journal", journal, "--pad-mb", String(padMB)])
         guard p.wait(timeout: 120) == 0 else {
             XCTFail("mr5-pos-sim init failed: \(p.stderr)", file: file, line: line)
             throw CocoaError(.fileWriteUnknown)
         }
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: root) }
-
     var dirArgs: [String] { ["--data-dir", dataDir] }
     var backupsDir: String { dataDir + "/backups" }
 
     /// Starts `mr5-backup args... --data-dir <shop>` without waiting.
     func startCLI(_ args: [String], env: [String: String] = [:]) throws -> ChildProcess {
-        try ChildProcess(backupBin, args + dirArgs, scratch: scratch, env: env)
+        try ChildProcess(backupBin, args + dirArgs, env: env)
     }
 
     /// Runs the simulator writer for `seconds` (a burst of transfers).
     func writeBurst(seconds: Double, intervalMs: Int = 1) throws {
-        let p = try ChildProcess(sim, ["write", "--db", dbPath, "--interval-ms", String(intervalMs), "--duration-s", String(seconds)], scratch: scratch)
+        let p = try ChildProcess(sim, ["write", "--db", dbPath, "--interval-ms", String(intervalMs), "--duration-s", String(seconds)])
         XCTAssertEqual(p.wait(timeout: 60), 0, p.stderr)
     }
 
     /// Starts the writer until SIGTERM; returns once it printed "ready".
     func startWriter(intervalMs: Int, busyTimeoutMs: Int = 5000) throws -> ChildProcess {
         let p = try ChildProcess(sim, ["write", "--db", dbPath, "--interval-ms", String(intervalMs), "--duration-s", "600",
-                                       "--busy-timeout-ms", String(busyTimeoutMs)], scratch: scratch)
+                                       "--busy-timeout-ms", String(busyTimeoutMs)])
         XCTAssertTrue(p.waitForOutput { $0.contains("ready") }, "writer did not start: \(p.stderr)")
         return p
     }
 
     /// `mr5-pos-sim check` on a path: true when the invariant holds.
     func invariantHolds(_ path: String) throws -> Bool {
-        let p = try ChildProcess(sim, ["check", "--db", path], scratch: scratch)
+        let p = try ChildProcess(sim, ["check", "--db", path])
         return p.wait(timeout: 60) == 0
     }
 
@@ -178,31 +88,19 @@ enum DBProbe {
 
     /// SHA-256 of a file via sha256sum (another implementation than the engine's).
     static func sha256(_ path: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        p.arguments = [path]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(String(decoding: data, as: UTF8.self).prefix(64))
+        String(try ChildProcess.run("/usr/bin/sha256sum", [path]).stdout.prefix(64))
     }
 }
 
 /// Runs a shell line (mount, umount, dd) and returns its exit status and output.
 @discardableResult
 func shell(_ line: String) -> (status: Int32, output: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/sh")
-    p.arguments = ["-c", line]
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    do { try p.run() } catch { return (127, "\(error)") }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    do {
+        let r = try ChildProcess.run("/bin/sh", ["-c", line])
+        return (r.exitCode, r.stdout + r.stderr)
+    } catch {
+        return (127, "\(error)")
+    }
 }
 
 /// Quotes a path for `/bin/sh`.

@@ -1,5 +1,6 @@
 import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 
 /// What a shop meets when things go wrong, end to end on real files: the exact severity
@@ -8,29 +9,14 @@ final class HonestHealthTests: XCTestCase {
     // MARK: - Helpers
 
     /// Runs the built binary behind a wrapper (`setpriv ...`, `faketime ...`).
-    private func runWrapped(_ wrapper: [String], _ args: [String], env: [String: String] = [:]) throws -> CLIResult {
-        let binary = try XCTUnwrap(CLIBinary.path, "build first: swift build")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: wrapper[0])
-        p.arguments = Array(wrapper.dropFirst()) + [binary] + args
+    private func runWrapped(_ wrapper: [String], _ args: [String], env: [String: String] = [:]) throws -> ProcessResult {
+        let binary = try BuiltProduct.backup.required()
         var environment = ["PATH": "/usr/bin:/bin", "TZ": "UTC", "LANG": "C.UTF-8", "HOME": "/tmp"]
         environment.merge(env) { $1 }
-        p.environment = environment
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let deadline = Date().addingTimeInterval(60)
-        while p.isRunning && Date() < deadline { usleep(20_000) }
-        if p.isRunning { p.terminate(); XCTFail("timed out: \(args)") }
-        p.waitUntilExit()
-        return CLIResult(exitCode: p.terminationStatus,
-                         stdout: String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
-                         stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        return try ChildProcess.run(wrapper[0], Array(wrapper.dropFirst()) + [binary] + args, env: environment)
     }
 
-    private func asNobody(_ args: [String]) throws -> CLIResult {
+    private func asNobody(_ args: [String]) throws -> ProcessResult {
         try runWrapped(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"], args)
     }
 
@@ -48,7 +34,7 @@ final class HonestHealthTests: XCTestCase {
     }
 
     /// One line on stdout (status), nothing on stderr.
-    private func assertStatusLine(_ r: CLIResult, _ word: String, exit code: Int32, contains text: String,
+    private func assertStatusLine(_ r: ProcessResult, _ word: String, exit code: Int32, contains text: String,
                                   file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(r.exitCode, code, r.stdout + r.stderr, file: file, line: line)
         XCTAssertEqual(r.stdout.split(separator: "\n").count, 1, r.stdout, file: file, line: line)

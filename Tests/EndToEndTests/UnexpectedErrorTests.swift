@@ -1,5 +1,6 @@
 import BackupEngine
 import Foundation
+import TestSupport
 import XCTest
 
 /// A failure of the operation itself (not of what was asked) is recorded and exits 1.

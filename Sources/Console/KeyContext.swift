@@ -1,0 +1,40 @@
+/// Where a key is pressed: the view, or the kind of dialog on top of it. Keys mean
+/// different things in each (q quits the list but closes the help), so every binding in
+/// `KeyTable` names the contexts it applies in.
+public enum KeyContext: Sendable, Hashable, CaseIterable {
+    /// The backup list.
+    case list
+    /// The history of attempts.
+    case history
+    /// The help overlay.
+    case help
+    /// The frequency picker.
+    case picker
+    /// A box with one button (an error, a notice, a restore that is refused).
+    case notice
+    /// A two-button dialog that changes something (restore, delete, prune, quit).
+    case confirm
+
+    /// The context of what `state` shows: a dialog wins over the view beneath it.
+    public init(_ state: ConsoleState) {
+        if let dialog = state.dialog {
+            self.init(dialog)
+            return
+        }
+        switch state.view {
+        case .list: self = .list
+        case .history: self = .history
+        case .help: self = .help
+        }
+    }
+
+    /// The context of a dialog. A refused restore offers only Close, so its keys are a
+    /// notice's.
+    public init(_ dialog: ConsoleDialog) {
+        switch dialog {
+        case .frequency: self = .picker
+        case .error, .message, .restore(_, _, .some): self = .notice
+        case .restore, .delete, .prune, .quitConfirm: self = .confirm
+        }
+    }
+}

@@ -1,0 +1,134 @@
+/// Every key of the console, once. `KeyMap` looks keys up here; the help overlay, the
+/// footer, the dialog hints and the README's key list (checked by a test) are all
+/// rendered from these rows, so none of them can name a key the console does not answer to.
+///
+/// Row order is the order of the help, the README and each footer.
+public enum KeyTable {
+    public static let bindings: [KeyBinding] = [
+        // Moving: the list, the history and the frequency picker.
+        KeyBinding([.list, .history, .picker],
+                   [[KeyPress(.up, .move(-1)), KeyPress(.down, .move(1))],
+                    [KeyPress(.char("j"), .move(1)), KeyPress(.char("k"), .move(-1))]],
+                   help: "move the selection", footer: [.history: "scroll", .picker: "move"], footerGroup: 1),
+        KeyBinding([.list, .history], [[KeyPress(.pageUp, .page(-1)), KeyPress(.pageDown, .page(1))]],
+                   help: "move a page"),
+        KeyBinding([.list, .history, .picker],
+                   [[KeyPress(.home, .first), KeyPress(.end, .last)],
+                    [KeyPress(.char("g"), .first), KeyPress(.char("G"), .last)]],
+                   help: "first / last backup"),
+
+        // The list's operations.
+        KeyBinding([.list], keys: [[.char("c")]], does: .create,
+                   help: "create a backup now", readme: "create a backup now (manual; verified before it appears)",
+                   footer: [.list: "new"], compactRank: 1),
+        KeyBinding([.list], keys: [[.char("r")]], does: .restore,
+                   help: "restore the selected backup (asks; Cancel is default)",
+                   readme: "restore the selected backup: a dialog names it, says when it was made, its size and check, and what will happen; **Cancel is the default**",
+                   footer: [.list: "restore"], compactRank: 2),
+        KeyBinding([.list], keys: [[.char("d")]], does: .delete,
+                   help: "delete the selected backup (asks)",
+                   readme: "delete the selected backup (asks; warns when it is the newest verified one, \"the last good one\")",
+                   footer: [.list: "delete"]),
+        KeyBinding([.list], keys: [[.char("v")]], does: .verify,
+                   help: "verify the selected backup (full integrity check)",
+                   readme: "verify the selected backup: SHA-256 against the recorded one plus a full `integrity_check`",
+                   footer: [.list: "verify"]),
+        KeyBinding([.list], keys: [[.char("p")]], does: .prune,
+                   help: "prune: show what retention would remove, then confirm",
+                   readme: "prune: shows which backups retention would remove, then asks",
+                   footer: [.list: "prune"]),
+        KeyBinding([.list], keys: [[.char("f")]], does: .frequency,
+                   help: "change the backup frequency",
+                   readme: "change the backup frequency (" + FrequencyChoice.all.joined(separator: ", ")
+                       + "); saved to the settings and picked up by the scheduler at once",
+                   footer: [.list: "freq"]),
+        KeyBinding([.list], keys: [[.char("h")]], does: .toggleHistory,
+                   help: "history of attempts, with failures and reasons",
+                   readme: "history of every attempt, with failures and their reasons",
+                   footer: [.list: "history"]),
+        KeyBinding([.history], keys: [[.char("h"), .escape]], does: .toggleHistory,
+                   help: "in the history: back to the list", footer: [.history: "back"]),
+        KeyBinding([.list, .history], keys: [[.char("?")], [.f1]], does: .help,
+                   help: "this help", readme: "help: every key",
+                   footer: [.list: "help", .history: "help"], compactRank: 0),
+        KeyBinding([.list, .history], keys: [[.char("q")]], does: .quit,
+                   help: "quit (asks if an operation is running)",
+                   readme: "quit (asks first if an operation is still running)",
+                   footer: [.list: "quit", .history: "quit"], compactRank: 3),
+
+        // Dialogs that change something: Cancel is focused until the user moves.
+        KeyBinding([.confirm], keys: [[.char("y")]], also: [.char("Y")], does: .confirm,
+                   help: "in a dialog: confirm", footer: [.confirm: "yes"]),
+        KeyBinding([.confirm], keys: [[.char("n"), .escape], [.char("q")]], also: [.char("N")], does: .cancel,
+                   help: "in a dialog: cancel", footer: [.confirm: "no"]),
+        KeyBinding([.confirm], keys: [[.tab], [.left, .right]], also: [.backTab, .char("h"), .char("l")], does: .switchFocus,
+                   help: "in a dialog: move between buttons", readme: "in a dialog: move between the buttons",
+                   footer: [.confirm: "switch"]),
+        KeyBinding([.confirm, .picker], keys: [[.enter]], does: .activate,
+                   help: "in a dialog: press the focused button",
+                   readme: "in a dialog: press the focused button (Cancel until you move to the other one)",
+                   footer: [.confirm: "press focused", .picker: "save"]),
+
+        // The frequency picker, the one-button boxes and the help overlay.
+        KeyBinding([.picker], keys: [[.escape]], also: [.char("q"), .char("n")], does: .cancel,
+                   footer: [.picker: "cancel"]),
+        KeyBinding([.picker], [], also: [KeyPress(.wheelUp, .move(-1)), KeyPress(.wheelDown, .move(1))]),
+        KeyBinding([.notice], keys: [[.enter, .escape]], also: [.char("q"), .char(" "), .char("y"), .char("n")],
+                   does: .cancel, footer: [.notice: "close"]),
+        KeyBinding([.help], keys: [[.escape], [.char("q")], [.char("?")]],
+                   also: [.enter, .f1, .char("h"), .char(" ")], does: .cancel),
+
+        // Not keys, but the help names them too.
+        KeyBinding([.list, .history], [],
+                   also: [KeyPress(.click(row: 0, column: 0), .selectClickedRow),
+                          KeyPress(.wheelUp, .move(-3)), KeyPress(.wheelDown, .move(3))],
+                   help: "click selects a row, the wheel scrolls",
+                   readme: "a click selects a row, the wheel scrolls (when the terminal reports the mouse)",
+                   label: "mouse"),
+        // Ctrl-C arrives as a signal, not a key; the controller handles it.
+        KeyBinding([], [], help: "leave at once; a running backup is stopped and cleaned up",
+                   readme: "leave at once; a running backup is stopped and cleaned up, the terminal is restored",
+                   label: "Ctrl-C"),
+    ]
+
+    /// What `key` does in `context`, or nil when nothing there answers to it.
+    public static func action(for key: Key, in context: KeyContext) -> KeyAction? {
+        for binding in bindings {
+            if let action = binding.action(for: key, in: context) { return action }
+        }
+        return nil
+    }
+
+    /// The rows the help overlay and the README list.
+    public static var helpRows: [KeyBinding] { bindings.filter { $0.help != nil } }
+
+    /// The row that does `action` in `context`.
+    public static func binding(for action: ConsoleAction, in context: KeyContext) -> KeyBinding? {
+        bindings.first { $0.contexts.contains(context) && $0.presses.contains { $0.action == .fixed(action) } }
+    }
+
+    /// The keys for `action` as hints write them ("n/Esc"), for text that tells the user
+    /// which key to press ("press c to make one").
+    public static func keys(for action: ConsoleAction, in context: KeyContext) -> String {
+        binding(for: action, in: context)?.footerKeys ?? ""
+    }
+
+    /// The footer's hints in `context`, as (keys, word); `compact` is the short list a
+    /// narrow list view has room for.
+    public static func footer(for context: KeyContext, compact: Bool = false) -> [(keys: String, word: String)] {
+        var rows = bindings.filter { $0.footer[context] != nil }
+        if compact {
+            rows = rows.filter { $0.compactRank != nil }.sorted { ($0.compactRank ?? 0) < ($1.compactRank ?? 0) }
+        }
+        return rows.map { ($0.footerKeys, $0.footer[context] ?? "") }
+    }
+
+    /// The README's key list: a Markdown table of every row the help shows.
+    public static func markdown() -> String {
+        var lines = ["| Key | What it does |", "| --- | --- |"]
+        for row in helpRows {
+            lines.append("| \(row.markdownLabel) | \(row.readme ?? row.help ?? "") |")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

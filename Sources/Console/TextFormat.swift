@@ -108,6 +108,7 @@ enum TextFormat {
         case .manual: return "manual"
         case .preUpdate: return "pre-update" + (entry.appVersion.map { " v\($0)" } ?? "")
         case .legacySQL: return "legacy .sql"
+        case .savedBeforeRestore: return "saved before restore"
         }
     }
 
@@ -118,6 +119,7 @@ enum TextFormat {
         case .manual: return "manual"
         case .preUpdate: return "pre-up"
         case .legacySQL: return "legacy"
+        case .savedBeforeRestore: return "saved"
         }
     }
 

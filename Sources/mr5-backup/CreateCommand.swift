@@ -22,7 +22,7 @@ struct Create: ParsableCommand {
     func run() throws {
         let engine = try global.makeEngine()
         let result = try BackupRun.create(engine: engine, kind: kind == .manual ? .manual : .scheduled, appVersion: nil)
-        try BackupRun.printCreated(result, json: json)
+        try BackupRun.printCreated(result, json: json, engine: engine)
     }
 }
 
@@ -35,12 +35,13 @@ enum BackupRun {
                                        progress: bar?.handler, cancellation: Interrupts.cancellationFlag())
     }
 
-    static func printCreated(_ result: CreateResult, json: Bool) throws {
+    static func printCreated(_ result: CreateResult, json: Bool, engine: BackupEngine) throws {
         for warning in result.warnings { ErrorExit.printError("warning: \(warning)") }
         if json { return try JSONOutput.print(CreateJSON(result)) }
         let rows = result.record.tables.reduce(0) { $0 + $1.rows }
         print("Created \(result.entry.name): \(ByteCount.format(result.entry.sizeBytes)) in \(CLIFormat.seconds(result.record.durationSeconds)), verified (quick_check, SHA-256, \(CLIFormat.count(Int(rows), "row")) in \(CLIFormat.count(result.record.tables.count, "table")))")
         print("  \(result.entry.path)")
-        for name in result.pruned { print("Retention removed \(name)") }
+        let kept = engine.retentionPolicy().summary
+        for name in result.pruned { print("Retention removed \(name) (kept: \(kept))") }
     }
 }

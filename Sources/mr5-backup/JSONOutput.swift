@@ -163,3 +163,49 @@ enum JSONOutput {
         Swift.print(String(decoding: data, as: UTF8.self))
     }
 }
+
+/// `prune --json`: every backup kept, with the rules that keep it, and every one removed
+/// (or that would be, with `--dry-run`).
+struct PruneJSON: Encodable {
+    struct Kept: Encodable {
+        var name: String
+        /// `last`, `daily`, `weekly`, `newest-verified`, `pre-update`, `legacy`, `protected`.
+        var reasons: [String]
+    }
+    struct Removed: Encodable {
+        var name: String
+        var sizeBytes: Int64
+    }
+    var dryRun: Bool
+    var keep: [Kept]
+    var remove: [Removed]
+}
+
+/// `restore NAME --dry-run --json`: the live database against the backup, table by table.
+struct RestorePreviewJSON: Encodable {
+    struct Table: Encodable {
+        var name: String
+        var liveRows: Int64?
+        var backupRows: Int64?
+        var dateColumn: String?
+        var liveNewest: String?
+        var backupNewest: String?
+        /// Counting took longer than the time limit.
+        var timedOut: Bool
+    }
+    var backup: String
+    var liveSizeBytes: Int64
+    var backupSizeBytes: Int64
+    var tables: [Table]
+    /// The one sentence of consequence, and the advice said with every restore.
+    var consequence: String
+    var advice: String
+
+    init(_ p: RestorePreview) {
+        backup = p.backup; liveSizeBytes = p.liveSizeBytes; backupSizeBytes = p.backupSizeBytes
+        tables = p.tables.map { Table(name: $0.name, liveRows: $0.liveRows, backupRows: $0.backupRows, dateColumn: $0.dateColumn,
+                                      liveNewest: $0.liveNewest, backupNewest: $0.backupNewest, timedOut: $0.timedOut) }
+        consequence = p.consequence
+        advice = RestorePreview.restartAdvice
+    }
+}

@@ -30,9 +30,16 @@ struct List: ParsableCommand {
         print(CLIFormat.table(rows))
         let total = entries.reduce(0) { $0 + $1.sizeBytes }
         // Counted like `status` counts: a legacy .sql file is listed but is not a backup we can restore.
+        // "Backups" are what `status` counts: restorable backups; the rest are said apart.
+        let backups = entries.filter { $0.kind.isBackup && $0.isRestorable }.count
+        var others: [String] = []
         let legacy = entries.filter { $0.kind == .legacySQL }.count
-        let counted = legacy == 0 ? CLIFormat.count(entries.count, "backup")
-            : "\(CLIFormat.count(entries.count, "file")) (\(CLIFormat.count(entries.count - legacy, "backup")) + \(legacy) legacy .sql)"
+        let corrupt = entries.filter { $0.kind.isBackup && !$0.isRestorable }.count
+        let saved = entries.filter { $0.kind == .savedBeforeRestore }.count
+        if corrupt > 0 { others.append("\(corrupt) corrupt") }
+        if saved > 0 { others.append("\(saved) saved before restore") }
+        if legacy > 0 { others.append("\(legacy) legacy .sql") }
+        let counted = CLIFormat.count(backups, "backup") + (others.isEmpty ? "" : " + " + others.joined(separator: " + "))
         print("\(counted), \(ByteCount.format(total)) in \(engine.layout.backupsDir)")
         for e in entries where e.status == .corrupt {
             print("\(e.name): \(e.statusDetail ?? "failed verification")")

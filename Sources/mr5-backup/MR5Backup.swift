@@ -17,7 +17,7 @@ struct MR5Backup: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Create.self, List.self, Verify.self, Restore.self, Delete.self, Prune.self, PreUpdate.self,
+            Create.self, List.self, Verify.self, Restore.self, UndoRestore.self, Delete.self, Prune.self, PreUpdate.self,
             Status.self, History.self, Settings.self, Demo.self, Daemon.self,
         ]
     )

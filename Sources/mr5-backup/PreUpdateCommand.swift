@@ -19,6 +19,6 @@ struct PreUpdate: ParsableCommand {
     func run() throws {
         let engine = try global.makeEngine()
         let result = try BackupRun.create(engine: engine, kind: .preUpdate, appVersion: appVersion)
-        try BackupRun.printCreated(result, json: json)
+        try BackupRun.printCreated(result, json: json, engine: engine)
     }
 }

@@ -23,6 +23,9 @@ struct Prune: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Only say what would be deleted.")
     var dryRun = false
 
+    @Flag(help: "Print what is kept (with the rules that keep it) and what is removed, as JSON.")
+    var json = false
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -37,7 +40,13 @@ struct Prune: ParsableCommand {
         if let keep { policy.keepRegular = keep }
         if let keepPreUpdate { policy.keepPreUpdate = keepPreUpdate }
         let result = try engine.prune(policy: policy, dryRun: dryRun, trigger: .cli)
-        let rule = "keeping \(policy.keepRegular) scheduled/manual and \(policy.keepPreUpdate) pre-update"
+        if json {
+            return try JSONOutput.print(PruneJSON(
+                dryRun: dryRun,
+                keep: result.decisions.filter(\.keep).map { .init(name: $0.entry.name, reasons: $0.reasons.map(\.rawValue)) },
+                remove: result.decisions.filter { !$0.keep }.map { .init(name: $0.entry.name, sizeBytes: $0.entry.sizeBytes) }))
+        }
+        let rule = "keeping \(policy.summary), \(policy.keepPreUpdate) pre-update"
         guard !result.deleted.isEmpty else {
             print("Nothing to prune (\(rule); \(CLIFormat.count(result.kept.count, "backup")) kept).")
             return
@@ -47,6 +56,7 @@ struct Prune: ParsableCommand {
         print(dryRun ? "Would delete \(count) (\(ByteCount.format(freed))), \(rule):"
                      : "Deleted \(count) (\(ByteCount.format(freed)) freed), \(rule):")
         print(CLIFormat.table(result.deleted.map { ["  " + $0.name, CLIFormat.localTime($0.createdAt), ByteCount.format($0.sizeBytes)] }))
-        print("\(CLIFormat.count(result.kept.count, "backup")) kept.")
+        print("\(CLIFormat.count(result.kept.count, "backup")) kept:")
+        print(CLIFormat.table(result.decisions.filter(\.keep).map { ["  " + $0.entry.name, $0.reasons.map(\.rawValue).joined(separator: ", ")] }))
     }
 }

@@ -2,7 +2,8 @@ import ArgumentParser
 import BackupEngine
 import Foundation
 
-/// `restore NAME [--yes]`: put a backup back as the live database.
+/// `restore NAME [--yes] [--dry-run [--json]]`: put a backup back as the live database,
+/// after saying what that changes.
 struct Restore: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Restore a backup into the live database (the current one is saved first).",
@@ -14,11 +15,25 @@ struct Restore: ParsableCommand {
     @Flag(help: "Do not ask for confirmation.")
     var yes = false
 
+    @Flag(name: .customLong("dry-run"), help: "Only compare the live database with the backup, table by table; change nothing.")
+    var dryRun = false
+
+    @Flag(help: "With --dry-run: print the comparison as JSON.")
+    var json = false
+
+    func validate() throws {
+        if json && !dryRun { throw ValidationError("--json goes with --dry-run (the comparison); a restore itself prints one line a step") }
+    }
+
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         let engine = try global.makeEngine()
-        let name = try global.backupName(self.name)
+        try Self.restore(engine: engine, name: try global.backupName(self.name), yes: yes, dryRun: dryRun, json: json)
+    }
+
+    /// Shared with `undo-restore`.
+    static func restore(engine: BackupEngine, name: String, yes: Bool, dryRun: Bool, json: Bool) throws {
         // Everything that can be refused is refused before the question.
         let entry = try engine.backup(named: name)
         guard entry.kind != .legacySQL else {
@@ -28,6 +43,16 @@ struct Restore: ParsableCommand {
             throw BackupError.verificationFailed(name: name, reason: (entry.statusDetail ?? "it failed its last check") + "; restore refused, the live database is untouched")
         }
         let db = engine.layout.databasePath
+        // What it changes, before anything does (not for a scripted --yes: counting costs a read of both).
+        if dryRun || json || !yes {
+            let preview = try engine.restorePreview(name: name)
+            if json { return try JSONOutput.print(RestorePreviewJSON(preview)) }
+            RestorePreviewText.print(preview, entry: entry, databasePath: db)
+        }
+        if dryRun {
+            print("Dry run: nothing was changed.")
+            return
+        }
         if !yes {
             let saved = FileManager.default.fileExists(atPath: db)
                 ? "The current database will first be saved as \((db as NSString).lastPathComponent).corrupted.<time>."
@@ -47,5 +72,42 @@ struct Restore: ParsableCommand {
         print("Restored \(name) into \(db) in \(CLIFormat.seconds(result.durationSeconds)).")
         if let saved = result.savedCurrentAs { print("The previous database is saved as \(saved).") }
         print("Restart the POS app now so that it reopens the database.")
+        if result.savedCurrentAs != nil { print("To undo: mr5-backup undo-restore") }
+    }
+}
+
+/// `undo-restore [--yes]`: restore the copy the most recent restore saved.
+struct UndoRestore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "undo-restore",
+        abstract: "Undo the most recent restore: restore the database it saved (which saves the current one again).")
+
+    @Flag(help: "Do not ask for confirmation.")
+    var yes = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let engine = try global.makeEngine()
+        guard let saved = engine.lastSavedCopy() else { throw BackupError.nothingToUndo }
+        print("Undoing the most recent restore: restoring \(saved.name), the database as it was before it.")
+        try Restore.restore(engine: engine, name: saved.name, yes: yes, dryRun: false, json: false)
+    }
+}
+
+/// The preview as a person reads it: the tables that change, the sentence, the advice.
+enum RestorePreviewText {
+    static func print(_ p: RestorePreview, entry: BackupEntry, databasePath: String) {
+        Swift.print("Restore \(p.backup) (\(CLIFormat.localTime(entry.createdAt)), \(ByteCount.format(p.backupSizeBytes)), \(CLIFormat.status(entry))) over \(databasePath) (\(ByteCount.format(p.liveSizeBytes)))")
+        var rows = [["TABLE", "NOW", "IN BACKUP", "CHANGE", "NEWEST NOW", "NEWEST IN BACKUP"]]
+        for t in p.tables {
+            let change = t.rowsLost.map { $0 == 0 ? "=" : ($0 > 0 ? "-" : "+") + RestorePreview.grouped(abs($0)) } ?? "…"
+            rows.append(["  " + t.name, t.liveRows.map(RestorePreview.grouped) ?? (t.timedOut ? "…" : "-"),
+                         t.backupRows.map(RestorePreview.grouped) ?? (t.timedOut ? "…" : "-"), change,
+                         t.liveNewest ?? "", t.backupNewest ?? ""])
+        }
+        Swift.print(CLIFormat.table(rows))
+        Swift.print(p.consequence)
+        Swift.print(RestorePreview.restartAdvice)
     }
 }

@@ -14,7 +14,7 @@ struct SettingsGet: ParsableCommand {
         commandName: "get",
         abstract: "Print a setting's value (the default when it is not set; nothing for a last_backup never made).")
 
-    @Argument(help: "backup_frequency, backup_keep, pre_update_keep or last_backup.")
+    @Argument(help: "backup_frequency, backup_keep, backup_keep_daily, backup_keep_weekly, pre_update_keep, saved_keep, scheduler_expected or last_backup.")
     var key: String
 
     @OptionGroup var global: GlobalOptions
@@ -26,6 +26,10 @@ struct SettingsGet: ParsableCommand {
         case "backup_frequency": print(try engine.frequency().settingValue)
         case "backup_keep": print(engine.retentionPolicy().keepRegular)
         case "pre_update_keep": print(engine.retentionPolicy().keepPreUpdate)
+        case "backup_keep_daily": print(engine.retentionPolicy().keepDaily)
+        case "backup_keep_weekly": print(engine.retentionPolicy().keepWeekly)
+        case "saved_keep": print(engine.savedCopiesToKeep())
+        case "scheduler_expected": print(engine.schedulerExpected())
         default: print(raw ?? "")
         }
     }
@@ -37,7 +41,7 @@ struct SettingsSet: ParsableCommand {
         abstract: "Change a setting: backup_frequency (off, hourly, daily, weekly, or 30m, 3h, 1d...), backup_keep or pre_update_keep (1-1000).",
         discussion: "A running scheduler (console or daemon) picks up a new frequency without a restart.")
 
-    @Argument(help: "backup_frequency, backup_keep, pre_update_keep or scheduler_expected.")
+    @Argument(help: "backup_frequency, backup_keep, backup_keep_daily, backup_keep_weekly, pre_update_keep, saved_keep or scheduler_expected.")
     var key: String
 
     // .allUnrecognized: "-3h" must reach the engine's validator and be refused, not be read
@@ -71,7 +75,7 @@ struct SettingsSet: ParsableCommand {
         case "backup_frequency":
             let frequency = try engine.setFrequency(value, trigger: .cli)
             print("backup_frequency = \(frequency.settingValue)")
-        case "backup_keep", "pre_update_keep":
+        case let key where BackupEngine.retentionKeys[key] != nil:
             guard let count = Int(value.trimmingCharacters(in: .whitespaces)) else {
                 throw BackupError.invalidSetting(key: key, value: value, reason: "give a whole number of backups between 1 and 1000")
             }

@@ -34,7 +34,7 @@ struct Status: ParsableCommand {
         if checkLive { _ = engine.checkLiveDatabase(full: true) }
         let snapshot = SchedulerStateFile.activeSnapshot(layout: layout, now: now)
         let report = HealthEvaluator.evaluate(engine: engine, snapshot: snapshot, now: now)
-        let all = engine.listBackups().filter { $0.kind != .legacySQL }
+        let all = engine.listBackups().filter(\.kind.isBackup)
         // "Backups" are restorable ones, everywhere; corrupt ones are said in the reasons.
         let backups = all.filter(\.isRestorable)
         let newest = backups.first

@@ -53,8 +53,13 @@ extension BackupEngine {
         let dir = layout.directory(for: kind)
         removeStaleFiles()
 
-        // Refuse before writing when it cannot fit (the copy is about page_count * page_size).
+        // When it cannot fit (the copy is about page_count * page_size), first make room
+        // from backups kept only for depth; refuse before writing if it still cannot.
         let needed = info.pageCount * info.pageSize + (1 << 20)
+        var madeRoom: [String] = []
+        if try FileSystem.space(dir).free < needed {
+            madeRoom = try makeRoom(needed: needed, in: dir, trigger: run.trigger)
+        }
         let space = try FileSystem.space(dir)
         if needed > space.free {
             throw BackupError.insufficientSpace(needed: needed, available: space.free, mountPoint: space.mountPoint)
@@ -133,7 +138,7 @@ extension BackupEngine {
         let retention = applyRetentionAfterCreate(trigger: run.trigger, protecting: newRecord.name)
         warnings += retention.warnings
         let entry = try catalog.entry(named: newRecord.name)
-        return CreateResult(entry: entry, record: newRecord, pruned: retention.removed, warnings: warnings)
+        return CreateResult(entry: entry, record: newRecord, pruned: madeRoom + retention.removed, warnings: warnings)
     }
 
     /// A hot journal that cannot be rolled back (the folder is not ours to write) said as

@@ -20,30 +20,31 @@ extension BackupEngine {
     public func prune(policy: RetentionPolicy? = nil, dryRun: Bool = false, trigger: Trigger = .cli) throws -> PruneResult {
         let policy = policy ?? retentionPolicy()
         guard policy.keepRegular >= 1, policy.keepPreUpdate >= 1 else { throw BackupError.keepCountTooSmall }
-        if dryRun {
-            let entries = catalog.entries()
-            let doomed = policy.toDelete(from: entries)
-            let names = Set(doomed.map(\.name))
-            return PruneResult(deleted: doomed, kept: entries.filter { !names.contains($0.name) }, dryRun: true)
-        }
+        if dryRun { return pruneResult(policy.decide(catalog.entries()), dryRun: true) }
         return try recorded(.prune, trigger: trigger, failureLog: "Prune failed: ") { run in
             try run.takeLock()
-            let entries = catalog.entries()
-            let doomed = policy.toDelete(from: entries)
+            let decisions = policy.decide(catalog.entries())
+            let doomed = decisions.filter { !$0.keep }.map(\.entry)
             for entry in doomed { try removeBackupFiles(entry) }
-            let names = Set(doomed.map(\.name))
+            let because = "(kept: \(policy.summary))"
             record(run.entry(outcome: .success,
-                             message: doomed.isEmpty ? "nothing to remove" : "removed " + doomed.map(\.name).joined(separator: ", ")))
-            if !doomed.isEmpty { logger.info("Prune removed \(doomed.map(\.name).joined(separator: ", "))") }
-            return PruneResult(deleted: doomed, kept: entries.filter { !names.contains($0.name) }, dryRun: false)
+                             message: doomed.isEmpty ? "nothing to remove \(because)" : "removed " + doomed.map(\.name).joined(separator: ", ") + " " + because))
+            for entry in doomed { logger.info("Prune removed \(entry.name) \(because)") }
+            return pruneResult(decisions, dryRun: false)
         }
+    }
+
+    private func pruneResult(_ decisions: [RetentionPolicy.Decision], dryRun: Bool) -> PruneResult {
+        PruneResult(deleted: decisions.filter { !$0.keep }.map(\.entry), kept: decisions.filter(\.keep).map(\.entry),
+                    dryRun: dryRun, decisions: decisions)
     }
 
     /// Retention after a new backup, under the creating operation's lock. A removal that
     /// fails does not fail the backup: it is a warning, and the prune entry says failure.
     /// The backup just made is never removed by the retention it runs after.
     func applyRetentionAfterCreate(trigger: Trigger, protecting newName: String) -> (removed: [String], warnings: [String]) {
-        let doomed = retentionPolicy().toDelete(from: catalog.entries(), protecting: [newName])
+        let policy = retentionPolicy()
+        let doomed = policy.toDelete(from: catalog.entries(), protecting: [newName])
         var removed: [String] = []
         var warnings: [String] = []
         for entry in doomed {
@@ -55,14 +56,36 @@ extension BackupEngine {
             }
         }
         if !doomed.isEmpty {
+            let because = "(kept: \(policy.summary))"
             record(HistoryEntry(startedAt: clock.now(), operation: .prune, trigger: trigger,
                                 outcome: removed.count == doomed.count ? .success : .failure,
-                                durationSeconds: 0, message: "retention removed " + (removed.isEmpty ? "nothing" : removed.joined(separator: ", "))))
+                                durationSeconds: 0, message: "retention removed " + (removed.isEmpty ? "nothing" : removed.joined(separator: ", ")) + " " + because))
+            for name in removed { logger.info("Retention removed \(name) \(because)") }
         }
         return (removed, warnings)
     }
 
+    /// Removes backups kept only for depth until `needed` bytes are free (see
+    /// `RetentionPolicy.makeRoomCandidates`); each removal is named in the history and the log.
+    func makeRoom(needed: Int64, in dir: String, trigger: Trigger) throws -> [String] {
+        var removed: [String] = []
+        for entry in retentionPolicy().makeRoomCandidates(catalog.entries()) {
+            let free = try FileSystem.space(dir).free
+            if free >= needed { break }
+            try removeBackupFiles(entry)
+            removed.append(entry.name)
+            let message = "removed \(entry.name) to make room: \(ByteCount.format(free)) free, \(ByteCount.format(needed)) needed"
+            record(HistoryEntry(startedAt: clock.now(), operation: .prune, trigger: trigger, outcome: .success,
+                                durationSeconds: 0, backupName: entry.name, kind: entry.kind, sizeBytes: entry.sizeBytes,
+                                message: message))
+            logger.warning("\(message)")
+        }
+        return removed
+    }
+
     func removeBackupFiles(_ entry: BackupEntry) throws {
+        // A raw saved copy brought its database's side files along.
+        if entry.kind == .savedBeforeRestore { for suffix in ["-wal", "-journal"] { try FileSystem.remove(entry.path + suffix) } }
         try FileSystem.remove(entry.path)
         try FileSystem.fsyncDirectory(FileSystem.parent(of: entry.path))
         try? metadata.remove(entry.name)

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension BackupEngine {
     /// Restores a backup into the live database:
@@ -26,10 +29,13 @@ extension BackupEngine {
             }
             try run.takeLock()
             let result = try performRestore(entry: entry, run: run, progress: progress)
-            let saved = result.savedCurrentAs.map { FileSystem.fileName(of: $0) } ?? "(none)"
-            record(run.entry(outcome: .success, backupName: name, kind: entry.kind, sizeBytes: entry.sizeBytes,
-                             durationSeconds: result.durationSeconds,
-                             message: "restored; previous database saved as \(saved); restart the POS app"))
+            let saved = result.savedCurrentAs.map { FileSystem.fileName(of: $0) }
+            var done = run.entry(outcome: .success, backupName: name, kind: entry.kind, sizeBytes: entry.sizeBytes,
+                                 durationSeconds: result.durationSeconds,
+                                 message: "restored; previous database saved as \(saved ?? "(none)"); restart the POS app")
+            done.savedCopy = saved
+            record(done)
+            if let saved { applySavedCopyRetention(protecting: [saved, name], trigger: trigger) }
             logger.info("Restore completed successfully from \(name); previous database saved as \(result.savedCurrentAs ?? "(none)"); restart the POS app")
             return result
         }
@@ -63,7 +69,9 @@ extension BackupEngine {
         // (b) Save what is there now.
         var saved: String?
         if liveExists {
-            saved = try live.saveCurrent(stamp: BackupName.stamp(run.started), consistent: liveOpens, progress: progress)
+            let copy = try live.saveCurrent(stamp: BackupName.stamp(run.started), consistent: liveOpens, progress: progress)
+            saved = copy.path
+            recordSavedCopy(at: copy.path, consistent: copy.consistent, madeAt: run.started)
         }
 
         // (c) Put the backup in place. Until the swap the live database is unchanged, and
@@ -83,7 +91,10 @@ extension BackupEngine {
                 throw BackupError.restoreInterrupted(reason: BackupError(error).description,
                                                      savedCopy: saved.map { FileSystem.fileName(of: $0) } ?? "(none)")
             }
-            if let saved { live.discardSavedCopy(saved) }
+            if let saved {
+                live.discardSavedCopy(saved)
+                try? metadata.remove(FileSystem.fileName(of: saved))
+            }
             throw error
         }
         // (d) Check what is now live.
@@ -98,5 +109,79 @@ extension BackupEngine {
         }
         return RestoreResult(restoredFrom: entry.name, savedCurrentAs: saved, tables: backupTables,
                              durationSeconds: run.elapsed)
+    }
+
+    /// Metadata for a copy a restore saved, so it is listed, checked and restorable like a
+    /// backup: a consistent copy is checked and hashed now; a raw copy of a database that
+    /// did not open is marked damaged (listed, never restored, never removed automatically).
+    private func recordSavedCopy(at path: String, consistent: Bool, madeAt: Date) {
+        let name = FileSystem.fileName(of: path)
+        do {
+            let info = try FileSystem.info(path).orThrow(BackupError.io(operation: "stat", path: path, errno: ENOENT))
+            var verification = Verification(method: "quick_check", ok: false, checkedAt: clock.now(),
+                                            message: "saved raw from a database that did not open: kept for investigation, not restorable")
+            var tables: [TableCount] = []
+            var pages: (Int64, Int64) = (0, 0)
+            if consistent {
+                let findings = try BackupInspector.check(path: path, full: false)
+                verification = Verification(method: "quick_check", ok: findings == nil, checkedAt: clock.now(), message: findings?.summary)
+                tables = (try? BackupInspector.tableCounts(path: path)) ?? []
+                if let header = try? BackupInspector.header(path: path) { pages = (header.pageCount, header.pageSize) }
+            }
+            let sha = try BackupInspector.sha256(path: path)
+            let record = BackupRecord(
+                name: name, kind: .savedBeforeRestore, createdAt: madeAt, sizeBytes: info.size, sha256: sha,
+                pageCount: pages.0, pageSize: pages.1, fileModifiedAt: info.modified.timeIntervalSince1970,
+                durationSeconds: 0, copySeconds: 0, sourcePath: layout.databasePath, sourceSizeBytes: info.size,
+                sourceJournalMode: "", userVersion: 0, applicationId: 0, appVersion: nil, tables: tables,
+                verification: verification, strategy: consistent ? "saved-before-restore" : "saved-raw",
+                restarts: 0, longestWriterHoldMs: 0,
+                madeSequence: (catalog.entries().compactMap { $0.record?.madeSequence }.max() ?? 0) + 1)
+            try metadata.save(record)
+        } catch {
+            logger.warning("Could not record the saved copy \(name): \(BackupError(error).description)")
+        }
+    }
+
+    /// Keeps the newest `saved_keep` restorable saved copies (and every damaged one, which
+    /// is never removed automatically); each removal is named.
+    func applySavedCopyRetention(protecting protected: Set<String>, trigger: Trigger) {
+        let keep = savedCopiesToKeep()
+        let saved = catalog.entries().filter { $0.kind == .savedBeforeRestore && $0.isRestorable }
+        for entry in saved.dropFirst(keep) where !protected.contains(entry.name) {
+            do {
+                try removeBackupFiles(entry)
+                let message = "retention removed \(entry.name) (kept: \(keep) newest saved copies)"
+                record(HistoryEntry(startedAt: clock.now(), operation: .prune, trigger: trigger, outcome: .success,
+                                    durationSeconds: 0, backupName: entry.name, kind: entry.kind, message: message))
+                logger.info("\(message)")
+            } catch {
+                logger.warning("Could not remove the saved copy \(entry.name): \(BackupError(error).description)")
+            }
+        }
+    }
+
+    /// The copy saved by the most recent restore that is still on disk: what undo restores.
+    public func lastSavedCopy() -> BackupEntry? {
+        let entries = catalog.entries()
+        for entry in history() where entry.operation == .restore && entry.outcome == .success {
+            guard let name = entry.savedCopy else { continue }
+            return entries.first { $0.name == name }
+        }
+        return nil
+    }
+
+    /// Restores the copy the most recent restore saved (undo). Throws `.nothingToUndo` when
+    /// there is none; the undo saves the current database again, so it can be undone too.
+    public func undoRestore(trigger: Trigger = .cli, progress: ProgressHandler? = nil) throws -> RestoreResult {
+        guard let saved = lastSavedCopy() else { throw BackupError.nothingToUndo }
+        return try restore(name: saved.name, trigger: trigger, progress: progress)
+    }
+}
+
+extension Optional {
+    func orThrow(_ error: @autoclosure () -> Error) throws -> Wrapped {
+        guard let value = self else { throw error() }
+        return value
     }
 }

@@ -32,7 +32,8 @@ extension BackupEngine {
     }
 
     /// The settings a person may change (the rest are written by the engine).
-    public static let writableSettings = ["backup_frequency", "backup_keep", "pre_update_keep", "scheduler_expected"]
+    public static let writableSettings = ["backup_frequency", "backup_keep", "backup_keep_daily", "backup_keep_weekly",
+                                          "pre_update_keep", "saved_keep", "scheduler_expected"]
 
     /// Whether a scheduler (daemon or console) is expected to run: `false` for shops that
     /// run `create` from cron, where "no scheduler running" is no warning. Default true.
@@ -54,13 +55,18 @@ extension BackupEngine {
         return value == "true"
     }
 
-    /// Sets a retention count (`backup_keep`, `pre_update_keep`).
+    /// The retention counts and the least each may be (daily and weekly may be 0: off).
+    public static let retentionKeys: [String: Int] = ["backup_keep": 1, "pre_update_keep": 1, "saved_keep": 1,
+                                                      "backup_keep_daily": 0, "backup_keep_weekly": 0]
+
+    /// Sets a retention count (`backup_keep`, `backup_keep_daily`, `backup_keep_weekly`,
+    /// `pre_update_keep`, `saved_keep`).
     public func setRetention(_ key: String, _ value: Int) throws {
-        guard key == "backup_keep" || key == "pre_update_keep" else {
+        guard let minimum = Self.retentionKeys[key] else {
             throw BackupError.settingNotWritable(key: key, writable: Self.writableSettings)
         }
-        guard (1...1000).contains(value) else {
-            throw BackupError.invalidSetting(key: key, value: String(value), reason: "keep between 1 and 1000 backups")
+        guard (minimum...1000).contains(value) else {
+            throw BackupError.invalidSetting(key: key, value: String(value), reason: "keep between \(minimum) and 1000")
         }
         try requireDatabaseFile()
         try requireSettingsWritable()
@@ -80,13 +86,24 @@ extension BackupEngine {
     /// Whether settings live in the POS database's `settings` table.
     public var settingsInAppDatabase: Bool { settingsStore.usesAppTable() }
 
-    /// Retention counts from the settings, 5 and 5 when unset.
+    /// Retention from the settings: 5 newest, 7 daily, 4 weekly and 5 pre-update when unset
+    /// (daily and weekly 0 give the reference's plain "last 5").
     public func retentionPolicy() -> RetentionPolicy {
-        func read(_ key: String) -> Int {
-            guard let raw = try? settingsStore.get(key), let n = Int(raw), n >= 1 else { return 5 }
+        func read(_ key: String, _ fallback: Int, minimum: Int) -> Int {
+            guard let raw = try? settingsStore.get(key), let n = Int(raw), n >= minimum else { return fallback }
             return n
         }
-        return RetentionPolicy(keepRegular: read("backup_keep"), keepPreUpdate: read("pre_update_keep"))
+        let standard = RetentionPolicy.standard
+        return RetentionPolicy(keepRegular: read("backup_keep", standard.keepRegular, minimum: 1),
+                               keepDaily: read("backup_keep_daily", standard.keepDaily, minimum: 0),
+                               keepWeekly: read("backup_keep_weekly", standard.keepWeekly, minimum: 0),
+                               keepPreUpdate: read("pre_update_keep", standard.keepPreUpdate, minimum: 1))
+    }
+
+    /// How many copies saved by restores to keep (`saved_keep`, default 3).
+    public func savedCopiesToKeep() -> Int {
+        guard let raw = try? settingsStore.get("saved_keep"), let n = Int(raw), n >= 1 else { return 3 }
+        return n
     }
 
     /// The backup settings as they are now (only those that are set).

@@ -58,7 +58,7 @@ public final class BackupEngine: Sendable {
 
     /// The newest backup that passed verification (the one to protect).
     public func newestVerified(in entries: [BackupEntry]) -> BackupEntry? {
-        entries.first { $0.status == .verified && $0.kind != .legacySQL }
+        entries.first { $0.status == .verified && $0.kind.isBackup }
     }
 
     /// The history, newest first.

@@ -31,7 +31,7 @@ struct LiveDatabaseReplacement {
     /// Saves the current database as `mr5-pos.db.corrupted.<stamp>` (with `-2`, `-3`... when
     /// taken) and returns its path: a consistent copy through the backup API when it opens,
     /// a raw copy of the file and its -wal/-journal when it does not.
-    func saveCurrent(stamp: String, consistent: Bool, progress: ProgressHandler?) throws -> String {
+    func saveCurrent(stamp: String, consistent: Bool, progress: ProgressHandler?) throws -> (path: String, consistent: Bool) {
         var savedPath = databasePath + ".corrupted." + stamp
         var n = 2
         while FileSystem.exists(savedPath) { savedPath = databasePath + ".corrupted." + stamp + "-\(n)"; n += 1 }
@@ -47,7 +47,7 @@ struct LiveDatabaseReplacement {
                     cancellation: nil)
                 try FileSystem.fsyncFile(tmp)
                 try FileSystem.renameDurably(tmp, to: savedPath)
-                return savedPath
+                return (savedPath, true)
             } catch {
                 switch BackupError(error) {
                 case .databaseLocked, .diskFull, .insufficientSpace, .system: throw BackupError(error)
@@ -63,7 +63,7 @@ struct LiveDatabaseReplacement {
         }
         try FileSystem.copyFile(databasePath, to: tmp)
         try FileSystem.renameDurably(tmp, to: savedPath)
-        return savedPath
+        return (savedPath, false)
     }
 
     /// Writes the backup into the live database as one write transaction, so connections

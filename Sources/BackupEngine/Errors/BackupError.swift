@@ -73,6 +73,8 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
     case hotJournalNeedsWriteAccess(path: String, folder: String, who: String)
     /// A folder this operation must write cannot be written by this user.
     case notWritable(path: String, who: String)
+    /// `undo-restore` found no copy saved by a restore.
+    case nothingToUndo
     /// A restore failed after it had begun to change the live database; the copy saved before it is kept.
     case restoreInterrupted(reason: String, savedCopy: String)
 
@@ -83,7 +85,7 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
         case .databaseNotFound, .dataDirNotFound, .emptyDatabase, .notADatabase, .notARegularFile,
              .invalidBackupName, .backupNotFound, .invalidSetting, .unknownSetting, .settingNotWritable,
              .appVersionRequired, .invalidAppVersion, .legacyKindNotCreatable, .keepCountTooSmall,
-             .demoSizeOutOfRange, .notRestorable, .demoDataExists, .lastGoodBackup:
+             .demoSizeOutOfRange, .notRestorable, .demoDataExists, .lastGoodBackup, .nothingToUndo:
             return true
         default:
             return false
@@ -193,6 +195,8 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(FileSystem.fileName(of: path)) has an unfinished transaction from a crash (hot journal) that only a user who can write \(folder) can roll back: start the POS app once, or run mr5-backup as the owner (\(who))"
         case .notWritable(let path, let who):
             return "cannot write to \(path): permission denied (\(who))"
+        case .nothingToUndo:
+            return "nothing to undo: no copy saved by a restore is on disk (see 'mr5-backup list')"
         case .restoreInterrupted(let reason, let saved):
             return "restore stopped part-way: \(reason); the database as it was before is saved as \(saved)"
         }

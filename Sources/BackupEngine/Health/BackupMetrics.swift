@@ -50,7 +50,7 @@ public struct BackupMetrics: Sendable, Equatable {
         m.health = (health ?? HealthEvaluator.evaluate(engine: engine, snapshot: snapshot, now: now)).level
         m.liveDatabaseState = engine.checkLiveDatabase(full: false).gaugeValue
         m.schedulerRunning = snapshot.map { $0.activity == .stopped ? 0 : 1 } ?? 0
-        m.corruptBackups = backups.filter { $0.status == .corrupt && $0.kind != .legacySQL }.count
+        m.corruptBackups = backups.filter { $0.status == .corrupt && $0.kind.isBackup }.count
         m.lastLiveCheckTimestamp = engine.lastLiveCheck()?.checkedAt.timeIntervalSince1970 ?? 0
         return m
     }

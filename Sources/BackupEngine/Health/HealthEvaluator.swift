@@ -128,7 +128,7 @@ public enum HealthEvaluator {
         // the file only a full check sees, and the last one stands until a newer one.
         var state = live
         if !state.isLost, case .damaged? = lastLiveCheck?.state, let last = lastLiveCheck { state = last.state }
-        let newest = backups.first { $0.status == .verified && $0.kind != .legacySQL }
+        let newest = backups.sorted(by: BackupEntry.newerFirst).first { $0.status == .verified && $0.kind.isBackup }
         let advice = newest.map { "restore \($0.name) (newest verified, \(SchedulePlanner.durationText(now.timeIntervalSince($0.createdAt))) ago)" }
             ?? "no verified backup to restore"
         switch state {
@@ -149,7 +149,7 @@ public enum HealthEvaluator {
     /// What is on disk: a verified backup at all, corrupt ones, dates from the future.
     static func diskFindings(backups: [BackupEntry], now: Date) -> [(HealthLevel, String)] {
         var out: [(HealthLevel, String)] = []
-        let restorable = backups.filter { $0.kind != .legacySQL }
+        let restorable = backups.filter(\.kind.isBackup)
         if !restorable.contains(where: { $0.status == .verified }) {
             out.append((.critical, "no verified backup on disk"))
         }

@@ -8,7 +8,14 @@ public enum BackupKind: String, Codable, Sendable, CaseIterable {
     case preUpdate = "pre-update"
     /// A `.sql` file left by the PostgreSQL-era service: listed, deletable, never restorable.
     case legacySQL = "legacy-sql"
+    /// The live database as it was before a restore (`mr5-pos.db.corrupted.<time>`, beside
+    /// it): listed, restorable (undo), deletable; kept by its own count.
+    case savedBeforeRestore = "saved-before-restore"
 
     /// Scheduled and manual backups share one retention count.
     public var isRegular: Bool { self == .scheduled || self == .manual }
+
+    /// A backup made by mr5-backup (scheduled, manual, pre-update): what "backups" counts,
+    /// what health judges and what is protected as the newest verified one.
+    public var isBackup: Bool { isRegular || self == .preUpdate }
 }

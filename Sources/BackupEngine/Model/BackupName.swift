@@ -72,8 +72,22 @@ public enum BackupName {
         return nil
     }
 
+    /// A copy saved by a restore: `<database file name>.corrupted.YYYY-MM-DD-HHMMSS[-N]`
+    /// (the reference's name), beside the database.
+    public static func parseSaved(_ name: String, databaseFileName: String) -> Parsed? {
+        let prefix = databaseFileName + ".corrupted."
+        guard name.hasPrefix(prefix) else { return nil }
+        let rest = name.dropFirst(prefix.count)
+        let parts = rest.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 4 || parts.count == 5 else { return nil }
+        if parts.count == 5 { guard let n = Int(parts[4]), n >= 2, String(n) == parts[4] else { return nil } }
+        guard let date = date(fromStamp: parts.prefix(4).joined(separator: "-")[...]) else { return nil }
+        return Parsed(kind: .savedBeforeRestore, date: date, appVersion: nil)
+    }
+
     /// Checks a name typed by a user before any path is built from it.
-    /// Returns the folder it belongs in (`backups/` or `backups/pre-update/`).
+    /// Returns the folder it belongs in (`backups/`, `backups/pre-update/`, or the
+    /// database's own folder for a copy saved by a restore).
     public static func validate(_ name: String, layout: DataLayout) throws -> (directory: String, parsed: Parsed) {
         guard !name.isEmpty, !name.contains("/"), !name.contains("\0"), name != ".", name != "..",
               !name.contains(".."), !name.hasPrefix(".") else {
@@ -81,6 +95,9 @@ public enum BackupName {
         }
         if let p = parse(name, inPreUpdateFolder: true) { return (layout.preUpdateDir, p) }
         if let p = parse(name, inPreUpdateFolder: false) { return (layout.backupsDir, p) }
+        if let p = parseSaved(name, databaseFileName: FileSystem.fileName(of: layout.databasePath)) {
+            return (FileSystem.parent(of: layout.databasePath), p)
+        }
         throw BackupError.invalidBackupName(name)
     }
 

@@ -23,6 +23,8 @@ public struct HistoryEntry: Codable, Sendable, Equatable {
     public var message: String?
     /// The whole text behind `message` when it had to be shortened (every problem a check found).
     public var detail: String?
+    /// A restore's copy of the database as it was before (`mr5-pos.db.corrupted.<time>`): what undo restores.
+    public var savedCopy: String?
     public var pid: Int32
 
     public init(startedAt: Date, operation: Operation, trigger: Trigger, outcome: Outcome,

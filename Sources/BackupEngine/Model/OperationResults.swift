@@ -42,6 +42,8 @@ public struct PruneResult: Sendable {
     public var deleted: [BackupEntry]
     public var kept: [BackupEntry]
     public var dryRun: Bool
+    /// Every backup with the rules that keep it (none for those deleted), newest first.
+    public var decisions: [RetentionPolicy.Decision] = []
 }
 
 /// Space used by backups and left on their filesystem.

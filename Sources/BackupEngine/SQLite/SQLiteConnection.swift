@@ -137,3 +137,29 @@ public final class SQLiteConnection {
         "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
+
+extension SQLiteConnection {
+    /// Runs `body`, interrupting any statement still running after `seconds` (it then
+    /// fails with SQLITE_INTERRUPT, `isInterrupt`), so one slow query cannot hold up the rest.
+    public func withTimeLimit<T>(_ seconds: TimeInterval, _ body: () throws -> T) rethrows -> T {
+        let deadline = DeadlineBox(Date().addingTimeInterval(seconds))
+        let context = Unmanaged.passUnretained(deadline).toOpaque()
+        sqlite3_progress_handler(handle, 10_000, { context in
+            guard let context else { return 0 }
+            return Date() > Unmanaged<DeadlineBox>.fromOpaque(context).takeUnretainedValue().deadline ? 1 : 0
+        }, context)
+        defer { sqlite3_progress_handler(handle, 0, nil, nil) }
+        return try withExtendedLifetime(deadline) { try body() }
+    }
+}
+
+/// The deadline a progress handler reads (a class, so C code can hold a pointer to it).
+private final class DeadlineBox {
+    let deadline: Date
+    init(_ deadline: Date) { self.deadline = deadline }
+}
+
+extension SQLiteError {
+    /// The statement was interrupted (a time limit ran out).
+    public var isInterrupt: Bool { resultCode == SQLITE_INTERRUPT }
+}

@@ -18,6 +18,15 @@ struct Catalog {
                 result.append(entry(name: name, path: path, parsed: parsed, info: info))
             }
         }
+        // Copies saved by restores, beside the database (their -wal/-journal side files do not match).
+        let folder = FileSystem.parent(of: layout.databasePath)
+        let dbName = FileSystem.fileName(of: layout.databasePath)
+        for name in FileSystem.list(folder) {
+            guard let parsed = BackupName.parseSaved(name, databaseFileName: dbName) else { continue }
+            let path = folder + "/" + name
+            guard let info = FileSystem.info(path), info.isRegular else { continue }
+            result.append(entry(name: name, path: path, parsed: parsed, info: info))
+        }
         return result.sorted(by: BackupEntry.newerFirst)
     }
 

@@ -43,6 +43,10 @@ struct Restore: ParsableCommand {
             throw BackupError.verificationFailed(name: name, reason: (entry.statusDetail ?? "it failed its last check") + "; restore refused, the live database is untouched")
         }
         let db = engine.layout.databasePath
+        // Refused before anything is printed when there is nobody to ask.
+        if !yes && !dryRun && !json && !Terminal.stdinIsTerminal {
+            throw CLIError.usage("restore needs confirmation and there is no terminal to ask on: add --yes to confirm")
+        }
         // What it changes, before anything does (not for a scripted --yes: counting costs a read of both).
         if dryRun || json || !yes {
             let preview = try engine.restorePreview(name: name)

@@ -268,6 +268,8 @@ final class LiveDatabaseHealthTests: XCTestCase {
         let clock = ManualClock(now: Date(timeIntervalSince1970: 1_795_000_000))
         let engine = BackupEngine(layout: layout, clock: clock)
         try engine.setRetention("backup_keep", 2)
+        try engine.setRetention("backup_keep_daily", 0)
+        try engine.setRetention("backup_keep_weekly", 0)
         for _ in 0..<3 { _ = try engine.createBackup(); clock.advance(by: 3600) }
         clock.jumpWallClock(by: -26 * 365 * 86400)
         let old = try engine.createBackup()

@@ -164,6 +164,10 @@ final class CLICommandTests: XCTestCase {
 
     func testPruneDryRunChangesNothingThenPrunes() throws {
         let shop = try DemoFixture()
+        // Daily and weekly 0: the reference's plain "last N".
+        for key in ["backup_keep_daily", "backup_keep_weekly"] {
+            XCTAssertEqual(try run(["settings", "set", key, "0"] + shop.dirArgs).exitCode, 0)
+        }
         let before = shop.snapshot()
         let dry = try run(["prune", "--keep", "2", "--dry-run"] + shop.dirArgs)
         XCTAssertEqual(dry.exitCode, 0, dry.stderr)

@@ -91,12 +91,15 @@ final class CLIInputTests: XCTestCase {
 
     func testCountsOfOneAndListAndStatusAgree() throws {
         let shop = try DemoFixture()
+        for key in ["backup_keep_daily", "backup_keep_weekly"] {
+            XCTAssertEqual(try run(["settings", "set", key, "0"] + shop.dirArgs).exitCode, 0)
+        }
         let dry = try run(["prune", "--keep", "4", "--dry-run"] + shop.dirArgs)
         XCTAssertTrue(dry.stdout.hasPrefix("Would delete 1 backup ("), dry.stdout)
 
         let list = try run(["list"] + shop.dirArgs)
         let footer = try XCTUnwrap(list.stdout.split(separator: "\n").last)
-        XCTAssertTrue(footer.hasPrefix("8 files (7 backups + 1 legacy .sql), "), String(footer))
+        XCTAssertTrue(footer.hasPrefix("7 backups + 1 legacy .sql, "), String(footer))
         let status = try run(["status"] + shop.dirArgs)
         XCTAssertTrue(status.stdout.contains(", 7 backups, "), status.stdout)
     }

@@ -142,7 +142,8 @@ INSERT INTO settings (key, value, type, category) VALUES
         }
 
         let clock = ReplayClock(start: timeline.historyStart)
-        let engine = BackupEngine(layout: layout, clock: clock)
+        // Metrics once at the end, not after every played backup.
+        let engine = BackupEngine(layout: layout, clock: clock, metrics: .none)
         try layout.ensureDirectories()
         let legacy = try writeLegacyDump(layout: layout, date: timeline.legacyDate)
 
@@ -160,6 +161,10 @@ INSERT INTO settings (key, value, type, category) VALUES
                 let result = try engine.createBackup(kind: kind, trigger: trigger, appVersion: appVersion)
                 made.append(result.entry.name)
                 pruned += result.pruned
+            case .restoreNewest:
+                if let newest = engine.newestVerified(in: engine.listBackups()) {
+                    _ = try engine.restore(name: newest.name, trigger: .console)
+                }
             case .lockedFailure(let seconds):
                 // What the POS app holding a long write transaction looks like to the scheduler.
                 let error = BackupError.databaseLocked(path: layout.databasePath, seconds: seconds)
@@ -171,6 +176,7 @@ INSERT INTO settings (key, value, type, category) VALUES
             }
         }
 
+        BackupEngine(layout: layout).refreshMetrics()
         let counts = try BackupInspector.tableCounts(path: layout.databasePath)
         let remaining = Set(engine.listBackups().map(\.name))
         return DemoReport(dataDir: layout.dataDir, databasePath: layout.databasePath,

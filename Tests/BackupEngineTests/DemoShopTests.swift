@@ -44,25 +44,32 @@ final class DemoShopTests: XCTestCase {
 
         // Backups of every kind, all in the past, all verified except the legacy file.
         let entries = engine.listBackups()
+        let history = engine.history()
         let kinds = Set(entries.map(\.kind))
-        XCTAssertEqual(kinds, [.scheduled, .manual, .preUpdate, .legacySQL])
+        XCTAssertEqual(kinds, [.scheduled, .manual, .preUpdate, .legacySQL, .savedBeforeRestore])
         XCTAssertTrue(entries.allSatisfy { $0.createdAt < now })
         XCTAssertTrue(entries.filter { $0.kind != .legacySQL }.allSatisfy { $0.status == .verified })
-        XCTAssertEqual(entries.filter { $0.kind.isRegular }.count, 5, "retention keeps 5 regular backups")
+        // Eleven days of backups: retention's daily and weekly layers both show.
+        let decisions = try engine.prune(dryRun: true).decisions
+        XCTAssertTrue(decisions.contains { $0.reasons == [.daily] }, "a backup kept only as the day's")
+        XCTAssertTrue(decisions.contains { $0.reasons == [.weekly] }, "a backup kept only as the week's")
+        XCTAssertGreaterThan(entries.filter { $0.kind.isRegular }.count, 5)
+        // One earlier restore, whose saved copy is there to undo.
+        XCTAssertEqual(history.filter { $0.operation == .restore && $0.outcome == .success }.count, 1)
+        XCTAssertEqual(engine.lastSavedCopy()?.kind, .savedBeforeRestore)
         XCTAssertEqual(entries.filter { $0.kind == .preUpdate }.map(\.appVersion), ["2.4.0", "2.3.0"])
         XCTAssertEqual(entries.first { $0.kind == .legacySQL }?.name, report.legacyFile)
-        XCTAssertEqual(report.backups, entries.filter { $0.kind != .legacySQL }.map(\.name))
-        XCTAssertEqual(report.pruned.count, 2)
+        XCTAssertEqual(report.backups, entries.filter(\.kind.isBackup).map(\.name))
+        XCTAssertGreaterThan(report.pruned.count, 0)
         // The database grew between backups, so sizes differ.
         let sizes = entries.filter { $0.kind.isRegular }.map(\.sizeBytes)
         XCTAssertGreaterThan(Set(sizes).count, 1)
 
         // The history has the failure, the prune and the successes, newest first.
-        let history = engine.history()
         XCTAssertEqual(history.filter { $0.outcome == .failure }.count, 1)
         XCTAssertTrue(history.first { $0.outcome == .failure }?.message?.contains("locked") ?? false)
         XCTAssertTrue(history.contains { $0.operation == .prune })
-        XCTAssertEqual(history.filter { $0.operation == .create && $0.outcome == .success }.count, 7)
+        XCTAssertEqual(history.filter { $0.operation == .create && $0.outcome == .success }.count, 17)
         XCTAssertEqual(report.failedAttempts, 1)
         let log = try String(contentsOfFile: layout.logPath, encoding: .utf8)
         XCTAssertTrue(log.contains("Backup completed successfully"))

@@ -178,7 +178,8 @@ final class BadInputSweepTests: XCTestCase {
         XCTAssertEqual(plain.exitCode, 0)
         let s = try run(["status"] + fixture.dirArgs)
         XCTAssertTrue((0...2).contains(s.exitCode), s.stdout)
-        XCTAssertTrue(s.stdout.contains("\(names.filter { !$0.hasSuffix(".sql") }.count) backup"), s.stdout)
+        let restorable = BackupEngine(layout: fixture.layout).listBackups().filter { $0.kind.isBackup && $0.isRestorable }.count
+        XCTAssertTrue(s.stdout.contains(", \(restorable) backups"), s.stdout)
         let prune = try run(["prune", "--dry-run"] + fixture.dirArgs)
         XCTAssertEqual(prune.exitCode, 0, prune.stderr)
         XCTAssertEqual(fixture.snapshot().filter { !$0.key.hasPrefix("logs") }, before, "junk or backups changed")

@@ -15,7 +15,12 @@ final class CLICommandTests: XCTestCase {
         XCTAssertEqual(r.stderr, "")
         let layout = DataLayout(dataDir: tmp.root + "/demo-data")
         XCTAssertEqual(try sqlite3(layout.databasePath, "PRAGMA journal_mode"), "wal")
-        XCTAssertEqual(BackupEngine(layout: layout).listBackups().count, 8)
+        // Eleven days of backups thinned by retention (how many depends on the weekday),
+        // two pre-update backups, one copy saved by a restore, one legacy .sql file.
+        let listed = BackupEngine(layout: layout).listBackups()
+        XCTAssertGreaterThanOrEqual(listed.filter(\.kind.isRegular).count, 10)
+        XCTAssertEqual(listed.filter { $0.kind == .savedBeforeRestore }.count, 1)
+        XCTAssertEqual(listed.filter { $0.kind == .legacySQL }.count, 1)
 
         // A second time: refused, nothing touched.
         let before = DemoFixture.snapshot(layout.dataDir)
@@ -39,7 +44,7 @@ final class CLICommandTests: XCTestCase {
         XCTAssertEqual(text.stderr, "")
         let lines = text.stdout.split(separator: "\n")
         XCTAssertTrue(lines[0].hasPrefix("CREATED"))
-        XCTAssertEqual(lines.count, 1 + 8 + 1)   // header, 8 backups, total
+        XCTAssertEqual(lines.count, 1 + shop.backupNames().count + 1)   // header, every file, total
         XCTAssertTrue(text.stdout.contains("pre-update"))
         XCTAssertTrue(text.stdout.contains("legacy"))
 
@@ -52,7 +57,7 @@ final class CLICommandTests: XCTestCase {
             let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
             XCTAssertEqual(b["sizeBytes"] as? Int, size)
             XCTAssertNotNil(parseISO(b["createdAt"]), "\(b)")
-            XCTAssertTrue(["scheduled", "manual", "pre-update", "legacy-sql"].contains(b["kind"] as? String ?? ""))
+            XCTAssertTrue(["scheduled", "manual", "pre-update", "legacy-sql", "saved-before-restore"].contains(b["kind"] as? String ?? ""))
             if b["kind"] as? String == "legacy-sql" {
                 XCTAssertEqual(b["restorable"] as? Bool, false)
             } else {
@@ -102,7 +107,8 @@ final class CLICommandTests: XCTestCase {
         let all = try run(["verify", "--all", "--json"] + shop.dirArgs).json()
         XCTAssertEqual(all["ok"] as? Bool, true)
         let results = try XCTUnwrap(all["results"] as? [[String: Any]])
-        XCTAssertEqual(results.count, 7, "every backup but the legacy .sql")
+        let sqliteFiles = BackupEngine(layout: shop.layout).listBackups().filter { $0.kind != .legacySQL }.count
+        XCTAssertEqual(results.count, sqliteFiles, "every backup but the legacy .sql")
         XCTAssertTrue(results.allSatisfy { $0["hashCompared"] as? Bool == true && $0["method"] as? String == "quick_check" })
 
         // Damage one backup: verify names it and exits 1.
@@ -122,7 +128,7 @@ final class CLICommandTests: XCTestCase {
         let allText = try run(["verify", "--all"] + shop.dirArgs)
         XCTAssertEqual(allText.exitCode, 1)
         XCTAssertTrue(allText.stdout.contains("FAILED  \(victim)"), allText.stdout)
-        XCTAssertTrue(allText.stdout.contains("6 of 7 backups passed"), allText.stdout)
+        XCTAssertTrue(allText.stdout.contains("\(sqliteFiles - 1) of \(sqliteFiles) backups passed"), allText.stdout)
     }
 
     func testRestoreWithYesPutsTheBackupBack() throws {
@@ -132,13 +138,15 @@ final class CLICommandTests: XCTestCase {
         _ = try sqlite3(shop.layout.databasePath, "DELETE FROM order_items; DELETE FROM payments; DELETE FROM orders;")
         XCTAssertEqual(try sqlite3(shop.layout.databasePath, "SELECT count(*) FROM orders"), "0")
 
+        let savedBefore = try FileManager.default.contentsOfDirectory(atPath: shop.dataDir).filter { $0.hasPrefix("mr5-pos.db.corrupted.") }
         let r = try run(["restore", name, "--yes"] + shop.dirArgs)
         XCTAssertEqual(r.exitCode, 0, r.stderr)
         XCTAssertEqual(r.stderr, "")
         XCTAssertTrue(r.stdout.contains("Restored \(name)"), r.stdout)
         XCTAssertTrue(r.stdout.contains("Restart the POS app"), r.stdout)
         XCTAssertEqual(try sqlite3(shop.layout.databasePath, "SELECT count(*) FROM orders"), backupOrders)
-        let saved = try FileManager.default.contentsOfDirectory(atPath: shop.dataDir).filter { $0.hasPrefix("mr5-pos.db.corrupted.") }
+        let saved = try FileManager.default.contentsOfDirectory(atPath: shop.dataDir)
+            .filter { $0.hasPrefix("mr5-pos.db.corrupted.") && !savedBefore.contains($0) }
         XCTAssertEqual(saved.count, 1)
         XCTAssertEqual(try sqlite3(shop.dataDir + "/" + saved[0], "SELECT count(*) FROM orders"), "0", "the emptied database was saved")
     }
@@ -169,14 +177,15 @@ final class CLICommandTests: XCTestCase {
             XCTAssertEqual(try run(["settings", "set", key, "0"] + shop.dirArgs).exitCode, 0)
         }
         let before = shop.snapshot()
+        let regular = BackupEngine(layout: shop.layout).listBackups().filter(\.kind.isRegular).count
         let dry = try run(["prune", "--keep", "2", "--dry-run"] + shop.dirArgs)
         XCTAssertEqual(dry.exitCode, 0, dry.stderr)
-        XCTAssertTrue(dry.stdout.hasPrefix("Would delete 3 backups"), dry.stdout)
+        XCTAssertTrue(dry.stdout.hasPrefix("Would delete \(regular - 2) backups"), dry.stdout)
         XCTAssertEqual(shop.snapshot(), before)
 
         let real = try run(["prune", "--keep", "2"] + shop.dirArgs)
         XCTAssertEqual(real.exitCode, 0, real.stderr)
-        XCTAssertTrue(real.stdout.hasPrefix("Deleted 3 backups"), real.stdout)
+        XCTAssertTrue(real.stdout.hasPrefix("Deleted \(regular - 2) backups"), real.stdout)
         let kinds = BackupEngine(layout: shop.layout).listBackups().map(\.kind)
         XCTAssertEqual(kinds.filter(\.isRegular).count, 2)
         XCTAssertEqual(kinds.filter { $0 == .preUpdate }.count, 2)
@@ -188,27 +197,28 @@ final class CLICommandTests: XCTestCase {
 
     func testStatusOKWarningCriticalAndJSON() throws {
         let shop = try DemoFixture()
+        let n = BackupEngine(layout: shop.layout).listBackups().filter { $0.kind.isBackup && $0.isRestorable }.count
         // Nobody runs the schedule: a WARNING until a daemon runs or cron is said to.
         let alone = try run(["status"] + shop.dirArgs)
         XCTAssertEqual(alone.exitCode, 1, alone.stdout)
-        XCTAssertTrue(alone.stdout.hasPrefix("WARNING - no scheduler running (start the daemon or the console), last backup 1h ago, 7 backups"), alone.stdout)
+        XCTAssertTrue(alone.stdout.hasPrefix("WARNING - no scheduler running (start the daemon or the console), last backup 1h ago, \(n) backups"), alone.stdout)
         XCTAssertEqual(try run(["settings", "set", "scheduler_expected", "false"] + shop.dirArgs).exitCode, 0)
 
         let ok = try run(["status"] + shop.dirArgs)
         XCTAssertEqual(ok.exitCode, 0, ok.stdout)
-        XCTAssertTrue(ok.stdout.hasPrefix("OK - last backup 1h ago, 7 backups, next due in "), ok.stdout)
+        XCTAssertTrue(ok.stdout.hasPrefix("OK - last backup 1h ago, \(n) backups, next due in "), ok.stdout)
         XCTAssertEqual(ok.stdout.split(separator: "\n").count, 1)
         XCTAssertEqual(ok.stderr, "")
 
         let json = try run(["status", "--json"] + shop.dirArgs).json()
         XCTAssertEqual(json["status"] as? String, "OK")
         XCTAssertEqual(json["exitCode"] as? Int, 0)
-        XCTAssertEqual(json["backupCount"] as? Int, 7)
+        XCTAssertEqual(json["backupCount"] as? Int, n)
         XCTAssertEqual(json["frequency"] as? String, "3h")
         XCTAssertEqual(json["schedulerRunning"] as? Bool, false)
         XCTAssertNotNil(parseISO(json["lastBackupAt"]))
         XCTAssertNotNil(parseISO(json["nextBackupAt"]))
-        XCTAssertTrue((json["summary"] as? String ?? "").hasPrefix("OK - last backup 1h ago, 7 backups"))
+        XCTAssertTrue((json["summary"] as? String ?? "").hasPrefix("OK - last backup 1h ago, \(n) backups"))
 
         // Off is never OK.
         XCTAssertEqual(try run(["settings", "set", "backup_frequency", "off"] + shop.dirArgs).exitCode, 0)

@@ -77,6 +77,7 @@ final class ConsoleTmuxTests: XCTestCase {
     func testRestoreCancelChangesNothingThenConfirmRestores() throws {
         // A change made after every backup: a restore must take it away.
         _ = try sqlite3(databasePath, "CREATE TABLE e2e_marker(x); INSERT INTO e2e_marker VALUES (42);")
+        let existing = corruptedCopies()   // the demo's own earlier restore left one
         let s = try openConsole()
         let target = engine.listBackups()[1]
         try s.send("j")
@@ -87,7 +88,7 @@ final class ConsoleTmuxTests: XCTestCase {
         try s.send("n")
         try s.waitFor("the dialog to close") { !$0.contains("Restore backup?") }
         XCTAssertEqual(try sqlite3(databasePath, "SELECT x FROM e2e_marker"), "42", "n changed nothing")
-        XCTAssertTrue(corruptedCopies().isEmpty)
+        XCTAssertEqual(corruptedCopies(), existing)
 
         try s.send("r")
         try s.waitFor(text: "Restore backup?")
@@ -105,7 +106,7 @@ final class ConsoleTmuxTests: XCTestCase {
         XCTAssertEqual(try sqlite3(databasePath, "SELECT count(*) FROM orders"), String(orders))
         XCTAssertEqual(try sqlite3(databasePath, "PRAGMA quick_check"), "ok")
         // The database as it was is kept, marker included.
-        let saved = try XCTUnwrap(corruptedCopies().first)
+        let saved = try XCTUnwrap(corruptedCopies().first { !existing.contains($0) })
         XCTAssertEqual(try sqlite3(dataDir + "/" + saved, "SELECT x FROM e2e_marker"), "42")
         try s.send("Enter")
         try s.waitFor("the notice to close") { !$0.contains("Restart the POS app now") }

@@ -54,13 +54,16 @@ final class RestoreUndoTests: XCTestCase {
         let shop = try DemoFixture()
         let db = shop.layout.databasePath
         let before = try counts(db)
+        let savedBefore = BackupEngine(layout: shop.layout).listBackups().filter { $0.kind == .savedBeforeRestore }.map(\.name)
         let backup = oldestPreUpdate(shop)
         XCTAssertEqual(try run(["restore", backup.name, "--yes"] + shop.dirArgs).exitCode, 0)
         XCTAssertEqual(try counts(db), try counts(backup.path))
 
         // The saved copy is listed, with its kind, size and check.
         let list = try run(["list", "--json"] + shop.dirArgs).json()
-        let saved = try XCTUnwrap((list["backups"] as? [[String: Any]])?.first { $0["kind"] as? String == "saved-before-restore" })
+        let saved = try XCTUnwrap((list["backups"] as? [[String: Any]])?.first {
+            $0["kind"] as? String == "saved-before-restore" && !savedBefore.contains($0["name"] as? String ?? "")
+        })
         XCTAssertEqual(saved["status"] as? String, "verified")
         XCTAssertTrue((saved["name"] as? String ?? "").hasPrefix("mr5-pos.db.corrupted."))
 
@@ -71,15 +74,16 @@ final class RestoreUndoTests: XCTestCase {
         XCTAssertEqual(try sqlite3(db, "PRAGMA integrity_check"), "ok")
         // The undo saved the restored state in turn: it can be undone too.
         let again = BackupEngine(layout: shop.layout).listBackups().filter { $0.kind == .savedBeforeRestore }
-        XCTAssertEqual(again.count, 2)
+        XCTAssertEqual(again.count, savedBefore.count + 2)
     }
 
     func testASavedCopyIsRestorableAndDeletable() throws {
         let shop = try DemoFixture()
         let backup = oldestPreUpdate(shop)
         let live = try counts(shop.layout.databasePath)
+        let savedBefore = Set(BackupEngine(layout: shop.layout).listBackups().map(\.name))
         XCTAssertEqual(try run(["restore", backup.name, "--yes"] + shop.dirArgs).exitCode, 0)
-        let saved = try XCTUnwrap(BackupEngine(layout: shop.layout).listBackups().first { $0.kind == .savedBeforeRestore })
+        let saved = try XCTUnwrap(BackupEngine(layout: shop.layout).listBackups().first { $0.kind == .savedBeforeRestore && !savedBefore.contains($0.name) })
         let verify = try run(["verify", saved.name] + shop.dirArgs)
         XCTAssertEqual(verify.exitCode, 0, verify.stdout + verify.stderr)
         XCTAssertEqual(try run(["restore", saved.name, "--yes"] + shop.dirArgs).exitCode, 0)
@@ -92,6 +96,9 @@ final class RestoreUndoTests: XCTestCase {
 
     func testNothingToUndoIsSaidInOneLine() throws {
         let shop = try DemoFixture()
+        for saved in BackupEngine(layout: shop.layout).listBackups().filter({ $0.kind == .savedBeforeRestore }) {
+            XCTAssertEqual(try run(["delete", saved.name, "--yes"] + shop.dirArgs).exitCode, 0)
+        }
         assertRefused(try run(["undo-restore", "--yes"] + shop.dirArgs), exit: 2, mentioning: "nothing to undo")
     }
 
@@ -109,7 +116,7 @@ final class RestoreUndoTests: XCTestCase {
         guard getuid() == 0 else { throw XCTSkip("mounting a tmpfs needs root") }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("mr5-room-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        let mount = try ChildProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=24m", "tmpfs", root])
+        let mount = try ChildProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=64m", "tmpfs", root])
         guard mount.exitCode == 0 else { throw XCTSkip("tmpfs mount not permitted: \(mount.stderr)") }
         addTeardownBlock { _ = try? ChildProcess.run("/bin/umount", ["-l", root]) }
         let dataDir = root + "/shop"

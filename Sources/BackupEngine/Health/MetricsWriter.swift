@@ -38,8 +38,21 @@ public enum MetricsWriter {
     public static func write(_ m: BackupMetrics, to path: String) throws {
         let dir = FileSystem.parent(of: path)
         if !FileSystem.isDirectory(dir) { try FileSystem.makeDirectory(dir, mode: 0o700) }
+        removeStaleStaging(dir: dir, name: FileSystem.fileName(of: path))
         let staging = dir + "/.\(FileSystem.fileName(of: path)).\(getpid()).tmp"
         try FileSystem.writeAtomically(Data(render(m).utf8), to: staging, mode: 0o644)
         try FileSystem.renameDurably(staging, to: path)
+    }
+
+    /// Staging files of writers that were killed mid-write (their pid is gone): a kill -9
+    /// leaves nothing behind for long. Live writers' files are left alone.
+    private static func removeStaleStaging(dir: String, name: String) {
+        for file in FileSystem.list(dir) where file.contains(name) && file.hasSuffix(".tmp") {
+            // `.<name>.<pid>.tmp` and the atomic writer's `.tmp-<pid>-<n>-...`.
+            let digits = file.hasPrefix(".tmp-") ? file.dropFirst(5).prefix { $0.isNumber }
+                : file.dropLast(4).split(separator: ".").last.map { $0.prefix { $0.isNumber } } ?? ""
+            guard let pid = Int32(digits), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileSystem.remove(dir + "/" + file)
+        }
     }
 }

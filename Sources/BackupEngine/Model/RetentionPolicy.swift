@@ -44,6 +44,8 @@ public struct RetentionPolicy: Sendable, Equatable {
         case newestVerified = "newest-verified"
         case preUpdate = "pre-update"
         case legacy
+        /// A copy saved by a restore: kept by its own count (`saved_keep`), never by these rules.
+        case saved
         case protected
     }
 
@@ -73,6 +75,7 @@ public struct RetentionPolicy: Sendable, Equatable {
 
         for entry in sorted {
             if entry.kind == .legacySQL { add(entry.name, .legacy) }
+            if entry.kind == .savedBeforeRestore { add(entry.name, .saved) }
             if protected.contains(entry.name) { add(entry.name, .protected) }
         }
         return sorted.map { Decision(entry: $0, reasons: reasons[$0.name] ?? []) }

@@ -29,6 +29,7 @@ extension BackupEngine {
                 throw BackupError.emptyDatabase(path: layout.databasePath)
             }
             try run.takeLock(wait: lockWait)
+            notifier.attemptStarted()
             let result = try performCreate(kind: kind, appVersion: appVersion, info: info, run: run,
                                            progress: progress, cancellation: cancellation)
             record(run.entry(outcome: .success, backupName: result.entry.name, kind: kind, sizeBytes: result.entry.sizeBytes,

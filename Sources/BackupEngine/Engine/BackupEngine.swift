@@ -154,8 +154,29 @@ public final class BackupEngine: Sendable {
         } catch {
             logger.error("Could not write the history: \(BackupError(error).description)")
         }
-        // Whoever recorded the attempt (CLI, console, scheduler), the metrics say it now.
-        if entry.operation != .settings { refreshMetrics() }
+        // Whoever recorded the attempt (CLI, console, scheduler), the metrics say it now,
+        // and someone who is not looking hears of it.
+        guard entry.operation != .settings, entry.operation != .notify else { return }
+        refreshMetrics()
+        notifier.observe(entry)
+    }
+
+    /// A delivery's own history entry: recorded, never raising further notifications.
+    func recordNotification(_ entry: HistoryEntry) {
+        do { try historyLog.append(entry) } catch {
+            logger.error("Could not write the history: \(BackupError(error).description)")
+        }
+        if entry.outcome == .failure { logger.warning("Notification \(entry.message ?? "")") } else { logger.info("Notification \(entry.message ?? "")") }
+    }
+
+    /// Notifications for this data dir (see `Notifier`).
+    public var notifier: Notifier { Notifier(engine: self) }
+
+    /// The name notifications and off-site copies give this terminal: the setting
+    /// `terminal_id`, else the host name.
+    public var terminalID: String {
+        if let id = try? settingsStore.get("terminal_id"), !id.isEmpty { return id }
+        return ProcessInfo.processInfo.hostName
     }
 
     /// Rewrites the metrics file atomically from the data dir as it is now.

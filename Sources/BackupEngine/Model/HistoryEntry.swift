@@ -3,7 +3,7 @@ import Foundation
 /// One attempt at an operation, success or failure, as stored in `logs/history.jsonl`.
 public struct HistoryEntry: Codable, Sendable, Equatable {
     public enum Operation: String, Codable, Sendable {
-        case create, preUpdate = "pre-update", verify, restore, delete, prune, settings
+        case create, preUpdate = "pre-update", verify, restore, delete, prune, settings, notify
     }
     public enum Outcome: String, Codable, Sendable {
         /// Stopped on request (SIGTERM, quit, Ctrl-C) and cleaned up: neither a success nor a failure.

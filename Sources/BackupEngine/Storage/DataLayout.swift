@@ -58,6 +58,10 @@ public struct DataLayout: Sendable, Equatable {
     public var schedulerLockPath: String { backupsDir + "/.scheduler.lock" }
     /// The active scheduler's state, for other consoles to show.
     public var schedulerStatePath: String { backupsDir + "/.scheduler-state.json" }
+    /// Notifications waiting to be delivered, what was last told, and the lock around both.
+    public var notifyOutboxPath: String { logsDir + "/notify-outbox.jsonl" }
+    public var notifyStatePath: String { logsDir + "/notify-state.json" }
+    public var notifyLockPath: String { logsDir + "/.notify.lock" }
     /// The last full check of the live database (`LiveCheckRecord`).
     public var liveCheckPath: String { metaDir + "/live-check.json" }
     /// Settings when the POS database has no `settings` table.

@@ -1,0 +1,226 @@
+import Foundation
+
+/// Notifications for a data dir: raised from every recorded attempt, whoever made it,
+/// queued in the outbox before any delivery, and delivered with retries for 24 h.
+///
+/// - A ping target hears every backup: `/start` when it starts, the plain URL when it
+///   succeeds, `/fail` when it fails.
+/// - Webhook and command targets hear changes of state: a condition (a failure streak, a
+///   damaged live database, low disk...) is told once when it appears, again every 24 h
+///   while it lasts, and a failure streak's end is told as `backup_recovered`.
+/// Delivery never runs under the operation lock and never fails an operation.
+public struct Notifier: Sendable {
+    let engine: BackupEngine
+    static let reminderInterval: TimeInterval = 24 * 3600
+    static let giveUpAfter: TimeInterval = 24 * 3600
+
+    var layout: DataLayout { engine.layout }
+    private var outbox: NotificationOutbox { NotificationOutbox(path: layout.notifyOutboxPath) }
+
+    /// The targets in the settings.
+    public func targets() -> [NotifyTarget] {
+        guard let raw = try? engine.settingsStore.get("notify_targets"), let data = raw.data(using: .utf8),
+              let list = try? JSONDecoder().decode([NotifyTarget].self, from: data) else { return [] }
+        return list
+    }
+
+    func saveTargets(_ list: [NotifyTarget]) throws {
+        let data = try JSONEncoder().encode(list)
+        try engine.settingsStore.set("notify_targets", String(decoding: data, as: UTF8.self))
+    }
+
+    /// Deliveries waiting now.
+    public func pendingCount() -> Int { outbox.read().count }
+
+    /// The last delivery, successful or not.
+    public func lastDelivery() -> DeliveryResult? { NotificationMemory.read(layout.notifyStatePath).lastDelivery }
+
+    // MARK: - Raising
+
+    /// A backup starts: ping targets hear `/start`.
+    func attemptStarted() {
+        enqueuePing("/start", event: event(.test, .ok, "backup started"))
+    }
+
+    /// Called for every recorded attempt (see `BackupEngine.record`).
+    func observe(_ entry: HistoryEntry) {
+        guard !targets().isEmpty else { return }
+        switch (entry.operation, entry.outcome) {
+        case (.create, .success), (.preUpdate, .success):
+            enqueuePing("", event: event(.test, .ok, entry.message ?? "backup made"))
+        case (.create, .failure), (.preUpdate, .failure):
+            enqueuePing("/fail", event: event(.backupFailed, .warning, entry.message ?? "backup failed"))
+        case (.restore, .success):
+            enqueue([event(.restoreDone, .ok, "restored \(entry.backupName ?? "a backup"); the previous database is saved as \(entry.savedCopy ?? "(none)"); restart the POS app",
+                           backupName: entry.backupName)])
+        case (.verify, .failure):
+            enqueue([event(.corruptBackupFound, .warning, "backup \(entry.backupName ?? "?") failed its check: \(entry.message ?? "")",
+                           backupName: entry.backupName, error: entry.message)])
+        default:
+            break
+        }
+        if [.create, .preUpdate, .restore, .verify].contains(entry.operation) { evaluateConditions() }
+    }
+
+    /// Compares the conditions now with those already told: each new one is raised, each
+    /// one still there after 24 h is raised again, and a failure streak that ended is
+    /// raised as recovered. Called after every attempt and by the scheduler's ticks.
+    public func evaluateConditions(now: Date? = nil, schedulerRunning: Bool? = nil) {
+        guard !targets().isEmpty else { return }
+        let now = now ?? engine.clock.now()
+        let health = HealthEvaluator.evaluate(engine: engine, snapshot: SchedulerStateFile.activeSnapshot(layout: layout, now: now), now: now)
+        var conditions: [NotifyEvent.Name: NotifyEvent] = [:]
+        let summary = BackupHistorySummary(history: engine.history())
+        if summary.consecutiveFailures > 0 {
+            conditions[.backupFailed] = event(.backupFailed, health.level, "\(summary.consecutiveFailures) backup\(summary.consecutiveFailures == 1 ? "" : "s") failed in a row: \(summary.lastError ?? "")",
+                                              error: summary.lastError, reasons: health.reasons)
+        }
+        for reason in health.reasons {
+            let name: NotifyEvent.Name?
+            if reason.hasPrefix("live database damaged") { name = .liveDBDamaged }
+            else if reason.hasPrefix("live database missing") || reason.hasPrefix("live database is") { name = .liveDBMissing }
+            else if reason.hasPrefix("last successful backup") || reason == "no successful backup yet" { name = .backupOverdue }
+            else if reason.hasPrefix("free space is low") || reason.hasPrefix("the next backup will not fit") { name = .diskLow }
+            else if reason.hasPrefix("newest backup ") { name = .sizeAnomaly }
+            else if reason.contains("corrupt backup") { name = .corruptBackupFound }
+            else if reason.hasPrefix("no scheduler running") { name = .schedulerStopped }
+            else { name = nil }
+            if let name, conditions[name] == nil { conditions[name] = event(name, health.level, reason, reasons: health.reasons) }
+        }
+
+        let memoryPath = layout.notifyStatePath
+        withNotifyLock {
+            var memory = NotificationMemory.read(memoryPath)
+            var raised: [NotifyEvent] = []
+            for (name, event) in conditions.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                if let told = memory.active[name.rawValue], now.timeIntervalSince(told) < Self.reminderInterval { continue }
+                raised.append(event)
+                memory.active[name.rawValue] = now
+            }
+            for (name, _) in memory.active where conditions[NotifyEvent.Name(rawValue: name) ?? .test] == nil {
+                memory.active[name] = nil
+                if name == NotifyEvent.Name.backupFailed.rawValue {
+                    raised.append(event(.backupRecovered, health.level, "backups work again: \(summary.lastSuccessName ?? "a backup") was made"))
+                }
+            }
+            try? memory.write(memoryPath)
+            appendToOutbox(raised, pingSuffix: nil)
+        }
+    }
+
+    /// Queues a test event for every target (`notify test`).
+    public func queueTest() -> NotifyEvent {
+        let e = event(.test, .ok, "test notification from mr5-backup")
+        withNotifyLock { appendToOutbox([e], pingSuffix: nil, includingPings: true) }
+        return e
+    }
+
+    private func event(_ name: NotifyEvent.Name, _ severity: HealthLevel, _ message: String, backupName: String? = nil,
+                       error: String? = nil, reasons: [String]? = nil) -> NotifyEvent {
+        NotifyEvent(event: name, severity: severity, terminal: engine.terminalID, dataDir: layout.dataDir,
+                    time: engine.clock.now(), message: message, backupName: backupName, error: error, reasons: reasons)
+    }
+
+    private func enqueue(_ events: [NotifyEvent]) {
+        withNotifyLock { appendToOutbox(events, pingSuffix: nil) }
+    }
+
+    private func enqueuePing(_ suffix: String, event: NotifyEvent) {
+        let pings = targets().filter { $0.kind == .ping }
+        guard !pings.isEmpty else { return }
+        withNotifyLock {
+            var items = outbox.read()
+            for target in pings {
+                items.append(.init(event: event, target: target, pingSuffix: suffix, queuedAt: event.time, attempts: 0,
+                                   nextAttemptAt: event.time, lastError: nil))
+            }
+            writeOutbox(items)
+        }
+    }
+
+    /// Webhook and command targets get events; ping targets only pings (or a test).
+    private func appendToOutbox(_ events: [NotifyEvent], pingSuffix: String?, includingPings: Bool = false) {
+        guard !events.isEmpty else { return }
+        var items = outbox.read()
+        for event in events {
+            for target in targets() where target.kind != .ping || includingPings {
+                items.append(.init(event: event, target: target, pingSuffix: target.kind == .ping ? "" : pingSuffix,
+                                   queuedAt: event.time, attempts: 0, nextAttemptAt: event.time, lastError: nil))
+            }
+        }
+        writeOutbox(items)
+    }
+
+    private func writeOutbox(_ items: [NotificationOutbox.Item]) {
+        do { try outbox.write(items) } catch {
+            engine.logger.error("Could not write the notification outbox: \(BackupError(error).description)")
+        }
+    }
+
+    // MARK: - Delivering
+
+    /// Delivers what is due, oldest first, each try cut off at its limit; a target that
+    /// fails keeps its later items for the next round (their order is kept). Every
+    /// delivery and failure goes to the history. Returns the results of this round.
+    @discardableResult
+    public func deliverPending(now: Date? = nil) -> [DeliveryResult] {
+        let now = now ?? engine.clock.now()
+        var due: [NotificationOutbox.Item] = []
+        withNotifyLock { due = outbox.read().filter { $0.nextAttemptAt <= now } }
+        guard !due.isEmpty else { return [] }
+        var results: [DeliveryResult] = []
+        var failedTargets = Set<String>()
+        var done: [String] = [], failed: [String: String] = [:]
+        for item in due {
+            let key = item.target.kind.rawValue + " " + item.target.target
+            if failedTargets.contains(key) { continue }
+            let started = Date()
+            let (ok, detail) = Delivery.send(item)
+            let ms = Int(Date().timeIntervalSince(started) * 1000)
+            let result = DeliveryResult(target: item.target.display, ok: ok, detail: detail, at: engine.clock.now(), milliseconds: ms)
+            results.append(result)
+            let what = item.pingSuffix.map { "ping\($0.isEmpty ? "" : " " + $0)" } ?? item.event.event.rawValue
+            let message = "\(item.target.display) \(what): " + (ok ? "delivered (\(detail), \(ms) ms)" : "failed: \(detail)")
+            engine.recordNotification(HistoryEntry(startedAt: result.at, operation: .notify, trigger: .scheduler,
+                                                   outcome: ok ? .success : .failure, durationSeconds: Double(ms) / 1000,
+                                                   message: message))
+            let id = item.event.id + key + (item.pingSuffix ?? "")
+            if ok { done.append(id) } else { failed[id] = detail; failedTargets.insert(key) }
+        }
+        withNotifyLock {
+            var items: [NotificationOutbox.Item] = []
+            for var item in outbox.read() {
+                let id = item.event.id + item.target.kind.rawValue + " " + item.target.target + (item.pingSuffix ?? "")
+                if done.contains(id) { continue }
+                if let error = failed[id] {
+                    item.attempts += 1
+                    item.lastError = error
+                    if now.timeIntervalSince(item.queuedAt) > Self.giveUpAfter {
+                        engine.recordNotification(HistoryEntry(startedAt: now, operation: .notify, trigger: .scheduler, outcome: .failure,
+                                                               durationSeconds: 0, message: "\(item.target.display) \(item.event.event.rawValue): gave up after 24 h: \(error)"))
+                        continue
+                    }
+                    // 1, 2, 4 ... minutes, at most an hour.
+                    item.nextAttemptAt = now.addingTimeInterval(min(3600, 60 * pow(2, Double(min(item.attempts - 1, 6)))))
+                }
+                items.append(item)
+            }
+            writeOutbox(items)
+            var memory = NotificationMemory.read(layout.notifyStatePath)
+            memory.lastDelivery = results.last
+            try? memory.write(layout.notifyStatePath)
+        }
+        return results
+    }
+
+    /// Runs `body` holding `logs/.notify.lock` (waiting a few seconds for another process).
+    private func withNotifyLock(_ body: () -> Void) {
+        guard FileSystem.isDirectory(layout.logsDir) || (try? FileSystem.makeDirectory(layout.logsDir, mode: 0o700)) != nil else { return }
+        guard let lock = try? FileLock(path: layout.notifyLockPath, operation: "notify", now: engine.clock.now(), wait: 5) else {
+            engine.logger.warning("Notifications skipped this time: the notification lock is busy")
+            return
+        }
+        defer { lock.release() }
+        body()
+    }
+}

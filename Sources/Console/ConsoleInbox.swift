@@ -26,6 +26,9 @@ struct RefreshData: Sendable {
     var lastLiveCheck: LiveCheckRecord?
     /// Why this user cannot write the backup folders, nil when it can.
     var readOnly: String?
+    /// The data dir's active scheduler (held by another process), read when this console
+    /// has none running; nil otherwise.
+    var followedScheduler: SchedulerSnapshot? = nil
 }
 
 extension ConsoleState {

@@ -42,6 +42,32 @@ final class ReadOnlyAndLiveDatabaseTests: XCTestCase {
         XCTAssertEqual(state.apply(KeyMap.action(for: .char("v"), in: state)), [.verify(name: name, full: true)])
     }
 
+    /// A console whose scheduler could not start (read-only) shows the daemon's schedule,
+    /// and the health rules count it, instead of "no scheduler running".
+    func testAStoppedSchedulerFollowsTheDataDirsActiveOne() throws {
+        let f = try ConsoleFixture()
+        let layout = f.engine.layout
+        let lock = try FileLock(path: layout.schedulerLockPath, operation: "scheduler", now: f.clock.now())
+        defer { lock.release() }
+        var daemon = f.idleSnapshot(nextIn: 600)
+        daemon.ownerPid = getpid()
+        try SchedulerStateFile.write(daemon, to: layout.schedulerStatePath)
+        var stopped = f.idleSnapshot(nextIn: 0)
+        stopped.activity = .stopped
+        stopped.lastError = "cannot start the scheduler: cannot write to /x: permission denied"
+        let data = ConsoleApp.read(engine: f.engine, snapshot: stopped)
+        let followed = try XCTUnwrap(data.followedScheduler)
+        XCTAssertEqual(followed.activity, .heldByOther)
+        XCTAssertEqual(followed.holderActivity, .idle)
+        XCTAssertEqual(followed.ownerPid, getpid())
+        XCTAssertFalse(data.health.reasons.contains { $0.contains("no scheduler running") }, "\(data.health.reasons)")
+        var state = f.state(scheduler: followed)
+        state.apply(data)
+        XCTAssertTrue(ScreenRenderer.render(state, width: 80, height: 24).line(0).contains("scheduler: daemon pid \(getpid())"))
+        // A running scheduler of our own is not replaced.
+        XCTAssertNil(ConsoleApp.read(engine: f.engine, snapshot: f.idleSnapshot(nextIn: 60)).followedScheduler)
+    }
+
     func testAVerificationInAReadOnlyDataDirSaysItWasNotRecorded() throws {
         let f = try ConsoleFixture()
         let name = f.engine.listBackups()[0].name

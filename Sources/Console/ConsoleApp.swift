@@ -20,6 +20,9 @@ final class ConsoleApp {
     private let operations = DispatchQueue(label: "mr5-backup.console.operations")
     private let refresher = DispatchQueue(label: "mr5-backup.console.refresh")
     private var scheduler: Scheduler?
+    /// The data dir's active scheduler (a daemon) as the last refresh read it, shown while
+    /// this console's own could not start (a data dir it cannot write).
+    private var followed: SchedulerSnapshot?
     private var state: ConsoleState
     private var cancellation = CancellationFlag()
     private var refreshInFlight = false
@@ -58,7 +61,7 @@ final class ConsoleApp {
         while !state.finished {
             for message in inbox.drain() { handle(message) }
             if state.finished { break }
-            if let s = scheduler { state.scheduler = s.snapshot }
+            if let snapshot = schedulerSnapshot { state.scheduler = snapshot }
             state.now = Self.wholeSecond(engine.clock.now())
             state.monotonicNanos = engine.clock.monotonicNanos()
             // Draw only when something on screen may differ (the state includes the second).
@@ -103,11 +106,13 @@ final class ConsoleApp {
             perform(state.operationFinished(outcome))
         case .refreshed(let data):
             refreshInFlight = false
+            followed = data.followedScheduler
+            if let snapshot = schedulerSnapshot { state.scheduler = snapshot }
             state.apply(data)
         case .schedulerChanged:
-            if let s = scheduler {
+            if scheduler != nil {
                 let before = state.scheduler
-                state.scheduler = s.snapshot
+                state.scheduler = schedulerSnapshot
                 // A scheduled backup finished or failed: show it in the list and health now.
                 if before?.activity == .running && state.scheduler?.activity != .running { requestRefresh() }
                 if before?.consecutiveFailures != state.scheduler?.consecutiveFailures { requestRefresh() }
@@ -154,7 +159,7 @@ final class ConsoleApp {
                 // `.schedulerChanged`; take its snapshot now too so this frame is not stale.
                 if let s = scheduler {
                     s.settingsChanged()
-                    state.scheduler = s.snapshot
+                    state.scheduler = schedulerSnapshot
                 }
             case .cancelOperation: cancellation.cancel()
             case .create:
@@ -166,11 +171,7 @@ final class ConsoleApp {
                 }
             case .verify(let name, let full):
                 runOperation(title: "Verification failed") { engine, progress, _ in
-                    let r = try engine.verify(name: name, full: full, trigger: .console, progress: progress)
-                    if r.ok {
-                        return .success("\(name) verified: \(r.method) ok, SHA-256 \(r.hashCompared ? "matches" : "recorded")")
-                    }
-                    return .failure(title: "Verification failed", message: "\(name): \(r.message ?? "failed"). Do not restore it; pick an older verified backup.")
+                    Self.outcome(of: try engine.verify(name: name, full: full, trigger: .console, progress: progress), engine: engine)
                 }
             case .restore(let name):
                 runOperation(title: "Restore failed") { engine, progress, _ in
@@ -197,6 +198,25 @@ final class ConsoleApp {
                 }
             }
         }
+    }
+
+    /// What the console says about a verification: one line when it passed; when it
+    /// failed, why, and the older verified backup to pick instead as the engine names it
+    /// (or that there is none). A read-only data dir's check is said to be unrecorded.
+    static func outcome(of r: VerifyResult, engine: BackupEngine) -> OperationOutcome {
+        let unrecorded = r.recorded ? "" : " (read-only: not recorded)"
+        if r.ok {
+            return .success("\(r.name) verified: \(r.method) ok, SHA-256 \(r.hashCompared ? "matches" : "recorded")\(unrecorded)")
+        }
+        let older = LastGoodBackups.olderVerified(than: r.name, engine: engine, backups: engine.listBackups())
+        return .failure(title: "Verification failed", message: "\(r.name): \(r.message ?? "failed")\(unrecorded). Do not restore it. "
+                        + LastGoodBackups.advice(older: older))
+    }
+
+    /// This console's scheduler, or, while it is stopped (it could not start), the one it follows.
+    private var schedulerSnapshot: SchedulerSnapshot? {
+        guard let own = scheduler?.snapshot, own.activity != .stopped else { return followed ?? scheduler?.snapshot }
+        return own
     }
 
     /// Runs one engine call off the UI thread; progress and the outcome come back through the inbox.
@@ -234,6 +254,10 @@ final class ConsoleApp {
 
     static func read(engine: BackupEngine, snapshot: SchedulerSnapshot?) -> RefreshData {
         let backups = engine.listBackups()
+        // The cheap check (a header read and the schema): the live database as the
+        // health rules, the header and the `c` key see it.
+        let live = engine.checkLiveDatabase(full: false)
+        let lastLiveCheck = engine.lastLiveCheck()
         var unknowns: [String] = []
         var disk: DiskUsage?
         do { disk = try engine.diskUsage(entries: backups) } catch { unknowns.append("free space unknown: \(error)") }
@@ -241,13 +265,31 @@ final class ConsoleApp {
         var problem: String?
         do { database = try engine.databaseInfo() } catch let e as BackupError { problem = e.description } catch { problem = "\(error)" }
         var frequency: BackupFrequency?
-        do { frequency = try engine.frequency() } catch let e as BackupError { unknowns.append(e.description) } catch { unknowns.append("\(error)") }
+        do { frequency = try engine.frequency() } catch {
+            // The setting lived in the database that is lost: judge by the default schedule, as `status` does.
+            if live.isLost { frequency = .defaultFrequency } else { unknowns.append(BackupError(error).description) }
+        }
         let history = engine.history(limit: 500)
+        // No scheduler of our own (it could not start in a data dir we cannot write): the
+        // schedule is whoever holds the data dir's scheduler lock, as `status` sees it.
+        let own = snapshot.flatMap { $0.activity == .stopped ? nil : $0 }
+        var followed: SchedulerSnapshot?
+        if own == nil, var active = SchedulerStateFile.activeSnapshot(layout: engine.layout, now: engine.clock.now()) {
+            active.holderActivity = active.activity
+            active.activity = .heldByOther
+            followed = active
+        }
         let health = HealthEvaluator.evaluate(
             frequency: frequency, history: history, backups: backups, freeBytes: disk?.freeBytes,
             mountPoint: disk?.mountPoint, expectedBackupBytes: database?.sizeBytes,
-            snapshot: snapshot.flatMap { $0.activity == .stopped ? nil : $0 }, now: engine.clock.now(), unknowns: unknowns)
+            snapshot: own ?? followed, now: engine.clock.now(), unknowns: unknowns,
+            live: live, lastLiveCheck: lastLiveCheck, schedulerExpected: engine.schedulerExpected())
+        var readOnly: String?
+        if let refusal = engine.writeAccessProblem() {
+            if case .notWritable(let path, let who) = refusal { readOnly = "cannot write \(path) (\(who))" } else { readOnly = refusal.description }
+        }
         return RefreshData(backups: backups, lastGood: LastGoodBackups(engine: engine, backups: backups), disk: disk, database: database, databaseProblem: problem,
-                           history: history, retention: engine.retentionPolicy(), health: health)
+                           history: history, retention: engine.retentionPolicy(), health: health,
+                           live: live, lastLiveCheck: lastLiveCheck, readOnly: readOnly, followedScheduler: followed)
     }
 }

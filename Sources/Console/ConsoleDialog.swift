@@ -28,6 +28,9 @@ public enum ConsoleDialog: Sendable, Equatable {
     case message(title: String, text: String)
     /// Quit while an operation runs.
     case quitConfirm(focus: DialogButton)
+    /// A whole text that the one-line places cut (a history entry's detail, every health
+    /// reason): `lines` as they are, scrolled down by `scroll` rows of the wrapped text.
+    case text(title: String, lines: [String], scroll: Int)
 }
 
 /// The choices of the frequency picker, as `backup_frequency` setting values.

@@ -21,6 +21,14 @@ struct RefreshData: Sendable {
     var history: [HistoryEntry]
     var retention: RetentionPolicy
     var health: HealthReport
+    /// The live database by the engine's cheap check, and its last full check.
+    var live: LiveDatabaseState
+    var lastLiveCheck: LiveCheckRecord?
+    /// Why this user cannot write the backup folders, nil when it can.
+    var readOnly: String?
+    /// The data dir's active scheduler (held by another process), read when this console
+    /// has none running; nil otherwise.
+    var followedScheduler: SchedulerSnapshot? = nil
 }
 
 extension ConsoleState {
@@ -30,9 +38,19 @@ extension ConsoleState {
         disk = data.disk
         database = data.database
         databaseProblem = data.databaseProblem
+        // The selected attempt stays selected when newer ones arrive on top.
+        let selectedAttempt = history.indices.contains(historySelected) ? history[historySelected] : nil
         history = data.history
+        historySelected = selectedAttempt.flatMap { history.firstIndex(of: $0) } ?? min(historySelected, max(0, history.count - 1))
         retention = data.retention
         health = data.health
+        live = data.live
+        lastLiveCheck = data.lastLiveCheck
+        readOnly = data.readOnly
+        if !showsBanner { bannerSelected = false }
+        timeZoneName = TextFormat.zoneName(timeZone, at: now)
+        keepSelectionVisible()
+        keepHistorySelectionVisible()
     }
 }
 

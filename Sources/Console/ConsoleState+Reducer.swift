@@ -22,6 +22,7 @@ extension ConsoleState {
             width = w
             height = h
             keepSelectionVisible()
+            keepHistorySelectionVisible()
             return []
         default: break
         }
@@ -29,24 +30,37 @@ extension ConsoleState {
         if let dialog { return applyToDialog(action, dialog) }
         switch action {
         case .move(let n):
-            if view == .history { scrollHistory(by: n) } else { select(index: (selectedIndex ?? 0) + n) }
+            if view == .history { selectHistory(historySelected + n) } else { moveInList(by: n) }
         case .page(let n):
-            if view == .history { scrollHistory(by: n * max(1, listRows)) } else { select(index: (selectedIndex ?? 0) + n * max(1, listRows)) }
+            bannerSelected = false
+            if view == .history { selectHistory(historySelected + n * max(1, historyRows)) } else { select(index: (selectedIndex ?? 0) + n * max(1, listRows)) }
         case .first:
-            if view == .history { historyScroll = 0 } else { select(index: 0) }
+            bannerSelected = false
+            if view == .history { selectHistory(0) } else { select(index: 0) }
         case .last:
-            if view == .history { scrollHistory(by: history.count) } else { select(index: backups.count - 1) }
+            bannerSelected = false
+            if view == .history { selectHistory(history.count - 1) } else { select(index: backups.count - 1) }
         case .selectVisibleRow(let r):
+            bannerSelected = false
             if scrollOffset + r < backups.count { select(index: scrollOffset + r) }
+        case .activate:
+            if view == .history, history.indices.contains(historySelected) {
+                dialog = historyBox(history[historySelected])
+            } else if bannerFocused {
+                dialog = healthBox()
+            }
         case .create:
+            if let why = refusal(.create) { flash = why; return [] }
             guard startOperation(RunningOperation(kind: .create)) else { return [] }
             return [.create]
         case .restore:
             guard let entry = selectedBackup else { flash = "No backup to restore."; return [] }
+            if let why = refusal(.restore) { flash = why; return [] }
             guard refuseIfBusy() else { return [] }
-            dialog = .restore(name: entry.name, focus: .cancel, refusal: Self.restoreRefusal(entry))
+            dialog = .restore(name: entry.name, focus: .cancel, refusal: restoreRefusal(entry))
         case .delete:
             guard let entry = selectedBackup else { flash = "No backup to delete."; return [] }
+            if let why = refusal(.delete) { flash = why; return [] }
             guard refuseIfBusy() else { return [] }
             dialog = .delete(name: entry.name, focus: .cancel, lastGood: lastGood.newest == entry.name)
         case .verify:
@@ -55,6 +69,7 @@ extension ConsoleState {
             guard startOperation(RunningOperation(kind: .verify, name: entry.name)) else { return [] }
             return [.verify(name: entry.name, full: true)]
         case .prune:
+            if let why = refusal(.prune) { flash = why; return [] }
             guard refuseIfBusy() else { return [] }
             let doomed = retention.toDelete(from: backups)
             if doomed.isEmpty {
@@ -63,6 +78,7 @@ extension ConsoleState {
                 dialog = .prune(names: doomed.map(\.name), focus: .cancel)
             }
         case .frequency:
+            if let why = refusal(.frequency) { flash = why; return [] }
             guard refuseIfBusy() else { return [] }
             let current = scheduler.flatMap { try? BackupFrequency.parse($0.frequency) } ?? .defaultFrequency
             let rows = FrequencyChoice.rows(current: current)
@@ -70,6 +86,7 @@ extension ConsoleState {
         case .toggleHistory:
             view = view == .history ? .list : .history
             historyScroll = 0
+            historySelected = 0
             if view == .history { return [.refresh] }
         case .help:
             view = .help
@@ -82,7 +99,7 @@ extension ConsoleState {
             }
         case .cancel:
             if view != .list { view = .list }
-        case .confirm, .activate, .switchFocus, .none, .resize:
+        case .confirm, .switchFocus, .none, .resize:
             break
         }
         return []
@@ -108,6 +125,19 @@ extension ConsoleState {
             return []
         case .error, .message:
             if action == .cancel || action == .activate || action == .confirm { dialog = nil }
+            return []
+        case .text(let title, let lines, let scroll):
+            let box = TextBoxLayout(lines: lines, screenWidth: width, screenHeight: height)
+            let to: Int
+            switch action {
+            case .move(let n): to = scroll + n
+            case .page(let n): to = scroll + n * max(1, box.visible - 1)
+            case .first: to = 0
+            case .last: to = box.maxScroll
+            case .cancel, .activate: dialog = nil; return []
+            default: return []
+            }
+            dialog = .text(title: title, lines: lines, scroll: max(0, min(box.maxScroll, to)))
             return []
         case .restore(let name, let focus, let refusal):
             switch action {
@@ -165,11 +195,12 @@ extension ConsoleState {
     }
 
     /// Why a backup cannot be restored, or nil when it can. Whether it can is the
-    /// engine's `isRestorable`; only the words are the console's.
-    public static func restoreRefusal(_ entry: BackupEntry) -> String? {
+    /// engine's `isRestorable`, and which older backup to pick instead the engine's
+    /// `newestVerified` (through `lastGood`); only the words are the console's.
+    public func restoreRefusal(_ entry: BackupEntry) -> String? {
         if entry.isRestorable { return nil }
         if !entry.isSQLiteBackup { return "it is a PostgreSQL-era .sql file, which cannot be restored into SQLite." }
-        return "it failed verification (" + (entry.statusDetail ?? "corrupt") + "). Pick an older verified backup."
+        return "it failed verification (" + OneLine.make(entry.statusDetail ?? "corrupt") + "). " + lastGood.advice(insteadOf: entry.name)
     }
 
     private mutating func refuseIfBusy() -> Bool {
@@ -186,8 +217,35 @@ extension ConsoleState {
         return true
     }
 
-    private mutating func scrollHistory(by n: Int) {
-        historyScroll = max(0, min(history.count - 1, historyScroll + n))
+    /// Up from the first backup selects the health banner (when there is one); Down
+    /// from the banner comes back to the list.
+    private mutating func moveInList(by n: Int) {
+        if bannerFocused {
+            if n > 0 { bannerSelected = false }
+            return
+        }
+        if n == -1, showsBanner, (selectedIndex ?? 0) == 0 {
+            bannerSelected = true
+            return
+        }
+        select(index: (selectedIndex ?? 0) + n)
+    }
+
+    /// Rows of the history visible at the current size.
+    var historyRows: Int { ScreenLayout(state: self).historyRows }
+
+    /// Selects an attempt in the history (clamped) and scrolls it into view.
+    mutating func selectHistory(_ index: Int) {
+        historySelected = max(0, min(history.count - 1, index))
+        keepHistorySelectionVisible()
+    }
+
+    /// Moves the history's scroll offset so the selected attempt is on screen.
+    mutating func keepHistorySelectionVisible() {
+        let rows = max(1, historyRows)
+        if historySelected < historyScroll { historyScroll = historySelected }
+        if historySelected >= historyScroll + rows { historyScroll = historySelected - rows + 1 }
+        historyScroll = max(0, min(historyScroll, max(0, history.count - rows)))
     }
 
     // MARK: - Reports from the controller

@@ -14,9 +14,20 @@ public struct ConsoleState: Sendable, Equatable {
     /// First visible row of the list (or of the history in the history view).
     public var scrollOffset: Int = 0
     public var historyScroll: Int = 0
+    /// The selected attempt in the history view (Enter shows its whole text).
+    public var historySelected: Int = 0
+    /// The health banner has the focus (Up from the first backup): Enter shows every reason.
+    public var bannerSelected: Bool = false
     public var database: DatabaseInfo?
     /// Why the database info could not be read (shown in the header).
     public var databaseProblem: String?
+    /// The live database as the engine's cheap check found it at the last refresh.
+    public var live: LiveDatabaseState?
+    /// The last full check of the live database (for the health box).
+    public var lastLiveCheck: LiveCheckRecord?
+    /// Why this user cannot write the backup folders (`cannot write DIR (running as X;
+    /// owned by Y)`); nil when it can. Set: the console is read-only.
+    public var readOnly: String?
     public var disk: DiskUsage?
     public var scheduler: SchedulerSnapshot?
     public var health: HealthReport?
@@ -39,6 +50,8 @@ public struct ConsoleState: Sendable, Equatable {
     public var monotonicNanos: UInt64 = 0
     /// Local time zone for showing times (tests pin it).
     public var timeZone: TimeZone
+    /// Its name as the header says it (`UTC`, `CET`), updated at each refresh (summer time).
+    public var timeZoneName: String
     /// Quit was confirmed while an operation ran: leave as soon as it ends.
     public var quitting: Bool = false
     /// The controller should exit its loop.
@@ -51,6 +64,7 @@ public struct ConsoleState: Sendable, Equatable {
         self.height = height
         self.now = now
         self.timeZone = timeZone
+        timeZoneName = TextFormat.zoneName(timeZone, at: now)
     }
 
     // MARK: - Selection
@@ -102,4 +116,10 @@ public struct ConsoleState: Sendable, Equatable {
 
     /// True when this console is running an operation or the scheduler is making a backup.
     public var isBusy: Bool { operation != nil }
+
+    /// The health banner is on screen (the health is not OK).
+    public var showsBanner: Bool { health.map { $0.level != .ok } ?? false }
+
+    /// The banner is on screen and has the focus.
+    public var bannerFocused: Bool { bannerSelected && showsBanner && view == .list }
 }

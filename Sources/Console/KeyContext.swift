@@ -14,6 +14,8 @@ public enum KeyContext: Sendable, Hashable, CaseIterable {
     case notice
     /// A two-button dialog that changes something (restore, delete, prune, quit).
     case confirm
+    /// The scrollable box with a whole text (a history entry, the health reasons).
+    case reader
 
     /// The context of what `state` shows: a dialog wins over the view beneath it.
     public init(_ state: ConsoleState) {
@@ -35,6 +37,7 @@ public enum KeyContext: Sendable, Hashable, CaseIterable {
         case .frequency: self = .picker
         case .error, .message, .restore(_, _, .some): self = .notice
         case .restore, .delete, .prune, .quitConfirm: self = .confirm
+        case .text: self = .reader
         }
     }
 }

@@ -5,17 +5,19 @@
 /// Row order is the order of the help, the README and each footer.
 public enum KeyTable {
     public static let bindings: [KeyBinding] = [
-        // Moving: the list, the history and the frequency picker.
-        KeyBinding([.list, .history, .picker],
+        // Moving: the list, the history, the frequency picker and the text box.
+        KeyBinding([.list, .history, .picker, .reader],
                    [[KeyPress(.up, .move(-1)), KeyPress(.down, .move(1))],
                     [KeyPress(.char("j"), .move(1)), KeyPress(.char("k"), .move(-1))]],
-                   help: "move the selection", footer: [.history: "scroll", .picker: "move"], footerGroup: 1),
-        KeyBinding([.list, .history], [[KeyPress(.pageUp, .page(-1)), KeyPress(.pageDown, .page(1))]],
+                   help: "move the selection (Up at the top: the health banner)",
+                   readme: "move the selection; Up from the first backup selects the health banner (when there is one); scroll a text box",
+                   footer: [.history: "move", .picker: "move", .reader: "scroll"], footerGroup: 1),
+        KeyBinding([.list, .history, .reader], [[KeyPress(.pageUp, .page(-1)), KeyPress(.pageDown, .page(1))]],
                    help: "move a page"),
-        KeyBinding([.list, .history, .picker],
+        KeyBinding([.list, .history, .picker, .reader],
                    [[KeyPress(.home, .first), KeyPress(.end, .last)],
                     [KeyPress(.char("g"), .first), KeyPress(.char("G"), .last)]],
-                   help: "first / last backup"),
+                   help: "first / last backup (or attempt, or line)"),
 
         // The list's operations.
         KeyBinding([.list], keys: [[.char("c")]], does: .create,
@@ -46,6 +48,10 @@ public enum KeyTable {
                    help: "history of attempts, with failures and reasons",
                    readme: "history of every attempt, with failures and their reasons",
                    footer: [.list: "history"]),
+        KeyBinding([.list, .history], keys: [[.enter]], does: .activate,
+                   help: "on a history row or the health banner: the whole text",
+                   readme: "on a history row, or on the health banner: a box with the whole text (the attempt's full message; every health reason and the live database's state)",
+                   footer: [.history: "details"]),
         KeyBinding([.history], keys: [[.char("h"), .escape]], does: .toggleHistory,
                    help: "in the history: back to the list", footer: [.history: "back"]),
         KeyBinding([.list, .history], keys: [[.char("?")], [.f1]], does: .help,
@@ -69,12 +75,14 @@ public enum KeyTable {
                    readme: "in a dialog: press the focused button (Cancel until you move to the other one)",
                    footer: [.confirm: "press focused", .picker: "save"]),
 
-        // The frequency picker, the one-button boxes and the help overlay.
+        // The frequency picker, the one-button boxes, the text box and the help overlay.
         KeyBinding([.picker], keys: [[.escape]], also: [.char("q"), .char("n")], does: .cancel,
                    footer: [.picker: "cancel"]),
-        KeyBinding([.picker], [], also: [KeyPress(.wheelUp, .move(-1)), KeyPress(.wheelDown, .move(1))]),
+        KeyBinding([.picker, .reader], [], also: [KeyPress(.wheelUp, .move(-1)), KeyPress(.wheelDown, .move(1))]),
         KeyBinding([.notice], keys: [[.enter, .escape]], also: [.char("q"), .char(" "), .char("y"), .char("n")],
                    does: .cancel, footer: [.notice: "close"]),
+        KeyBinding([.reader], keys: [[.escape, .char("q"), .enter]], does: .cancel,
+                   help: "in a text box: close", footer: [.reader: "close"]),
         KeyBinding([.help], keys: [[.escape], [.char("q")], [.char("?")]],
                    also: [.enter, .f1, .char("h"), .char(" ")], does: .cancel),
 

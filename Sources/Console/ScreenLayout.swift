@@ -9,6 +9,8 @@ struct ScreenLayout: Equatable {
     let mode: Mode
     let width: Int
     let height: Int
+    /// The header's second row, saying why the console is read-only, when it is.
+    let readOnlyRow: Int?
     /// The health banner's row, when the health is not OK.
     let bannerRow: Int?
     /// Full layout: the list box's top border; compact: the first list row minus one.
@@ -26,23 +28,23 @@ struct ScreenLayout: Equatable {
     let footerRow: Int
 
     init(state: ConsoleState) {
-        self.init(width: state.width, height: state.height,
-                  banner: state.health.map { $0.level != .ok } ?? false)
+        self.init(width: state.width, height: state.height, banner: state.showsBanner, readOnly: state.readOnly != nil)
     }
 
-    init(width: Int, height: Int, banner: Bool) {
+    init(width: Int, height: Int, banner: Bool, readOnly: Bool = false) {
         self.width = width
         self.height = height
         if width < Self.minimumWidth || height < Self.minimumHeight {
             mode = .tooSmall
-            bannerRow = nil; listBoxTop = 0; listTop = 0; listRows = 0; detailTop = 0; detailHeight = 0
+            readOnlyRow = nil; bannerRow = nil; listBoxTop = 0; listTop = 0; listRows = 0; detailTop = 0; detailHeight = 0
             scheduleRow = 0; diskRow = nil; statusRow = 0; footerRow = 0
             return
         }
         footerRow = height - 1
         statusRow = height - 2
-        let top = banner ? 2 : 1
-        bannerRow = banner ? 1 : nil
+        readOnlyRow = readOnly ? 1 : nil
+        bannerRow = banner ? 1 + (readOnly ? 1 : 0) : nil
+        let top = 1 + (readOnly ? 1 : 0) + (banner ? 1 : 0)
         if width >= Self.fullWidth && height >= Self.fullHeight {
             mode = .full
             diskRow = height - 3
@@ -64,4 +66,35 @@ struct ScreenLayout: Equatable {
             listRows = max(1, scheduleRow - listTop)
         }
     }
+
+    /// Rows of attempts the history view shows (under its column headings).
+    var historyRows: Int {
+        guard mode != .tooSmall else { return 0 }
+        // Full: inside the box, below the headings; compact: from the headings to the schedule line.
+        return mode == .full ? max(0, scheduleRow - listBoxTop - 3) : max(0, scheduleRow - 1 - listBoxTop)
+    }
+}
+
+/// Where the scrollable text box (the whole text of a history entry or of the health
+/// banner) goes and which rows it has: shared by the renderer and the reducer (how far
+/// Down and PgDn may scroll).
+struct TextBoxLayout: Equatable {
+    let top: Int, left: Int, width: Int, height: Int
+    /// The text wrapped to the box, one entry a row.
+    let rows: [String]
+    /// Rows of text visible at once.
+    let visible: Int
+
+    init(lines: [String], screenWidth: Int, screenHeight: Int) {
+        let boxWidth = max(4, min(screenWidth - 2, 100))
+        width = boxWidth
+        rows = lines.flatMap { $0.isEmpty ? [""] : TextFormat.wrap($0, width: boxWidth - 4) }
+        height = max(3, min(screenHeight - 2, rows.count + 2))   // borders; the hint sits on the bottom one
+        visible = height - 2
+        top = max(0, (screenHeight - height) / 2)
+        left = max(0, (screenWidth - width) / 2)
+    }
+
+    /// The furthest the text scrolls: its last row at the bottom of the box.
+    var maxScroll: Int { max(0, rows.count - visible) }
 }

@@ -20,6 +20,7 @@ extension RenderContext {
     static func dialogWidth(for width: Int) -> Int { min(width - 2, 72) }
 
     mutating func drawDialog(_ dialog: ConsoleDialog) {
+        if case .text(let title, let lines, let scroll) = dialog { return drawTextBox(title: title, lines: lines, scroll: scroll) }
         let boxWidth = Self.dialogWidth(for: width)
         let inner = boxWidth - 4
         let content = dialogContent(dialog, inner: inner)
@@ -131,11 +132,14 @@ extension RenderContext {
             return DialogContent(title: "Backup frequency", lines: lines, buttons: [], focus: nil,
                                  hint: KeyTable.footer(for: .picker).map { $0.keys + " " + $0.word }.joined(separator: glyphs.separator))
         case .error(let title, let message):
-            return DialogContent(title: title, lines: [(message, .normal)], buttons: [("OK", .cancel)], focus: .cancel,
+            // One line (wrapped in the box): a message of many lines would fill the screen.
+            return DialogContent(title: title, lines: [(OneLine.make(message), .normal)], buttons: [("OK", .cancel)], focus: .cancel,
                                  hint: closesHint, style: Self.critical)
         case .message(let title, let text):
-            return DialogContent(title: title, lines: [(text, .normal)], buttons: [("OK", .cancel)], focus: .cancel,
+            return DialogContent(title: title, lines: [(OneLine.make(text), .normal)], buttons: [("OK", .cancel)], focus: .cancel,
                                  hint: closesHint)
+        case .text(let title, let lines, _):
+            return DialogContent(title: title, lines: lines.map { ($0, .normal) }, buttons: [], focus: nil, hint: "")
         case .quitConfirm(let focus):
             let what = state.operation?.label ?? "An operation"
             return DialogContent(title: "Quit?", lines: [
@@ -157,10 +161,34 @@ extension RenderContext {
     func verificationText(_ entry: BackupEntry) -> String {
         var text = TextFormat.status(of: entry, glyphs: glyphs)
         if let v = entry.record?.verification {
-            text += " (\(v.method), \(TextFormat.dateTime(v.checkedAt, zone: state.timeZone)))"
+            let how = v.contentsChanged ? "SHA-256 compared" : v.method
+            text += " (\(how), \(TextFormat.dateTime(v.checkedAt, zone: state.timeZone)))"
         }
-        if entry.status != .verified, let detail = entry.statusDetail { text += ": " + detail }
+        if entry.status != .verified, let detail = entry.statusDetail { text += ": " + OneLine.make(detail) }
         return text
+    }
+
+    // MARK: - Text box
+
+    /// The whole text of a history entry or of the health banner, wrapped, scrolled by
+    /// `scroll` rows; marks on the border when there is more above or below.
+    mutating func drawTextBox(title: String, lines: [String], scroll: Int) {
+        let box = TextBoxLayout(lines: lines, screenWidth: width, screenHeight: height)
+        let offset = max(0, min(scroll, box.maxScroll))
+        clear(top: box.top, left: max(0, box.left - 1), height: box.height, width: min(width, box.width + 2))
+        self.box(top: box.top, left: box.left, height: box.height, width: box.width, title: title)
+        for (i, text) in box.rows.dropFirst(offset).prefix(box.visible).enumerated() {
+            grid.put(text, row: box.top + 1 + i, column: box.left + 2, limit: box.width - 4)
+        }
+        let right = box.left + box.width - 3
+        if offset > 0 { grid.put(glyphs.up, row: box.top, column: right, style: Self.title) }
+        if offset < box.maxScroll { grid.put(glyphs.down, row: box.top + box.height - 1, column: right, style: Self.title) }
+        var hint = (KeyTable.binding(for: .cancel, in: .reader)?.spokenKeys ?? "") + " closes"
+        if box.maxScroll > 0 {
+            hint += glyphs.separator + KeyTable.keys(for: .move(1), in: .reader) + " scroll"
+                + glyphs.separator + "\(offset + 1)-\(min(box.rows.count, offset + box.visible)) of \(box.rows.count)"
+        }
+        grid.put(" " + hint + " ", row: box.top + box.height - 1, column: box.left + 2, style: Self.dim, limit: max(0, box.width - 6))
     }
 
     // MARK: - Help
@@ -202,7 +230,6 @@ extension RenderContext {
         let inner = full ? width - 2 : width
         if full { box(top: top, left: 0, height: bottom - top + 1, width: width, title: "History (newest first)") }
         let first = full ? top + 1 : top
-        let last = full ? bottom - 1 : bottom
         let timeWidth = full ? 16 : 11
         let head = " " + TextFormat.fit("Time", timeWidth, ellipsis: glyphs.ellipsis) + " " + TextFormat.fit("Operation", 10, ellipsis: glyphs.ellipsis) + " "
             + (full ? TextFormat.fit("Trigger", 10, ellipsis: glyphs.ellipsis) + " " : "") + TextFormat.fit("Result", 9, ellipsis: glyphs.ellipsis) + " "
@@ -212,7 +239,7 @@ extension RenderContext {
             grid.put(" No attempts recorded yet.", row: first + 1, column: left, style: Self.dim, limit: inner)
             return
         }
-        let rows = max(0, last - first)
+        let rows = layout.historyRows
         let offset = max(0, min(state.historyScroll, state.history.count - rows))
         for i in 0..<rows {
             let index = offset + i
@@ -227,11 +254,17 @@ extension RenderContext {
             }
             var details = [h.backupName, h.message].compactMap { $0 }.joined(separator: ": ")
             if details.isEmpty { details = "-" }
-            let line = " " + TextFormat.fit(time, timeWidth, ellipsis: glyphs.ellipsis) + " " + TextFormat.fit(h.operation.rawValue, 10, ellipsis: glyphs.ellipsis) + " "
+            let head = " " + TextFormat.fit(time, timeWidth, ellipsis: glyphs.ellipsis) + " " + TextFormat.fit(h.operation.rawValue, 10, ellipsis: glyphs.ellipsis) + " "
                 + (full ? TextFormat.fit(h.trigger.rawValue, 10, ellipsis: glyphs.ellipsis) + " " : "") + TextFormat.fit(result, 9, ellipsis: glyphs.ellipsis) + " "
-                + (full ? TextFormat.fit(TextFormat.duration(h.durationSeconds), 7, right: true) + "  " : "") + details
-            grid.put(line, row: first + 1 + i, column: left, style: h.outcome == .failure ? Self.critical : .normal, limit: inner)
+                + (full ? TextFormat.fit(TextFormat.duration(h.durationSeconds), 7, right: true) + "  " : "")
+            // One line; the cut is marked, and Enter shows the whole text.
+            let line = head + TextFormat.line(details, width: max(1, inner - head.count), ellipsis: glyphs.ellipsis)
+            let selected = index == state.historySelected
+            let role = h.outcome == .failure ? Self.critical : CellStyle.normal
+            if selected { grid.fill(row: first + 1 + i, column: left, count: inner, style: CellStyle(role.role, bold: role.bold, reverse: true)) }
+            grid.put(line, row: first + 1 + i, column: left, style: CellStyle(role.role, bold: role.bold, reverse: selected), limit: inner)
         }
+        if offset > 0, full { grid.put(glyphs.up, row: top, column: width - 3, style: Self.title) }
         if offset + rows < state.history.count, full {
             grid.put(glyphs.down, row: bottom, column: width - 3, style: Self.title)
         }

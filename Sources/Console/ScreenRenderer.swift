@@ -24,7 +24,7 @@ struct RenderContext {
 
     init(state: ConsoleState, width: Int, height: Int) {
         self.state = state
-        layout = ScreenLayout(width: width, height: height, banner: state.health.map { $0.level != .ok } ?? false)
+        layout = ScreenLayout(width: width, height: height, banner: state.showsBanner, readOnly: state.readOnly != nil)
         glyphs = Glyphs.forCapabilities(state.capabilities)
         grid = ScreenGrid(width: width, height: height)
     }
@@ -83,26 +83,36 @@ struct RenderContext {
 
     mutating func drawHeader() {
         grid.fill(row: 0, column: 0, count: width, style: Self.header)
-        var parts: [String] = []
+        let product = " mr5-backup"
+        // The times on screen are local; backup names are UTC: say which zone they are in.
+        let zone = "times in " + state.timeZoneName
+        var parts: [String]
         if layout.mode == .full {
-            let owner = "scheduler: " + schedulerOwner()
+            let after = ["scheduler: " + schedulerOwner(), zone]
+            let reserved = product.count + glyphs.separator.count * (after.count + 1) + after.reduce(0) { $0 + $1.count }
             if let db = state.database {
-                let tail = "  \(ByteCount.format(db.sizeBytes))  \(db.journalMode.uppercased())"
-                // The path gives way (from the left) so size, mode and owner always show.
-                let room = width - 12 - 2 * glyphs.separator.count - tail.count - owner.count - 1
+                let tail = "\(ByteCount.format(db.sizeBytes)) \(db.journalMode.uppercased())"
+                // The path gives way (from the left, then whole) so size, mode, owner and zone always show.
+                let room = width - reserved - tail.count - 1
                 var path = db.path
-                if path.count > room { path = glyphs.ellipsis + String(path.suffix(max(8, room - glyphs.ellipsis.count))) }
-                parts.append(path + tail)
+                if path.count > room {
+                    let name = (path as NSString).lastPathComponent
+                    path = room > name.count ? glyphs.ellipsis + String(path.suffix(room - glyphs.ellipsis.count)) : ""
+                }
+                parts = [path.isEmpty ? tail : path + " " + tail] + after
             } else if let problem = state.databaseProblem {
-                parts.append("database: " + problem)
+                parts = ["database: " + TextFormat.line(problem, width: max(20, width - reserved - 10), ellipsis: glyphs.ellipsis)] + after
+            } else {
+                parts = after
             }
-            parts.insert(owner, at: parts.isEmpty ? 0 : 1)
         } else {
-            parts.append("\(state.backups.count) backups")
-            parts.append("sched: " + schedulerOwner())
+            parts = ["\(state.backups.count) backups", "sched: " + schedulerOwner(), zone]
         }
-        grid.put(" mr5-backup" + glyphs.separator + parts.joined(separator: glyphs.separator), row: 0, column: 0,
-                 style: Self.header)
+        grid.put(product + glyphs.separator + parts.joined(separator: glyphs.separator), row: 0, column: 0, style: Self.header)
+        if let row = layout.readOnlyRow, let line = state.readOnlyLine {
+            grid.fill(row: row, column: 0, count: width, style: Self.header)
+            grid.put(" " + TextFormat.line(line, width: width - 1, ellipsis: glyphs.ellipsis), row: row, column: 0, style: Self.header)
+        }
     }
 
     mutating func drawBanner() {
@@ -111,7 +121,12 @@ struct RenderContext {
             ? CellStyle(.critical, bold: true, reverse: true) : CellStyle(.warning, bold: true, reverse: true)
         grid.fill(row: row, column: 0, count: width, style: style)
         let symbol = health.level == .critical ? glyphs.failure : glyphs.warning
-        grid.put(" \(symbol) " + health.summary, row: row, column: 0, style: style)
+        // Focused (Up from the first backup): a mark, and the key that shows every reason.
+        let focused = state.bannerFocused
+        let hint = focused ? " \(KeyTable.keys(for: .activate, in: .list)): every reason " : ""
+        let text = TextFormat.line(health.summary, width: max(1, width - 2 - symbol.count - hint.count), ellipsis: glyphs.ellipsis)
+        grid.put((focused ? ">" : " ") + symbol + " " + text, row: row, column: 0, style: style)
+        if focused { grid.put(hint, row: row, column: width - hint.count, style: CellStyle(style.role, bold: true)) }
     }
 
     // MARK: - Boxes
@@ -172,7 +187,10 @@ struct RenderContext {
         grid.put(listLine(c, time: "Time", kind: "Kind", size: "Size", change: "Change", status: "Status"),
                  row: headRow, column: left, style: Self.title, limit: inner)
         if state.backups.isEmpty {
-            grid.put(" No backups yet: press \(KeyTable.keys(for: .create, in: .list)) to make one now.", row: layout.listTop, column: left, style: Self.dim, limit: inner)
+            for (i, (text, style)) in emptyListLines().prefix(layout.listRows).enumerated() {
+                grid.put(" " + TextFormat.line(text, width: inner - 1, ellipsis: glyphs.ellipsis), row: layout.listTop + i, column: left,
+                         style: style, limit: inner)
+            }
             return
         }
         let rows = layout.listRows
@@ -191,9 +209,12 @@ struct RenderContext {
             let previous = state.backups[(index + 1)...].first { $0.isSQLiteBackup }
             let change = !entry.isSQLiteBackup ? "" : previous.map { TextFormat.sizeChange(entry.sizeBytes - $0.sizeBytes, glyphs: glyphs) } ?? "-"
             var status = TextFormat.status(of: entry, glyphs: glyphs)
-            if full, inner > 80, let detail = entry.statusDetail { status += ": " + detail }
-            let line = listLine(c, time: time, kind: kind, size: ByteCount.format(entry.sizeBytes), change: change, status: status)
-            let isSelected = index == selected && state.view == .list || index == selected && state.view == .help
+            let columns = listLine(c, time: time, kind: kind, size: ByteCount.format(entry.sizeBytes), change: change, status: "")
+            if full, inner > 80, let detail = entry.statusDetail {
+                status = TextFormat.line(status + ": " + detail, width: max(status.count, inner - columns.count), ellipsis: glyphs.ellipsis)
+            }
+            let line = columns + status
+            let isSelected = index == selected && (state.view == .list || state.view == .help) && !state.bannerFocused
             let base = isSelected ? Self.selected : !entry.isSQLiteBackup ? Self.dim : CellStyle.normal
             grid.fill(row: row, column: left, count: inner, style: base)
             grid.put(line, row: row, column: left, style: base, limit: inner)
@@ -210,6 +231,18 @@ struct RenderContext {
                 grid.put(glyphs.down, row: layout.listTop + rows, column: width - 3, style: Self.title)
             }
         }
+    }
+
+    /// What an empty list says: how to make the first backup, or why none can be made
+    /// (a live database that cannot be backed up, with the banner's advice; read-only).
+    func emptyListLines() -> [(String, CellStyle)] {
+        if let live = state.live, !live.canBeBackedUp {
+            return [("No backups yet, and none can be made:", Self.dim), (state.liveProblem(live), Self.critical)]
+        }
+        if state.readOnly != nil {
+            return [("No backups yet (read-only here: a user who can write the backups folder makes them).", Self.dim)]
+        }
+        return [("No backups yet: press \(KeyTable.keys(for: .create, in: .list)) to make one now.", Self.dim)]
     }
 
     static func statusStyle(_ status: BackupStatus) -> CellStyle {
@@ -249,9 +282,12 @@ struct RenderContext {
         lines.append((made, .normal))
         if let rec {
             let v = rec.verification
-            var check = "Checked   " + (v.ok ? glyphs.ok + " " : glyphs.failure + " ") + v.method + (v.ok ? " ok" : " FAILED")
+            var check = "Checked   " + (v.ok ? glyphs.ok + " " : glyphs.failure + " ") + TextFormat.checkResult(v)
                 + " at " + TextFormat.dateTime(v.checkedAt, zone: state.timeZone)
-            if entry.status != .verified, let detail = entry.statusDetail { check += ": " + detail }
+            // A changed hash is said once: it is both the result and the status detail.
+            if entry.status != .verified, let detail = entry.statusDetail, !(v.contentsChanged && detail == v.message) {
+                check += ": " + OneLine.make(detail, limit: .max)
+            }
             lines.append((check, entry.status == .verified ? .normal : Self.statusStyle(entry.status)))
             var sums = "SHA-256   " + String(rec.sha256.prefix(16)) + glyphs.ellipsis + glyphs.separator + "took " + TextFormat.duration(rec.durationSeconds)
             sums += glyphs.separator + "app version " + (rec.appVersion ?? entry.appVersion ?? "-")
@@ -262,7 +298,7 @@ struct RenderContext {
             let room = max(1, layout.detailHeight - 2 - lines.count - 1)
             for (i, l) in wrapped.prefix(room).enumerated() { lines.append(((i == 0 ? "Tables    " : "          ") + l, .normal)) }
         } else {
-            let detail = entry.statusDetail ?? "not verified by mr5-backup"
+            let detail = OneLine.make(entry.statusDetail ?? "not verified by mr5-backup", limit: .max)
             lines.append(("Checked   " + Self.symbol(entry.status, glyphs) + " " + detail, Self.statusStyle(entry.status)))
             if entry.isSQLiteBackup {
                 lines.append(("          press \(KeyTable.keys(for: .verify, in: .list)) to verify it (hash, integrity check, table counts)", Self.dim))
@@ -336,7 +372,7 @@ struct RenderContext {
             let p = snap.progressTotal.map { BackupProgress(phase: .copying, done: snap.progressDone ?? 0, total: $0) }
             drawProgress(label: "Scheduled backup", progress: p, row: row)
         } else if let flash = state.flash {
-            grid.put(" " + flash, row: row, column: 0, style: Self.title)
+            grid.put(" " + TextFormat.line(flash, width: width - 1, ellipsis: glyphs.ellipsis), row: row, column: 0, style: Self.title)
         }
     }
 

@@ -35,8 +35,9 @@ struct Glyphs: Sendable {
     static let ascii = Glyphs(
         horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
         teeLeft: "+", teeRight: "+",
-        // "v" stands in for a tick: "+" read as "added". Always followed by a word.
-        verified: "v", unverified: "?", corrupt: "X", ok: "v", failure: "X", warning: "!",
+        // "*" stands in for a tick: "+" reads as "added", and "v" is the verify key.
+        // Always followed by a word ("* verified", "* ok").
+        verified: "*", unverified: "?", corrupt: "X", ok: "*", failure: "X", warning: "!",
         barFull: "#", barEmpty: ".", spark: ["_", ".", "-", "~", "=", "*", "#", "@"],
         ellipsis: "~", separator: " | ", up: "^", down: "v", unchanged: "=0")
 

@@ -1,5 +1,8 @@
 import BackupEngine
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Pure text helpers for the screen: times, countdowns, sizes, bars and sparklines.
 enum TextFormat {
@@ -36,6 +39,24 @@ enum TextFormat {
         let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         let base = String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
         return seconds ? base + String(format: ":%02d", c.second ?? 0) : base
+    }
+
+    /// The name of `zone` at `date` for "times in ...": `UTC`, `CET`, `CEST`, `EST`.
+    /// The process's own zone is named by the C library from tzdata (Foundation on Linux
+    /// says `GMT+1` for CET); another zone (a test's) by Foundation; UTC by any of its names
+    /// is `UTC`.
+    static func zoneName(_ zone: TimeZone, at date: Date) -> String {
+        let utcNames: Set = ["UTC", "GMT", "Etc/UTC", "Etc/GMT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "GMT0"]
+        if utcNames.contains(zone.identifier), zone.secondsFromGMT(for: date) == 0 { return "UTC" }
+        if zone.identifier == TimeZone.current.identifier {
+            var seconds = time_t(date.timeIntervalSince1970)
+            var parts = tm()
+            var buffer = [CChar](repeating: 0, count: 32)
+            if localtime_r(&seconds, &parts) != nil, strftime(&buffer, buffer.count, "%Z", &parts) > 0 {
+                return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            }
+        }
+        return zone.abbreviation(for: date) ?? zone.identifier
     }
 
     /// `11-26 14:30`, for narrow layouts.
@@ -135,6 +156,21 @@ enum TextFormat {
         case .unverified: return glyphs.unverified + " unverified"
         case .corrupt: return glyphs.corrupt + " corrupt"
         }
+    }
+
+    /// `text` as one screen line of at most `width` characters: line breaks become "; "
+    /// (`OneLine`), a cut is marked with the terminal's ellipsis (an ASCII terminal never
+    /// gets the engine's "…").
+    static func line(_ text: String, width: Int, ellipsis: String) -> String {
+        var s = OneLine.make(text, limit: .max)
+        if ellipsis != "…" { s = s.replacingOccurrences(of: "…", with: ellipsis) }
+        return s.count > width ? fit(s, width, ellipsis: ellipsis) : s
+    }
+
+    /// What a backup's last check found: `quick_check ok`, `integrity_check FAILED`, or,
+    /// when the file's bytes changed (no SQLite check ran), that.
+    static func checkResult(_ v: Verification) -> String {
+        v.contentsChanged ? "contents changed since the backup was made (SHA-256 differs)" : v.method + (v.ok ? " ok" : " FAILED")
     }
 
     /// Pads or truncates to exactly `width` characters, on the left when `right` aligned.

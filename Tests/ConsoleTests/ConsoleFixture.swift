@@ -23,12 +23,26 @@ final class ConsoleFixture {
     /// The state after the console's first refresh, at a terminal size and in a mode.
     func state(width: Int = 80, height: Int = 24, unicode: Bool = true, colour: Bool = true,
                scheduler: SchedulerSnapshot? = nil) -> ConsoleState {
+        Self.state(engine: engine, width: width, height: height, unicode: unicode, colour: colour,
+                   scheduler: scheduler ?? idleSnapshot(nextIn: 9677))
+    }
+
+    /// The state after the console's first refresh of any engine's data dir.
+    static func state(engine: BackupEngine, width: Int = 80, height: Int = 24, unicode: Bool = true, colour: Bool = true,
+                      scheduler: SchedulerSnapshot?) -> ConsoleState {
         var state = ConsoleState(capabilities: TerminalCapabilities(unicode: unicode, colour: colour),
-                                 width: width, height: height, now: clock.now(),
+                                 width: width, height: height, now: engine.clock.now(),
                                  timeZone: TimeZone(identifier: "UTC")!)
-        state.scheduler = scheduler ?? idleSnapshot(nextIn: 9677)
+        state.scheduler = scheduler
         state.apply(ConsoleApp.read(engine: engine, snapshot: state.scheduler))
         return state
+    }
+
+    /// Replaces the live database with `contents` (nil: removes it), with its WAL files.
+    func replaceLiveDatabase(with contents: Data?) throws {
+        let path = engine.layout.databasePath
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        if let contents { try contents.write(to: URL(fileURLWithPath: path)) }
     }
 
     /// A scheduler owned by this console, idle, with the next run `seconds` from the clock's now.

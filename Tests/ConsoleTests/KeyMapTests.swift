@@ -13,7 +13,7 @@ final class KeyMapTests: XCTestCase {
             (.end, .last), (.char("G"), .last), (.char("c"), .create), (.char("r"), .restore),
             (.char("d"), .delete), (.char("v"), .verify), (.char("p"), .prune), (.char("f"), .frequency),
             (.char("h"), .toggleHistory), (.char("?"), .help), (.f1, .help), (.char("q"), .quit),
-            (.wheelUp, .move(-3)), (.wheelDown, .move(3)), (.char("x"), .none), (.enter, .none),
+            (.wheelUp, .move(-3)), (.wheelDown, .move(3)), (.char("x"), .none), (.enter, .activate),
         ]
         for (key, action) in expected {
             XCTAssertEqual(KeyMap.action(for: key, in: state), action, "\(key)")

@@ -40,6 +40,7 @@ final class KeyTableTests: XCTestCase {
             .picker: state { $0.dialog = .frequency(choices: FrequencyChoice.all, index: 0) },
             .notice: state { $0.dialog = .error(title: "t", message: "m") },
             .confirm: state { $0.dialog = .delete(name: "x", focus: .cancel, lastGood: false) },
+            .reader: state { $0.dialog = .text(title: "t", lines: ["a", "b"], scroll: 0) },
         ]
         var checked = 0
         for binding in KeyTable.bindings {
@@ -73,7 +74,9 @@ final class KeyTableTests: XCTestCase {
         XCTAssertEqual(KeyTable.binding(for: .cancel, in: .notice)?.spokenKeys, "Enter or Esc")
         XCTAssertEqual(KeyTable.footer(for: .list, compact: true).map(\.keys), ["?", "c", "r", "q"])
         XCTAssertEqual(KeyTable.footer(for: .history).map { $0.keys + " " + $0.word },
-                       ["j/k scroll", "h/Esc back", "? help", "q quit"])
+                       ["j/k move", "Enter details", "h/Esc back", "? help", "q quit"])
+        XCTAssertEqual(KeyTable.footer(for: .reader).map { $0.keys + " " + $0.word }, ["j/k scroll", "Esc/q/Enter close"])
+        XCTAssertEqual(KeyTable.binding(for: .cancel, in: .reader)?.spokenKeys, "Esc, q or Enter")
     }
 
     private func state(_ change: (inout ConsoleState) -> Void = { _ in }) -> ConsoleState {

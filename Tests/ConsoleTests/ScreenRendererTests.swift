@@ -98,8 +98,9 @@ final class ScreenRendererTests: XCTestCase {
         }
         state.operation = RunningOperation(kind: .create, progress: BackupProgress(phase: .copying, done: 50, total: 100))
         let grid = ScreenRenderer.render(state, width: 80, height: 24)
-        XCTAssertTrue(grid.contains("v verified"), grid.text)
+        XCTAssertTrue(grid.contains("* verified"), grid.text)
         XCTAssertFalse(grid.contains("+ verified"), "\"+\" reads as \"added\"\n" + grid.text)
+        XCTAssertFalse(grid.contains("v verified"), "\"v\" is the verify key\n" + grid.text)
         XCTAssertTrue(grid.contains("##########.........."), grid.text)
         XCTAssertTrue(grid.contains("50% copying 50/100 pages"), grid.text)
         XCTAssertTrue(grid.line(1).hasPrefix("+- Backups"), grid.text)

@@ -29,10 +29,11 @@ final class ConsoleTmuxTests: XCTestCase {
     private var databasePath: String { dataDir + "/mr5-pos.db" }
 
     /// Opens the console in a fresh tmux session and waits for the first full screen.
-    private func openConsole(width: Int = 100, height: Int = 30) throws -> TmuxSession {
+    /// `prefix` goes before the program (`TZ=... `, `setpriv ... `), `options` after it.
+    private func openConsole(width: Int = 100, height: Int = 30, prefix: String = "", options: String = "") throws -> TmuxSession {
         let s = try TmuxSession(width: width, height: height, directory: root)
         session = s
-        try s.typeLine("\(binary) --data-dir \(dataDir); echo \"console-exit=$?\"")
+        try s.typeLine("\(prefix)\(binary) \(options) --data-dir \(dataDir); echo \"console-exit=$?\"")
         let newest = engine.listBackups()[0]
         try s.waitFor(text: "Details: " + newest.name)
         return s
@@ -55,6 +56,7 @@ final class ConsoleTmuxTests: XCTestCase {
         XCTAssertTrue(screen.contains("✓ verified"), screen)
         XCTAssertTrue(screen.contains("Next backup in"), screen)
         XCTAssertTrue(screen.contains("mr5-backup"), screen)
+        XCTAssertTrue(screen.contains("· times in UTC"), screen)
 
         try s.send("c")
         let created = try s.waitFor("the created backup's name") { $0.contains("Created backup-") }
@@ -172,6 +174,86 @@ final class ConsoleTmuxTests: XCTestCase {
         try s.waitFor(text: "console-exit=130")
         try s.typeLine("echo \"sum=$((40+2))\"")
         try s.waitFor(text: "sum=42")
+    }
+
+    // MARK: - Honest health
+
+    func testEnterOnAHistoryRowShowsTheWholeTextAndScrolls() throws {
+        let problems = (1...40).map { "Page \($0 * 7): btreeInitPage() returns error code 11" }
+        let findings = CheckFindings(check: "integrity_check", lines: problems)
+        engine.record(HistoryEntry(startedAt: Date(), operation: .verify, trigger: .cli, outcome: .failure, durationSeconds: 0.3,
+                                   backupName: engine.listBackups()[0].name, message: findings.summary, detail: findings.detail))
+        let s = try openConsole(width: 160, height: 36)
+        try s.send("h")
+        let history = try s.waitFor(text: "integrity_check found 40 problems")
+        XCTAssertFalse(history.contains("Page 14:"), "one line a row:\n\(history)")
+        try s.send("Enter")
+        let box = try s.waitFor(text: "verify: failed")
+        XCTAssertTrue(box.contains("Page 7: btreeInitPage()"), box)
+        XCTAssertTrue(box.contains("Esc, q or Enter closes"), box)
+        XCTAssertFalse(box.contains("Page 280:"), box)
+        try s.send("End")
+        try s.waitFor(text: "Page 280: btreeInitPage()")
+        try s.send("PPage")
+        try s.waitFor("PgUp to scroll back") { !$0.contains("Page 280:") }
+        try s.send("Escape")
+        try s.waitFor("the box to close") { !$0.contains("verify: failed") && $0.contains("History (newest first)") }
+        try s.send("q")
+        try s.waitFor(text: "console-exit=0")
+    }
+
+    func testAnEmptyLiveDatabaseIsShownCIsRefusedAndTheBannerOpens() throws {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: databasePath + suffix) }
+        XCTAssertTrue(FileManager.default.createFile(atPath: databasePath, contents: Data()))
+        let before = engine.listBackups().map(\.name)
+        let s = try openConsole(width: 140)
+        try s.waitFor(text: "CRITICAL: live database is empty (0 bytes): restore " + before[0])
+        try s.send("c")
+        try s.waitFor(text: "Backup refused: live database is empty (0 bytes): restore")
+        XCTAssertEqual(engine.listBackups().map(\.name), before, "nothing was made")
+        try s.send("k")
+        try s.waitFor(text: "Enter: every reason")
+        try s.send("Enter")
+        let box = try s.waitFor(text: "Health: CRITICAL")
+        XCTAssertTrue(box.contains("Now: live database is empty (0 bytes)"), box)
+        try s.send("q")
+        try s.waitFor("the box to close") { !$0.contains("Health: CRITICAL") }
+        try s.send("q")
+        try s.waitFor(text: "console-exit=0")
+    }
+
+    func testReadOnlyAsAnotherUserOpensSaysWhyAndWritesNothing() throws {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
+            throw XCTSkip("needs root and setpriv to run the console as nobody")
+        }
+        // Readable by everyone, writable by root only.
+        let chmod = try ChildProcess.run("/bin/chmod", ["-R", "a+rX", root])
+        XCTAssertEqual(chmod.exitCode, 0, chmod.stderr)
+        let before = DemoFixture.snapshot(dataDir)
+        let s = try openConsole(width: 140, prefix: "setpriv --reuid=65534 --regid=65534 --clear-groups ")
+        try s.waitFor(text: "read-only: cannot write \(dataDir)/backups (running as nobody; owned by root)")
+        for key in ["c", "r", "d", "p", "f"] {
+            try s.send(key)
+            try s.waitFor(text: "refused: read-only, cannot write")
+            try s.send("j")
+            try s.waitFor("the message to clear") { !$0.contains("refused: read-only") }
+        }
+        try s.send("v")
+        try s.waitFor(text: "(read-only: not recorded)", timeout: 30)
+        try s.send("q")
+        try s.waitFor(text: "console-exit=0")
+        XCTAssertEqual(DemoFixture.snapshot(dataDir), before, "nothing written as nobody")
+    }
+
+    func testAsciiMarksAndTheTimeZoneOfTheTimes() throws {
+        let zone = try ChildProcess.run("/bin/date", ["+%Z"], env: ["TZ": "Europe/Berlin"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let s = try openConsole(prefix: "TZ=Europe/Berlin ", options: "--ascii")
+        let screen = try s.waitFor(text: "* verified")
+        XCTAssertTrue(screen.contains("| times in \(zone)"), screen)
+        XCTAssertFalse(screen.contains("v verified"), screen)
+        try s.send("q")
+        try s.waitFor(text: "console-exit=0")
     }
 
     private func corruptedCopies() -> [String] {

@@ -44,7 +44,7 @@ extension BackupEngine {
             sha = try BackupInspector.sha256(path: entry.path, progress: progress.map { p in { d, t in p(BackupProgress(phase: .hashing, done: d, total: t)) } })
             if let recorded = entry.record?.sha256 {
                 hashCompared = true
-                if recorded != sha { problem = "contents changed since the backup was made (SHA-256 differs)" }
+                if recorded != sha { problem = Verification.contentsChangedMessage }
             }
             if problem == nil {
                 progress?(BackupProgress(phase: .checking, done: 0, total: 0))

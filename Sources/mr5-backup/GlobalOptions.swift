@@ -38,7 +38,9 @@ struct GlobalOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: layout.dataDir, isDirectory: &isDir), isDir.boolValue else {
             throw BackupError.dataDirNotFound(path: layout.dataDir)
         }
-        return BackupEngine(layout: layout, busyTimeoutSeconds: busyTimeout)
+        let engine = BackupEngine(layout: layout, busyTimeoutSeconds: busyTimeout)
+        CLIContext.engine = engine
+        return engine
     }
 
     /// A backup NAME as given: a file name as `list` shows it, or a full path as `create`

@@ -120,6 +120,9 @@ struct StatusJSON: Encodable {
     var detail: String? = nil
     /// Nagios performance data, as after the `|` of the plain line.
     var performanceData: String? = nil
+    /// Notifications waiting in the outbox, and the last delivery (target masked).
+    var notifyPending: Int = 0
+    var lastNotification: NotifyResultJSON? = nil
 }
 
 /// One attempt in `history --json`.

@@ -18,7 +18,7 @@ struct MR5Backup: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Create.self, List.self, Verify.self, Restore.self, UndoRestore.self, Delete.self, Prune.self, PreUpdate.self,
-            Status.self, History.self, Settings.self, Demo.self, Daemon.self,
+            Status.self, History.self, Settings.self, Notify.self, Demo.self, Daemon.self,
         ]
     )
 
@@ -61,12 +61,16 @@ struct MR5Backup: ParsableCommand {
         } catch {
             Foundation.exit(ErrorExit.reportParseError(error))
         }
+        var code: Int32 = 0
         do {
             var command = command
             try command.run()
-            Foundation.exit(0)
         } catch {
-            Foundation.exit(ErrorExit.report(error))
+            code = ErrorExit.report(error)
         }
+        // A command that recorded an attempt delivers what waits in the outbox (the result
+        // is already printed and recorded: a receiver that never answers costs it nothing).
+        if command is RecordsAttempts, let engine = CLIContext.engine { engine.notifier.deliverPending() }
+        Foundation.exit(code)
     }
 }

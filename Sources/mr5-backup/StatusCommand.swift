@@ -75,7 +75,8 @@ struct Status: ParsableCommand {
             lastBackupAt: newest?.createdAt, frequency: frequency?.settingValue, nextBackupAt: next,
             schedulerRunning: snapshot != nil, schedulerPid: snapshot?.ownerPid,
             liveDatabase: live.name, lastLiveCheckAt: lastCheck?.checkedAt, lastLiveCheckState: lastCheck?.state.name,
-            corruptBackupCount: all.filter { $0.status == .corrupt }.count, detail: detail, performanceData: perf))
+            corruptBackupCount: all.filter { $0.status == .corrupt }.count, detail: detail, performanceData: perf,
+            notifyPending: engine.notifier.pendingCount(), lastNotification: engine.notifier.lastDelivery().map(NotifyResultJSON.init)))
     }
 
     /// Nagios performance data: `age=4740s;16200;21600;0 backups=7;;;0 failures=0;1;3;0 size=21852160B`

@@ -10,6 +10,7 @@ final class MetricsWriterTests: XCTestCase {
         "consecutive_failures", "failures_total", "last_size_bytes", "last_duration_seconds", "count",
         "total_bytes", "filesystem_free_bytes", "next_run_timestamp_seconds", "health",
         "live_database_state", "scheduler_running", "corrupt_backups", "last_live_check_timestamp_seconds",
+        "notify_pending", "notify_last_success",
     ].map { "mr5_backup_" + $0 }
 
     /// Parses the text format strictly: every sample preceded by its HELP and TYPE lines.

@@ -18,6 +18,7 @@ extension BackupEngine {
                 guard let appVersion else { throw BackupError.appVersionRequired }
                 try BackupName.validateAppVersion(appVersion)
             }
+            notifier.attemptStarted()
             if case .damaged(let findings) = try requireDatabaseFile() {
                 throw BackupError.liveDatabaseDamaged(path: layout.databasePath, findings: findings)
             }
@@ -29,7 +30,6 @@ extension BackupEngine {
                 throw BackupError.emptyDatabase(path: layout.databasePath)
             }
             try run.takeLock(wait: lockWait)
-            notifier.attemptStarted()
             let result = try performCreate(kind: kind, appVersion: appVersion, info: info, run: run,
                                            progress: progress, cancellation: cancellation)
             record(run.entry(outcome: .success, backupName: result.entry.name, kind: kind, sizeBytes: result.entry.sizeBytes,

@@ -37,9 +37,12 @@ extension BackupEngine {
 
     /// Whether a scheduler (daemon or console) is expected to run: `false` for shops that
     /// run `create` from cron, where "no scheduler running" is no warning. Default true.
-    public func schedulerExpected() -> Bool {
-        guard let raw = try? settingsStore.get("scheduler_expected") else { return true }
-        return raw.lowercased() != "false"
+    public func schedulerExpected() -> Bool { schedulerExpectedIfReadable() ?? true }
+
+    /// Nil when the setting cannot be read now (the POS holds its lock): then nothing is
+    /// judged by it rather than a guess.
+    public func schedulerExpectedIfReadable() -> Bool? {
+        do { return (try settingsStore.get("scheduler_expected"))?.lowercased() != "false" } catch { return nil }
     }
 
     /// Sets `scheduler_expected` (`true` or `false`).

@@ -175,7 +175,9 @@ public final class BackupEngine: Sendable {
     /// The name notifications and off-site copies give this terminal: the setting
     /// `terminal_id`, else the host name.
     public var terminalID: String {
-        if let id = try? settingsStore.get("terminal_id"), !id.isEmpty { return id }
+        // Read without waiting on a POS holding its lock: a notification must not wait 30 s.
+        let quick = SettingsStore(layout: layout, busyTimeoutMs: 50)
+        if let id = try? quick.get("terminal_id"), !id.isEmpty { return id }
         return ProcessInfo.processInfo.hostName
     }
 

@@ -26,6 +26,9 @@ public struct BackupMetrics: Sendable, Equatable {
     public var corruptBackups: Int = 0
     /// Unix time of the last full check of the live database (0: never).
     public var lastLiveCheckTimestamp: Double = 0
+    /// Notifications waiting in the outbox, and whether the last delivery worked (1), failed (0), or none was made (-1).
+    public var notifyPending: Int = 0
+    public var notifyLastOK: Int = -1
 
     public init() {}
 
@@ -52,6 +55,8 @@ public struct BackupMetrics: Sendable, Equatable {
         m.schedulerRunning = snapshot.map { $0.activity == .stopped ? 0 : 1 } ?? 0
         m.corruptBackups = backups.filter { $0.status == .corrupt && $0.kind.isBackup }.count
         m.lastLiveCheckTimestamp = engine.lastLiveCheck()?.checkedAt.timeIntervalSince1970 ?? 0
+        m.notifyPending = engine.notifier.pendingCount()
+        m.notifyLastOK = engine.notifier.lastDelivery().map { $0.ok ? 1 : 0 } ?? -1
         return m
     }
 }

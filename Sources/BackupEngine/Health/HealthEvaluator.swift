@@ -182,7 +182,7 @@ public enum HealthEvaluator {
                         freeBytes: inputs.disk?.freeBytes, mountPoint: inputs.disk?.mountPoint,
                         expectedBackupBytes: inputs.databaseBytes, snapshot: snapshot, now: now,
                         unknowns: inputs.unknowns, live: inputs.live, lastLiveCheck: engine.lastLiveCheck(),
-                        schedulerExpected: engine.schedulerExpected())
+                        schedulerExpected: engine.schedulerExpectedIfReadable())
     }
 
     /// When the next backup will run: the active scheduler's plan when one runs

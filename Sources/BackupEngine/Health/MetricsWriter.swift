@@ -30,6 +30,8 @@ public enum MetricsWriter {
         metric("scheduler_running", "gauge", "1 if a console or daemon runs the schedule for this data dir, else 0.", String(m.schedulerRunning))
         metric("corrupt_backups", "gauge", "Backups on disk that failed a check.", String(m.corruptBackups))
         metric("last_live_check_timestamp_seconds", "gauge", "Unix time of the last full check of the live database (0: never).", number(m.lastLiveCheckTimestamp))
+        metric("notify_pending", "gauge", "Notifications waiting in the outbox.", String(m.notifyPending))
+        metric("notify_last_success", "gauge", "1 if the last notification was delivered, 0 if it failed, -1 if none was sent.", String(m.notifyLastOK))
         return out
     }
 

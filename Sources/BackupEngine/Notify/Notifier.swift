@@ -17,16 +17,18 @@ public struct Notifier: Sendable {
     var layout: DataLayout { engine.layout }
     private var outbox: NotificationOutbox { NotificationOutbox(path: layout.notifyOutboxPath) }
 
-    /// The targets in the settings.
+    /// The targets, kept in `backups/.meta/notify-targets.json` (0600) beside the other
+    /// files of ours rather than in the POS database: a locked, damaged or lost database
+    /// is exactly when they must still be read.
     public func targets() -> [NotifyTarget] {
-        guard let raw = try? engine.settingsStore.get("notify_targets"), let data = raw.data(using: .utf8),
+        guard let data = FileManager.default.contents(atPath: layout.notifyTargetsPath),
               let list = try? JSONDecoder().decode([NotifyTarget].self, from: data) else { return [] }
         return list
     }
 
     func saveTargets(_ list: [NotifyTarget]) throws {
-        let data = try JSONEncoder().encode(list)
-        try engine.settingsStore.set("notify_targets", String(decoding: data, as: UTF8.self))
+        try layout.ensureDirectories()
+        try FileSystem.writeAtomically(try MetadataStore.encoder.encode(list), to: layout.notifyTargetsPath)
     }
 
     /// Deliveries waiting now.

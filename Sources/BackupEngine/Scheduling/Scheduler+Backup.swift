@@ -102,19 +102,17 @@ extension Scheduler {
     /// Applies `change` to the snapshot; on a real change calls `onChange` and, for the
     /// active scheduler with `persist`, rewrites the state file.
     func publish(persist: Bool = true, _ change: (inout SchedulerSnapshot) -> Void) {
-        let now = clock.now()
-        let next = shared.withLock { shared -> SchedulerSnapshot? in
-            let before = shared.snapshot
-            var next = before
-            change(&next)
-            next.updatedAt = before.updatedAt
-            guard next != before else { return nil }
-            next.updatedAt = now
-            shared.snapshot = next
-            return next
-        }
-        guard let next else { return }
+        // Only the scheduler thread (and start() before it) publishes, so reading, changing
+        // and storing need no lock held across them. The state file is written before the
+        // snapshot is stored: whoever sees the new snapshot can read it in the file too.
+        let before = snapshot
+        var next = before
+        change(&next)
+        next.updatedAt = before.updatedAt
+        guard next != before else { return }
+        next.updatedAt = clock.now()
         if persist && run.lock != nil { outputs.writeStateFile(next) }
+        shared.withLock { $0.snapshot = next }
         onChange?(next)
     }
 

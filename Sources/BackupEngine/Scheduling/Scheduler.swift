@@ -52,6 +52,9 @@ public final class Scheduler: @unchecked Sendable {
         var lastProgressPublished: (phase: BackupProgress.Phase, percent: Int)?
     }
     var run = ThreadState()
+    /// Raises and delivers notifications off the scheduler thread (a receiver that never
+    /// answers must not hold up a backup).
+    let notifications = NotificationPump()
     let outputs: SchedulerOutputs
 
     /// - Parameters:
@@ -163,6 +166,7 @@ public final class Scheduler: @unchecked Sendable {
             }
             refreshSettings(force: false)
             refreshHistory(force: false)
+            notifications.kick(engine: engine)
             guard let interval = currentInterval else {
                 publish { s in
                     s.activity = .disabled

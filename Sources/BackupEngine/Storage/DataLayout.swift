@@ -62,6 +62,7 @@ public struct DataLayout: Sendable, Equatable {
     public var notifyOutboxPath: String { logsDir + "/notify-outbox.jsonl" }
     public var notifyStatePath: String { logsDir + "/notify-state.json" }
     public var notifyLockPath: String { logsDir + "/.notify.lock" }
+    public var notifyTargetsPath: String { metaDir + "/notify-targets.json" }
     /// The last full check of the live database (`LiveCheckRecord`).
     public var liveCheckPath: String { metaDir + "/live-check.json" }
     /// Settings when the POS database has no `settings` table.

@@ -31,8 +31,11 @@ struct MetadataStore {
     }
 
     /// Names that have metadata.
+    /// Names of backups that have metadata. Our other files here (settings, the live
+    /// check, notification targets) are not backups' and are never taken for orphans.
     func names() -> [String] {
-        FileSystem.list(directory).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") && $0 != "settings.json" }
+        FileSystem.list(directory).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
             .map { String($0.dropLast(5)) }
+            .filter { $0.hasSuffix(".db") || $0.contains(".corrupted.") }
     }
 }

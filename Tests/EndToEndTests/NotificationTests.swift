@@ -1,0 +1,143 @@
+import BackupEngine
+import Foundation
+import TestSupport
+import XCTest
+
+/// Notifications reach a real HTTP receiver on 127.0.0.1 and a real command.
+final class NotificationTests: XCTestCase {
+    private let secret = "T0KEN-s3cr3t-XYZ"
+
+    private func shopWithoutSchedulerWarnings() throws -> DemoFixture {
+        let shop = try DemoFixture()
+        XCTAssertEqual(try run(["settings", "set", "scheduler_expected", "false"] + shop.dirArgs).exitCode, 0)
+        return shop
+    }
+
+    /// The POS holding its write lock: every backup fails with "locked" within a second.
+    private func holdWriteLock(_ db: String) throws -> ChildProcess {
+        let holder = try ChildProcess("/usr/bin/python3", ["-c", """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], isolation_level=None)
+            c.execute("PRAGMA locking_mode=EXCLUSIVE")
+            c.execute("BEGIN EXCLUSIVE")
+            c.execute("UPDATE settings SET value = value WHERE key = 'currency'")
+            print("locked", flush=True)
+            time.sleep(120)
+            """, db])
+        XCTAssertTrue(holder.waitForOutput { $0.contains("locked") })
+        return holder
+    }
+
+    private func events(_ receiver: HTTPReceiver) -> [String] {
+        receiver.requests().filter { $0.method == "POST" }.compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.body.utf8)) as? [String: Any])?["event"] as? String
+        }
+    }
+
+    func testAFailureStreakIsToldOnceThenItsRecovery() throws {
+        let shop = try shopWithoutSchedulerWarnings()
+        let receiver = try HTTPReceiver(log: shop.root + "/requests.jsonl")
+        XCTAssertEqual(try run(["notify", "add", "webhook", receiver.url + "/hooks/" + secret] + shop.dirArgs).exitCode, 0)
+        let holder = try holdWriteLock(shop.layout.databasePath)
+        for _ in 0..<3 {
+            let r = try run(["create", "--busy-timeout", "1"] + shop.dirArgs)
+            XCTAssertEqual(r.exitCode, 1, r.stdout)
+        }
+        holder.killHard()
+        _ = holder.wait()
+        XCTAssertEqual(events(receiver), ["backup_failed"], "three failures in a row: one notification")
+        let body = try XCTUnwrap(receiver.requests().first { $0.method == "POST" }?.body)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+        for field in ["text", "event", "severity", "terminal", "dataDir", "time", "message", "error"] {
+            XCTAssertNotNil(json[field], "\(field) in \(json)")
+        }
+        XCTAssertTrue((json["text"] as? String ?? "").contains("failed in a row"), "\(json)")
+
+        XCTAssertEqual(try run(["create"] + shop.dirArgs).exitCode, 0)
+        XCTAssertEqual(events(receiver), ["backup_failed", "backup_recovered"])
+        assertNoSecret(shop)
+    }
+
+    func testAPingTargetHearsStartSuccessAndFailInOrder() throws {
+        let shop = try shopWithoutSchedulerWarnings()
+        let receiver = try HTTPReceiver(log: shop.root + "/requests.jsonl")
+        XCTAssertEqual(try run(["notify", "add", "ping", receiver.url + "/ping/" + secret] + shop.dirArgs).exitCode, 0)
+        XCTAssertEqual(try run(["create"] + shop.dirArgs).exitCode, 0)
+        let holder = try holdWriteLock(shop.layout.databasePath)
+        XCTAssertEqual(try run(["create", "--busy-timeout", "1"] + shop.dirArgs).exitCode, 1)
+        holder.killHard()
+        let paths = receiver.requests().map(\.path)
+        let base = "/ping/" + secret
+        XCTAssertEqual(paths, [base + "/start", base, base + "/start", base + "/fail"])
+        assertNoSecret(shop)
+    }
+
+    func testNothingIsLostWhileTheReceiverIsDown() throws {
+        let shop = try shopWithoutSchedulerWarnings()
+        let log = shop.root + "/requests.jsonl"
+        var receiver = try HTTPReceiver(log: log)
+        let port = receiver.port
+        XCTAssertEqual(try run(["notify", "add", "webhook", receiver.url + "/hooks/" + secret] + shop.dirArgs).exitCode, 0)
+        receiver.stop()
+        let holder = try holdWriteLock(shop.layout.databasePath)
+        XCTAssertEqual(try run(["create", "--busy-timeout", "1"] + shop.dirArgs).exitCode, 1)
+        holder.killHard()
+        _ = holder.wait()
+        XCTAssertEqual(try run(["create"] + shop.dirArgs).exitCode, 0)
+        let waiting = try run(["notify", "list", "--json"] + shop.dirArgs).json()
+        XCTAssertEqual(waiting["pending"] as? Int, 2, "\(waiting)")
+        XCTAssertEqual((waiting["lastDelivery"] as? [String: Any])?["ok"] as? Bool, false)
+
+        receiver = try HTTPReceiver(port: port, log: log)
+        // Retries back off; flush delivers what is due now, later a due time passes. Make them due.
+        let outbox = shop.layout.notifyOutboxPath
+        let text = try String(contentsOfFile: outbox, encoding: .utf8)
+            .replacingOccurrences(of: #""nextAttemptAt":"[^"]*""#, with: #""nextAttemptAt":"2000-01-01T00:00:00.000Z""#, options: .regularExpression)
+        try text.write(toFile: outbox, atomically: true, encoding: .utf8)
+        let flush = try run(["notify", "flush"] + shop.dirArgs)
+        XCTAssertEqual(flush.exitCode, 0, flush.stdout + flush.stderr)
+        XCTAssertEqual(events(receiver), ["backup_failed", "backup_recovered"], "delivered, in order")
+        XCTAssertEqual((try run(["notify", "list", "--json"] + shop.dirArgs).json())["pending"] as? Int, 0)
+        assertNoSecret(shop)
+    }
+
+    func testAReceiverThatNeverAnswersCostsTheBackupNothing() throws {
+        let shop = try shopWithoutSchedulerWarnings()
+        let receiver = try HTTPReceiver(hang: true, log: shop.root + "/requests.jsonl")
+        XCTAssertEqual(try run(["notify", "add", "ping", receiver.url + "/ping/" + secret] + shop.dirArgs).exitCode, 0)
+        let started = Date()
+        let r = try run(["create", "--json"] + shop.dirArgs)
+        let seconds = Date().timeIntervalSince(started)
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        XCTAssertNotNil(try r.json()["backup"])
+        XCTAssertLessThan(seconds, 40, "each try is cut off at 10 s")
+        let failures = BackupEngine(layout: shop.layout).history().filter { $0.operation == .notify && $0.outcome == .failure }
+        XCTAssertTrue(failures.contains { $0.message?.contains("timed out after 10 s") == true }, "\(failures.map(\.message))")
+        XCTAssertEqual(BackupEngine(layout: shop.layout).history().first { $0.operation == .create }?.outcome, .success)
+        receiver.stop()
+    }
+
+    func testACommandTargetReadsTheEventOnStdin() throws {
+        let shop = try shopWithoutSchedulerWarnings()
+        let out = shop.root + "/event.json"
+        XCTAssertEqual(try run(["notify", "add", "command", "/usr/bin/tee " + out] + shop.dirArgs).exitCode, 0)
+        let test = try run(["notify", "test"] + shop.dirArgs)
+        XCTAssertEqual(test.exitCode, 0, test.stdout + test.stderr)
+        XCTAssertTrue(test.stdout.hasPrefix("command /usr/bin/tee"), test.stdout)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
+        XCTAssertEqual(json["event"] as? String, "test")
+        XCTAssertEqual(json["dataDir"] as? String, shop.dataDir)
+        assertRefused(try run(["notify", "add", "command", "tee relative"] + shop.dirArgs), exit: 2, mentioning: "absolute path")
+        assertRefused(try run(["notify", "add", "webhook", "ftp://x"] + shop.dirArgs), exit: 2, mentioning: "http")
+    }
+
+    /// Secrets in target URLs never reach the log, the history or JSON output.
+    private func assertNoSecret(_ shop: DemoFixture, file: StaticString = #filePath, line: UInt = #line) {
+        var texts = [(try? String(contentsOfFile: shop.layout.logPath, encoding: .utf8)) ?? "",
+                     (try? String(contentsOfFile: shop.layout.historyPath, encoding: .utf8)) ?? ""]
+        for args in [["notify", "list", "--json"], ["status", "--json"], ["history", "--json"], ["notify", "list"]] {
+            texts.append((try? run(args + shop.dirArgs).stdout) ?? "")
+        }
+        for text in texts { XCTAssertFalse(text.contains(secret), "a secret leaked: \(text.prefix(300))", file: file, line: line) }
+    }
+}

@@ -48,7 +48,7 @@ struct Prune: ParsableCommand {
         }
         let rule = "keeping \(policy.summary), \(policy.keepPreUpdate) pre-update"
         guard !result.deleted.isEmpty else {
-            print("Nothing to prune (\(rule); \(CLIFormat.count(result.kept.count, "backup")) kept).")
+            print("Nothing to prune (\(rule); \(CLIFormat.count(result.kept.filter(\.kind.isBackup).count, "backup")) kept).")
             return
         }
         let freed = result.deleted.reduce(0) { $0 + $1.sizeBytes }
@@ -56,7 +56,7 @@ struct Prune: ParsableCommand {
         print(dryRun ? "Would delete \(count) (\(ByteCount.format(freed))), \(rule):"
                      : "Deleted \(count) (\(ByteCount.format(freed)) freed), \(rule):")
         print(CLIFormat.table(result.deleted.map { ["  " + $0.name, CLIFormat.localTime($0.createdAt), ByteCount.format($0.sizeBytes)] }))
-        print("\(CLIFormat.count(result.kept.count, "backup")) kept:")
+        print("\(CLIFormat.count(result.kept.filter(\.kind.isBackup).count, "backup")) kept:")
         print(CLIFormat.table(result.decisions.filter(\.keep).map { ["  " + $0.entry.name, $0.reasons.map(\.rawValue).joined(separator: ", ")] }))
     }
 }

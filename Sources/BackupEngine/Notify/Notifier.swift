@@ -167,6 +167,8 @@ public struct Notifier: Sendable {
     @discardableResult
     public func deliverPending(now: Date? = nil) -> [DeliveryResult] {
         let now = now ?? engine.clock.now()
+        // Nothing waiting: touch nothing (a refused command changes no file).
+        guard FileSystem.exists(layout.notifyOutboxPath), !outbox.read().isEmpty else { return [] }
         var due: [NotificationOutbox.Item] = []
         withNotifyLock { due = outbox.read().filter { $0.nextAttemptAt <= now } }
         guard !due.isEmpty else { return [] }

@@ -229,22 +229,8 @@ final class HonestHealthTests: XCTestCase {
     func testARestoreRefusedByAHeldWriteLockLeavesNoSavedCopy() throws {
         let shop = try DemoFixture()
         let name = newestVerified(shop)
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        holder.arguments = ["-c", """
-            import sqlite3, sys, time
-            c = sqlite3.connect(sys.argv[1], isolation_level=None)
-            c.execute("PRAGMA locking_mode=EXCLUSIVE")
-            c.execute("BEGIN EXCLUSIVE")
-            c.execute("UPDATE settings SET value = value")
-            print("locked", flush=True)
-            time.sleep(60)
-            """, shop.layout.databasePath]
-        let out = Pipe()
-        holder.standardOutput = out
-        try holder.run()
-        defer { holder.terminate(); holder.waitUntilExit() }
-        _ = out.fileHandleForReading.availableData   // "locked"
+        let holder = try WriteLockHolder(database: shop.layout.databasePath)
+        defer { holder.release() }
         let before = listDir(shop.dataDir).sorted()
         let savedBefore = before.filter { $0.contains(".corrupted.") }
 

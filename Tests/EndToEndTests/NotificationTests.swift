@@ -13,21 +13,6 @@ final class NotificationTests: XCTestCase {
         return shop
     }
 
-    /// The POS holding its write lock: every backup fails with "locked" within a second.
-    private func holdWriteLock(_ db: String) throws -> ChildProcess {
-        let holder = try ChildProcess("/usr/bin/python3", ["-c", """
-            import sqlite3, sys, time
-            c = sqlite3.connect(sys.argv[1], isolation_level=None)
-            c.execute("PRAGMA locking_mode=EXCLUSIVE")
-            c.execute("BEGIN EXCLUSIVE")
-            c.execute("UPDATE settings SET value = value WHERE key = 'currency'")
-            print("locked", flush=True)
-            time.sleep(120)
-            """, db])
-        XCTAssertTrue(holder.waitForOutput { $0.contains("locked") })
-        return holder
-    }
-
     private func events(_ receiver: HTTPReceiver) -> [String] {
         receiver.requests().filter { $0.method == "POST" }.compactMap {
             (try? JSONSerialization.jsonObject(with: Data($0.body.utf8)) as? [String: Any])?["event"] as? String
@@ -38,13 +23,12 @@ final class NotificationTests: XCTestCase {
         let shop = try shopWithoutSchedulerWarnings()
         let receiver = try HTTPReceiver(log: shop.root + "/requests.jsonl")
         XCTAssertEqual(try run(["notify", "add", "webhook", receiver.url + "/hooks/" + secret] + shop.dirArgs).exitCode, 0)
-        let holder = try holdWriteLock(shop.layout.databasePath)
+        let holder = try WriteLockHolder(database: shop.layout.databasePath)
         for _ in 0..<3 {
             let r = try run(["create", "--busy-timeout", "1"] + shop.dirArgs)
             XCTAssertEqual(r.exitCode, 1, r.stdout)
         }
-        holder.killHard()
-        _ = holder.wait()
+        holder.release()
         XCTAssertEqual(events(receiver), ["backup_failed"], "three failures in a row: one notification")
         let body = try XCTUnwrap(receiver.requests().first { $0.method == "POST" }?.body)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
@@ -63,9 +47,9 @@ final class NotificationTests: XCTestCase {
         let receiver = try HTTPReceiver(log: shop.root + "/requests.jsonl")
         XCTAssertEqual(try run(["notify", "add", "ping", receiver.url + "/ping/" + secret] + shop.dirArgs).exitCode, 0)
         XCTAssertEqual(try run(["create"] + shop.dirArgs).exitCode, 0)
-        let holder = try holdWriteLock(shop.layout.databasePath)
+        let holder = try WriteLockHolder(database: shop.layout.databasePath)
         XCTAssertEqual(try run(["create", "--busy-timeout", "1"] + shop.dirArgs).exitCode, 1)
-        holder.killHard()
+        holder.release()
         let paths = receiver.requests().map(\.path)
         let base = "/ping/" + secret
         XCTAssertEqual(paths, [base + "/start", base, base + "/start", base + "/fail"])
@@ -79,10 +63,9 @@ final class NotificationTests: XCTestCase {
         let port = receiver.port
         XCTAssertEqual(try run(["notify", "add", "webhook", receiver.url + "/hooks/" + secret] + shop.dirArgs).exitCode, 0)
         receiver.stop()
-        let holder = try holdWriteLock(shop.layout.databasePath)
+        let holder = try WriteLockHolder(database: shop.layout.databasePath)
         XCTAssertEqual(try run(["create", "--busy-timeout", "1"] + shop.dirArgs).exitCode, 1)
-        holder.killHard()
-        _ = holder.wait()
+        holder.release()
         XCTAssertEqual(try run(["create"] + shop.dirArgs).exitCode, 0)
         let waiting = try run(["notify", "list", "--json"] + shop.dirArgs).json()
         XCTAssertEqual(waiting["pending"] as? Int, 2, "\(waiting)")

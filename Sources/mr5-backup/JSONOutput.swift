@@ -142,9 +142,11 @@ struct HistoryItemJSON: Encodable {
     /// The whole text behind a shortened `message` (every problem a check found).
     var detail: String?
     var pid: Int32
+    /// The mr5-backup version that made the attempt (absent for entries older than 0.2.0).
+    var version: String?
 
     init(_ h: HistoryEntry) {
-        detail = h.detail
+        detail = h.detail; version = h.version
         startedAt = h.startedAt; operation = h.operation.rawValue; trigger = h.trigger.rawValue
         outcome = h.outcome.rawValue; durationSeconds = h.durationSeconds; backupName = h.backupName
         kind = h.kind?.rawValue; sizeBytes = h.sizeBytes; message = h.message; pid = h.pid

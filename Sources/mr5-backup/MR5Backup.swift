@@ -15,7 +15,7 @@ struct MR5Backup: ParsableCommand {
             Exit codes: 0 success, 1 the operation failed, 2 bad usage or input
             ('status': 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
             """,
-        version: "0.1.0",
+        version: ToolVersion.current,
         subcommands: [
             Create.self, List.self, Verify.self, Restore.self, UndoRestore.self, Delete.self, Prune.self, PreUpdate.self,
             Status.self, History.self, Settings.self, Notify.self, Demo.self, Daemon.self,

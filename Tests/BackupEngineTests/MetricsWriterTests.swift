@@ -10,12 +10,18 @@ final class MetricsWriterTests: XCTestCase {
         "consecutive_failures", "failures_total", "last_size_bytes", "last_duration_seconds", "count",
         "total_bytes", "filesystem_free_bytes", "next_run_timestamp_seconds", "health",
         "live_database_state", "scheduler_running", "corrupt_backups", "last_live_check_timestamp_seconds",
-        "notify_pending", "notify_last_success",
+        "notify_pending", "notify_last_success", "info",
     ].map { "mr5_backup_" + $0 }
 
     /// Parses the text format strictly: every sample preceded by its HELP and TYPE lines.
+    /// A sample's labels (`name{label="value",...}`) go to `labels`, keyed by the name.
     func parse(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> [String: Double] {
-        var values: [String: Double] = [:]
+        parseWithLabels(text, file: file, line: line).values
+    }
+
+    func parseWithLabels(_ text: String, file: StaticString = #filePath, line: UInt = #line)
+        -> (values: [String: Double], labels: [String: [String: String]]) {
+        var values: [String: Double] = [:], labels: [String: [String: String]] = [:]
         var help: Set<String> = [], type: [String: String] = [:]
         XCTAssertTrue(text.hasSuffix("\n"), file: file, line: line)
         for row in text.split(separator: "\n").map(String.init) {
@@ -28,7 +34,21 @@ final class MetricsWriterTests: XCTestCase {
                 XCTAssertTrue(["gauge", "counter"].contains(parts[3]), row, file: file, line: line)
             } else {
                 XCTAssertEqual(parts.count, 2, "sample line: \(row)", file: file, line: line)
-                let name = parts[0]
+                var name = parts[0]
+                if let open = name.firstIndex(of: "{") {
+                    XCTAssertTrue(name.hasSuffix("}"), "unclosed labels: \(row)", file: file, line: line)
+                    let body = name[name.index(after: open)..<name.index(before: name.endIndex)]
+                    var pairs: [String: String] = [:]
+                    for pair in body.split(separator: ",") {
+                        let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                        XCTAssertTrue(kv.count == 2 && kv[0].range(of: "^[a-zA-Z_][a-zA-Z0-9_]*$", options: .regularExpression) != nil
+                                      && kv[1].count >= 2 && kv[1].hasPrefix("\"") && kv[1].hasSuffix("\""),
+                                      "label: \(row)", file: file, line: line)
+                        if kv.count == 2 { pairs[kv[0]] = String(kv[1].dropFirst().dropLast()) }
+                    }
+                    name = String(name[..<open])
+                    labels[name] = pairs
+                }
                 XCTAssertTrue(help.contains(name) && type[name] != nil, "\(name) without HELP/TYPE before it", file: file, line: line)
                 XCTAssertNil(values[name], "\(name) twice", file: file, line: line)
                 values[name] = Double(parts[1])
@@ -37,7 +57,7 @@ final class MetricsWriterTests: XCTestCase {
         }
         XCTAssertEqual(type["mr5_backup_failures_total"], "counter", file: file, line: line)
         XCTAssertEqual(Set(values.keys), Set(Self.names), file: file, line: line)
-        return values
+        return (values, labels)
     }
 
     func testRenderIsValidTextFormat() {
@@ -67,6 +87,14 @@ final class MetricsWriterTests: XCTestCase {
         XCTAssertEqual(v["mr5_backup_filesystem_free_bytes"], 12_884_901_888)
         XCTAssertEqual(v["mr5_backup_next_run_timestamp_seconds"], 1_800_001_200)
         XCTAssertEqual(v["mr5_backup_health"], 1)
+    }
+
+    func testTheVersionIsALabelOnTheInfoMetric() {
+        let text = MetricsWriter.render(BackupMetrics())
+        XCTAssertTrue(text.contains("\nmr5_backup_info{version=\"\(ToolVersion.current)\"} 1\n"), text)
+        let parsed = parseWithLabels(text)
+        XCTAssertEqual(parsed.values["mr5_backup_info"], 1)
+        XCTAssertEqual(parsed.labels["mr5_backup_info"], ["version": ToolVersion.current])
     }
 
     func testCollectedFromARealDataDirAndWrittenAtomically() throws {

@@ -292,7 +292,10 @@ final class CLICommandTests: XCTestCase {
             XCTAssertTrue(help.stdout.contains("  \(command) "), "help lists \(command)")
         }
         XCTAssertEqual(try run(["help", "restore"]).exitCode, 0)
-        XCTAssertEqual(try run(["--version"]).exitCode, 0)
+        // The version from the one place it is set (the Debian package reads it from here too).
+        let version = try run(["--version"])
+        XCTAssertEqual(version.exitCode, 0)
+        XCTAssertEqual(version.stdout, ToolVersion.current + "\n")
         for shell in ["bash", "zsh", "fish"] {
             let script = try run(["--generate-completion-script", shell])
             XCTAssertEqual(script.exitCode, 0)

@@ -110,7 +110,8 @@ extension BackupEngine {
             userVersion: copy.userVersion, applicationId: copy.applicationId, appVersion: appVersion,
             tables: tables, verification: Verification(method: "quick_check", ok: true, checkedAt: verifiedAt),
             strategy: copy.strategy.rawValue, restarts: copy.restarts, longestWriterHoldMs: copy.longestWriterHoldMs,
-            madeSequence: (catalog.entries().compactMap { $0.record?.madeSequence }.max() ?? 0) + 1)
+            madeSequence: (catalog.entries().compactMap { $0.record?.madeSequence }.max() ?? 0) + 1,
+            toolVersion: ToolVersion.current)
 
         // Metadata first, then the file: a crash in between leaves metadata without a file
         // (dropped), never a good-looking file without its checks.

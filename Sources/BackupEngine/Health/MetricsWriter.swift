@@ -8,8 +8,8 @@ public enum MetricsWriter {
     /// The file text, one metric per line.
     public static func render(_ m: BackupMetrics) -> String {
         var out = ""
-        func metric(_ name: String, _ type: String, _ help: String, _ value: String) {
-            out += "# HELP mr5_backup_\(name) \(help)\n# TYPE mr5_backup_\(name) \(type)\nmr5_backup_\(name) \(value)\n"
+        func metric(_ name: String, _ type: String, _ help: String, _ value: String, labels: String = "") {
+            out += "# HELP mr5_backup_\(name) \(help)\n# TYPE mr5_backup_\(name) \(type)\nmr5_backup_\(name)\(labels) \(value)\n"
         }
         func number(_ d: Double) -> String {
             d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(format: "%.3f", d)
@@ -32,6 +32,9 @@ public enum MetricsWriter {
         metric("last_live_check_timestamp_seconds", "gauge", "Unix time of the last full check of the live database (0: never).", number(m.lastLiveCheckTimestamp))
         metric("notify_pending", "gauge", "Notifications waiting in the outbox.", String(m.notifyPending))
         metric("notify_last_success", "gauge", "1 if the last notification was delivered, 0 if it failed, -1 if none was sent.", String(m.notifyLastOK))
+        // The version as a label, the Prometheus way: `mr5_backup_info{version="0.2.0"} 1`.
+        metric("info", "gauge", "The mr5-backup version that wrote this file (label version); always 1.", "1",
+               labels: "{version=\"\(ToolVersion.current)\"}")
         return out
     }
 

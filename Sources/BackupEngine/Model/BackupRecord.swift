@@ -58,6 +58,9 @@ public struct BackupRecord: Codable, Sendable, Equatable {
     /// 1 for the first backup this data dir made, then one more for each: the order backups
     /// were made, which a clock set back cannot change (nil for records older than it).
     public var madeSequence: Int? = nil
+    /// The mr5-backup version that made the backup (nil for records older than 0.2.0 and
+    /// for files it did not make itself).
+    public var toolVersion: String? = nil
 }
 
 /// How sure we are that a backup file is good.

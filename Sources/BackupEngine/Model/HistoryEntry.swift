@@ -26,13 +26,16 @@ public struct HistoryEntry: Codable, Sendable, Equatable {
     /// A restore's copy of the database as it was before (`mr5-pos.db.corrupted.<time>`): what undo restores.
     public var savedCopy: String?
     public var pid: Int32
+    /// The mr5-backup version that made the attempt (nil in entries older than 0.2.0).
+    public var version: String?
 
     public init(startedAt: Date, operation: Operation, trigger: Trigger, outcome: Outcome,
                 durationSeconds: Double, backupName: String? = nil, kind: BackupKind? = nil,
-                sizeBytes: Int64? = nil, message: String? = nil, detail: String? = nil, pid: Int32 = getpid()) {
+                sizeBytes: Int64? = nil, message: String? = nil, detail: String? = nil, pid: Int32 = getpid(),
+                version: String? = ToolVersion.current) {
         self.startedAt = startedAt; self.operation = operation; self.trigger = trigger
         self.outcome = outcome; self.durationSeconds = durationSeconds; self.backupName = backupName
-        self.kind = kind; self.sizeBytes = sizeBytes; self.pid = pid
+        self.kind = kind; self.sizeBytes = sizeBytes; self.pid = pid; self.version = version
         // The one-line rule holds for every entry, whoever writes it.
         self.message = message.map { OneLine.make($0) }
         self.detail = detail ?? message.flatMap { OneLine.fits($0) ? nil : $0 }

@@ -66,8 +66,20 @@ enum Delivery {
         do { try process.run() } catch {
             return (false, "cannot run \(program): \(OneLine.make(error.localizedDescription, limit: 100))")
         }
-        try? stdin.fileHandleForWriting.write(contentsOf: input)
+        // A program that does not read its input (or exits at once) must not kill us with
+        // SIGPIPE: ignore it while writing, then put the old disposition back.
+        let previous = signal(SIGPIPE, SIG_IGN)
+        input.withUnsafeBytes { raw in
+            var offset = 0
+            let fd = stdin.fileHandleForWriting.fileDescriptor
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 { if errno == EINTR { continue }; break }
+                offset += n
+            }
+        }
         try? stdin.fileHandleForWriting.close()
+        signal(SIGPIPE, previous)
         let deadline = Date().addingTimeInterval(commandLimit)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         if process.isRunning {

@@ -192,3 +192,4 @@ dpkg -P mr5-backup || fail "dpkg -P mr5-backup failed"
 ok "dpkg -P: conffile gone, data dir untouched"
 
 echo "test-deb: all $passed checks of mr5-backup $version passed"
+echo "deb: $passed passed, 0 failed"

@@ -178,9 +178,11 @@ struct RenderContext {
         let left = full ? 1 : 0
         let inner = full ? width - 2 : width
         if full {
-            let count = state.backups.count
+            // "Backups" counts what `status` counts (restorable backups); the other files are said apart.
+            let count = state.backups.filter { $0.kind.isBackup && $0.isRestorable }.count
+            let others = state.backups.count - count
             box(top: layout.listBoxTop, left: 0, height: layout.listRows + 3, width: width,
-                title: "Backups (\(count), newest first)")
+                title: "Backups (\(count)\(others > 0 ? " + \(others) other" : ""), newest first)")
         }
         let c = columns(inner: inner)
         let headRow = layout.listTop - 1

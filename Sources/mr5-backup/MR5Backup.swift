@@ -70,7 +70,11 @@ struct MR5Backup: ParsableCommand {
         }
         // A command that recorded an attempt delivers what waits in the outbox (the result
         // is already printed and recorded: a receiver that never answers costs it nothing).
-        if command is RecordsAttempts, let engine = CLIContext.engine { engine.notifier.deliverPending() }
+        // Bad input (exit 2) changes no file: nothing is evaluated or delivered then.
+        if command is RecordsAttempts, code != ErrorExit.usageCode, let engine = CLIContext.engine {
+            engine.notifier.evaluateConditions()
+            engine.notifier.deliverPending()
+        }
         Foundation.exit(code)
     }
 }

@@ -34,7 +34,8 @@ struct Verify: ParsableCommand {
             _ = try engine.backup(named: name)   // a bad or unknown name is refused before anything is touched
             names = [name]
         } else {
-            let sqlite = engine.listBackups().filter { $0.kind != .legacySQL }
+            // Backups only; a saved copy is checked when named.
+            let sqlite = engine.listBackups().filter(\.kind.isBackup)
             guard let newest = sqlite.first else {
                 throw CLIError.failed("no backups to verify in \(engine.layout.backupsDir) (make one with 'mr5-backup create')")
             }

@@ -13,9 +13,11 @@ final class NotifierTests: XCTestCase {
         try engine.setSchedulerExpected("false")
         _ = try engine.createBackup()
         try engine.addNotifyTarget(NotifyTarget(kind: .command, target: "/bin/true"))
+        // As after every command and on the scheduler's ticks: record, then judge the conditions.
         func failure() {
             engine.record(HistoryEntry(startedAt: clock.now(), operation: .create, trigger: .scheduler, outcome: .failure,
                                        durationSeconds: 1, kind: .scheduled, message: "database is locked"))
+            engine.notifier.evaluateConditions()
         }
         func queued() -> [String] { NotificationOutbox(path: layout.notifyOutboxPath).read().map(\.event.event.rawValue) }
 
@@ -25,6 +27,7 @@ final class NotifierTests: XCTestCase {
         engine.notifier.evaluateConditions()
         XCTAssertEqual(queued(), ["backup_failed", "backup_failed", "backup_overdue"], "a reminder after 24 h (and the backup is now overdue)")
         _ = try engine.createBackup()
+        engine.notifier.evaluateConditions()
         XCTAssertEqual(queued().last, "backup_recovered")
         XCTAssertEqual(queued().filter { $0 == "backup_recovered" }.count, 1)
 
@@ -41,5 +44,7 @@ final class NotifierTests: XCTestCase {
         XCTAssertEqual(SecretMask.mask("https://hc-ping.com/5b0c-uuid?x=1"), "https://hc-ping.com/…")
         XCTAssertEqual(SecretMask.mask("http://127.0.0.1:8080"), "http://127.0.0.1:8080")
         XCTAssertEqual(NotifyTarget(kind: .webhook, target: "https://user:pw@example.com/h").display, "webhook https://example.com/…")
+        XCTAssertEqual(NotifyTarget(kind: .command, target: "/usr/bin/curl -fsS https://hooks.example.com/T/SECRET").display,
+                       "command /usr/bin/curl …")
     }
 }

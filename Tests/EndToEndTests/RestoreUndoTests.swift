@@ -1,4 +1,4 @@
-import BackupEngine
+@testable import BackupEngine
 import DemoShop
 import Foundation
 import TestSupport
@@ -150,5 +150,41 @@ final class RestoreUndoTests: XCTestCase {
         let left = engine.listBackups()
         XCTAssertEqual(left.filter { $0.kind.isRegular && $0.status == .verified }.count, 2, "\(left.map(\.name))")
         XCTAssertTrue(left.contains { $0.name.hasPrefix("pre-update-v2.4.0") })
+    }
+}
+
+/// Review findings: a raw saved copy is never restored, make-room never deletes in vain.
+final class RestoreSafetyTests: XCTestCase {
+    func testARawSavedCopyIsListedButNeverVerifiedIntoARestorableOne() throws {
+        let shop = try DemoFixture()
+        let db = shop.layout.databasePath
+        // A live database that does not open: the restore saves its raw bytes.
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
+        try Data("garbage, not a database at all".utf8 + [UInt8](repeating: 0x41, count: 4096)).write(to: URL(fileURLWithPath: db))
+        let backup = try XCTUnwrap(BackupEngine(layout: shop.layout).newestVerified(in: BackupEngine(layout: shop.layout).listBackups()))
+        XCTAssertEqual(try run(["restore", backup.name, "--yes"] + shop.dirArgs).exitCode, 0)
+        let engine = BackupEngine(layout: shop.layout)
+        let raw = try XCTUnwrap(engine.listBackups().first { $0.kind == .savedBeforeRestore && $0.record?.strategy == "saved-raw" })
+        XCTAssertEqual(raw.status, .corrupt, "listed as damaged")
+        for args in [["verify", raw.name], ["restore", raw.name, "--yes"]] {
+            let r = try run(args + shop.dirArgs)
+            XCTAssertNotEqual(r.exitCode, 0, "\(args)")
+            XCTAssertEqual(r.stderrLines.count, 1, r.stderr)
+            XCTAssertTrue(r.stderr.contains("saved raw from a database that did not open"), r.stderr)
+        }
+        XCTAssertEqual(BackupEngine(layout: shop.layout).listBackups().first { $0.name == raw.name }?.status, .corrupt,
+                       "never verified into a restorable one")
+        XCTAssertNotEqual(engine.lastSavedCopy()?.name, raw.name, "undo never picks it")
+    }
+
+    func testMakeRoomRemovesNothingWhenRemovingWouldNotBeEnough() throws {
+        let tmp = TempDir()
+        let layout = try makeDataDir(tmp)
+        let engine = BackupEngine(layout: layout, metrics: .none)
+        for _ in 0..<3 { _ = try engine.createBackup() }
+        let before = engine.listBackups().map(\.name)
+        let removed = try engine.makeRoom(needed: Int64.max / 4, in: layout.backupsDir, trigger: .cli)
+        XCTAssertEqual(removed, [])
+        XCTAssertEqual(engine.listBackups().map(\.name), before)
     }
 }

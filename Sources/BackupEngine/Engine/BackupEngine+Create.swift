@@ -18,11 +18,11 @@ extension BackupEngine {
                 guard let appVersion else { throw BackupError.appVersionRequired }
                 try BackupName.validateAppVersion(appVersion)
             }
-            notifier.attemptStarted()
             if case .damaged(let findings) = try requireDatabaseFile() {
                 throw BackupError.liveDatabaseDamaged(path: layout.databasePath, findings: findings)
             }
             try requireWritable([layout.directory(for: kind), layout.metaDir])
+            notifier.attemptStarted()
             let info = try withHotJournalAdvice { try databaseInfo(rollingBack: true) }
             guard info.pageCount > 0 else {
                 // SQLite reads a zero-length file as an empty database; backing it up would

@@ -68,8 +68,14 @@ extension BackupEngine {
     /// Removes backups kept only for depth until `needed` bytes are free (see
     /// `RetentionPolicy.makeRoomCandidates`); each removal is named in the history and the log.
     func makeRoom(needed: Int64, in dir: String, trigger: Trigger) throws -> [String] {
+        // Only when removing them would be enough: never delete backups and then refuse anyway.
+        let candidates = retentionPolicy().makeRoomCandidates(catalog.entries())
+        let free = try FileSystem.space(dir).free
+        var enough = false, total: Int64 = 0
+        for entry in candidates where !enough { total += entry.sizeBytes; enough = free + total >= needed }
+        guard enough else { return [] }
         var removed: [String] = []
-        for entry in retentionPolicy().makeRoomCandidates(catalog.entries()) {
+        for entry in candidates {
             let free = try FileSystem.space(dir).free
             if free >= needed { break }
             try removeBackupFiles(entry)

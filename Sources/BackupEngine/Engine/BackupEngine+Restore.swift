@@ -16,6 +16,7 @@ extension BackupEngine {
             guard entry.kind != .legacySQL else {
                 throw BackupError.notRestorable(name: name, reason: "a PostgreSQL-era .sql file cannot be restored into SQLite")
             }
+            if let why = rawSavedCopyProblem(entry) { throw BackupError.notRestorable(name: name, reason: why) }
             if let info = FileSystem.info(layout.databasePath), !info.isRegular {
                 throw BackupError.notARegularFile(path: layout.databasePath)
             }
@@ -52,12 +53,27 @@ extension BackupEngine {
         removeStaleFiles()
 
         let liveExists = FileSystem.exists(live.databasePath)
-        let liveState = liveExists ? checkLiveDatabase(full: false) : .missing
-        // A database the POS app holds locked is not damaged: refuse and change nothing
-        // (treating it as unopenable would replace a file another process has open).
+        var liveState = liveExists ? checkLiveDatabase(full: false) : .missing
+        if liveState == .hotJournal {
+            // Let SQLite roll the crashed writer's transaction back (a read-write open does),
+            // then the database is consistent again and goes the normal way.
+            try live.rollBackHotJournal()
+            liveState = checkLiveDatabase(full: false)
+        }
         if liveState == .locked {
+            // A database the POS app holds locked is not damaged: refuse and change nothing
+            // (treating it as unopenable would replace a file another process has open).
             throw BackupError.databaseLocked(path: live.databasePath, seconds: max(1, Int(busyTimeoutMs / 1000)))
         }
+        if case .unreadable(let why) = liveState {
+            throw BackupError.liveDatabaseUnreadable(path: live.databasePath, reason: why)
+        }
+        if liveState == .hotJournal {
+            let folder = FileSystem.parent(of: live.databasePath)
+            throw BackupError.hotJournalNeedsWriteAccess(path: live.databasePath, folder: folder, who: Ownership.describe(folder))
+        }
+        // Only a file that is missing, empty, not a database or damaged is replaced by
+        // rename; anything that opens is written through the backup API.
         let liveOpens = liveState == .ok
         try live.requireSpace(forBackupOf: entry.sizeBytes, liveExists: liveExists)
 
@@ -98,8 +114,13 @@ extension BackupEngine {
             throw error
         }
         // (d) Check what is now live.
-        if let problem = try live.quickCheck() {
-            throw BackupError.restoreCheckFailed(reason: problem.summary, savedCopy: saved ?? "(none)")
+        let savedName = saved.map { FileSystem.fileName(of: $0) } ?? "(none)"
+        let problem: CheckFindings?
+        do { problem = try live.quickCheck() } catch {
+            throw BackupError.restoreCheckFailed(reason: "the check could not run: " + BackupError(error).description, savedCopy: savedName)
+        }
+        if let problem {
+            throw BackupError.restoreCheckFailed(reason: problem.summary, savedCopy: savedName)
         }
         saveLiveCheck(LiveCheckRecord(state: .ok, checkedAt: clock.now(), source: .restore))
         for (key, value) in keptSettings.sorted(by: { $0.key < $1.key }) {
@@ -161,14 +182,25 @@ extension BackupEngine {
         }
     }
 
-    /// The copy saved by the most recent restore that is still on disk: what undo restores.
+    /// The copy saved by the most recent restore that is still on disk and can be
+    /// restored: what undo restores. A restore that failed after saving counts too.
     public func lastSavedCopy() -> BackupEntry? {
         let entries = catalog.entries()
-        for entry in history() where entry.operation == .restore && entry.outcome == .success {
-            guard let name = entry.savedCopy else { continue }
-            return entries.first { $0.name == name }
+        for entry in history() where entry.operation == .restore {
+            guard let name = entry.savedCopy, let saved = entries.first(where: { $0.name == name }) else { continue }
+            return rawSavedCopyProblem(saved) == nil && saved.isRestorable ? saved : nil
         }
         return nil
+    }
+
+    /// Why a saved copy cannot be checked or restored on its own: it was saved raw from a
+    /// database that did not open (its -wal/-journal belong with it; alone, the main file
+    /// is a half-written transaction). Nil for everything else.
+    func rawSavedCopyProblem(_ entry: BackupEntry) -> String? {
+        guard entry.kind == .savedBeforeRestore else { return nil }
+        let hasSideFiles = ["-wal", "-journal"].contains { FileSystem.exists(entry.path + $0) }
+        guard entry.record?.strategy == "saved-raw" || hasSideFiles else { return nil }
+        return "saved raw from a database that did not open: kept for investigation, not restorable"
     }
 
     /// Restores the copy the most recent restore saved (undo). Throws `.nothingToUndo` when

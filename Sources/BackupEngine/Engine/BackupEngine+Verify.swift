@@ -10,6 +10,7 @@ extension BackupEngine {
             guard entry.kind != .legacySQL else {
                 throw BackupError.notRestorable(name: name, reason: "a PostgreSQL-era .sql file cannot be verified or restored")
             }
+            if let why = rawSavedCopyProblem(entry) { throw BackupError.notRestorable(name: name, reason: why) }
             // A data dir this user cannot write (another user's shop) can still be checked:
             // without the lock (it cannot be taken) and without recording anything.
             guard Ownership.canWrite(layout.backupsDir) else {

@@ -96,7 +96,8 @@ public final class BackupEngine: Sendable {
     /// How a backup opens the live database: read-write without create when a journal
     /// lies beside it (a crash may have left it hot), read-only otherwise.
     var sourceMode: SQLiteConnection.Mode {
-        FileSystem.exists(layout.databasePath + "-journal") ? .readWrite : LiveDatabaseAccess.readMode(layout.databasePath)
+        // Never `immutable` for a copy: a writer starting mid-copy would go unseen.
+        FileSystem.exists(layout.databasePath + "-journal") ? .readWrite : .readOnly
     }
 
     /// Who holds the operation lock right now, if anyone.
@@ -117,8 +118,9 @@ public final class BackupEngine: Sendable {
             return try body(run)
         } catch {
             let e = BackupError(error)
-            reportFailure(e, run.entry(outcome: .failure, backupName: name, kind: kind, message: e.description, detail: e.detail),
-                          log: failureLog + e.description)
+            var entry = run.entry(outcome: .failure, backupName: name, kind: kind, message: e.description, detail: e.detail)
+            entry.savedCopy = e.savedCopy
+            reportFailure(e, entry, log: failureLog + e.description)
             throw e
         }
     }
@@ -128,7 +130,8 @@ public final class BackupEngine: Sendable {
     /// retry); the same problems hit by the scheduler are recorded, because nobody is
     /// there to read the message. A cancelled operation is recorded as such.
     private func reportFailure(_ error: BackupError, _ entry: HistoryEntry, log line: String) {
-        if entry.trigger != .scheduler {
+        // The scheduler and an app updater run unattended: their refusals are recorded.
+        if entry.trigger != .scheduler && entry.trigger != .preUpdate {
             if error.isInputError { return }
             if case .busy = error { return }
         }
@@ -233,7 +236,9 @@ public final class BackupEngine: Sendable {
     /// Called with the operation lock held, so no live temp file is touched.
     func removeStaleFiles() {
         for dir in [layout.backupsDir, layout.preUpdateDir, layout.metaDir, FileSystem.parent(of: layout.databasePath)] {
-            for name in FileSystem.list(dir) where name.hasPrefix(".tmp-") {
+            // Only a dead process's: other writers (settings, the state file) do not take
+            // the operation lock, and their files in flight must stay.
+            for name in FileSystem.list(dir) where name.hasPrefix(".tmp-") && !FileSystem.isOwnedByLiveProcess(tempName: name) {
                 try? FileSystem.remove(dir + "/" + name)
             }
         }

@@ -12,6 +12,13 @@ struct LiveDatabaseReplacement {
 
     private var folder: String { FileSystem.parent(of: databasePath) }
 
+    /// Opens the live database read-write (never create), which makes SQLite roll a hot
+    /// journal back, exactly as the POS app would on its next start.
+    func rollBackHotJournal() throws {
+        let db = try SQLiteConnection(path: databasePath, mode: .readWrite, busyTimeoutMs: busyTimeoutMs)
+        _ = try db.int64("SELECT count(*) FROM sqlite_schema")
+    }
+
     /// True when the live file opens as a readable SQLite database.
     func opens() -> Bool {
         guard let db = try? SQLiteConnection(path: databasePath, mode: .readOnly, busyTimeoutMs: busyTimeoutMs) else { return false }
@@ -49,20 +56,27 @@ struct LiveDatabaseReplacement {
                 try FileSystem.renameDurably(tmp, to: savedPath)
                 return (savedPath, true)
             } catch {
-                switch BackupError(error) {
-                case .databaseLocked, .diskFull, .insufficientSpace, .system: throw BackupError(error)
-                default: try? FileSystem.remove(tmp)   // damaged: fall back to the raw bytes below
+                // Only a database found damaged while copying falls back to its raw bytes;
+                // anything else (locked, full, an I/O error) refuses the restore.
+                let e = BackupError(error)
+                let damaged: Bool
+                switch e {
+                case .notADatabase: damaged = true
+                case .sqlite(let s): damaged = s.resultCode == 11
+                default: damaged = false
                 }
+                guard damaged else { throw e }
+                try? FileSystem.remove(tmp)
             }
         }
         // No connection of ours is open on the live file here, so plain I/O cannot drop a lock.
-        for suffix in ["-wal", "-journal"] where FileSystem.info(databasePath + suffix)?.isRegular == true {
-            let sideTmp = tmp + suffix
-            try FileSystem.copyFile(databasePath + suffix, to: sideTmp)
-            try FileSystem.renameDurably(sideTmp, to: savedPath + suffix)
-        }
+        // All copies are made before any is renamed into place: a failure leaves no orphans.
+        let sides = ["-wal", "-journal"].filter { FileSystem.info(databasePath + $0)?.isRegular == true }
+        defer { for suffix in sides { try? FileSystem.remove(tmp + suffix) } }
+        for suffix in sides { try FileSystem.copyFile(databasePath + suffix, to: tmp + suffix) }
         try FileSystem.copyFile(databasePath, to: tmp)
         try FileSystem.renameDurably(tmp, to: savedPath)
+        for suffix in sides { try FileSystem.renameDurably(tmp + suffix, to: savedPath + suffix) }
         return (savedPath, false)
     }
 

@@ -202,6 +202,14 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The copy of the live database a failed restore saved, when it did (what undo restores).
+    public var savedCopy: String? {
+        switch self {
+        case .restoreCheckFailed(_, let saved), .restoreInterrupted(_, let saved): return saved == "(none)" ? nil : saved
+        default: return nil
+        }
+    }
+
     /// The whole text behind a one-line message (every line a check found), for
     /// `--verbose`, JSON `detail` fields and the console's detail box; nil when the
     /// message already says everything.

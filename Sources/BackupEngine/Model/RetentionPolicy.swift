@@ -96,6 +96,9 @@ public struct RetentionPolicy: Sendable, Equatable {
         var untouchable = protected
         for name in sorted.filter({ $0.kind.isRegular && $0.status == .verified }).prefix(2).map(\.name) { untouchable.insert(name) }
         if let newestPre = sorted.first(where: { $0.kind == .preUpdate }) { untouchable.insert(newestPre.name) }
+        for group in [sorted.filter(\.kind.isRegular), sorted.filter { $0.kind == .preUpdate }] {
+            if let verified = group.first(where: { $0.status == .verified }) { untouchable.insert(verified.name) }
+        }
         let movable = decisions.reversed().filter {
             ($0.entry.kind.isRegular || $0.entry.kind == .preUpdate) && !untouchable.contains($0.entry.name)
         }

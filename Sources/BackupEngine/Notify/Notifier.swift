@@ -61,7 +61,6 @@ public struct Notifier: Sendable {
         default:
             break
         }
-        if [.create, .preUpdate, .restore, .verify].contains(entry.operation) { evaluateConditions() }
     }
 
     /// Compares the conditions now with those already told: each new one is raised, each
@@ -169,6 +168,10 @@ public struct Notifier: Sendable {
         let now = now ?? engine.clock.now()
         // Nothing waiting: touch nothing (a refused command changes no file).
         guard FileSystem.exists(layout.notifyOutboxPath), !outbox.read().isEmpty else { return [] }
+        // One delivery round at a time across processes (the daemon's and a command's), so
+        // nothing is sent twice; a round that finds another one running leaves it to it.
+        guard let round = try? FileLock(path: layout.logsDir + "/.notify-deliver.lock", operation: "notify", now: now) else { return [] }
+        defer { round.release() }
         var due: [NotificationOutbox.Item] = []
         withNotifyLock { due = outbox.read().filter { $0.nextAttemptAt <= now } }
         guard !due.isEmpty else { return [] }

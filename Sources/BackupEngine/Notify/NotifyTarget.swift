@@ -21,7 +21,12 @@ public struct NotifyTarget: Codable, Equatable, Sendable {
     }
 
     /// How it is shown anywhere a person or a log can see it: secrets in URLs masked.
-    public var display: String { "\(kind.rawValue) \(SecretMask.mask(target))" }
+    public var display: String {
+        // A command's arguments may hold a token too: only the program is shown.
+        guard kind == .command else { return "\(kind.rawValue) \(SecretMask.mask(target))" }
+        let program = arguments.first ?? ""
+        return "command \(program)" + (arguments.count > 1 ? " …" : "")
+    }
 
     /// The command's argument list.
     var arguments: [String] { target.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }

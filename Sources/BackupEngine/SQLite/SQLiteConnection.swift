@@ -149,8 +149,23 @@ extension SQLiteConnection {
             return Date() > Unmanaged<DeadlineBox>.fromOpaque(context).takeUnretainedValue().deadline ? 1 : 0
         }, context)
         defer { sqlite3_progress_handler(handle, 0, nil, nil) }
+        // A single long step (`count(*)` is one) never calls the progress handler: a timer
+        // interrupts it too. `sqlite3_interrupt` is safe from another thread while the
+        // connection is open; `finished` (under its lock) keeps the timer from firing later.
+        let finished = Locked(false)
+        let target = InterruptTarget(handle: handle)
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
+            finished.withLock { done in if !done { sqlite3_interrupt(target.handle) } }
+        }
+        defer { finished.withLock { $0 = true } }
         return try withExtendedLifetime(deadline) { try body() }
     }
+}
+
+/// The connection a timer may interrupt: SQLite allows `sqlite3_interrupt` from any thread
+/// while the connection is open, and `withTimeLimit` keeps it open until the timer is disarmed.
+private struct InterruptTarget: @unchecked Sendable {
+    let handle: OpaquePointer
 }
 
 /// The deadline a progress handler reads (a class, so C code can hold a pointer to it).

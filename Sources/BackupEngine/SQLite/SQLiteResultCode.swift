@@ -18,16 +18,16 @@ enum SQLiteResultCode {
         522: "the file is shorter than SQLite expects (truncated or still being written)",  // IOERR_SHORT_READ
         778: "a disk write failed",  // IOERR_WRITE
         1034: "fsync failed: the disk did not confirm the write",  // IOERR_FSYNC
-        3338: "the database file could not be locked",  // IOERR_LOCK
-        1290: "the database file's size could not be changed",  // IOERR_TRUNCATE
-        4874: "the WAL index (-shm) could not be opened",  // IOERR_SHMOPEN
+        3850: "the database file could not be locked",  // IOERR_LOCK
+        1546: "the database file's size could not be changed",  // IOERR_TRUNCATE
+        4618: "the WAL index (-shm) could not be opened",  // IOERR_SHMOPEN
         2570: "a file could not be deleted (its folder is read-only or not ours)",  // IOERR_DELETE
         1544: "the database's folder cannot be written, which SQLite needs here (WAL index or journal)",  // READONLY_DIRECTORY
         14: "the database file cannot be opened (missing folder, permissions or too many open files)",
-        270: "the database file cannot be opened: it is a folder",  // CANTOPEN_ISDIR
+        526: "the database file cannot be opened: it is a folder",  // CANTOPEN_ISDIR
         517: "a writer that was interrupted left a snapshot that no longer exists; retry",  // BUSY_SNAPSHOT
         261: "the database is being recovered by another connection; retry",  // BUSY_RECOVERY
-        779: "the database is damaged (found while reading a virtual table)",  // CORRUPT_VTAB
+        779: "an index of the database is damaged",  // CORRUPT_INDEX
         2067: "a uniqueness rule of the database was violated",  // CONSTRAINT_UNIQUE
     ]
 

@@ -126,6 +126,13 @@ public enum FileSystem {
         close(fd)
     }
 
+    /// For our temp names `.tmp-<pid>-...`: true when that process still runs (and is not us:
+    /// our own leftovers are stale by the time this is asked, under the operation lock).
+    static func isOwnedByLiveProcess(tempName: String) -> Bool {
+        guard let pid = Int32(tempName.dropFirst(5).prefix { $0.isNumber }), pid != getpid() else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+
     /// True when `path`, following symlinks, ends at a regular file.
     static func isRegularFileFollowingLinks(_ path: String) -> Bool {
         var st = stat()

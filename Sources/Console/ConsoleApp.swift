@@ -19,6 +19,9 @@ final class ConsoleApp {
     private let inbox = ConsoleInbox()
     private let operations = DispatchQueue(label: "mr5-backup.console.operations")
     private let refresher = DispatchQueue(label: "mr5-backup.console.refresh")
+    /// The restore dialog's comparisons and the undo key's look-up: reads only, off the
+    /// operations queue so a slow count never holds up a backup.
+    private let previewer = DispatchQueue(label: "mr5-backup.console.preview")
     private var scheduler: Scheduler?
     /// The data dir's active scheduler (a daemon) as the last refresh read it, shown while
     /// this console's own could not start (a data dir it cannot write).
@@ -109,6 +112,12 @@ final class ConsoleApp {
             followed = data.followedScheduler
             if let snapshot = schedulerSnapshot { state.scheduler = snapshot }
             state.apply(data)
+        case .preview(let token, let preview, let done):
+            state.previewArrived(token: token, preview, done: done)
+        case .previewFailed(let token, let message):
+            state.previewFailed(token: token, message)
+        case .undoFound(let name):
+            perform(state.undoFound(name))
         case .schedulerChanged:
             if scheduler != nil {
                 let before = state.scheduler
@@ -179,6 +188,19 @@ final class ConsoleApp {
                     let saved = r.savedCurrentAs.map { " The previous database is saved as \($0)." } ?? ""
                     return .notice(title: "Restored", text: "The database now holds \(name).\(saved) Restart the POS app now so it reopens the database.")
                 }
+            case .previewRestore(let name, let token):
+                let engine = self.engine, inbox = self.inbox
+                previewer.async {
+                    do {
+                        let preview = try engine.restorePreview(name: name) { inbox.post(.preview(token: token, $0, done: false)) }
+                        inbox.post(.preview(token: token, preview, done: true))
+                    } catch {
+                        inbox.post(.previewFailed(token: token, BackupError(error).description))
+                    }
+                }
+            case .findUndo:
+                let engine = self.engine, inbox = self.inbox
+                previewer.async { inbox.post(.undoFound(engine.lastSavedCopy()?.name)) }
             case .delete(let name, let force):
                 runOperation(title: "Delete failed") { engine, _, _ in
                     _ = try engine.delete(name: name, force: force, trigger: .console)

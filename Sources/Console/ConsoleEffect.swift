@@ -5,6 +5,11 @@ public enum ConsoleEffect: Sendable, Equatable {
     case create
     case verify(name: String, full: Bool)
     case restore(name: String)
+    /// Compare the live database with a backup for the open restore dialog (`token` tells
+    /// its answers from those of a dialog closed since).
+    case previewRestore(name: String, token: Int)
+    /// Find the copy the last restore saved (undo), to open the restore dialog on it.
+    case findUndo
     case delete(name: String, force: Bool)
     case prune
     case setFrequency(String)
@@ -29,6 +34,8 @@ public enum ConsoleAction: Sendable, Equatable {
     /// Select a row of the visible list (mouse click), 0 = top visible row.
     case selectVisibleRow(Int)
     case create, restore, delete, verify, prune, frequency, toggleHistory, help, quit
+    /// Restore the copy the last restore saved (through the restore dialog).
+    case undo
     /// `y`: confirm the dialog.
     case confirm
     /// `n`, Esc: cancel the dialog or close the overlay.

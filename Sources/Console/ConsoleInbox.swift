@@ -6,6 +6,11 @@ enum InboxMessage: Sendable {
     case progress(BackupProgress)
     case finished(OperationOutcome)
     case refreshed(RefreshData)
+    /// The restore dialog's comparison so far (`done`: every table counted).
+    case preview(token: Int, RestorePreview, done: Bool)
+    case previewFailed(token: Int, String)
+    /// The copy the last restore saved (nil: nothing to undo).
+    case undoFound(String?)
     case schedulerChanged
     case signal(Int32)
 }
@@ -62,8 +67,11 @@ final class ConsoleInbox: @unchecked Sendable {
 
     func post(_ message: InboxMessage) {
         lock.lock()
-        // Only the latest progress matters; keep the queue short during a fast copy.
+        // Only the latest progress matters; keep the queue short during a fast copy. The
+        // same for a comparison that grows table by table.
         if case .progress = message, case .progress? = messages.last {
+            messages[messages.count - 1] = message
+        } else if case .preview(let token, _, _) = message, case .preview(token, _, false)? = messages.last {
             messages[messages.count - 1] = message
         } else {
             messages.append(message)

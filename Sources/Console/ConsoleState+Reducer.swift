@@ -57,7 +57,11 @@ extension ConsoleState {
             guard let entry = selectedBackup else { flash = "No backup to restore."; return [] }
             if let why = refusal(.restore) { flash = why; return [] }
             guard refuseIfBusy() else { return [] }
-            dialog = .restore(name: entry.name, focus: .cancel, refusal: restoreRefusal(entry))
+            return openRestoreDialog(entry)
+        case .undo:
+            if let why = refusal(.undo) { flash = why; return [] }
+            guard refuseIfBusy() else { return [] }
+            return [.findUndo]
         case .delete:
             guard let entry = selectedBackup else { flash = "No backup to delete."; return [] }
             if let why = refusal(.delete) { flash = why; return [] }
@@ -143,9 +147,9 @@ extension ConsoleState {
             switch action {
             case .switchFocus:
                 if refusal == nil { dialog = .restore(name: name, focus: focus.other, refusal: refusal) }
-            case .cancel: dialog = nil
+            case .cancel: closeRestoreDialog()
             case .confirm, .activate:
-                dialog = nil
+                closeRestoreDialog()
                 // Enter presses the focused button, and Cancel is focused until the user moves.
                 guard refusal == nil, action == .confirm || focus == .confirm else { return [] }
                 guard startOperation(RunningOperation(kind: .restore, name: name)) else { return [] }
@@ -194,13 +198,9 @@ extension ConsoleState {
         }
     }
 
-    /// Why a backup cannot be restored, or nil when it can. Whether it can is the
-    /// engine's `isRestorable`, and which older backup to pick instead the engine's
-    /// `newestVerified` (through `lastGood`); only the words are the console's.
-    public func restoreRefusal(_ entry: BackupEntry) -> String? {
-        if entry.isRestorable { return nil }
-        if !entry.isSQLiteBackup { return "it is a PostgreSQL-era .sql file, which cannot be restored into SQLite." }
-        return "it failed verification (" + OneLine.make(entry.statusDetail ?? "corrupt") + "). " + lastGood.advice(insteadOf: entry.name)
+    private mutating func closeRestoreDialog() {
+        dialog = nil
+        restoreDetails = nil
     }
 
     private mutating func refuseIfBusy() -> Bool {

@@ -35,6 +35,10 @@ public struct ConsoleState: Sendable, Equatable {
     public var history: [HistoryEntry] = []
     /// Retention counts, so `p` can show what would go without touching the disk.
     public var retention: RetentionPolicy = .standard
+    /// What the open restore dialog has learnt: the comparison as it fills in.
+    public var restoreDetails: RestoreDialogDetails?
+    /// Tells each restore dialog's comparison from those of dialogs closed since.
+    public var previewToken: Int = 0
     /// The console's own running operation, if any.
     public var operation: RunningOperation?
     /// One line shown above the footer until the next key (a result, a refusal).

@@ -114,6 +114,31 @@ final class ConsoleTmuxTests: XCTestCase {
         try s.waitFor("the notice to close") { !$0.contains("Restart the POS app now") }
     }
 
+    func testTheRestoreDialogSaysWhatARestoreOfThePreUpdateBackupCosts() throws {
+        let s = try openConsole()
+        let list = engine.listBackups()
+        let index = try XCTUnwrap(list.firstIndex { $0.kind == .preUpdate && $0.appVersion == "2.4.0" }, "the demo's pre-update backup of 2 days ago")
+        for _ in 0..<index { try s.send("j") }
+        try s.waitFor(text: "Details: " + list[index].name)
+        let before = try sqlite3(databasePath, "SELECT count(*) FROM orders")
+        try s.send("r")
+        try s.waitFor(text: "Restore backup?")
+        let screen = try s.waitFor("the consequence sentence", timeout: 30) {
+            dialogText($0, title: "Restore backup?").contains("leave the live database")
+        }
+        let text = dialogText(screen, title: "Restore backup?")
+        let preview = try engine.restorePreview(name: list[index].name)
+        XCTAssertTrue(text.contains(preview.consequence), text)
+        XCTAssertTrue(text.contains(RestorePreview.restartAdvice), text)
+        XCTAssertTrue(text.contains("Table") && text.contains("In backup") && text.contains("Change"), text)
+        XCTAssertTrue(text.contains("orders"), text)
+        try s.send("Enter")   // Cancel is still the default
+        try s.waitFor("the dialog to close") { !$0.contains("Restore backup?") }
+        XCTAssertEqual(try sqlite3(databasePath, "SELECT count(*) FROM orders"), before, "nothing restored")
+        try s.send("q")
+        try s.waitFor(text: "console-exit=0")
+    }
+
     func testDeleteConfirmedRemovesTheFile() throws {
         let s = try openConsole()
         let target = engine.listBackups()[1]

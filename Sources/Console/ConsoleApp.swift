@@ -208,8 +208,8 @@ final class ConsoleApp {
                 }
             case .prune:
                 runOperation(title: "Prune failed") { engine, _, _ in
-                    let r = try engine.prune(trigger: .console)
-                    return .success(r.deleted.isEmpty ? "Nothing to prune" : "Pruned \(r.deleted.count) backups: " + r.deleted.map(\.name).joined(separator: ", "))
+                    let policy = engine.retentionPolicy()
+                    return .success(Self.message(ofPrune: try engine.prune(policy: policy, trigger: .console), policy: policy))
                 }
             case .setFrequency(let text):
                 let scheduler = self.scheduler
@@ -233,6 +233,14 @@ final class ConsoleApp {
         let older = LastGoodBackups.olderVerified(than: r.name, engine: engine, backups: engine.listBackups())
         return .failure(title: "Verification failed", message: "\(r.name): \(r.message ?? "failed")\(unrecorded). Do not restore it. "
                         + LastGoodBackups.advice(older: older))
+    }
+
+    /// What the message line says after a prune: each removal, then the rules that kept
+    /// the rest, as the engine's history entry says it (`removed a, b (kept: 5 newest, ...)`).
+    static func message(ofPrune r: PruneResult, policy: RetentionPolicy) -> String {
+        let kept = "(kept: \(policy.summary))"
+        guard !r.deleted.isEmpty else { return "Nothing to prune " + kept }
+        return "Pruned: removed " + r.deleted.map(\.name).joined(separator: ", ") + " " + kept
     }
 
     /// This console's scheduler, or, while it is stopped (it could not start), the one it follows.

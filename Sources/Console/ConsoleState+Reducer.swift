@@ -77,7 +77,7 @@ extension ConsoleState {
             guard refuseIfBusy() else { return [] }
             let doomed = retention.toDelete(from: backups)
             if doomed.isEmpty {
-                flash = "Nothing to prune: retention keeps \(retention.keepRegular) scheduled/manual and \(retention.keepPreUpdate) pre-update backups."
+                flash = "Nothing to prune: retention keeps all \(backups.count) (\(retentionRules))."
             } else {
                 dialog = .prune(names: doomed.map(\.name), focus: .cancel)
             }

@@ -33,7 +33,8 @@ public struct ConsoleState: Sendable, Equatable {
     public var health: HealthReport?
     /// Attempts, newest first.
     public var history: [HistoryEntry] = []
-    /// Retention counts, so `p` can show what would go without touching the disk.
+    /// Retention rules, so `p` and the details can say what goes and why the rest stays
+    /// (the engine's `RetentionPolicy.decide`) without touching the disk.
     public var retention: RetentionPolicy = .standard
     /// What the open restore dialog has learnt: the comparison as it fills in.
     public var restoreDetails: RestoreDialogDetails?

@@ -85,9 +85,21 @@ extension RenderContext {
                                  focus: focus, hint: confirmHint([(.confirm, "delete"), (.cancel, "cancel")]), style: Self.warning)
         case .prune(let names, let focus):
             var lines: [(String, CellStyle)] = [
-                ("Retention keeps \(state.retention.keepRegular) scheduled/manual and \(state.retention.keepPreUpdate) pre-update backups, and always the newest verified one. These \(names.count) would be removed:", .normal),
+                ("Retention keeps \(state.retentionRules), and always the newest verified one. These \(names.count) would be removed:", .normal),
             ]
             for n in names { lines.append(("  " + n, Self.title)) }
+            // Why each of the others stays, by the engine's rules.
+            let kept = state.retention.decide(state.backups).filter { $0.keep && !names.contains($0.entry.name) }
+            if !kept.isEmpty {
+                lines.append(("\(kept.count) kept, and why:", .normal))
+                // Names in a column; reasons that do not fit beside a name go on under each other.
+                let nameWidth = min(kept.map(\.entry.name.count).max() ?? 0, max(10, inner - 20))
+                for d in kept {
+                    for (i, part) in TextFormat.wrap(ConsoleState.words(d.reasons), width: inner - 4 - nameWidth).enumerated() {
+                        lines.append(("  " + TextFormat.fit(i == 0 ? d.entry.name : "", nameWidth, ellipsis: glyphs.ellipsis) + "  " + part, .normal))
+                    }
+                }
+            }
             return DialogContent(title: "Prune old backups?", lines: lines, buttons: [("Prune", .confirm), ("Cancel", .cancel)],
                                  focus: focus, hint: confirmHint([(.confirm, "prune"), (.cancel, "cancel")]), style: Self.warning)
         case .frequency(let choices, let index):

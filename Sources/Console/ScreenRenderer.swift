@@ -292,17 +292,25 @@ struct RenderContext {
             var sums = "SHA-256   " + String(rec.sha256.prefix(16)) + glyphs.ellipsis + glyphs.separator + "took " + TextFormat.duration(rec.durationSeconds)
             sums += glyphs.separator + "app version " + (rec.appVersion ?? entry.appVersion ?? "-")
             lines.append((sums, .normal))
+            lines.append(keptLine(entry))
             let tables = rec.tables.map { "\($0.table) \(TextFormat.grouped($0.rows))" }
             let tableText = tables.isEmpty ? "(no tables)" : tables.joined(separator: glyphs.separator)
-            let wrapped = TextFormat.wrap(tableText, width: max(10, inner - 10))
+            var wrapped = TextFormat.wrap(tableText, width: max(10, inner - 10))
             let room = max(1, layout.detailHeight - 2 - lines.count - 1)
-            for (i, l) in wrapped.prefix(room).enumerated() { lines.append(((i == 0 ? "Tables    " : "          ") + l, .normal)) }
+            // Cut to the room left, and say so.
+            if wrapped.count > room {
+                wrapped = Array(wrapped.prefix(room))
+                wrapped[room - 1] = TextFormat.fit(wrapped[room - 1] + " " + glyphs.ellipsis, max(10, inner - 10), ellipsis: glyphs.ellipsis)
+                    .replacingTrailingSpaces()
+            }
+            for (i, l) in wrapped.enumerated() { lines.append(((i == 0 ? "Tables    " : "          ") + l, .normal)) }
         } else {
             let detail = OneLine.make(entry.statusDetail ?? "not verified by mr5-backup", limit: .max)
             lines.append(("Checked   " + Self.symbol(entry.status, glyphs) + " " + detail, Self.statusStyle(entry.status)))
             if entry.isSQLiteBackup {
                 lines.append(("          press \(KeyTable.keys(for: .verify, in: .list)) to verify it (hash, integrity check, table counts)", Self.dim))
             }
+            lines.append(keptLine(entry))
         }
         // Sizes over time, oldest to newest, so a sudden drop stands out.
         let sizes = state.backups.filter(\.isSQLiteBackup).reversed().map(\.sizeBytes)
@@ -312,6 +320,18 @@ struct RenderContext {
             let lo = sizes.min() ?? 0, hi = sizes.max() ?? 0
             lines.append(("Sizes     " + spark + "  " + ByteCount.format(lo) + " - " + ByteCount.format(hi) + ", oldest to newest", .normal))
         }
+    }
+
+    /// `Kept      last, daily`: the retention rules that keep the backup, or that the next prune removes it.
+    func keptLine(_ entry: BackupEntry) -> (String, CellStyle) {
+        let reasons = state.keptReasons()[entry.name] ?? []
+        if reasons.isEmpty {
+            return ("Kept      no: no retention rule keeps it; the next prune (\(KeyTable.keys(for: .prune, in: .list))) removes it", Self.warning)
+        }
+        var text = "Kept      " + ConsoleState.words(reasons)
+        let rules = " (rules: \(state.retention.summary))"
+        if entry.kind.isRegular, text.count + rules.count <= width - 4 { text += rules }
+        return (text, .normal)
     }
 
     static func symbol(_ status: BackupStatus, _ g: Glyphs) -> String {

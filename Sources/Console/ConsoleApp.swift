@@ -201,6 +201,12 @@ final class ConsoleApp {
             case .findUndo:
                 let engine = self.engine, inbox = self.inbox
                 previewer.async { inbox.post(.undoFound(engine.lastSavedCopy()?.name)) }
+            case .testAlerts:
+                // Each HTTP delivery may take up to 10 s: never on the UI thread.
+                runOperation(title: "Alert test failed") { engine, _, _ in
+                    _ = engine.notifier.queueTest()
+                    return Self.outcome(ofAlertTest: engine.notifier.deliverPending())
+                }
             case .delete(let name, let force):
                 runOperation(title: "Delete failed") { engine, _, _ in
                     _ = try engine.delete(name: name, force: force, trigger: .console)
@@ -241,6 +247,16 @@ final class ConsoleApp {
         let kept = "(kept: \(policy.summary))"
         guard !r.deleted.isEmpty else { return "Nothing to prune " + kept }
         return "Pruned: removed " + r.deleted.map(\.name).joined(separator: ", ") + " " + kept
+    }
+
+    /// The alert test's report: one line per delivery (`webhook http://…/… ok 212 ms`).
+    static func outcome(ofAlertTest results: [DeliveryResult]) -> OperationOutcome {
+        guard !results.isEmpty else {
+            return .failure(title: "Alert test failed", message: "nothing was sent: the notification lock stayed busy or the logs folder cannot be written; try again in a moment")
+        }
+        let failed = results.filter { !$0.ok }.count
+        let title = failed == 0 ? "Alert test: every delivery ok" : "Alert test: \(failed) of \(results.count) failed"
+        return .report(title: title, lines: results.map { $0.ok ? "\($0.target) ok \($0.milliseconds) ms" : "\($0.target) failed: \($0.detail)" })
     }
 
     /// This console's scheduler, or, while it is stopped (it could not start), the one it follows.
@@ -318,8 +334,10 @@ final class ConsoleApp {
         if let refusal = engine.writeAccessProblem() {
             if case .notWritable(let path, let who) = refusal { readOnly = "cannot write \(path) (\(who))" } else { readOnly = refusal.description }
         }
+        let notifier = engine.notifier
         return RefreshData(backups: backups, lastGood: LastGoodBackups(engine: engine, backups: backups), disk: disk, database: database, databaseProblem: problem,
-                           history: history, retention: engine.retentionPolicy(), health: health,
+                           history: history, retention: engine.retentionPolicy(),
+                           alertTargets: notifier.targets(), pendingAlerts: notifier.pendingCount(), health: health,
                            live: live, lastLiveCheck: lastLiveCheck, readOnly: readOnly, followedScheduler: followed)
     }
 }

@@ -25,6 +25,8 @@ struct RefreshData: Sendable {
     var databaseProblem: String?
     var history: [HistoryEntry]
     var retention: RetentionPolicy
+    var alertTargets: [NotifyTarget] = []
+    var pendingAlerts: Int = 0
     var health: HealthReport
     /// The live database by the engine's cheap check, and its last full check.
     var live: LiveDatabaseState
@@ -48,6 +50,8 @@ extension ConsoleState {
         history = data.history
         historySelected = selectedAttempt.flatMap { history.firstIndex(of: $0) } ?? min(historySelected, max(0, history.count - 1))
         retention = data.retention
+        alertTargets = data.alertTargets
+        pendingAlerts = data.pendingAlerts
         health = data.health
         live = data.live
         lastLiveCheck = data.lastLiveCheck

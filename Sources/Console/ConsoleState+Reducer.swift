@@ -9,6 +9,8 @@ public enum OperationOutcome: Sendable, Equatable {
     case notice(title: String, text: String)
     /// Failed: the engine's message, in an error box.
     case failure(title: String, message: String)
+    /// Several results, one line each (a test alert per target), in a text box.
+    case report(title: String, lines: [String])
 }
 
 extension ConsoleState {
@@ -62,6 +64,11 @@ extension ConsoleState {
             if let why = refusal(.undo) { flash = why; return [] }
             guard refuseIfBusy() else { return [] }
             return [.findUndo]
+        case .testAlerts:
+            if let why = refusal(.testAlerts) { flash = why; return [] }
+            if alertTargets.isEmpty { flash = "No alerts to test: " + Self.noAlerts; return [] }
+            guard startOperation(RunningOperation(kind: .alertTest)) else { return [] }
+            return [.testAlerts]
         case .delete:
             guard let entry = selectedBackup else { flash = "No backup to delete."; return [] }
             if let why = refusal(.delete) { flash = why; return [] }
@@ -267,6 +274,7 @@ extension ConsoleState {
         case .success(let text): flash = text
         case .notice(let title, let text): dialog = .message(title: title, text: text)
         case .failure(let title, let message): dialog = .error(title: title, message: message)
+        case .report(let title, let lines): dialog = .text(title: title, lines: lines, scroll: 0)
         }
         return [.wakeScheduler, .refresh]
     }

@@ -15,6 +15,7 @@ extension ConsoleState {
         case .prune: what = "Prune"
         case .frequency: what = "Frequency change"
         case .undo: what = "Undo"
+        case .testAlerts: what = "Alert test"
         default: return nil
         }
         if let readOnly { return "\(what) refused: read-only, \(readOnly)" }

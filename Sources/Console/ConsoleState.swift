@@ -36,6 +36,9 @@ public struct ConsoleState: Sendable, Equatable {
     /// Retention rules, so `p` and the details can say what goes and why the rest stays
     /// (the engine's `RetentionPolicy.decide`) without touching the disk.
     public var retention: RetentionPolicy = .standard
+    /// The notification targets, and deliveries waiting in the outbox (the alerts line).
+    public var alertTargets: [NotifyTarget] = []
+    public var pendingAlerts: Int = 0
     /// What the open restore dialog has learnt: the comparison as it fills in.
     public var restoreDetails: RestoreDialogDetails?
     /// Tells each restore dialog's comparison from those of dialogs closed since.

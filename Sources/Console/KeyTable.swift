@@ -47,6 +47,9 @@ public enum KeyTable {
                    readme: "change the backup frequency (" + FrequencyChoice.all.joined(separator: ", ")
                        + "); saved to the settings and picked up by the scheduler at once",
                    footer: [.list: "freq"]),
+        KeyBinding([.list], keys: [[.char("n")]], does: .testAlerts,
+                   help: "send a test alert to every notification target",
+                   readme: "send a test notification to every target now and show how each delivery went, one line each; the alerts line shows how the newest delivery to each kind of target went"),
         KeyBinding([.list], keys: [[.char("h")]], does: .toggleHistory,
                    help: "history of attempts, with failures and reasons",
                    readme: "history of every attempt, with failures and their reasons",

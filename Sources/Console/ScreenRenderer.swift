@@ -63,7 +63,10 @@ struct RenderContext {
             drawHistory()
         }
         drawSchedule()
-        if layout.mode == .full { drawDisk() }
+        if layout.mode == .full {
+            drawAlerts()
+            drawDisk()
+        }
         drawStatus()
         drawFooter()
         if state.view == .help { drawHelp() }
@@ -359,6 +362,29 @@ struct RenderContext {
         grid.put(text, row: row, column: 0, style: failing ? Self.warning : Self.title)
     }
 
+    /// `Alerts: webhook ✓ 2h 05m ago · ping ✗ 5m ago · n test`, or that none is set up.
+    mutating func drawAlerts() {
+        guard let row = layout.alertsRow else { return }
+        let alerts = state.lastAlerts()
+        guard !alerts.isEmpty else {
+            grid.put(" " + TextFormat.line("Alerts: " + ConsoleState.noAlerts, width: width - 1, ellipsis: glyphs.ellipsis),
+                     row: row, column: 0, style: Self.dim)
+            return
+        }
+        // ASCII says the words: "ok", "FAILED" (a tick or a cross would be "*" and "X").
+        let ok = state.capabilities.unicode ? glyphs.ok : "ok"
+        let failed = state.capabilities.unicode ? glyphs.failure : "FAILED"
+        var parts = alerts.map { kind, last -> String in
+            guard let last else { return kind.rawValue + " not sent yet" }
+            return kind.rawValue + " " + (last.outcome == .success ? ok : failed) + " " + TextFormat.age(last.startedAt, now: state.now)
+        }
+        if state.pendingAlerts > 0 { parts.append("\(state.pendingAlerts) waiting") }
+        parts.append(KeyTable.keys(for: .testAlerts, in: .list) + " test")
+        let failing = alerts.contains { $0.last?.outcome == .failure }
+        grid.put(" " + TextFormat.line("Alerts: " + parts.joined(separator: glyphs.separator), width: width - 1, ellipsis: glyphs.ellipsis),
+                 row: row, column: 0, style: failing ? Self.warning : .normal)
+    }
+
     mutating func drawDisk() {
         guard let row = layout.diskRow else { return }
         guard let disk = state.disk else {
@@ -386,7 +412,11 @@ struct RenderContext {
 
     mutating func drawStatus() {
         let row = layout.statusRow
-        if let op = state.operation {
+        if let op = state.operation, op.kind == .alertTest {
+            // No bar: a delivery is one request, answered or cut off after its time limit.
+            let count = state.alertTargets.count
+            grid.put(" " + op.label + " to \(count) target\(count == 1 ? "" : "s")" + glyphs.ellipsis, row: row, column: 0, style: Self.progress)
+        } else if let op = state.operation {
             drawProgress(label: op.label, progress: op.progress, row: row)
         } else if let snap = state.scheduler, snap.activity == .running {
             let p = snap.progressTotal.map { BackupProgress(phase: .copying, done: snap.progressDone ?? 0, total: $0) }

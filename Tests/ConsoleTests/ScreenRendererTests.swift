@@ -39,7 +39,8 @@ final class ScreenRendererTests: XCTestCase {
         XCTAssertTrue(grid.contains("SHA-256   " + String(newest.record!.sha256.prefix(16))), text)
         XCTAssertTrue(grid.contains("Sizes     "), text)
         // Schedule line, disk line, footer.
-        XCTAssertEqual(grid.rows(containing: "Next backup in 02:41:17 (every 3h)"), [20], text)
+        XCTAssertEqual(grid.rows(containing: "Next backup in 02:41:17 (every 3h)"), [19], text)
+        XCTAssertTrue(grid.line(20).hasPrefix(" Alerts: none set up"), text)
         XCTAssertTrue(grid.line(21).hasPrefix(" Disk ["), text)
         XCTAssertTrue(grid.line(23).contains("q quit"), text)
         XCTAssertTrue(grid.line(23).contains("r restore"), text)
@@ -56,7 +57,7 @@ final class ScreenRendererTests: XCTestCase {
         let legacyRow = try XCTUnwrap(grid.rows(containing: "legacy .sql").first, grid.text)
         XCTAssertEqual(grid[legacyRow, 2].style.role, .dim)
         XCTAssertTrue(grid.contains("pre-update v2.4.0"), grid.text)
-        XCTAssertEqual(grid.rows(containing: "Next backup in 02:41:17 (every 3h)"), [36])
+        XCTAssertEqual(grid.rows(containing: "Next backup in 02:41:17 (every 3h)"), [35])
     }
 
     func testCompactLayoutAt40x10KeepsListAndCountdown() throws {

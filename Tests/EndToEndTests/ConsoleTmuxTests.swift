@@ -139,6 +139,23 @@ final class ConsoleTmuxTests: XCTestCase {
         try s.waitFor(text: "console-exit=0")
     }
 
+    func testNSendsATestAlertToARealWebhookAndShowsHowItWent() throws {
+        let receiver = try HTTPReceiver(log: root + "/hook.jsonl")
+        defer { receiver.stop() }
+        try engine.addNotifyTarget(NotifyTarget(kind: .webhook, target: receiver.url + "/hook"))
+        let s = try openConsole()
+        try s.waitFor(text: "Alerts: webhook ")   // "not sent yet", unless the scheduler delivered an event already
+        try s.send("n")
+        let screen = try s.waitFor(text: "webhook http://127.0.0.1:\(receiver.port)/… ok ", timeout: 30)
+        XCTAssertTrue(screen.contains("Alert test: every delivery ok"), screen)
+        XCTAssertTrue(receiver.requests().contains { $0.method == "POST" && $0.path == "/hook" && $0.body.contains("test notification") },
+                      "\(receiver.requests())")
+        try s.send("Enter")
+        try s.waitFor(text: "Alerts: webhook ✓ just now")
+        try s.send("q")
+        try s.waitFor(text: "console-exit=0")
+    }
+
     func testDeleteConfirmedRemovesTheFile() throws {
         let s = try openConsole()
         let target = engine.listBackups()[1]

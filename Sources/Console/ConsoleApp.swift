@@ -6,6 +6,16 @@ import Foundation
 import Glibc
 #endif
 
+/// The token of the restore dialog on screen, shared with the previewer queue.
+private final class WantedPreview: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Int?
+    var token: Int? {
+        get { lock.lock(); defer { lock.unlock() }; return value }
+        set { lock.lock(); value = newValue; lock.unlock() }
+    }
+}
+
 /// The controller: owns the state and the terminal on the UI thread, runs engine work on
 /// background queues, and turns their reports (through the inbox) into state changes.
 ///
@@ -22,6 +32,9 @@ final class ConsoleApp {
     /// The restore dialog's comparisons and the undo key's look-up: reads only, off the
     /// operations queue so a slow count never holds up a backup.
     private let previewer = DispatchQueue(label: "mr5-backup.console.preview")
+    /// The restore dialog open now (its token), so a comparison queued for a dialog closed
+    /// since is skipped rather than counted (one already counting runs to its end).
+    private let wantedPreview = WantedPreview()
     private var scheduler: Scheduler?
     /// The data dir's active scheduler (a daemon) as the last refresh read it, shown while
     /// this console's own could not start (a data dir it cannot write).
@@ -98,6 +111,7 @@ final class ConsoleApp {
             interrupted(SIGINT)
         case .key(let key):
             perform(state.apply(KeyMap.action(for: key, in: state)))
+            wantedPreview.token = state.restoreDetails?.token
         }
     }
 
@@ -189,8 +203,10 @@ final class ConsoleApp {
                     return .notice(title: "Restored", text: "The database now holds \(name).\(saved) Restart the POS app now so it reopens the database.")
                 }
             case .previewRestore(let name, let token):
-                let engine = self.engine, inbox = self.inbox
+                let engine = self.engine, inbox = self.inbox, wanted = wantedPreview
+                wanted.token = token
                 previewer.async {
+                    guard wanted.token == token else { return }
                     do {
                         let preview = try engine.restorePreview(name: name) { inbox.post(.preview(token: token, $0, done: false)) }
                         inbox.post(.preview(token: token, preview, done: true))

@@ -139,6 +139,21 @@ final class ConsoleTmuxTests: XCTestCase {
         try s.waitFor(text: "console-exit=0")
     }
 
+    func testUOpensTheRestoreDialogOnTheCopyTheLastRestoreSaved() throws {
+        let saved = try XCTUnwrap(engine.lastSavedCopy(), "the demo's earlier restore saved a copy")
+        let s = try openConsole()
+        try s.send("u")
+        let screen = try s.waitFor("the comparison", timeout: 30) {
+            dialogText($0, title: "Undo the last restore?").contains(RestorePreview.restartAdvice)
+        }
+        XCTAssertTrue(dialogText(screen, title: "Undo the last restore?").contains("Copy:     " + saved.name), screen)
+        try s.send("Escape")
+        try s.waitFor(text: "Details: " + saved.name)
+        XCTAssertEqual(engine.lastSavedCopy()?.name, saved.name, "nothing restored")
+        try s.send("q")
+        try s.waitFor(text: "console-exit=0")
+    }
+
     func testNSendsATestAlertToARealWebhookAndShowsHowItWent() throws {
         let receiver = try HTTPReceiver(log: root + "/hook.jsonl")
         defer { receiver.stop() }

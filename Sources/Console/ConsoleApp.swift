@@ -6,6 +6,16 @@ import Foundation
 import Glibc
 #endif
 
+/// The token of the restore dialog on screen, shared with the previewer queue.
+private final class WantedPreview: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Int?
+    var token: Int? {
+        get { lock.lock(); defer { lock.unlock() }; return value }
+        set { lock.lock(); value = newValue; lock.unlock() }
+    }
+}
+
 /// The controller: owns the state and the terminal on the UI thread, runs engine work on
 /// background queues, and turns their reports (through the inbox) into state changes.
 ///
@@ -19,6 +29,12 @@ final class ConsoleApp {
     private let inbox = ConsoleInbox()
     private let operations = DispatchQueue(label: "mr5-backup.console.operations")
     private let refresher = DispatchQueue(label: "mr5-backup.console.refresh")
+    /// The restore dialog's comparisons and the undo key's look-up: reads only, off the
+    /// operations queue so a slow count never holds up a backup.
+    private let previewer = DispatchQueue(label: "mr5-backup.console.preview")
+    /// The restore dialog open now (its token), so a comparison queued for a dialog closed
+    /// since is skipped rather than counted (one already counting runs to its end).
+    private let wantedPreview = WantedPreview()
     private var scheduler: Scheduler?
     /// The data dir's active scheduler (a daemon) as the last refresh read it, shown while
     /// this console's own could not start (a data dir it cannot write).
@@ -95,6 +111,7 @@ final class ConsoleApp {
             interrupted(SIGINT)
         case .key(let key):
             perform(state.apply(KeyMap.action(for: key, in: state)))
+            wantedPreview.token = state.restoreDetails?.token
         }
     }
 
@@ -109,6 +126,12 @@ final class ConsoleApp {
             followed = data.followedScheduler
             if let snapshot = schedulerSnapshot { state.scheduler = snapshot }
             state.apply(data)
+        case .preview(let token, let preview, let done):
+            state.previewArrived(token: token, preview, done: done)
+        case .previewFailed(let token, let message):
+            state.previewFailed(token: token, message)
+        case .undoFound(let name):
+            perform(state.undoFound(name))
         case .schedulerChanged:
             if scheduler != nil {
                 let before = state.scheduler
@@ -179,6 +202,27 @@ final class ConsoleApp {
                     let saved = r.savedCurrentAs.map { " The previous database is saved as \($0)." } ?? ""
                     return .notice(title: "Restored", text: "The database now holds \(name).\(saved) Restart the POS app now so it reopens the database.")
                 }
+            case .previewRestore(let name, let token):
+                let engine = self.engine, inbox = self.inbox, wanted = wantedPreview
+                wanted.token = token
+                previewer.async {
+                    guard wanted.token == token else { return }
+                    do {
+                        let preview = try engine.restorePreview(name: name) { inbox.post(.preview(token: token, $0, done: false)) }
+                        inbox.post(.preview(token: token, preview, done: true))
+                    } catch {
+                        inbox.post(.previewFailed(token: token, BackupError(error).description))
+                    }
+                }
+            case .findUndo:
+                let engine = self.engine, inbox = self.inbox
+                previewer.async { inbox.post(.undoFound(engine.lastSavedCopy()?.name)) }
+            case .testAlerts:
+                // Each HTTP delivery may take up to 10 s: never on the UI thread.
+                runOperation(title: "Alert test failed") { engine, _, _ in
+                    _ = engine.notifier.queueTest()
+                    return Self.outcome(ofAlertTest: engine.notifier.deliverPending())
+                }
             case .delete(let name, let force):
                 runOperation(title: "Delete failed") { engine, _, _ in
                     _ = try engine.delete(name: name, force: force, trigger: .console)
@@ -186,8 +230,8 @@ final class ConsoleApp {
                 }
             case .prune:
                 runOperation(title: "Prune failed") { engine, _, _ in
-                    let r = try engine.prune(trigger: .console)
-                    return .success(r.deleted.isEmpty ? "Nothing to prune" : "Pruned \(r.deleted.count) backups: " + r.deleted.map(\.name).joined(separator: ", "))
+                    let policy = engine.retentionPolicy()
+                    return .success(Self.message(ofPrune: try engine.prune(policy: policy, trigger: .console), policy: policy))
                 }
             case .setFrequency(let text):
                 let scheduler = self.scheduler
@@ -211,6 +255,24 @@ final class ConsoleApp {
         let older = LastGoodBackups.olderVerified(than: r.name, engine: engine, backups: engine.listBackups())
         return .failure(title: "Verification failed", message: "\(r.name): \(r.message ?? "failed")\(unrecorded). Do not restore it. "
                         + LastGoodBackups.advice(older: older))
+    }
+
+    /// What the message line says after a prune: each removal, then the rules that kept
+    /// the rest, as the engine's history entry says it (`removed a, b (kept: 5 newest, ...)`).
+    static func message(ofPrune r: PruneResult, policy: RetentionPolicy) -> String {
+        let kept = "(kept: \(policy.summary))"
+        guard !r.deleted.isEmpty else { return "Nothing to prune " + kept }
+        return "Pruned: removed " + r.deleted.map(\.name).joined(separator: ", ") + " " + kept
+    }
+
+    /// The alert test's report: one line per delivery (`webhook http://…/… ok 212 ms`).
+    static func outcome(ofAlertTest results: [DeliveryResult]) -> OperationOutcome {
+        guard !results.isEmpty else {
+            return .failure(title: "Alert test failed", message: "nothing was sent: the notification lock stayed busy or the logs folder cannot be written; try again in a moment")
+        }
+        let failed = results.filter { !$0.ok }.count
+        let title = failed == 0 ? "Alert test: every delivery ok" : "Alert test: \(failed) of \(results.count) failed"
+        return .report(title: title, lines: results.map { $0.ok ? "\($0.target) ok \($0.milliseconds) ms" : "\($0.target) failed: \($0.detail)" })
     }
 
     /// This console's scheduler, or, while it is stopped (it could not start), the one it follows.
@@ -288,8 +350,10 @@ final class ConsoleApp {
         if let refusal = engine.writeAccessProblem() {
             if case .notWritable(let path, let who) = refusal { readOnly = "cannot write \(path) (\(who))" } else { readOnly = refusal.description }
         }
+        let notifier = engine.notifier
         return RefreshData(backups: backups, lastGood: LastGoodBackups(engine: engine, backups: backups), disk: disk, database: database, databaseProblem: problem,
-                           history: history, retention: engine.retentionPolicy(), health: health,
+                           history: history, retention: engine.retentionPolicy(),
+                           alertTargets: notifier.targets(), pendingAlerts: notifier.pendingCount(), health: health,
                            live: live, lastLiveCheck: lastLiveCheck, readOnly: readOnly, followedScheduler: followed)
     }
 }

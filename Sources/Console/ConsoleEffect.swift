@@ -5,6 +5,13 @@ public enum ConsoleEffect: Sendable, Equatable {
     case create
     case verify(name: String, full: Bool)
     case restore(name: String)
+    /// Compare the live database with a backup for the open restore dialog (`token` tells
+    /// its answers from those of a dialog closed since).
+    case previewRestore(name: String, token: Int)
+    /// Find the copy the last restore saved (undo), to open the restore dialog on it.
+    case findUndo
+    /// Send a test notification to every target and report each delivery.
+    case testAlerts
     case delete(name: String, force: Bool)
     case prune
     case setFrequency(String)
@@ -29,6 +36,10 @@ public enum ConsoleAction: Sendable, Equatable {
     /// Select a row of the visible list (mouse click), 0 = top visible row.
     case selectVisibleRow(Int)
     case create, restore, delete, verify, prune, frequency, toggleHistory, help, quit
+    /// Restore the copy the last restore saved (through the restore dialog).
+    case undo
+    /// Send a test to every notification target.
+    case testAlerts
     /// `y`: confirm the dialog.
     case confirm
     /// `n`, Esc: cancel the dialog or close the overlay.
@@ -44,7 +55,7 @@ public enum ConsoleAction: Sendable, Equatable {
 /// A long engine operation that the console started.
 public struct RunningOperation: Sendable, Equatable {
     public enum Kind: String, Sendable {
-        case create, verify, restore, delete, prune, settings
+        case create, verify, restore, delete, prune, settings, alertTest
     }
     public var kind: Kind
     public var name: String?
@@ -63,6 +74,7 @@ public struct RunningOperation: Sendable, Equatable {
         case .delete: return "Deleting " + (name ?? "")
         case .prune: return "Pruning old backups"
         case .settings: return "Saving the frequency"
+        case .alertTest: return "Sending test alerts"
         }
     }
 }

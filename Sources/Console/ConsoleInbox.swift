@@ -6,6 +6,11 @@ enum InboxMessage: Sendable {
     case progress(BackupProgress)
     case finished(OperationOutcome)
     case refreshed(RefreshData)
+    /// The restore dialog's comparison so far (`done`: every table counted).
+    case preview(token: Int, RestorePreview, done: Bool)
+    case previewFailed(token: Int, String)
+    /// The copy the last restore saved (nil: nothing to undo).
+    case undoFound(String?)
     case schedulerChanged
     case signal(Int32)
 }
@@ -20,6 +25,8 @@ struct RefreshData: Sendable {
     var databaseProblem: String?
     var history: [HistoryEntry]
     var retention: RetentionPolicy
+    var alertTargets: [NotifyTarget] = []
+    var pendingAlerts: Int = 0
     var health: HealthReport
     /// The live database by the engine's cheap check, and its last full check.
     var live: LiveDatabaseState
@@ -43,6 +50,8 @@ extension ConsoleState {
         history = data.history
         historySelected = selectedAttempt.flatMap { history.firstIndex(of: $0) } ?? min(historySelected, max(0, history.count - 1))
         retention = data.retention
+        alertTargets = data.alertTargets
+        pendingAlerts = data.pendingAlerts
         health = data.health
         live = data.live
         lastLiveCheck = data.lastLiveCheck
@@ -62,8 +71,11 @@ final class ConsoleInbox: @unchecked Sendable {
 
     func post(_ message: InboxMessage) {
         lock.lock()
-        // Only the latest progress matters; keep the queue short during a fast copy.
+        // Only the latest progress matters; keep the queue short during a fast copy. The
+        // same for a comparison that grows table by table.
         if case .progress = message, case .progress? = messages.last {
+            messages[messages.count - 1] = message
+        } else if case .preview(let token, _, _) = message, case .preview(token, _, false)? = messages.last {
             messages[messages.count - 1] = message
         } else {
             messages.append(message)

@@ -9,6 +9,8 @@ public enum OperationOutcome: Sendable, Equatable {
     case notice(title: String, text: String)
     /// Failed: the engine's message, in an error box.
     case failure(title: String, message: String)
+    /// Several results, one line each (a test alert per target), in a text box.
+    case report(title: String, lines: [String])
 }
 
 extension ConsoleState {
@@ -57,7 +59,16 @@ extension ConsoleState {
             guard let entry = selectedBackup else { flash = "No backup to restore."; return [] }
             if let why = refusal(.restore) { flash = why; return [] }
             guard refuseIfBusy() else { return [] }
-            dialog = .restore(name: entry.name, focus: .cancel, refusal: restoreRefusal(entry))
+            return openRestoreDialog(entry)
+        case .undo:
+            if let why = refusal(.undo) { flash = why; return [] }
+            guard refuseIfBusy() else { return [] }
+            return [.findUndo]
+        case .testAlerts:
+            if let why = refusal(.testAlerts) { flash = why; return [] }
+            if alertTargets.isEmpty { flash = "No alerts to test: " + Self.noAlerts; return [] }
+            guard startOperation(RunningOperation(kind: .alertTest)) else { return [] }
+            return [.testAlerts]
         case .delete:
             guard let entry = selectedBackup else { flash = "No backup to delete."; return [] }
             if let why = refusal(.delete) { flash = why; return [] }
@@ -73,7 +84,7 @@ extension ConsoleState {
             guard refuseIfBusy() else { return [] }
             let doomed = retention.toDelete(from: backups)
             if doomed.isEmpty {
-                flash = "Nothing to prune: retention keeps \(retention.keepRegular) scheduled/manual and \(retention.keepPreUpdate) pre-update backups."
+                flash = "Nothing to prune: retention keeps all \(backups.count) (\(retentionRules))."
             } else {
                 dialog = .prune(names: doomed.map(\.name), focus: .cancel)
             }
@@ -143,9 +154,9 @@ extension ConsoleState {
             switch action {
             case .switchFocus:
                 if refusal == nil { dialog = .restore(name: name, focus: focus.other, refusal: refusal) }
-            case .cancel: dialog = nil
+            case .cancel: closeRestoreDialog()
             case .confirm, .activate:
-                dialog = nil
+                closeRestoreDialog()
                 // Enter presses the focused button, and Cancel is focused until the user moves.
                 guard refusal == nil, action == .confirm || focus == .confirm else { return [] }
                 guard startOperation(RunningOperation(kind: .restore, name: name)) else { return [] }
@@ -194,13 +205,9 @@ extension ConsoleState {
         }
     }
 
-    /// Why a backup cannot be restored, or nil when it can. Whether it can is the
-    /// engine's `isRestorable`, and which older backup to pick instead the engine's
-    /// `newestVerified` (through `lastGood`); only the words are the console's.
-    public func restoreRefusal(_ entry: BackupEntry) -> String? {
-        if entry.isRestorable { return nil }
-        if !entry.isSQLiteBackup { return "it is a PostgreSQL-era .sql file, which cannot be restored into SQLite." }
-        return "it failed verification (" + OneLine.make(entry.statusDetail ?? "corrupt") + "). " + lastGood.advice(insteadOf: entry.name)
+    private mutating func closeRestoreDialog() {
+        dialog = nil
+        restoreDetails = nil
     }
 
     private mutating func refuseIfBusy() -> Bool {
@@ -267,6 +274,7 @@ extension ConsoleState {
         case .success(let text): flash = text
         case .notice(let title, let text): dialog = .message(title: title, text: text)
         case .failure(let title, let message): dialog = .error(title: title, message: message)
+        case .report(let title, let lines): dialog = .text(title: title, lines: lines, scroll: 0)
         }
         return [.wakeScheduler, .refresh]
     }

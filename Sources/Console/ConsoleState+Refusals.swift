@@ -14,6 +14,8 @@ extension ConsoleState {
         case .delete: what = "Delete"
         case .prune: what = "Prune"
         case .frequency: what = "Frequency change"
+        case .undo: what = "Undo"
+        case .testAlerts: what = "Alert test"
         default: return nil
         }
         if let readOnly { return "\(what) refused: read-only, \(readOnly)" }

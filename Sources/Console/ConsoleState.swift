@@ -33,8 +33,16 @@ public struct ConsoleState: Sendable, Equatable {
     public var health: HealthReport?
     /// Attempts, newest first.
     public var history: [HistoryEntry] = []
-    /// Retention counts, so `p` can show what would go without touching the disk.
+    /// Retention rules, so `p` and the details can say what goes and why the rest stays
+    /// (the engine's `RetentionPolicy.decide`) without touching the disk.
     public var retention: RetentionPolicy = .standard
+    /// The notification targets, and deliveries waiting in the outbox (the alerts line).
+    public var alertTargets: [NotifyTarget] = []
+    public var pendingAlerts: Int = 0
+    /// What the open restore dialog has learnt: the comparison as it fills in.
+    public var restoreDetails: RestoreDialogDetails?
+    /// Tells each restore dialog's comparison from those of dialogs closed since.
+    public var previewToken: Int = 0
     /// The console's own running operation, if any.
     public var operation: RunningOperation?
     /// One line shown above the footer until the next key (a result, a refusal).

@@ -22,7 +22,8 @@ struct ScreenLayout: Equatable {
     let detailTop: Int
     let detailHeight: Int
     let scheduleRow: Int
-    /// Full layout only.
+    /// Full layout only: the alerts line and the disk line.
+    let alertsRow: Int?
     let diskRow: Int?
     let statusRow: Int
     let footerRow: Int
@@ -37,7 +38,7 @@ struct ScreenLayout: Equatable {
         if width < Self.minimumWidth || height < Self.minimumHeight {
             mode = .tooSmall
             readOnlyRow = nil; bannerRow = nil; listBoxTop = 0; listTop = 0; listRows = 0; detailTop = 0; detailHeight = 0
-            scheduleRow = 0; diskRow = nil; statusRow = 0; footerRow = 0
+            scheduleRow = 0; alertsRow = nil; diskRow = nil; statusRow = 0; footerRow = 0
             return
         }
         footerRow = height - 1
@@ -48,7 +49,8 @@ struct ScreenLayout: Equatable {
         if width >= Self.fullWidth && height >= Self.fullHeight {
             mode = .full
             diskRow = height - 3
-            scheduleRow = height - 4
+            alertsRow = height - 4
+            scheduleRow = height - 5
             let detailContent = height >= 34 ? 10 : 7
             detailHeight = detailContent + 2
             detailTop = scheduleRow - detailHeight
@@ -57,6 +59,7 @@ struct ScreenLayout: Equatable {
             listRows = max(1, detailTop - 1 - listTop)  // bottom border
         } else {
             mode = .compact
+            alertsRow = nil
             diskRow = nil
             scheduleRow = height - 3
             detailTop = 0

@@ -66,38 +66,7 @@ extension RenderContext {
     func dialogContent(_ dialog: ConsoleDialog, inner: Int) -> DialogContent {
         switch dialog {
         case .restore(let name, let focus, let refusal):
-            let entry = state.backups.first { $0.name == name }
-            var lines: [(String, CellStyle)] = [("Backup:   " + name, Self.title)]
-            if let entry {
-                lines.append(("Made:     " + TextFormat.dateTime(entry.createdAt, zone: state.timeZone, seconds: true)
-                              + " (" + TextFormat.age(entry.createdAt, now: state.now) + "), " + ByteCount.format(entry.sizeBytes), .normal))
-                lines.append(("Checked:  " + verificationText(entry), Self.statusStyle(entry.status)))
-            }
-            lines.append(("", .normal))
-            // Small terminals: the name (cut), when and how big, and what to do afterwards.
-            var essentials: [(String, CellStyle)] = [(name, Self.title)]
-            if let entry {
-                essentials.append((TextFormat.dateTime(entry.createdAt, zone: state.timeZone) + ", " + ByteCount.format(entry.sizeBytes)
-                                   + ", " + TextFormat.status(of: entry, glyphs: glyphs), .normal))
-            }
-            if let refusal {
-                lines.append(("This backup cannot be restored: " + refusal, Self.critical))
-                essentials.append(("Cannot be restored: " + refusal, Self.critical))
-                return DialogContent(title: "Restore backup?", lines: lines, buttons: [("Close", .cancel)], focus: .cancel,
-                                     hint: closesHint, style: Self.critical, essentials: essentials)
-            }
-            let dbName = state.database.map { ($0.path as NSString).lastPathComponent } ?? DataLayout.defaultDatabaseName
-            let size = state.database.map { ByteCount.format($0.sizeBytes) } ?? "size unknown"
-            // The saved copy is named when the restore runs, not when the dialog opens, so a
-            // stamp shown here would be wrong by however long the dialog stays open.
-            lines.append(("The current database (\(size)) will first be saved as \(dbName).corrupted.<time>. Restart the POS app afterwards.", .normal))
-            essentials.append(("Restart the POS app afterwards.", .normal))
-            if entry?.status == .unverified {
-                lines.append(("The backup is checked first; a backup that fails the check is not restored.", Self.dim))
-            }
-            return DialogContent(title: "Restore backup?", lines: lines, buttons: [("Restore", .confirm), ("Cancel", .cancel)],
-                                 focus: focus, hint: confirmHint([(.confirm, "restore"), (.cancel, "cancel"), (.activate, "= focused button")]),
-                                 style: Self.warning, essentials: essentials)
+            return restoreContent(name: name, focus: focus, refusal: refusal, inner: inner)
         case .delete(let name, let focus, let lastGood):
             let entry = state.backups.first { $0.name == name }
             var lines: [(String, CellStyle)] = [("Backup:   " + name, Self.title)]
@@ -116,9 +85,21 @@ extension RenderContext {
                                  focus: focus, hint: confirmHint([(.confirm, "delete"), (.cancel, "cancel")]), style: Self.warning)
         case .prune(let names, let focus):
             var lines: [(String, CellStyle)] = [
-                ("Retention keeps \(state.retention.keepRegular) scheduled/manual and \(state.retention.keepPreUpdate) pre-update backups, and always the newest verified one. These \(names.count) would be removed:", .normal),
+                ("Retention keeps \(state.retentionRules), and always the newest verified one. These \(names.count) would be removed:", .normal),
             ]
             for n in names { lines.append(("  " + n, Self.title)) }
+            // Why each of the others stays, by the engine's rules.
+            let kept = state.retention.decide(state.backups).filter { $0.keep && !names.contains($0.entry.name) }
+            if !kept.isEmpty {
+                lines.append(("\(kept.count) kept, and why:", .normal))
+                // Names in a column; reasons that do not fit beside a name go on under each other.
+                let nameWidth = min(kept.map(\.entry.name.count).max() ?? 0, max(10, inner - 20))
+                for d in kept {
+                    for (i, part) in TextFormat.wrap(ConsoleState.words(d.reasons), width: inner - 4 - nameWidth).enumerated() {
+                        lines.append(("  " + TextFormat.fit(i == 0 ? d.entry.name : "", nameWidth, ellipsis: glyphs.ellipsis) + "  " + part, .normal))
+                    }
+                }
+            }
             return DialogContent(title: "Prune old backups?", lines: lines, buttons: [("Prune", .confirm), ("Cancel", .cancel)],
                                  focus: focus, hint: confirmHint([(.confirm, "prune"), (.cancel, "cancel")]), style: Self.warning)
         case .frequency(let choices, let index):
@@ -147,6 +128,93 @@ extension RenderContext {
             ], buttons: [("Quit", .confirm), ("Cancel", .cancel)], focus: focus,
                                  hint: confirmHint([(.confirm, "quit"), (.cancel, "keep running")]), style: Self.warning)
         }
+    }
+
+    /// The restore dialog: the backup, when it was made and its check; then what restoring
+    /// it changes, as the engine's comparison fills in (the tables whose row counts change
+    /// most, the consequence); the saved copy, and the engine's restart advice. Cancel is
+    /// focused until the user moves. A backup that cannot be restored only offers Close.
+    func restoreContent(name: String, focus: DialogButton, refusal: String?, inner: Int) -> DialogContent {
+        let entry = state.backups.first { $0.name == name }
+        let details = state.restoreDetails.flatMap { $0.name == name ? $0 : nil }
+        let saved = entry?.kind == .savedBeforeRestore
+        let title = details?.undo == true ? "Undo the last restore?" : saved ? "Restore saved copy?" : "Restore backup?"
+        var lines: [(String, CellStyle)] = [((saved ? "Copy:     " : "Backup:   ") + name, Self.title)]
+        if let entry {
+            lines.append(("Made:     " + TextFormat.dateTime(entry.createdAt, zone: state.timeZone, seconds: true)
+                          + " (" + TextFormat.age(entry.createdAt, now: state.now) + "), " + ByteCount.format(entry.sizeBytes), .normal))
+            lines.append(("Checked:  " + verificationText(entry), Self.statusStyle(entry.status)))
+        }
+        if saved, let restore = state.restoreThatSaved(name) {
+            lines.append(("The database as it was before " + (restore.backupName ?? "a backup") + " was restored at "
+                          + TextFormat.dateTime(restore.startedAt, zone: state.timeZone) + ".", .normal))
+        }
+        lines.append(("", .normal))
+        // Small terminals: the name (cut), when and how big, and what to do.
+        var essentials: [(String, CellStyle)] = [(name, Self.title)]
+        if let entry {
+            essentials.append((TextFormat.dateTime(entry.createdAt, zone: state.timeZone) + ", " + ByteCount.format(entry.sizeBytes)
+                               + ", " + TextFormat.status(of: entry, glyphs: glyphs), .normal))
+        }
+        if let refusal {
+            lines.append(("This backup cannot be restored: " + refusal, Self.critical))
+            essentials.append(("Cannot be restored: " + refusal, Self.critical))
+            return DialogContent(title: title, lines: lines, buttons: [("Close", .cancel)], focus: .cancel,
+                                 hint: closesHint, style: Self.critical, essentials: essentials)
+        }
+        let dbName = state.database.map { ($0.path as NSString).lastPathComponent } ?? DataLayout.defaultDatabaseName
+        let size = state.database.map { ByteCount.format($0.sizeBytes) } ?? "size unknown"
+        // The saved copy is named when the restore runs, not when the dialog opens, so a
+        // stamp shown here would be wrong by however long the dialog stays open.
+        var after: [(String, CellStyle)] = []
+        let consequence = details.flatMap { $0.done && $0.problem == nil ? $0.preview?.consequence : nil }
+        if let consequence { after.append((consequence, Self.warning)) }
+        after.append(("The current database (\(size)) will first be saved as \(dbName).corrupted.<time>.", .normal))
+        after.append((RestorePreview.restartAdvice, .normal))
+        if entry?.status == .unverified {
+            after.append(("The backup is checked first; a backup that fails the check is not restored.", Self.dim))
+        }
+        // The comparison gets the rows the rest leaves on this screen.
+        let wrapped = { (part: [(String, CellStyle)]) in part.reduce(0) { $0 + max(1, TextFormat.wrap($1.0, width: inner).count) } }
+        let room = height - 2 - 5 - wrapped(lines) - wrapped(after) - 1
+        let table = comparisonLines(details, inner: inner, room: room)
+        lines += table + (table.isEmpty ? [] : [("", .normal)]) + after
+        // Cut, the engine's advice would lose its end: a narrow box says the half that matters after.
+        let restart = (RestorePreview.restartAdvice.count <= inner ? RestorePreview.restartAdvice : "Restart the POS app afterwards.", CellStyle.normal)
+        // The consequence is essential too, where a row is left for it.
+        if let consequence, height - 2 - 5 > essentials.count + 1 { essentials.append((consequence, Self.warning)) }
+        essentials.append(restart)
+        return DialogContent(title: title, lines: lines, buttons: [("Restore", .confirm), ("Cancel", .cancel)],
+                             focus: focus, hint: confirmHint([(.confirm, "restore"), (.cancel, "cancel"), (.activate, "= focused button")]),
+                             style: Self.warning, essentials: essentials)
+    }
+
+    /// The comparison as a table of at most `room` rows: the five tables whose row counts
+    /// change most (the engine's `largestDifferences`), those that took too long to count,
+    /// and a row of `…` while counting goes on. Empty when nothing differs, or no room.
+    func comparisonLines(_ details: RestoreDialogDetails?, inner: Int, room: Int) -> [(String, CellStyle)] {
+        guard let details, room >= 2 else { return [] }
+        if let problem = details.problem { return [("Could not compare the tables: " + OneLine.make(problem), Self.dim)] }
+        let pending = state.capabilities.unicode ? "…" : "..."
+        if details.preview?.liveReadable == false { return [] }   // the consequence says it
+        let changed = details.preview?.largestDifferences(5) ?? []
+        let slow = (details.preview?.tables ?? []).filter { $0.timedOut && !changed.contains($0) }
+        if details.done && changed.isEmpty && slow.isEmpty { return [] }   // the consequence says they are the same
+        let number = 12
+        let nameWidth = max(6, inner - 3 * number)
+        func row(_ name: String, _ now: String, _ backup: String, _ change: String) -> String {
+            TextFormat.fit(name, nameWidth, ellipsis: glyphs.ellipsis) + TextFormat.fit(now, number, right: true)
+                + TextFormat.fit(backup, number, right: true) + TextFormat.fit(change, number, right: true)
+        }
+        var rows: [(String, CellStyle)] = []
+        for t in changed + slow {
+            let lost = t.rowsLost
+            let change = lost.map { $0 > 0 ? "-" + RestorePreview.grouped($0) : "+" + RestorePreview.grouped(-$0) } ?? pending
+            rows.append((row(t.name, t.liveRows.map(RestorePreview.grouped) ?? pending,
+                             t.backupRows.map(RestorePreview.grouped) ?? pending, change), (lost ?? 0) > 0 ? Self.warning : .normal))
+        }
+        if !details.done { rows.append((row("counting" + pending, pending, pending, pending), Self.dim)) }
+        return [(row("Table", "Now", "In backup", "Change"), Self.title)] + rows.prefix(room - 1)
     }
 
     /// A two-button dialog's hint line: each action's keys from the key table, then the

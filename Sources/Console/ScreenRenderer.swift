@@ -63,7 +63,10 @@ struct RenderContext {
             drawHistory()
         }
         drawSchedule()
-        if layout.mode == .full { drawDisk() }
+        if layout.mode == .full {
+            drawAlerts()
+            drawDisk()
+        }
         drawStatus()
         drawFooter()
         if state.view == .help { drawHelp() }
@@ -294,17 +297,25 @@ struct RenderContext {
             var sums = "SHA-256   " + String(rec.sha256.prefix(16)) + glyphs.ellipsis + glyphs.separator + "took " + TextFormat.duration(rec.durationSeconds)
             sums += glyphs.separator + "app version " + (rec.appVersion ?? entry.appVersion ?? "-")
             lines.append((sums, .normal))
+            lines.append(keptLine(entry))
             let tables = rec.tables.map { "\($0.table) \(TextFormat.grouped($0.rows))" }
             let tableText = tables.isEmpty ? "(no tables)" : tables.joined(separator: glyphs.separator)
-            let wrapped = TextFormat.wrap(tableText, width: max(10, inner - 10))
+            var wrapped = TextFormat.wrap(tableText, width: max(10, inner - 10))
             let room = max(1, layout.detailHeight - 2 - lines.count - 1)
-            for (i, l) in wrapped.prefix(room).enumerated() { lines.append(((i == 0 ? "Tables    " : "          ") + l, .normal)) }
+            // Cut to the room left, and say so.
+            if wrapped.count > room {
+                wrapped = Array(wrapped.prefix(room))
+                wrapped[room - 1] = TextFormat.fit(wrapped[room - 1] + " " + glyphs.ellipsis, max(10, inner - 10), ellipsis: glyphs.ellipsis)
+                    .replacingTrailingSpaces()
+            }
+            for (i, l) in wrapped.enumerated() { lines.append(((i == 0 ? "Tables    " : "          ") + l, .normal)) }
         } else {
             let detail = OneLine.make(entry.statusDetail ?? "not verified by mr5-backup", limit: .max)
             lines.append(("Checked   " + Self.symbol(entry.status, glyphs) + " " + detail, Self.statusStyle(entry.status)))
             if entry.isSQLiteBackup {
                 lines.append(("          press \(KeyTable.keys(for: .verify, in: .list)) to verify it (hash, integrity check, table counts)", Self.dim))
             }
+            lines.append(keptLine(entry))
         }
         // Sizes over time, oldest to newest, so a sudden drop stands out.
         let sizes = state.backups.filter(\.isSQLiteBackup).reversed().map(\.sizeBytes)
@@ -314,6 +325,18 @@ struct RenderContext {
             let lo = sizes.min() ?? 0, hi = sizes.max() ?? 0
             lines.append(("Sizes     " + spark + "  " + ByteCount.format(lo) + " - " + ByteCount.format(hi) + ", oldest to newest", .normal))
         }
+    }
+
+    /// `Kept      last, daily`: the retention rules that keep the backup, or that the next prune removes it.
+    func keptLine(_ entry: BackupEntry) -> (String, CellStyle) {
+        let reasons = state.keptReasons()[entry.name] ?? []
+        if reasons.isEmpty {
+            return ("Kept      no: no retention rule keeps it; the next prune (\(KeyTable.keys(for: .prune, in: .list))) removes it", Self.warning)
+        }
+        var text = "Kept      " + ConsoleState.words(reasons)
+        let rules = " (rules: \(state.retention.summary))"
+        if entry.kind.isRegular, text.count + rules.count <= width - 4 { text += rules }
+        return (text, .normal)
     }
 
     static func symbol(_ status: BackupStatus, _ g: Glyphs) -> String {
@@ -339,6 +362,29 @@ struct RenderContext {
         }
         let failing = (state.scheduler?.consecutiveFailures ?? 0) > 0
         grid.put(text, row: row, column: 0, style: failing ? Self.warning : Self.title)
+    }
+
+    /// `Alerts: webhook ✓ 2h 05m ago · ping ✗ 5m ago · n test`, or that none is set up.
+    mutating func drawAlerts() {
+        guard let row = layout.alertsRow else { return }
+        let alerts = state.lastAlerts()
+        guard !alerts.isEmpty else {
+            grid.put(" " + TextFormat.line("Alerts: " + ConsoleState.noAlerts, width: width - 1, ellipsis: glyphs.ellipsis),
+                     row: row, column: 0, style: Self.dim)
+            return
+        }
+        // ASCII says the words: "ok", "FAILED" (a tick or a cross would be "*" and "X").
+        let ok = state.capabilities.unicode ? glyphs.ok : "ok"
+        let failed = state.capabilities.unicode ? glyphs.failure : "FAILED"
+        var parts = alerts.map { kind, last -> String in
+            guard let last else { return kind.rawValue + " not sent yet" }
+            return kind.rawValue + " " + (last.outcome == .success ? ok : failed) + " " + TextFormat.age(last.startedAt, now: state.now)
+        }
+        if state.pendingAlerts > 0 { parts.append("\(state.pendingAlerts) waiting") }
+        parts.append(KeyTable.keys(for: .testAlerts, in: .list) + " test")
+        let failing = alerts.contains { $0.last?.outcome == .failure }
+        grid.put(" " + TextFormat.line("Alerts: " + parts.joined(separator: glyphs.separator), width: width - 1, ellipsis: glyphs.ellipsis),
+                 row: row, column: 0, style: failing ? Self.warning : .normal)
     }
 
     mutating func drawDisk() {
@@ -368,7 +414,11 @@ struct RenderContext {
 
     mutating func drawStatus() {
         let row = layout.statusRow
-        if let op = state.operation {
+        if let op = state.operation, op.kind == .alertTest {
+            // No bar: a delivery is one request, answered or cut off after its time limit.
+            let count = state.alertTargets.count
+            grid.put(" " + op.label + " to \(count) target\(count == 1 ? "" : "s")" + glyphs.ellipsis, row: row, column: 0, style: Self.progress)
+        } else if let op = state.operation {
             drawProgress(label: op.label, progress: op.progress, row: row)
         } else if let snap = state.scheduler, snap.activity == .running {
             let p = snap.progressTotal.map { BackupProgress(phase: .copying, done: snap.progressDone ?? 0, total: $0) }

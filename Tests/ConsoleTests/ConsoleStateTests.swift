@@ -8,7 +8,7 @@ final class ConsoleStateTests: XCTestCase {
         let f = try ConsoleFixture()
         var state = f.state()
         let name = f.engine.listBackups()[0].name
-        XCTAssertEqual(state.apply(.restore), [])
+        XCTAssertEqual(state.apply(.restore), [.previewRestore(name: name, token: state.previewToken)], "asks for the comparison")
         XCTAssertEqual(state.dialog, .restore(name: name, focus: .cancel, refusal: nil))
         XCTAssertEqual(state.apply(.activate), [], "Enter on the default button cancels")
         XCTAssertNil(state.dialog)

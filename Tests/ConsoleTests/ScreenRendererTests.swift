@@ -39,7 +39,8 @@ final class ScreenRendererTests: XCTestCase {
         XCTAssertTrue(grid.contains("SHA-256   " + String(newest.record!.sha256.prefix(16))), text)
         XCTAssertTrue(grid.contains("Sizes     "), text)
         // Schedule line, disk line, footer.
-        XCTAssertEqual(grid.rows(containing: "Next backup in 02:41:17 (every 3h)"), [20], text)
+        XCTAssertEqual(grid.rows(containing: "Next backup in 02:41:17 (every 3h)"), [19], text)
+        XCTAssertTrue(grid.line(20).hasPrefix(" Alerts: none set up"), text)
         XCTAssertTrue(grid.line(21).hasPrefix(" Disk ["), text)
         XCTAssertTrue(grid.line(23).contains("q quit"), text)
         XCTAssertTrue(grid.line(23).contains("r restore"), text)
@@ -56,7 +57,7 @@ final class ScreenRendererTests: XCTestCase {
         let legacyRow = try XCTUnwrap(grid.rows(containing: "legacy .sql").first, grid.text)
         XCTAssertEqual(grid[legacyRow, 2].style.role, .dim)
         XCTAssertTrue(grid.contains("pre-update v2.4.0"), grid.text)
-        XCTAssertEqual(grid.rows(containing: "Next backup in 02:41:17 (every 3h)"), [36])
+        XCTAssertEqual(grid.rows(containing: "Next backup in 02:41:17 (every 3h)"), [35])
     }
 
     func testCompactLayoutAt40x10KeepsListAndCountdown() throws {
@@ -129,17 +130,18 @@ final class ScreenRendererTests: XCTestCase {
     func testRestoreDialogSaysWhatHappensAndFocusesCancel() throws {
         let f = try ConsoleFixture()
         var state = f.state()
-        XCTAssertEqual(state.apply(KeyMap.action(for: .char("r"), in: state)), [])
-        let grid = ScreenRenderer.render(state, width: 80, height: 24)
         let entry = f.engine.listBackups()[0]
+        XCTAssertEqual(state.apply(KeyMap.action(for: .char("r"), in: state)), [.previewRestore(name: entry.name, token: state.previewToken)])
+        let grid = ScreenRenderer.render(state, width: 80, height: 24)
         let db = try XCTUnwrap(state.database)
-        let sentence = "The current database (\(ByteCount.format(db.sizeBytes))) will first be saved as mr5-pos.db.corrupted.<time>. Restart the POS app afterwards."
+        let sentence = "The current database (\(ByteCount.format(db.sizeBytes))) will first be saved as mr5-pos.db.corrupted.<time>."
         let content = RenderContext(state: state, width: 80, height: 24).dialogContent(try XCTUnwrap(state.dialog), inner: RenderContext.dialogWidth(for: 80) - 4)
         XCTAssertTrue(content.lines.contains { $0.0 == sentence }, "\(content.lines.map(\.0))")
         XCTAssertTrue(grid.contains("Restore backup?"), grid.text)
         XCTAssertTrue(grid.contains("Backup:   " + entry.name), grid.text)
         // On screen the sentence is wrapped inside the box, every word in order.
         for piece in TextFormat.wrap(sentence, width: RenderContext.dialogWidth(for: 80) - 4) { XCTAssertTrue(grid.contains(piece), piece + "\n" + grid.text) }
+        XCTAssertTrue(grid.contains(RestorePreview.restartAdvice), grid.text)
         let cancel = try XCTUnwrap(grid.style(of: "[ Cancel ]"))
         let restore = try XCTUnwrap(grid.style(of: "[ Restore ]"))
         XCTAssertTrue(cancel.reverse, "Cancel is the focused default")

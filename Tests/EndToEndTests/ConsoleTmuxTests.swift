@@ -114,6 +114,63 @@ final class ConsoleTmuxTests: XCTestCase {
         try s.waitFor("the notice to close") { !$0.contains("Restart the POS app now") }
     }
 
+    func testTheRestoreDialogSaysWhatARestoreOfThePreUpdateBackupCosts() throws {
+        let s = try openConsole()
+        let list = engine.listBackups()
+        let index = try XCTUnwrap(list.firstIndex { $0.kind == .preUpdate && $0.appVersion == "2.4.0" }, "the demo's pre-update backup of 2 days ago")
+        for _ in 0..<index { try s.send("j") }
+        try s.waitFor(text: "Details: " + list[index].name)
+        let before = try sqlite3(databasePath, "SELECT count(*) FROM orders")
+        try s.send("r")
+        try s.waitFor(text: "Restore backup?")
+        let screen = try s.waitFor("the consequence sentence", timeout: 30) {
+            dialogText($0, title: "Restore backup?").contains("leave the live database")
+        }
+        let text = dialogText(screen, title: "Restore backup?")
+        let preview = try engine.restorePreview(name: list[index].name)
+        XCTAssertTrue(text.contains(preview.consequence), text)
+        XCTAssertTrue(text.contains(RestorePreview.restartAdvice), text)
+        XCTAssertTrue(text.contains("Table") && text.contains("In backup") && text.contains("Change"), text)
+        XCTAssertTrue(text.contains("orders"), text)
+        try s.send("Enter")   // Cancel is still the default
+        try s.waitFor("the dialog to close") { !$0.contains("Restore backup?") }
+        XCTAssertEqual(try sqlite3(databasePath, "SELECT count(*) FROM orders"), before, "nothing restored")
+        try s.send("q")
+        try s.waitFor(text: "console-exit=0")
+    }
+
+    func testUOpensTheRestoreDialogOnTheCopyTheLastRestoreSaved() throws {
+        let saved = try XCTUnwrap(engine.lastSavedCopy(), "the demo's earlier restore saved a copy")
+        let s = try openConsole()
+        try s.send("u")
+        let screen = try s.waitFor("the comparison", timeout: 30) {
+            dialogText($0, title: "Undo the last restore?").contains(RestorePreview.restartAdvice)
+        }
+        XCTAssertTrue(dialogText(screen, title: "Undo the last restore?").contains("Copy:     " + saved.name), screen)
+        try s.send("Escape")
+        try s.waitFor(text: "Details: " + saved.name)
+        XCTAssertEqual(engine.lastSavedCopy()?.name, saved.name, "nothing restored")
+        try s.send("q")
+        try s.waitFor(text: "console-exit=0")
+    }
+
+    func testNSendsATestAlertToARealWebhookAndShowsHowItWent() throws {
+        let receiver = try HTTPReceiver(log: root + "/hook.jsonl")
+        defer { receiver.stop() }
+        try engine.addNotifyTarget(NotifyTarget(kind: .webhook, target: receiver.url + "/hook"))
+        let s = try openConsole()
+        try s.waitFor(text: "Alerts: webhook ")   // "not sent yet", unless the scheduler delivered an event already
+        try s.send("n")
+        let screen = try s.waitFor(text: "webhook http://127.0.0.1:\(receiver.port)/… ok ", timeout: 30)
+        XCTAssertTrue(screen.contains("Alert test: every delivery ok"), screen)
+        XCTAssertTrue(receiver.requests().contains { $0.method == "POST" && $0.path == "/hook" && $0.body.contains("test notification") },
+                      "\(receiver.requests())")
+        try s.send("Enter")
+        try s.waitFor(text: "Alerts: webhook ✓ just now")
+        try s.send("q")
+        try s.waitFor(text: "console-exit=0")
+    }
+
     func testDeleteConfirmedRemovesTheFile() throws {
         let s = try openConsole()
         let target = engine.listBackups()[1]

@@ -109,8 +109,8 @@ final class CLICommandTests: XCTestCase {
         let all = try run(["verify", "--all", "--json"] + shop.dirArgs).json()
         XCTAssertEqual(all["ok"] as? Bool, true)
         let results = try XCTUnwrap(all["results"] as? [[String: Any]])
-        let sqliteFiles = BackupEngine(layout: shop.layout).listBackups().filter { $0.kind != .legacySQL }.count
-        XCTAssertEqual(results.count, sqliteFiles, "every backup but the legacy .sql")
+        let sqliteFiles = BackupEngine(layout: shop.layout).listBackups().filter(\.kind.isBackup).count
+        XCTAssertEqual(results.count, sqliteFiles, "every backup (not the legacy .sql, not a saved copy)")
         XCTAssertTrue(results.allSatisfy { $0["hashCompared"] as? Bool == true && $0["method"] as? String == "quick_check" })
 
         // Damage one backup: verify names it and exits 1.

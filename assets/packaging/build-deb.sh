@@ -27,8 +27,12 @@ done
 
 # 1. The program: release, the Swift runtime and Foundation linked in statically.
 step "building mr5-backup (release, --static-swift-stdlib)"
-swift build -c release --static-swift-stdlib --product mr5-backup >&2
-bin=$(swift build -c release --static-swift-stdlib --product mr5-backup --show-bin-path)/mr5-backup
+# FoundationNetworking (notifications over HTTP) links the system's libcurl; with the Swift
+# stdlib linked in statically that has to be said, and Debian ships no libcurl.so without
+# its -dev package, so the runtime library is named (it becomes a Depends through shlibdeps).
+link=(-Xlinker -l:libcurl.so.4)
+swift build -c release --static-swift-stdlib "${link[@]}" --product mr5-backup >&2
+bin=$(swift build -c release --static-swift-stdlib "${link[@]}" --product mr5-backup --show-bin-path)/mr5-backup
 [ -x "$bin" ] || fail "no program at $bin after the build"
 
 # 2. The version, from the program itself: the one source (Sources/BackupEngine/Model/ToolVersion.swift).

@@ -130,10 +130,12 @@ public final class BackupEngine: Sendable {
     /// retry); the same problems hit by the scheduler are recorded, because nobody is
     /// there to read the message. A cancelled operation is recorded as such.
     private func reportFailure(_ error: BackupError, _ entry: HistoryEntry, log line: String) {
-        // The scheduler and an app updater run unattended: their refusals are recorded.
-        if entry.trigger != .scheduler && entry.trigger != .preUpdate {
+        // The scheduler runs unattended: its refusals are recorded. An app updater's bad
+        // input is refused like a person's, but a busy lock it meets is recorded (it does
+        // not retry, and nobody reads its message).
+        if entry.trigger != .scheduler {
             if error.isInputError { return }
-            if case .busy = error { return }
+            if case .busy = error, entry.trigger != .preUpdate { return }
         }
         var entry = entry
         if error == .cancelled {

@@ -27,12 +27,15 @@ done
 
 # 1. The program: release, the Swift runtime and Foundation linked in statically.
 step "building mr5-backup (release, --static-swift-stdlib)"
-# FoundationNetworking (notifications over HTTP) links the system's libcurl; with the Swift
-# stdlib linked in statically that has to be said, and Debian ships no libcurl.so without
-# its -dev package, so the runtime library is named (it becomes a Depends through shlibdeps).
-link=(-Xlinker -l:libcurl.so.4)
-swift build -c release --static-swift-stdlib "${link[@]}" --product mr5-backup >&2
-bin=$(swift build -c release --static-swift-stdlib "${link[@]}" --product mr5-backup --show-bin-path)/mr5-backup
+# FoundationNetworking (notifications over HTTP) links the system's libcurl (-lcurl); with
+# the Swift stdlib linked in statically the linker needs libcurl's development link
+# (libcurl4-openssl-dev); the runtime library becomes a Depends through dpkg-shlibdeps.
+if ! ls /usr/lib/*/libcurl.so >/dev/null 2>&1; then
+  echo "build-deb: libcurl.so not found: apt-get install libcurl4-openssl-dev" >&2
+  exit 1
+fi
+swift build -c release --static-swift-stdlib --product mr5-backup >&2
+bin=$(swift build -c release --static-swift-stdlib --product mr5-backup --show-bin-path)/mr5-backup
 [ -x "$bin" ] || fail "no program at $bin after the build"
 
 # 2. The version, from the program itself: the one source (Sources/BackupEngine/Model/ToolVersion.swift).

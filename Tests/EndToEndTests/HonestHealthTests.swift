@@ -170,7 +170,11 @@ final class HonestHealthTests: XCTestCase {
     func testABackupRollsAHotJournalBackAndCopiesTheCommittedData() throws {
         let shop = try DemoFixture()
         let committed = try sqlite3(shop.layout.databasePath, "SELECT count(*) FROM orders WHERE notes LIKE 'crash %'")
+        // Set before the crash: writing a setting opens the database read-write, which rolls the journal back.
+        XCTAssertEqual(try run(["settings", "set", "scheduler_expected", "false"] + shop.dirArgs).exitCode, 0)
         try crashWriterMidTransaction(shop.layout.databasePath)
+        let status = try run(["status"] + shop.dirArgs)
+        assertStatusLine(status, "WARNING", exit: 1, contains: "hot journal")
         let create = try run(["create", "--json"] + shop.dirArgs)
         XCTAssertEqual(create.exitCode, 0, create.stderr)
         let name = try XCTUnwrap((try create.json()["backup"] as? [String: Any])?["name"] as? String ?? create.json()["name"] as? String)

@@ -207,8 +207,10 @@ public enum HealthEvaluator {
 
         init(engine: BackupEngine) {
             live = engine.checkLiveDatabase(full: false)
-            if live.isLost {
-                // The settings lived in the database that is not there: judge by the default schedule.
+            if live.isLost || live == .hotJournal {
+                // The settings live in a database that is not there, or that only a writer can
+                // read until its hot journal is rolled back: judge by the default schedule
+                // (the live state itself is the reason given), not "cannot tell".
                 frequency = (try? engine.frequency()) ?? .defaultFrequency
             } else {
                 do { frequency = try engine.frequency() } catch {

@@ -13,6 +13,13 @@ extension BackupEngine {
         guard entry.kind != .legacySQL else {
             throw BackupError.notRestorable(name: name, reason: "a PostgreSQL-era .sql file cannot be restored into SQLite")
         }
+        return try restorePreview(entry: entry, tableTimeLimit: tableTimeLimit, onTable: onTable)
+    }
+
+    /// The preview for a backup file that may not be in the catalog (a snapshot being fetched).
+    func restorePreview(entry: BackupEntry, tableTimeLimit: TimeInterval = 3,
+                        onTable: ((RestorePreview) -> Void)? = nil) throws -> RestorePreview {
+        let name = entry.name
         try BackupInspector.requireSQLiteHeader(entry.path)
         let backupDB = try SQLiteConnection(path: entry.path, mode: .immutable, busyTimeoutMs: busyTimeoutMs)
         let liveState = checkLiveDatabase(full: false)

@@ -95,7 +95,7 @@ extension BackupEngine {
     /// For a backup without our metadata: a reason when it shares no table with the live
     /// database (another app's SQLite file renamed to the backup pattern), nil when it does
     /// or when the live database cannot be read to compare (then nothing is claimed).
-    private func foreignDatabaseProblem(path: String) -> String? {
+    func foreignDatabaseProblem(path: String) -> String? {
         guard let backupTables = try? BackupInspector.tableCounts(path: path).map(\.table),
               let live = try? SQLiteConnection(path: layout.databasePath, mode: .readOnly, busyTimeoutMs: busyTimeoutMs),
               let liveNames = try? BackupInspector.tableNames(live)

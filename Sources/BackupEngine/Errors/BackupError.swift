@@ -77,6 +77,28 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
     case nothingToUndo
     /// A restore failed after it had begun to change the live database; the copy saved before it is kept.
     case restoreInterrupted(reason: String, savedCopy: String)
+    /// The `restic` program is not on this machine (off-site copies need it).
+    case resticNotInstalled
+    /// Off-site copies were never set up for this data dir.
+    case offsiteNotConfigured
+    /// A repository string or option that cannot be used (empty, several lines).
+    case offsiteInvalidSetting(what: String, reason: String)
+    /// restic could not open the repository with the password kept for it.
+    case offsiteWrongPassword(repository: String)
+    /// No restic repository where the setting points.
+    case offsiteRepositoryNotFound(repository: String)
+    /// The repository's server did not answer (down, wrong host or port, refused login).
+    case offsiteUnreachable(repository: String, reason: String)
+    /// Another restic holds the repository's lock and did not let go in time.
+    case offsiteLocked(repository: String, reason: String)
+    /// An off-site operation took longer than its time limit and was stopped.
+    case offsiteTimedOut(action: String, seconds: Int)
+    /// `restic check` (or a restore drill) found the repository's data damaged.
+    case offsiteDamaged(reason: String, detail: String?)
+    /// No snapshot of that id for this terminal.
+    case offsiteSnapshotNotFound(String)
+    /// Any other restic failure: its own first `Fatal:` line, the whole text in `detail`.
+    case offsiteFailed(action: String, reason: String, detail: String?)
 
     /// True for errors caused by what the caller asked for (exit code 2 in the CLI),
     /// false for failures of the operation itself (exit code 1).
@@ -85,7 +107,8 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
         case .databaseNotFound, .dataDirNotFound, .emptyDatabase, .notADatabase, .notARegularFile,
              .invalidBackupName, .backupNotFound, .invalidSetting, .unknownSetting, .settingNotWritable,
              .appVersionRequired, .invalidAppVersion, .legacyKindNotCreatable, .keepCountTooSmall,
-             .demoSizeOutOfRange, .notRestorable, .demoDataExists, .lastGoodBackup, .nothingToUndo:
+             .demoSizeOutOfRange, .notRestorable, .demoDataExists, .lastGoodBackup, .nothingToUndo,
+             .offsiteNotConfigured, .offsiteInvalidSetting, .offsiteSnapshotNotFound:
             return true
         default:
             return false
@@ -199,6 +222,28 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
             return "nothing to undo: no copy saved by a restore is on disk (see 'mr5-backup list')"
         case .restoreInterrupted(let reason, let saved):
             return "restore stopped part-way: \(reason); the database as it was before is saved as \(saved)"
+        case .resticNotInstalled:
+            return "restic is not installed (apt install restic): off-site copies are not being made"
+        case .offsiteNotConfigured:
+            return "off-site copies are not set up for this data dir"
+        case .offsiteInvalidSetting(let what, let reason):
+            return "invalid off-site \(what): \(reason)"
+        case .offsiteWrongPassword(let repository):
+            return "wrong password for the off-site repository \(repository) (restic found no key it opens)"
+        case .offsiteRepositoryNotFound(let repository):
+            return "no restic repository at \(repository) (wrong path or bucket, or never initialised)"
+        case .offsiteUnreachable(let repository, let reason):
+            return "off-site repository \(repository) cannot be reached: \(reason)"
+        case .offsiteLocked(let repository, let reason):
+            return "off-site repository \(repository) is locked by another restic that is still running: \(reason)"
+        case .offsiteTimedOut(let action, let seconds):
+            return "off-site \(action) stopped after \(seconds) s without finishing (is the repository's server reachable?)"
+        case .offsiteDamaged(let reason, _):
+            return "the off-site repository is damaged: \(reason)"
+        case .offsiteSnapshotNotFound(let id):
+            return "no off-site snapshot \(id) for this terminal"
+        case .offsiteFailed(let action, let reason, _):
+            return "off-site \(action) failed: \(reason)"
         }
     }
 
@@ -219,6 +264,8 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
             return findings.problems.count > 1 ? findings.detail : nil
         case .sqlite(let e):
             return OneLine.fits(e.message) ? nil : e.message
+        case .offsiteFailed(_, _, let detail), .offsiteDamaged(_, let detail):
+            return detail
         case .unexpected(let text):
             return OneLine.fits(text) ? nil : text
         default:

@@ -61,6 +61,8 @@ public struct BackupRecord: Codable, Sendable, Equatable {
     /// The mr5-backup version that made the backup (nil for records older than 0.2.0 and
     /// for files it did not make itself).
     public var toolVersion: String? = nil
+    /// Its copy in the off-site repository, once pushed.
+    public var offsite: OffsiteCopy? = nil
 }
 
 /// How sure we are that a backup file is good.

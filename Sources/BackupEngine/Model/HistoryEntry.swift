@@ -4,6 +4,11 @@ import Foundation
 public struct HistoryEntry: Codable, Sendable, Equatable {
     public enum Operation: String, Codable, Sendable {
         case create, preUpdate = "pre-update", verify, restore, delete, prune, settings, notify
+        case offsiteInit = "offsite-init", offsitePush = "offsite-push", offsitePrune = "offsite-prune"
+        case offsiteCheck = "offsite-check", offsiteDrill = "offsite-drill", offsiteFetch = "offsite-fetch"
+
+        /// Off-site work: recorded and told like the rest, but never a local backup's attempt.
+        public var isOffsite: Bool { rawValue.hasPrefix("offsite-") }
     }
     public enum Outcome: String, Codable, Sendable {
         /// Stopped on request (SIGTERM, quit, Ctrl-C) and cleaned up: neither a success nor a failure.

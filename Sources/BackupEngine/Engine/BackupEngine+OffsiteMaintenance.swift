@@ -1,0 +1,256 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Off-site maintenance: remote retention (`restic forget --prune`), `restic check`,
+/// the restore drill, the repository's size, and the scheduler's round that runs what is due.
+extension BackupEngine {
+    // MARK: - Remote retention
+
+    public struct OffsitePruneResult: Sendable, Equatable {
+        public var kept: Int
+        public var removed: [String]
+        public var dryRun: Bool
+        public var rules: String
+    }
+
+    /// `restic forget` for this terminal's snapshots with the kept counts (`--prune` unless a dry run).
+    public func offsitePrune(dryRun: Bool = false, trigger: Trigger = .cli, lockWait: TimeInterval = 600,
+                             cancellation: CancellationFlag? = nil) throws -> OffsitePruneResult {
+        guard let config = offsiteConfig() else { throw BackupError.offsiteNotConfigured }
+        let rules = "daily \(config.keepDaily), weekly \(config.keepWeekly), monthly \(config.keepMonthly)"
+        let arguments = ["forget", "--json", "--host", terminalID, "--tag", "mr5-backup",
+                         "--keep-daily", String(config.keepDaily), "--keep-weekly", String(config.keepWeekly),
+                         "--keep-monthly", String(config.keepMonthly)] + (dryRun ? ["--dry-run"] : ["--prune"])
+        if dryRun {
+            let restic = try restic(cancellation: cancellation)
+            let out = try withOffsiteLock("offsite-prune", wait: lockWait) {
+                try withRepositoryLockRetry(restic, wait: lockWait) { try restic.run("prune", arguments, timeLimit: 600) }
+            }
+            let (kept, removed) = Self.forgetCounts(out.stdout)
+            return OffsitePruneResult(kept: kept, removed: removed, dryRun: true, rules: rules)
+        }
+        return try recorded(.offsitePrune, trigger: trigger, failureLog: "Off-site prune failed: ") { run in
+            let restic = try restic(cancellation: cancellation)
+            let out = try withOffsiteLock("offsite-prune", wait: lockWait) {
+                try withRepositoryLockRetry(restic, wait: lockWait) { try restic.run("prune", arguments, timeLimit: 3600) }
+            }
+            let (kept, removed) = Self.forgetCounts(out.stdout)
+            let now = clock.now()
+            let message = (removed.isEmpty ? "no snapshot to remove" : "removed \(removed.count) snapshot\(removed.count == 1 ? "" : "s")")
+                + ", \(kept) kept (kept: \(rules))"
+            try updateOffsiteState { s in s.lastForgetAt = now; s.lastForget = message }
+            try? refreshOffsiteStats(restic)
+            record(run.entry(outcome: .success, message: message))
+            logger.info("Off-site prune: \(message)")
+            return OffsitePruneResult(kept: kept, removed: removed, dryRun: false, rules: rules)
+        }
+    }
+
+    /// Kept and removed snapshot ids from `restic forget --json` (the first line that is its JSON).
+    static func forgetCounts(_ stdout: Data) -> (kept: Int, removed: [String]) {
+        struct Group: Decodable {
+            struct Snap: Decodable { var short_id: String? ; var id: String? }
+            var keep: [Snap]?
+            var remove: [Snap]?
+        }
+        for line in String(decoding: stdout, as: UTF8.self).split(separator: "\n") where line.hasPrefix("[") {
+            guard let groups = try? JSONDecoder().decode([Group].self, from: Data(line.utf8)) else { continue }
+            let kept = groups.reduce(0) { $0 + ($1.keep?.count ?? 0) }
+            let removed = groups.flatMap { $0.remove ?? [] }.map { $0.short_id ?? String(($0.id ?? "").prefix(8)) }
+            return (kept, removed)
+        }
+        return (0, [])
+    }
+
+    // MARK: - Check
+
+    /// `restic check --read-data-subset P`: a failure to read the repository's own data is
+    /// "damaged" (CRITICAL); a server that does not answer is only a failed attempt.
+    @discardableResult
+    public func offsiteCheck(subset: String = "5%", trigger: Trigger = .cli, lockWait: TimeInterval = 600,
+                             cancellation: CancellationFlag? = nil) throws -> String {
+        let subset = subset.trimmingCharacters(in: .whitespaces)
+        guard Self.validSubset(subset) else {
+            throw BackupError.offsiteInvalidSetting(what: "read-data subset", reason: "\(subset) is not a percentage (5%), a fraction (1/10) or a size (500M)")
+        }
+        return try recorded(.offsiteCheck, trigger: trigger, failureLog: "Off-site check failed: ") { run in
+            let restic = try restic(cancellation: cancellation)
+            let now = clock.now()
+            do {
+                _ = try withOffsiteLock("offsite-check", wait: lockWait) {
+                    try withRepositoryLockRetry(restic, wait: lockWait) {
+                        try restic.run("check", ["check", "--read-data-subset", subset], timeLimit: 6 * 3600)
+                    }
+                }
+            } catch BackupError.offsiteFailed(_, let reason, let detail) {
+                // restic ran, opened the repository and found errors in it.
+                let found = Self.checkErrors(detail ?? reason)
+                let error = BackupError.offsiteDamaged(reason: OneLine.make(found.first ?? reason, limit: 120), detail: detail)
+                try? updateOffsiteState { $0.lastCheck = .init(at: now, ok: false, message: error.description, damaged: true) }
+                throw error
+            } catch let error as BackupError where error != .cancelled {
+                try? updateOffsiteState { $0.lastCheck = .init(at: now, ok: false, message: error.description, damaged: false) }
+                throw error
+            }
+            let message = "no errors found (read \(subset) of the data)"
+            try updateOffsiteState { $0.lastCheck = .init(at: now, ok: true, message: message) }
+            record(run.entry(outcome: .success, message: message))
+            logger.info("Off-site check: \(message)")
+            return message
+        }
+    }
+
+    static func validSubset(_ s: String) -> Bool {
+        if s.hasSuffix("%"), let p = Double(s.dropLast()), p > 0, p <= 100 { return true }
+        let parts = s.split(separator: "/")
+        if parts.count == 2, let n = Int(parts[0]), let m = Int(parts[1]), n >= 1, m >= 1, n <= m { return true }
+        if let last = s.last, "KMGTkmgt".contains(last), let n = Double(s.dropLast()), n > 0 { return true }
+        return false
+    }
+
+    /// The lines of `restic check` output that name a problem.
+    static func checkErrors(_ text: String) -> [String] {
+        text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { let l = $0.lowercased(); return l.contains("error") || l.contains("fatal") || l.contains("damaged") || l.contains("mismatch") }
+            .filter { !$0.lowercased().hasPrefix("no errors") }
+    }
+
+    // MARK: - Restore drill
+
+    public struct OffsiteDrillResult: Sendable, Equatable {
+        public var snapshot: String
+        public var comparedWith: String?
+        public var message: String
+    }
+
+    /// Dumps the newest snapshot of this terminal into a temp file, checks it like a local
+    /// backup, compares it with the local backup it came from (SHA-256, else row counts),
+    /// and removes it. A copy that fails is "damaged"; a repository that cannot be read is
+    /// a failed attempt.
+    @discardableResult
+    public func offsiteDrill(trigger: Trigger = .cli, lockWait: TimeInterval = 600,
+                             cancellation: CancellationFlag? = nil) throws -> OffsiteDrillResult {
+        try recorded(.offsiteDrill, trigger: trigger, failureLog: "Off-site restore drill failed: ") { run in
+            let restic = try restic(cancellation: cancellation)
+            let now = clock.now()
+            do {
+                let result = try withOffsiteLock("offsite-drill", wait: lockWait) { () throws -> OffsiteDrillResult in
+                    guard let snapshot = try snapshots(restic, allHosts: false).first else {
+                        throw BackupError.offsiteFailed(action: "restore drill", reason: "no snapshot of this terminal in the repository yet", detail: nil)
+                    }
+                    let tmp = try dump(snapshot, restic: restic, into: layout.backupsDir, label: "drill", lockWait: lockWait)
+                    defer { try? FileSystem.remove(tmp) }
+                    let checked = try checkFetched(tmp, snapshot: snapshot)
+                    var compared: String?
+                    var message = "snapshot \(snapshot.shortID) restores and checks ok (\(checked.rows) rows in \(checked.tables.count) tables)"
+                    if let name = snapshot.backupName, let local = metadata.load(name) {
+                        compared = name
+                        if local.sha256 == checked.sha256 {
+                            message += ", identical to \(name)"
+                        } else if local.tables != checked.tables {
+                            let diff = zip(local.tables, checked.tables).first { $0.0 != $0.1 }
+                            throw BackupError.offsiteDamaged(reason: "snapshot \(snapshot.shortID) differs from \(name)" + (diff.map { ": \($0.0.table) \($0.0.rows) rows here, \($0.1.rows) off-site" } ?? ": other tables"), detail: nil)
+                        } else {
+                            message += ", same row counts as \(name)"
+                        }
+                    }
+                    return OffsiteDrillResult(snapshot: snapshot.shortID, comparedWith: compared, message: message)
+                }
+                try updateOffsiteState { $0.lastDrill = .init(at: now, ok: true, message: result.message) }
+                record(run.entry(outcome: .success, backupName: result.comparedWith, message: result.message))
+                logger.info("Off-site restore drill: \(result.message)")
+                return result
+            } catch let error as BackupError where error != .cancelled {
+                let damaged: Bool
+                switch error {
+                case .offsiteDamaged, .verificationFailed: damaged = true
+                default: damaged = false
+                }
+                try? updateOffsiteState { $0.lastDrill = .init(at: now, ok: false, message: error.description, damaged: damaged) }
+                throw error
+            }
+        }
+    }
+
+    // MARK: - Size
+
+    /// `restic stats --mode raw-data` for this terminal: bytes stored and snapshots.
+    func refreshOffsiteStats(_ restic: Restic) throws {
+        struct Stats: Decodable { var total_size: Int64?; var snapshots_count: Int? }
+        let out = try restic.run("stats", ["stats", "--json", "--mode", "raw-data", "--host", terminalID, "--tag", "mr5-backup"], timeLimit: 1800)
+        let line = String(decoding: out.stdout, as: UTF8.self).split(separator: "\n").last { $0.hasPrefix("{") } ?? ""
+        guard let stats = try? JSONDecoder().decode(Stats.self, from: Data(line.utf8)) else { return }
+        let now = clock.now()
+        try updateOffsiteState { s in
+            s.bytesStored = stats.total_size
+            s.snapshots = stats.snapshots_count
+            s.statsAt = now
+        }
+    }
+
+    // MARK: - The scheduler's round
+
+    /// What the scheduler runs when due: pushes of what waits (after the push backoff),
+    /// daily remote retention and size, a weekly check of 5% of the data and a weekly
+    /// restore drill. Each is recorded on its own; one failing does not stop the others.
+    public func runDueOffsiteWork(cancellation: CancellationFlag? = nil) {
+        guard offsiteConfig() != nil, Restic.isInstalled else { return }
+        let now = clock.now()
+        let state = offsiteState()
+        for task in OffsiteSchedule.due(state: state, pending: !pendingPushes().isEmpty, now: now) {
+            if cancellation?.isCancelled == true { return }
+            do {
+                switch task {
+                case .push: _ = try offsitePush(trigger: .scheduler, lockWait: 0, cancellation: cancellation)
+                case .prune: _ = try offsitePrune(trigger: .scheduler, cancellation: cancellation)
+                case .stats: try refreshOffsiteStats(try restic(cancellation: cancellation))
+                case .check: try offsiteCheck(trigger: .scheduler, cancellation: cancellation)
+                case .drill: try offsiteDrill(trigger: .scheduler, cancellation: cancellation)
+                }
+            } catch BackupError.busy {
+                // Someone else runs restic for this data dir now: the next round tries again.
+            } catch {
+                logger.warning("Off-site \(task.rawValue) did not complete: \(BackupError(error).description)")
+            }
+        }
+        refreshMetrics()
+    }
+
+    /// Runs `body` holding the off-site lock (one restic at a time from this data dir).
+    func withOffsiteLock<T>(_ operation: String, wait: TimeInterval, _ body: () throws -> T) throws -> T {
+        let paths = offsitePaths
+        if !FileSystem.isDirectory(paths.directory) { try FileSystem.makeDirectory(paths.directory, mode: 0o700) }
+        let lock = try FileLock(path: paths.lock, operation: operation, now: clock.now(), wait: wait)
+        defer { lock.release() }
+        return try body()
+    }
+}
+
+/// When each piece of off-site work is due. Pure, so the rules are tested with any clock.
+public enum OffsiteSchedule {
+    public enum Task: String, Sendable { case push, prune, stats, check, drill }
+
+    public static let daily: TimeInterval = 86_400
+    public static let weekly: TimeInterval = 7 * 86_400
+
+    public static func due(state: OffsiteState, pending: Bool, now: Date) -> [Task] {
+        var tasks: [Task] = []
+        if pending, state.retryAfter.map({ now >= $0 }) ?? true { tasks.append(.push) }
+        // Nothing to keep, check or drill before the first push.
+        guard state.lastPushAt != nil else { return tasks }
+        if state.lastForgetAt.map({ now.timeIntervalSince($0) >= daily || $0 > now }) ?? true {
+            tasks.append(.prune)
+        } else if state.statsAt.map({ now.timeIntervalSince($0) >= daily || $0 > now }) ?? true {
+            tasks.append(.stats)
+        }
+        if state.lastCheck.map({ now.timeIntervalSince($0.at) >= weekly || $0.at > now || !$0.ok && now.timeIntervalSince($0.at) >= daily }) ?? true {
+            tasks.append(.check)
+        }
+        if state.lastDrill.map({ now.timeIntervalSince($0.at) >= weekly || $0.at > now || !$0.ok && now.timeIntervalSince($0.at) >= daily }) ?? true {
+            tasks.append(.drill)
+        }
+        return tasks
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+
+/// Where off-site copies go and how they are kept: `backups/.meta/offsite/config.json`
+/// (mode 0600), beside the password and environment files.
+///
+/// Not in the POS database's `settings` table: off-site copies matter most when that
+/// database is lost, locked or damaged, and a new terminal recovering a shop has none.
+public struct OffsiteConfig: Codable, Sendable, Equatable {
+    /// Any restic repository string (`s3:https://host/bucket/shop-12`, `sftp:user@nas:/srv/mr5`,
+    /// `/media/usb/mr5`, `rest:https://…`): the setting `offsite_repository`.
+    public var repository: String
+    /// Extra `-o key=value` options the repository needs (an SSH port and key for SFTP):
+    /// the setting `offsite_options`.
+    public var options: [String]
+    public var configuredAt: Date
+    /// Remote retention (`restic forget --keep-daily/--keep-weekly/--keep-monthly`).
+    public var keepDaily: Int = 7
+    public var keepWeekly: Int = 8
+    public var keepMonthly: Int = 12
+
+    public init(repository: String, options: [String], configuredAt: Date) {
+        self.repository = repository
+        self.options = options
+        self.configuredAt = configuredAt
+    }
+
+    /// The repository as it may be shown: a password inside it (`rest:https://u:secret@host/`) masked.
+    public var displayRepository: String { Self.mask(repository) }
+
+    /// The settings' names for the remote retention counts.
+    public static let keepKeys = ["offsite_keep_daily", "offsite_keep_weekly", "offsite_keep_monthly"]
+
+    /// A remote retention count by its setting's name.
+    public subscript(keep key: String) -> Int? {
+        get {
+            switch key {
+            case "offsite_keep_daily": return keepDaily
+            case "offsite_keep_weekly": return keepWeekly
+            case "offsite_keep_monthly": return keepMonthly
+            default: return nil
+            }
+        }
+        set {
+            guard let newValue else { return }
+            switch key {
+            case "offsite_keep_daily": keepDaily = newValue
+            case "offsite_keep_weekly": keepWeekly = newValue
+            case "offsite_keep_monthly": keepMonthly = newValue
+            default: break
+            }
+        }
+    }
+
+    /// Masks the password of a `user:password@` part anywhere in a repository string or an
+    /// option (the rest stays readable: a technician must see which repository it is).
+    public static func mask(_ text: String) -> String {
+        guard let at = text.range(of: "@") else { return text }
+        let before = text[..<at.lowerBound]
+        // The user part starts after the last "//" (URLs) or the scheme's ":" (sftp:user@host).
+        let start = before.range(of: "//", options: .backwards)?.upperBound
+            ?? before.range(of: ":", options: [])?.upperBound ?? before.startIndex
+        let userinfo = before[start...]
+        guard let colon = userinfo.firstIndex(of: ":") else { return text }
+        return String(text[..<colon]) + ":***" + String(text[at.lowerBound...])
+    }
+
+    /// A short form for the console footer: `s3:…/shop-12`.
+    public var shortRepository: String {
+        let shown = displayRepository
+        guard shown.count > 28 else { return shown }
+        let scheme = shown.firstIndex(of: ":").map { String(shown[...$0]) } ?? ""
+        let last = shown.split(separator: "/").last.map(String.init) ?? ""
+        return scheme.count < 8 && !scheme.hasPrefix("/") ? "\(scheme)…/\(last)" : "…/\(last)"
+    }
+}
+
+/// The files off-site copies keep under `backups/.meta/offsite/`, all 0600 in a 0700 folder.
+public struct OffsitePaths: Sendable {
+    public let directory: String
+    public init(layout: DataLayout) { directory = layout.metaDir + "/offsite" }
+
+    public var config: String { directory + "/config.json" }
+    /// The repository password, the only place it is written (restic reads it with `--password-file`).
+    public var password: String { directory + "/password" }
+    /// `KEY=VALUE` lines for restic's environment (S3 keys and the like).
+    public var environment: String { directory + "/env" }
+    /// Push results, failures, the last forget, check and drill (`OffsiteState`).
+    public var state: String { directory + "/state.json" }
+    /// Held by whoever runs restic for this data dir: one restic at a time from here.
+    public var lock: String { directory + "/.lock" }
+    /// The backup being pushed now, which retention must not remove.
+    public var pushing: String { directory + "/pushing.json" }
+    /// restic's cache (encrypted like the repository), so it needs no home folder.
+    public var cache: String { directory + "/cache" }
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// What off-site copying has done: `backups/.meta/offsite/state.json`. Written only under
+/// the off-site lock (`OffsitePaths.lock`), read by anyone.
+public struct OffsiteState: Codable, Sendable, Equatable {
+    public var lastPushAt: Date?
+    public var lastPushSnapshot: String?
+    public var lastPushBackup: String?
+    /// Push attempts that failed since the last one that worked.
+    public var consecutiveFailures: Int = 0
+    public var failuresTotal: Int = 0
+    public var lastFailureAt: Date?
+    public var lastFailure: String?
+    /// Backups whose last push failed (shown as "failed" until one works).
+    public var failedBackups: [String] = []
+    /// When the next push may be tried after failures (the push's own backoff).
+    public var retryAfter: Date?
+
+    public var lastForgetAt: Date?
+    public var lastForget: String?
+    public var lastCheck: Outcome?
+    public var lastDrill: Outcome?
+    /// From `restic stats --mode raw-data`, refreshed daily and after a prune.
+    public var snapshots: Int?
+    public var bytesStored: Int64?
+    public var statsAt: Date?
+
+    /// The result of a check or a restore drill.
+    public struct Outcome: Codable, Sendable, Equatable {
+        public var at: Date
+        public var ok: Bool
+        public var message: String
+        /// True when the failure means the repository is damaged, not merely unreachable.
+        public var damaged: Bool = false
+    }
+
+    public init() {}
+
+    static func read(_ path: String) -> OffsiteState {
+        guard let data = FileManager.default.contents(atPath: path),
+              let state = try? HistoryLog.decoder.decode(OffsiteState.self, from: data) else { return OffsiteState() }
+        return state
+    }
+
+    func write(_ path: String) throws {
+        try FileSystem.writeAtomically(try MetadataStore.encoder.encode(self), to: path)
+    }
+
+    /// The wait before the next push after `failures` in a row: 1, 2, 4 … minutes, at most an hour.
+    static func backoff(afterFailures failures: Int) -> TimeInterval {
+        min(3600, 60 * pow(2, Double(max(0, failures - 1))))
+    }
+}
+
+/// One backup's copy in the off-site repository, kept in its metadata.
+public struct OffsiteCopy: Codable, Sendable, Equatable {
+    public var snapshot: String
+    public var pushedAt: Date
+    /// New bytes the push added to the repository (after deduplication and compression).
+    public var bytesAdded: Int64
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+/// The off-site engine: the `restic` program, run as a child process with an argument list.
+/// Secrets reach it only through its environment (`RESTIC_REPOSITORY`, the env file's
+/// keys) and the password file; never through its arguments, which `ps` shows.
+struct Restic {
+    let executable: String
+    let config: OffsiteConfig
+    /// The password and environment files (the kept ones, or ones being tried by `offsite init`).
+    let passwordPath: String
+    let environmentPath: String
+    let cachePath: String
+    var cancellation: CancellationFlag? = nil
+
+    /// The restic on `PATH`, or `.resticNotInstalled`.
+    static func locate() throws -> String {
+        guard let path = ChildProgram.locate("restic") else { throw BackupError.resticNotInstalled }
+        return path
+    }
+
+    static var isInstalled: Bool { ChildProgram.locate("restic") != nil }
+
+    /// Runs `restic <global options> <arguments>` and classifies a failure.
+    func run(_ action: String, _ arguments: [String], input: ChildProgram.Input = .none,
+             output: ChildProgram.Output = .capture, timeLimit: TimeInterval) throws -> ChildProgram.Result {
+        let global = ["--cache-dir", cachePath]
+            + config.options.flatMap { ["-o", $0] }
+        let program = ChildProgram(executable: executable, arguments: global + arguments,
+                                   environment: try environment(), input: input, output: output,
+                                   timeLimit: timeLimit, cancellation: cancellation)
+        let result: ChildProgram.Result
+        do { result = try program.run() } catch let e as BackupError { throw e } catch {
+            throw BackupError.offsiteFailed(action: action, reason: "cannot run \(executable): \(error.localizedDescription)", detail: nil)
+        }
+        if result.cancelled { throw BackupError.cancelled }
+        if result.timedOut { throw BackupError.offsiteTimedOut(action: action, seconds: Int(timeLimit)) }
+        guard result.status == 0 else { throw classify(action: action, result) }
+        return result
+    }
+
+    /// restic's environment: ours without any `RESTIC_*` a shell left behind, then the
+    /// env file's keys, then the repository and its password file.
+    func environment() throws -> [String: String] {
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("RESTIC_") }
+        for (key, value) in try Self.readEnvironmentFile(environmentPath) { env[key] = value }
+        env["RESTIC_REPOSITORY"] = config.repository
+        env["RESTIC_PASSWORD_FILE"] = passwordPath
+        if env["PATH"] == nil { env["PATH"] = "/usr/local/bin:/usr/bin:/bin" }
+        return env
+    }
+
+    /// `KEY=VALUE` lines (blank lines, `#` comments and a leading `export ` allowed;
+    /// quotes around a value removed). A missing file is no keys.
+    static func readEnvironmentFile(_ path: String) throws -> [(String, String)] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        return try parseEnvironment(String(decoding: data, as: UTF8.self), source: path)
+    }
+
+    static func parseEnvironment(_ text: String, source: String) throws -> [(String, String)] {
+        var out: [(String, String)] = []
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.hasPrefix("export ") { line = String(line.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
+            guard let eq = line.firstIndex(of: "="), eq != line.startIndex else {
+                throw BackupError.offsiteInvalidSetting(what: "environment file", reason: "line \(n + 1) of \(FileSystem.fileName(of: source)) is not KEY=VALUE")
+            }
+            let key = String(line[..<eq])
+            guard key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                throw BackupError.offsiteInvalidSetting(what: "environment file", reason: "line \(n + 1) of \(FileSystem.fileName(of: source)) has a bad name (\(key))")
+            }
+            var value = String(line[line.index(after: eq)...])
+            if value.count >= 2, let f = value.first, f == value.last, f == "\"" || f == "'" { value = String(value.dropFirst().dropLast()) }
+            out.append((key, value))
+        }
+        return out
+    }
+
+    /// restic's failure in one line a technician can act on; its whole text in `detail`.
+    func classify(action: String, _ result: ChildProgram.Result) -> BackupError {
+        let text = result.stderr
+        let lower = text.lowercased()
+        let repo = config.displayRepository
+        let fatal = text.split(separator: "\n").first { $0.hasPrefix("Fatal: ") }.map { String($0.dropFirst(7)) }
+        let reason = OneLine.make(fatal ?? text.split(separator: "\n").last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }).map(String.init)
+                                  ?? "restic exited with status \(result.status)", limit: 140)
+        if lower.contains("wrong password") { return .offsiteWrongPassword(repository: repo) }
+        if lower.contains("repository is already locked") {
+            return .offsiteLocked(repository: repo, reason: OneLine.make(text.split(separator: "\n").first { $0.contains("locked") }.map(String.init) ?? reason, limit: 120))
+        }
+        if lower.contains("unable to open config file") || lower.contains("is there a repository at the following location") {
+            // A server that does not answer reads like "no config" to some backends: tell them apart.
+            if let why = Self.unreachableReason(lower) { return .offsiteUnreachable(repository: repo, reason: why) }
+            return .offsiteRepositoryNotFound(repository: repo)
+        }
+        if let why = Self.unreachableReason(lower) { return .offsiteUnreachable(repository: repo, reason: why) }
+        return .offsiteFailed(action: action, reason: reason, detail: text.isEmpty ? nil : text)
+    }
+
+    static func unreachableReason(_ lower: String) -> String? {
+        if lower.contains("connection refused") { return "connection refused" }
+        if lower.contains("no such host") || lower.contains("could not resolve hostname") || lower.contains("name or service not known") { return "unknown host" }
+        if lower.contains("permission denied (publickey") || lower.contains("permission denied, please try again") { return "SSH login refused (key or user)" }
+        if lower.contains("host key verification failed") { return "SSH host key not trusted" }
+        if lower.contains("connection timed out") || lower.contains("i/o timeout") { return "connection timed out" }
+        if lower.contains("network is unreachable") { return "network is unreachable" }
+        if lower.contains("invalidaccesskeyid") || lower.contains("signaturedoesnotmatch") || lower.contains("access denied") { return "the S3 keys were refused" }
+        if lower.contains("ssh command exited") || lower.contains("unable to start the sftp session") { return "SSH connection failed" }
+        return nil
+    }
+}

@@ -20,6 +20,9 @@ struct BackupJSON: Encodable {
     var verifiedAt: Date?
     var verificationMethod: String?
     var restorable: Bool
+    /// Its off-site copy: the restic snapshot, when it was pushed.
+    var offsiteSnapshot: String?
+    var offsitePushedAt: Date?
 
     init(_ e: BackupEntry) {
         name = e.name; kind = e.kind.rawValue; path = e.path; createdAt = e.createdAt
@@ -27,6 +30,7 @@ struct BackupJSON: Encodable {
         appVersion = e.appVersion; sha256 = e.record?.sha256
         verifiedAt = e.record?.verification.checkedAt; verificationMethod = e.record?.verification.method
         restorable = e.isRestorable
+        offsiteSnapshot = e.record?.offsite?.snapshot; offsitePushedAt = e.record?.offsite?.pushedAt
     }
 }
 
@@ -212,5 +216,83 @@ struct RestorePreviewJSON: Encodable {
                                       liveNewest: $0.liveNewest, backupNewest: $0.backupNewest, timedOut: $0.timedOut) }
         consequence = p.consequence
         advice = RestorePreview.restartAdvice
+    }
+}
+
+/// `offsite status --json`.
+struct OffsiteStatusJSON: Encodable {
+    var configured: Bool
+    /// Credentials in it masked.
+    var repository: String?
+    var terminal: String
+    var resticInstalled: Bool
+    var lastPushAt: Date?
+    var lastPushSnapshot: String?
+    var lastPushBackup: String?
+    var consecutiveFailures: Int
+    var failuresTotal: Int
+    var lastFailure: String?
+    var retryAfter: Date?
+    var pending: [String]
+    var pushing: String?
+    var snapshots: Int?
+    var bytesStored: Int64?
+    var keepDaily: Int?
+    var keepWeekly: Int?
+    var keepMonthly: Int?
+    var lastPruneAt: Date?
+    var lastCheck: OutcomeJSON?
+    var lastDrill: OutcomeJSON?
+
+    struct OutcomeJSON: Encodable {
+        var at: Date
+        var ok: Bool
+        var damaged: Bool
+        var message: String
+        init(_ o: OffsiteState.Outcome) { at = o.at; ok = o.ok; damaged = o.damaged; message = o.message }
+    }
+
+    init(_ s: BackupEngine.OffsiteStatus, now: Date) {
+        configured = s.config != nil
+        repository = s.config?.displayRepository
+        terminal = s.terminal
+        resticInstalled = s.resticInstalled
+        let st = s.state
+        lastPushAt = st.lastPushAt; lastPushSnapshot = st.lastPushSnapshot; lastPushBackup = st.lastPushBackup
+        consecutiveFailures = st.consecutiveFailures; failuresTotal = st.failuresTotal; lastFailure = st.lastFailure
+        retryAfter = st.retryAfter; pending = s.pending; pushing = s.pushing
+        snapshots = st.snapshots; bytesStored = st.bytesStored
+        keepDaily = s.config?.keepDaily; keepWeekly = s.config?.keepWeekly; keepMonthly = s.config?.keepMonthly
+        lastPruneAt = st.lastForgetAt
+        lastCheck = st.lastCheck.map(OutcomeJSON.init); lastDrill = st.lastDrill.map(OutcomeJSON.init)
+    }
+}
+
+/// One push, in `offsite push --json`.
+struct OffsitePushJSON: Encodable {
+    var name: String
+    var snapshot: String
+    var bytesAdded: Int64
+    var durationSeconds: Double
+    var alreadyPushed: Bool
+    init(_ r: BackupEngine.OffsitePushResult) {
+        name = r.name; snapshot = r.snapshot; bytesAdded = r.bytesAdded; durationSeconds = r.seconds; alreadyPushed = r.alreadyPushed
+    }
+}
+
+/// One snapshot, in `offsite list --json`.
+struct OffsiteSnapshotJSON: Encodable {
+    var id: String
+    var shortId: String
+    var time: Date
+    var terminal: String
+    var kind: String?
+    var appVersion: String?
+    var sizeBytes: Int64?
+    /// The local backup it was pushed from.
+    var backupName: String?
+    init(_ s: ResticSnapshot) {
+        id = s.id; shortId = s.shortID; time = s.time; terminal = s.hostname; kind = s.kind?.rawValue
+        appVersion = s.appVersion; sizeBytes = s.sizeBytes; backupName = s.backupName
     }
 }

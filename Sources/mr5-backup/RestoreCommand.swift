@@ -102,7 +102,12 @@ struct UndoRestore: ParsableCommand {
 /// The preview as a person reads it: the tables that change, the sentence, the advice.
 enum RestorePreviewText {
     static func print(_ p: RestorePreview, entry: BackupEntry, databasePath: String) {
-        Swift.print("Restore \(p.backup) (\(CLIFormat.localTime(entry.createdAt)), \(ByteCount.format(p.backupSizeBytes)), \(CLIFormat.status(entry))) over \(databasePath) (\(ByteCount.format(p.liveSizeBytes)))")
+        print(p, about: "\(CLIFormat.localTime(entry.createdAt)), \(ByteCount.format(p.backupSizeBytes)), \(CLIFormat.status(entry))", databasePath: databasePath)
+    }
+
+    /// `about`: when the copy was made, its size and state, as the first line says them.
+    static func print(_ p: RestorePreview, about: String, databasePath: String) {
+        Swift.print("Restore \(p.backup) (\(about)) over \(databasePath) (\(ByteCount.format(p.liveSizeBytes)))")
         var rows = [["TABLE", "NOW", "IN BACKUP", "CHANGE", "NEWEST NOW", "NEWEST IN BACKUP"]]
         for t in p.tables {
             let change = t.rowsLost.map { $0 == 0 ? "=" : ($0 > 0 ? "-" : "+") + RestorePreview.grouped(abs($0)) } ?? "…"

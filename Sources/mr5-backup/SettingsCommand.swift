@@ -14,7 +14,7 @@ struct SettingsGet: ParsableCommand {
         commandName: "get",
         abstract: "Print a setting's value (the default when it is not set; nothing for a last_backup never made).")
 
-    @Argument(help: "backup_frequency, backup_keep, backup_keep_daily, backup_keep_weekly, pre_update_keep, saved_keep, scheduler_expected or last_backup.")
+    @Argument(help: "backup_frequency, backup_keep, backup_keep_daily, backup_keep_weekly, pre_update_keep, saved_keep, scheduler_expected, terminal_id, offsite_repository, offsite_options, offsite_keep_daily/weekly/monthly or last_backup.")
     var key: String
 
     @OptionGroup var global: GlobalOptions
@@ -30,6 +30,7 @@ struct SettingsGet: ParsableCommand {
         case "backup_keep_weekly": print(engine.retentionPolicy().keepWeekly)
         case "saved_keep": print(engine.savedCopiesToKeep())
         case "scheduler_expected": print(engine.schedulerExpected())
+        case "terminal_id": print(engine.terminalID)
         default: print(raw ?? "")
         }
     }
@@ -41,7 +42,7 @@ struct SettingsSet: ParsableCommand {
         abstract: "Change a setting: backup_frequency (off, hourly, daily, weekly, or 30m, 3h, 1d...), backup_keep or pre_update_keep (1-1000).",
         discussion: "A running scheduler (console or daemon) picks up a new frequency without a restart.")
 
-    @Argument(help: "backup_frequency, backup_keep, backup_keep_daily, backup_keep_weekly, pre_update_keep, saved_keep or scheduler_expected.")
+    @Argument(help: "backup_frequency, backup_keep, backup_keep_daily, backup_keep_weekly, pre_update_keep, saved_keep, scheduler_expected, terminal_id or offsite_keep_daily/weekly/monthly.")
     var key: String
 
     // .allUnrecognized: "-3h" must reach the engine's validator and be refused, not be read
@@ -84,6 +85,14 @@ struct SettingsSet: ParsableCommand {
         case "scheduler_expected":
             let expected = try engine.setSchedulerExpected(value)
             print("scheduler_expected = \(expected)")
+        case "terminal_id":
+            print("terminal_id = \(try engine.setTerminalID(value))")
+        case let key where OffsiteConfig.keepKeys.contains(key):
+            guard let count = Int(value.trimmingCharacters(in: .whitespaces)) else {
+                throw BackupError.invalidSetting(key: key, value: value, reason: "give a whole number of snapshots between 0 and 1000")
+            }
+            try engine.setOffsiteKeep(key, count)
+            print("\(key) = \(count)")
         default:
             _ = try engine.setting(key)   // an unknown key gets the list of known ones
             throw BackupError.settingNotWritable(key: key, writable: BackupEngine.writableSettings)

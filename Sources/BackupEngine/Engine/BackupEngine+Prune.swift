@@ -6,6 +6,7 @@ extension BackupEngine {
         try recorded(.delete, trigger: trigger, name: name, failureLog: "Delete failed: ") { run in
             let entry = try catalog.entry(named: name)
             try run.takeLock()
+            if backupBeingPushed() == name { throw BackupError.busy(holder: "an off-site push of \(name)") }
             if !force, let newest = newestVerified(in: catalog.entries()), newest.name == name {
                 throw BackupError.lastGoodBackup(name: name)
             }
@@ -24,7 +25,8 @@ extension BackupEngine {
         return try recorded(.prune, trigger: trigger, failureLog: "Prune failed: ") { run in
             try run.takeLock()
             let decisions = policy.decide(catalog.entries())
-            let doomed = decisions.filter { !$0.keep }.map(\.entry)
+            let pushing = backupBeingPushed()
+            let doomed = decisions.filter { !$0.keep && $0.entry.name != pushing }.map(\.entry)
             for entry in doomed { try removeBackupFiles(entry) }
             let because = "(kept: \(policy.summary))"
             record(run.entry(outcome: .success,
@@ -44,7 +46,8 @@ extension BackupEngine {
     /// The backup just made is never removed by the retention it runs after.
     func applyRetentionAfterCreate(trigger: Trigger, protecting newName: String) -> (removed: [String], warnings: [String]) {
         let policy = retentionPolicy()
-        let doomed = policy.toDelete(from: catalog.entries(), protecting: [newName])
+        // A backup an off-site push is reading stays until the push is done (the next round removes it).
+        let doomed = policy.toDelete(from: catalog.entries(), protecting: Set([newName] + [backupBeingPushed()].compactMap { $0 }))
         var removed: [String] = []
         var warnings: [String] = []
         for entry in doomed {
@@ -69,7 +72,8 @@ extension BackupEngine {
     /// `RetentionPolicy.makeRoomCandidates`); each removal is named in the history and the log.
     func makeRoom(needed: Int64, in dir: String, trigger: Trigger) throws -> [String] {
         // Only when removing them would be enough: never delete backups and then refuse anyway.
-        let candidates = retentionPolicy().makeRoomCandidates(catalog.entries())
+        let pushing = backupBeingPushed()
+        let candidates = retentionPolicy().makeRoomCandidates(catalog.entries()).filter { $0.name != pushing }
         let free = try FileSystem.space(dir).free
         var enough = false, total: Int64 = 0
         for entry in candidates where !enough { total += entry.sizeBytes; enough = free + total >= needed }

@@ -24,8 +24,17 @@ extension BackupEngine {
 
     /// A raw setting (`backup_frequency`, `last_backup`, `backup_keep`, `pre_update_keep`).
     public func setting(_ key: String) throws -> String? {
+        // Off-site settings live with the off-site files, readable without the POS database.
+        if Self.offsiteSettingKeys.contains(key) {
+            guard let config = offsiteConfig() else { return nil }
+            switch key {
+            case "offsite_repository": return config.displayRepository
+            case "offsite_options": return config.options.map(OffsiteConfig.mask).joined(separator: " ")
+            default: return config[keep: key].map(String.init)
+            }
+        }
         guard SettingsStore.knownKeys.contains(key) else {
-            throw BackupError.unknownSetting(key: key, known: SettingsStore.knownKeys.sorted())
+            throw BackupError.unknownSetting(key: key, known: (SettingsStore.knownKeys.union(Self.offsiteSettingKeys)).sorted())
         }
         try requireDatabaseFile()
         return try settingsStore.get(key)
@@ -33,7 +42,42 @@ extension BackupEngine {
 
     /// The settings a person may change (the rest are written by the engine).
     public static let writableSettings = ["backup_frequency", "backup_keep", "backup_keep_daily", "backup_keep_weekly",
-                                          "pre_update_keep", "saved_keep", "scheduler_expected"]
+                                          "pre_update_keep", "saved_keep", "scheduler_expected", "terminal_id"] + OffsiteConfig.keepKeys
+
+    /// The off-site settings: the repository and options (set by `offsite init`) and the
+    /// remote retention counts.
+    public static let offsiteSettingKeys: Set<String> = Set(["offsite_repository", "offsite_options"] + OffsiteConfig.keepKeys)
+
+    /// Sets `terminal_id`, the name off-site snapshots and notifications carry.
+    @discardableResult
+    public func setTerminalID(_ text: String) throws -> String {
+        let value = text.trimmingCharacters(in: .whitespaces)
+        guard (1...64).contains(value.count), value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+            throw BackupError.invalidSetting(key: "terminal_id", value: text, reason: "use 1 to 64 letters, digits, '-', '_' or '.'")
+        }
+        try requireDatabaseFile()
+        try requireSettingsWritable()
+        try settingsStore.set("terminal_id", value)
+        return value
+    }
+
+    /// Sets a remote retention count (`offsite_keep_daily`, `_weekly`, `_monthly`; 0 turns one off,
+    /// but one of them must keep something).
+    public func setOffsiteKeep(_ key: String, _ value: Int) throws {
+        guard OffsiteConfig.keepKeys.contains(key) else { throw BackupError.settingNotWritable(key: key, writable: Self.writableSettings) }
+        guard (0...1000).contains(value) else {
+            throw BackupError.invalidSetting(key: key, value: String(value), reason: "keep between 0 and 1000")
+        }
+        guard var config = offsiteConfig() else { throw BackupError.offsiteNotConfigured }
+        config[keep: key] = value
+        guard config.keepDaily + config.keepWeekly + config.keepMonthly > 0 else {
+            throw BackupError.invalidSetting(key: key, value: String(value), reason: "daily, weekly and monthly cannot all be 0 (that would remove every snapshot)")
+        }
+        try requireWritable([offsitePaths.directory])
+        try withOffsiteLock("settings", wait: 30) {
+            try FileSystem.writeAtomically(try MetadataStore.encoder.encode(config), to: offsitePaths.config)
+        }
+    }
 
     /// Whether a scheduler (daemon or console) is expected to run: `false` for shops that
     /// run `create` from cron, where "no scheduler running" is no warning. Default true.

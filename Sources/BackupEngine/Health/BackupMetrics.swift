@@ -29,6 +29,16 @@ public struct BackupMetrics: Sendable, Equatable {
     /// Notifications waiting in the outbox, and whether the last delivery worked (1), failed (0), or none was made (-1).
     public var notifyPending: Int = 0
     public var notifyLastOK: Int = -1
+    /// Off-site copies: 1 when set up; the last push that worked (0: none), pushes failed
+    /// in a row, snapshots and bytes stored (from `restic stats`, daily), and the last
+    /// check and drill (1 ok, 0 failed, -1 none).
+    public var offsiteConfigured: Int = 0
+    public var offsiteLastPushTimestamp: Double = 0
+    public var offsiteConsecutiveFailures: Int = 0
+    public var offsiteSnapshots: Int = 0
+    public var offsiteBytesStored: Int64 = 0
+    public var offsiteLastCheckOK: Int = -1
+    public var offsiteLastDrillOK: Int = -1
 
     public init() {}
 
@@ -57,6 +67,16 @@ public struct BackupMetrics: Sendable, Equatable {
         m.lastLiveCheckTimestamp = engine.lastLiveCheck()?.checkedAt.timeIntervalSince1970 ?? 0
         m.notifyPending = engine.notifier.pendingCount()
         m.notifyLastOK = engine.notifier.lastDelivery().map { $0.ok ? 1 : 0 } ?? -1
+        if engine.offsiteConfig() != nil {
+            let s = engine.offsiteState()
+            m.offsiteConfigured = 1
+            m.offsiteLastPushTimestamp = s.lastPushAt?.timeIntervalSince1970 ?? 0
+            m.offsiteConsecutiveFailures = s.consecutiveFailures
+            m.offsiteSnapshots = s.snapshots ?? 0
+            m.offsiteBytesStored = s.bytesStored ?? 0
+            m.offsiteLastCheckOK = s.lastCheck.map { $0.ok ? 1 : 0 } ?? -1
+            m.offsiteLastDrillOK = s.lastDrill.map { $0.ok ? 1 : 0 } ?? -1
+        }
         return m
     }
 }

@@ -21,6 +21,8 @@ import Foundation
 ///   backups are on disk, when the live database has a hot journal, or when the system
 ///   clock is behind the newest backup.
 ///
+/// Off-site copies, when set up, add their own rules (`OffsiteHealth.findings`).
+///
 /// UNKNOWN when something needed could not be read (and nothing worse was found).
 /// Pure: it takes plain values, so `status` can call it without a running scheduler.
 public enum HealthEvaluator {
@@ -41,7 +43,7 @@ public enum HealthEvaluator {
                                 freeBytes: Int64?, mountPoint: String? = nil, expectedBackupBytes: Int64?,
                                 snapshot: SchedulerSnapshot?, now: Date, unknowns: [String] = [],
                                 live: LiveDatabaseState = .ok, lastLiveCheck: LiveCheckRecord? = nil,
-                                schedulerExpected: Bool? = nil) -> HealthReport {
+                                schedulerExpected: Bool? = nil, offsite: OffsiteHealth? = nil) -> HealthReport {
         var findings: [(HealthLevel, String)] = unknowns.map { (.unknown, $0) }
         let summary = BackupHistorySummary(history: history)
         findings += liveFindings(live: live, lastLiveCheck: lastLiveCheck, backups: backups, now: now)
@@ -108,6 +110,8 @@ public enum HealthEvaluator {
                 findings.append((.warning, "free space is low: \(ByteCount.format(free)) free\(on), under twice the backup size (\(ByteCount.format(expected)))"))
             }
         }
+
+        findings += OffsiteHealth.findings(offsite, interval: frequency?.interval, now: now)
 
         if schedulerExpected == true && snapshot == nil {
             findings.append((.warning, "no scheduler running (start the daemon or the console)"))
@@ -182,7 +186,7 @@ public enum HealthEvaluator {
                         freeBytes: inputs.disk?.freeBytes, mountPoint: inputs.disk?.mountPoint,
                         expectedBackupBytes: inputs.databaseBytes, snapshot: snapshot, now: now,
                         unknowns: inputs.unknowns, live: inputs.live, lastLiveCheck: engine.lastLiveCheck(),
-                        schedulerExpected: engine.schedulerExpectedIfReadable())
+                        schedulerExpected: engine.schedulerExpectedIfReadable(), offsite: OffsiteHealth.read(engine: engine))
     }
 
     /// When the next backup will run: the active scheduler's plan when one runs

@@ -32,6 +32,13 @@ public enum MetricsWriter {
         metric("last_live_check_timestamp_seconds", "gauge", "Unix time of the last full check of the live database (0: never).", number(m.lastLiveCheckTimestamp))
         metric("notify_pending", "gauge", "Notifications waiting in the outbox.", String(m.notifyPending))
         metric("notify_last_success", "gauge", "1 if the last notification was delivered, 0 if it failed, -1 if none was sent.", String(m.notifyLastOK))
+        metric("offsite_configured", "gauge", "1 if off-site copies (restic) are set up, else 0.", String(m.offsiteConfigured))
+        metric("offsite_last_push_timestamp_seconds", "gauge", "Unix time of the last successful off-site push (0: none).", number(m.offsiteLastPushTimestamp))
+        metric("offsite_consecutive_failures", "gauge", "Off-site pushes failed in a row since the last success.", String(m.offsiteConsecutiveFailures))
+        metric("offsite_snapshots", "gauge", "This terminal's snapshots in the off-site repository (refreshed daily).", String(m.offsiteSnapshots))
+        metric("offsite_bytes_stored", "gauge", "Bytes this terminal's snapshots take in the off-site repository (raw data, refreshed daily).", String(m.offsiteBytesStored))
+        metric("offsite_last_check_success", "gauge", "1 if the last off-site check passed, 0 if it failed, -1 if none ran.", String(m.offsiteLastCheckOK))
+        metric("offsite_last_drill_success", "gauge", "1 if the last off-site restore drill passed, 0 if it failed, -1 if none ran.", String(m.offsiteLastDrillOK))
         // The version as a label, the Prometheus way: `mr5_backup_info{version="0.2.0"} 1`.
         metric("info", "gauge", "The mr5-backup version that wrote this file (label version); always 1.", "1",
                labels: "{version=\"\(ToolVersion.current)\"}")

@@ -85,6 +85,7 @@ public struct Notifier: Sendable {
             else if reason.hasPrefix("newest backup ") { name = .sizeAnomaly }
             else if reason.contains("corrupt backup") { name = .corruptBackupFound }
             else if reason.hasPrefix("no scheduler running") { name = .schedulerStopped }
+            else if reason.contains("off-site") || reason.hasPrefix("restic is not installed") { name = .offsiteFailed }
             else { name = nil }
             if let name, conditions[name] == nil { conditions[name] = event(name, health.level, reason, reasons: health.reasons) }
         }
@@ -102,6 +103,10 @@ public struct Notifier: Sendable {
                 memory.active[name] = nil
                 if name == NotifyEvent.Name.backupFailed.rawValue {
                     raised.append(event(.backupRecovered, health.level, "backups work again: \(summary.lastSuccessName ?? "a backup") was made"))
+                }
+                if name == NotifyEvent.Name.offsiteFailed.rawValue {
+                    let s = engine.offsiteState()
+                    raised.append(event(.offsiteRecovered, health.level, "off-site copies work again" + (s.lastPushSnapshot.map { ": snapshot \($0) of \(s.lastPushBackup ?? "a backup") was pushed" } ?? "")))
                 }
             }
             try? memory.write(memoryPath)

@@ -14,6 +14,8 @@ public struct NotifyEvent: Codable, Equatable, Sendable {
         case sizeAnomaly = "size_anomaly"
         case restoreDone = "restore_done"
         case schedulerStopped = "scheduler_stopped"
+        case offsiteFailed = "offsite_failed"
+        case offsiteRecovered = "offsite_recovered"
         case test
     }
 

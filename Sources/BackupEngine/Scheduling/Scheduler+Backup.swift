@@ -72,6 +72,8 @@ extension Scheduler {
             return
         }
         outputs.metricsDirty = true
+        // The new backup goes off-site now, on the off-site thread.
+        if succeeded { offsite.kick(engine: engine, soon: true) }
         if !succeeded, let interval = currentInterval {
             let n = run.plan.consecutiveFailures
             let retry = SchedulePlanner.nextRun(run.plan, interval: interval, startupDelay: timing.startupDelay) - monoSeconds()

@@ -55,6 +55,9 @@ public final class Scheduler: @unchecked Sendable {
     /// Raises and delivers notifications off the scheduler thread (a receiver that never
     /// answers must not hold up a backup).
     let notifications = NotificationPump()
+    /// Pushes backups off-site and runs the off-site maintenance, off the scheduler thread
+    /// (a push never holds up a local backup).
+    let offsite = OffsitePump()
     let outputs: SchedulerOutputs
 
     /// - Parameters:
@@ -122,6 +125,7 @@ public final class Scheduler: @unchecked Sendable {
             s.cancellation?.cancel()
             return s.threadRunning
         }
+        offsite.stop()
         guard running else { return }
         // Repeated in case a clock without a token-aware sleep misses the first wake.
         repeat { wake.signal() } while finished.wait(timeout: .now() + 0.05) == .timedOut
@@ -167,6 +171,7 @@ public final class Scheduler: @unchecked Sendable {
             refreshSettings(force: false)
             refreshHistory(force: false)
             notifications.kick(engine: engine)
+            offsite.kick(engine: engine)
             guard let interval = currentInterval else {
                 publish { s in
                     s.activity = .disabled

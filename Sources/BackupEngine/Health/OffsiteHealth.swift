@@ -1,0 +1,53 @@
+import Foundation
+
+/// What the health rules need to know about off-site copies: plain values, read once.
+public struct OffsiteHealth: Sendable, Equatable {
+    public var repository: String
+    public var resticInstalled: Bool
+    public var configuredAt: Date
+    public var state: OffsiteState
+
+    public init(repository: String, resticInstalled: Bool, configuredAt: Date, state: OffsiteState) {
+        self.repository = repository; self.resticInstalled = resticInstalled
+        self.configuredAt = configuredAt; self.state = state
+    }
+
+    /// The engine's off-site setup and state; nil when off-site copies are not set up.
+    public static func read(engine: BackupEngine) -> OffsiteHealth? {
+        guard let config = engine.offsiteConfig() else { return nil }
+        return OffsiteHealth(repository: config.displayRepository, resticInstalled: Restic.isInstalled,
+                             configuredAt: config.configuredAt, state: engine.offsiteState())
+    }
+
+    /// The off-site rules (not set up: nothing to say, the console says "not set up"):
+    /// - CRITICAL when the last check or restore drill found the repository damaged;
+    /// - WARNING when restic is not installed, when no push worked within two backup
+    ///   intervals (at least 24 h) of the last one (or of the setup), when 3 or more pushes
+    ///   failed in a row, or when the last check or drill could not run.
+    static func findings(_ offsite: OffsiteHealth?, interval: TimeInterval?, now: Date) -> [(HealthLevel, String)] {
+        guard let offsite else { return [] }
+        let s = offsite.state
+        var out: [(HealthLevel, String)] = []
+        if !offsite.resticInstalled {
+            out.append((.warning, "restic is not installed (apt install restic): off-site copies are not being made"))
+        }
+        if let check = s.lastCheck, !check.ok {
+            out.append(check.damaged ? (.critical, check.message) : (.warning, "the last off-site check could not run: \(check.message)"))
+        }
+        if let drill = s.lastDrill, !drill.ok {
+            out.append(drill.damaged ? (.critical, "off-site restore drill failed: \(drill.message)")
+                                     : (.warning, "the last off-site restore drill could not run: \(drill.message)"))
+        }
+        let window = max(2 * (interval ?? 86_400), 86_400)
+        let since = s.lastPushAt ?? offsite.configuredAt
+        let because = s.consecutiveFailures > 0 ? " (\(s.consecutiveFailures) failed in a row: \(s.lastFailure ?? "?"))" : ""
+        if now.timeIntervalSince(since) > window {
+            let age = SchedulePlanner.durationText(now.timeIntervalSince(since))
+            out.append((.warning, s.lastPushAt == nil ? "no off-site copy made since off-site was set up \(age) ago\(because)"
+                                                      : "no off-site copy for \(age), more than 2 backup intervals\(because)"))
+        } else if s.consecutiveFailures >= 3 {
+            out.append((.warning, "\(s.consecutiveFailures) off-site pushes failed in a row: \(s.lastFailure ?? "?")"))
+        }
+        return out
+    }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import BackupEngine
+import Foundation
+
+/// `offsite init --repository REPO [--option K=V]... [--password-file F] [--env-file F]`.
+struct OffsiteInit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Set up off-site copies: create the restic repository, or check that an existing one opens.",
+        discussion: """
+            REPO is any restic repository: s3:https://host/bucket/shop-12, sftp:backup@nas:/srv/mr5,
+            /media/usb/mr5, rest:https://host:8000/shop-12. Without --password-file a new
+            password is made and printed once: store it away from this terminal.
+            The env file holds KEY=VALUE lines for restic (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY...).
+            Password and env file are kept 0600 under backups/.meta/offsite/.
+            """)
+
+    @Option(help: ArgumentHelp("The restic repository.", valueName: "repo"))
+    var repository: String
+
+    @Option(name: .customLong("option"), help: ArgumentHelp("An extra restic option for the repository, e.g. sftp.command=\"ssh -p 2222 -i /root/.ssh/mr5 backup@nas -s sftp\" (repeatable).", valueName: "key=value"))
+    var options: [String] = []
+
+    @Option(name: .customLong("password-file"), help: ArgumentHelp("A file whose first line is the repository's password (for an existing repository, or to choose it).", valueName: "file"))
+    var passwordFile: String?
+
+    @Option(name: .customLong("env-file"), help: ArgumentHelp("A file of KEY=VALUE lines for restic's environment (S3 keys and the like).", valueName: "file"))
+    var envFile: String?
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let engine = try global.makeEngine()
+        let result = try engine.offsiteInit(repository: repository, options: options, passwordFile: passwordFile,
+                                            environmentFile: envFile, trigger: .cli)
+        print(result.created ? "Created the off-site repository \(result.repository) (restic, repository format 2, compressed)."
+                             : "Off-site copies will go to the existing repository \(result.repository).")
+        if let password = result.generatedPassword {
+            print("Repository password (shown once; store it away from this terminal, e.g. on paper in the safe):")
+            print("  \(password)")
+            print("Without it the off-site copies cannot be read. This terminal keeps it in \(engine.offsitePaths.password) (0600).")
+        }
+        print("Every new backup is pushed by the running console or daemon; 'mr5-backup offsite push' pushes now.")
+    }
+}
+
+/// `offsite status [--json]`.
+struct OffsiteStatus: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "The repository, the last push, failures, checks, drills and what waits.")
+
+    @Flag(help: "Print as JSON.")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let engine = try global.makeEngine()
+        let status = engine.offsiteStatus()
+        if json { return try JSONOutput.print(OffsiteStatusJSON(status, now: Date())) }
+        for line in OffsiteStatusText.lines(status, now: Date()) { print(line) }
+    }
+}
+
+/// `offsite status` as a person reads it: one line a fact.
+enum OffsiteStatusText {
+    static func lines(_ s: BackupEngine.OffsiteStatus, now: Date) -> [String] {
+        guard let config = s.config else {
+            return ["Off-site: not set up (mr5-backup offsite init --repository REPO)"]
+                + (s.resticInstalled ? [] : ["restic is not installed (apt install restic)"])
+        }
+        let st = s.state
+        var out = ["Off-site: \(config.displayRepository) (terminal \(s.terminal))"]
+        if !s.resticInstalled { out.append("restic is not installed (apt install restic): off-site copies are not being made") }
+        out.append("Last push: " + (st.lastPushAt.map { "\(CLIFormat.localTime($0)) (\(CLIFormat.duration(now.timeIntervalSince($0))) ago), snapshot \(st.lastPushSnapshot ?? "?") of \(st.lastPushBackup ?? "?")" } ?? "none yet"))
+        if st.consecutiveFailures > 0 {
+            out.append("Failing: \(CLIFormat.count(st.consecutiveFailures, "push")) failed in a row, last: \(st.lastFailure ?? "?")"
+                       + (st.retryAfter.map { "; next try after \(CLIFormat.localTime($0))" } ?? ""))
+        }
+        out.append("Waiting to be pushed: " + (s.pending.isEmpty ? "nothing" : "\(s.pending.count) (\(s.pending.prefix(3).joined(separator: ", "))\(s.pending.count > 3 ? ", …" : ""))"))
+        if let pushing = s.pushing { out.append("Pushing now: \(pushing)") }
+        out.append("Stored: " + (st.snapshots.map { "\(CLIFormat.count($0, "snapshot")), \(ByteCount.format(st.bytesStored ?? 0))" } ?? "not measured yet"))
+        out.append("Kept remotely: daily \(config.keepDaily), weekly \(config.keepWeekly), monthly \(config.keepMonthly)"
+                   + (st.lastForgetAt.map { "; last prune \(CLIFormat.duration(now.timeIntervalSince($0))) ago" } ?? ""))
+        out.append("Last check: " + outcome(st.lastCheck, now: now))
+        out.append("Last restore drill: " + outcome(st.lastDrill, now: now))
+        return out
+    }
+
+    static func outcome(_ o: OffsiteState.Outcome?, now: Date) -> String {
+        guard let o else { return "none yet" }
+        return "\(o.ok ? "ok" : "FAILED") \(CLIFormat.duration(now.timeIntervalSince(o.at))) ago: \(o.message)"
+    }
+}

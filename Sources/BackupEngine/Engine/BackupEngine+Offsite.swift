@@ -52,6 +52,14 @@ extension BackupEngine {
         for option in options where !option.contains("=") || option.contains(where: \.isNewline) || option.hasPrefix("=") {
             throw BackupError.offsiteInvalidSetting(what: "option", reason: "\(OffsiteConfig.mask(option)) is not key=value on one line")
         }
+        if let folder = Self.localRepositoryFolder(repository) {
+            // restic would make the whole path: an unmounted USB drive would then fill the
+            // terminal's own disk while the technician believes the copies are off-site.
+            let parent = FileSystem.parent(of: folder)
+            guard FileSystem.isDirectory(parent) else {
+                throw BackupError.offsiteInvalidSetting(what: "repository", reason: "the folder \(parent) does not exist (is the drive mounted?)")
+            }
+        }
         let given = try passwordFile.map(readPasswordFile)
         let environment = try environmentFile.map { path -> String in
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -119,6 +127,13 @@ extension BackupEngine {
             logger.info("\(message)")
             return OffsiteInitResult(repository: config.displayRepository, created: created, generatedPassword: generated)
         }
+    }
+
+    /// The folder of a local repository (`/media/usb/mr5` or `local:/media/usb/mr5`); nil for remote ones.
+    static func localRepositoryFolder(_ repository: String) -> String? {
+        if repository.hasPrefix("/") { return repository }
+        if repository.hasPrefix("local:/") { return String(repository.dropFirst(6)) }
+        return nil
     }
 
     /// 32 random bytes, as 64 hex digits (easy to copy from a screen onto paper).

@@ -21,12 +21,12 @@ extension BackupEngine {
     public func prune(policy: RetentionPolicy? = nil, dryRun: Bool = false, trigger: Trigger = .cli) throws -> PruneResult {
         let policy = policy ?? retentionPolicy()
         guard policy.keepRegular >= 1, policy.keepPreUpdate >= 1 else { throw BackupError.keepCountTooSmall }
-        if dryRun { return pruneResult(policy.decide(catalog.entries()), dryRun: true) }
+        if dryRun { return pruneResult(policy.decide(catalog.entries(), protecting: Set([backupBeingPushed()].compactMap { $0 })), dryRun: true) }
         return try recorded(.prune, trigger: trigger, failureLog: "Prune failed: ") { run in
             try run.takeLock()
-            let decisions = policy.decide(catalog.entries())
-            let pushing = backupBeingPushed()
-            let doomed = decisions.filter { !$0.keep && $0.entry.name != pushing }.map(\.entry)
+            // A backup an off-site push is reading stays until the push is done.
+            let decisions = policy.decide(catalog.entries(), protecting: Set([backupBeingPushed()].compactMap { $0 }))
+            let doomed = decisions.filter { !$0.keep }.map(\.entry)
             for entry in doomed { try removeBackupFiles(entry) }
             let because = "(kept: \(policy.summary))"
             record(run.entry(outcome: .success,

@@ -231,7 +231,9 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
         case .offsiteWrongPassword(let repository):
             return "wrong password for the off-site repository \(repository) (restic found no key it opens)"
         case .offsiteRepositoryNotFound(let repository):
-            return "no restic repository at \(repository) (wrong path or bucket, or never initialised)"
+            return BackupEngine.localRepositoryFolder(repository) != nil
+                ? "no restic repository at \(repository) (is the drive mounted? wrong path, or never initialised)"
+                : "no restic repository at \(repository) (wrong path or bucket, or never initialised)"
         case .offsiteUnreachable(let repository, let reason):
             return "off-site repository \(repository) cannot be reached: \(reason)"
         case .offsiteLocked(let repository, let reason):

@@ -5,7 +5,7 @@ import Foundation
 /// one round at a time, at most once a minute of real time unless kicked after a backup.
 /// Owner of its state: a lock. `stop()` cancels a running round (restic gets SIGTERM).
 public final class OffsitePump: Sendable {
-    private let state = Locked<(running: Bool, last: Date, cancellation: CancellationFlag?)>((false, .distantPast, nil))
+    private let state = Locked<(running: Bool, last: Date, cancellation: CancellationFlag?, again: Bool)>((false, .distantPast, nil, false))
     private let every: TimeInterval
 
     public init(every: TimeInterval = 60) { self.every = every }
@@ -14,7 +14,10 @@ public final class OffsitePump: Sendable {
     public func kick(engine: BackupEngine, soon: Bool = false) {
         let flag = CancellationFlag()
         let start = state.withLock { s -> Bool in
-            guard !s.running, soon || Date().timeIntervalSince(s.last) >= every else { return false }
+            // A backup made during a round (a long check, say) is pushed by one more round
+            // right after it, not a minute later.
+            if s.running { if soon { s.again = true }; return false }
+            guard soon || Date().timeIntervalSince(s.last) >= every else { return false }
             s.running = true
             s.last = Date()
             s.cancellation = flag
@@ -22,8 +25,14 @@ public final class OffsitePump: Sendable {
         }
         guard start else { return }
         let thread = Thread { [self] in
-            engine.runDueOffsiteWork(cancellation: flag)
-            state.withLock { $0.running = false; $0.cancellation = nil }
+            repeat {
+                engine.runDueOffsiteWork(cancellation: flag)
+            } while state.withLock { s -> Bool in
+                let again = s.again && !flag.isCancelled
+                s.again = false
+                if !again { s.running = false; s.cancellation = nil }
+                return again
+            }
         }
         thread.name = "mr5-backup off-site"
         thread.start()

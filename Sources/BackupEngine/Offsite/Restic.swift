@@ -85,6 +85,9 @@ struct Restic {
         let reason = OneLine.make(fatal ?? text.split(separator: "\n").last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }).map(String.init)
                                   ?? "restic exited with status \(result.status)", limit: 140)
         if lower.contains("wrong password") { return .offsiteWrongPassword(repository: repo) }
+        if result.signalled {
+            return .offsiteFailed(action: action, reason: "restic was killed (signal \(result.status)) before it finished", detail: text.isEmpty ? nil : text)
+        }
         if lower.contains("repository is already locked") {
             return .offsiteLocked(repository: repo, reason: OneLine.make(text.split(separator: "\n").first { $0.contains("locked") }.map(String.init) ?? reason, limit: 120))
         }

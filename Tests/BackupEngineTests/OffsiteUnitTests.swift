@@ -1,0 +1,130 @@
+@testable import BackupEngine
+import Foundation
+import TestSupport
+import XCTest
+
+/// The off-site pieces that need no restic: masking, the env file, restic's JSON, the
+/// schedule of maintenance, the health rules, and retention around a push.
+final class OffsiteUnitTests: XCTestCase {
+    private let now = Date(timeIntervalSince1970: 2_000_000_000)
+
+    func testCredentialsInARepositoryStringAreMaskedAndTheRestStaysReadable() {
+        XCTAssertEqual(OffsiteConfig.mask("rest:https://shop12:s3cret@backup.example:8000/shop-12"), "rest:https://shop12:***@backup.example:8000/shop-12")
+        XCTAssertEqual(OffsiteConfig.mask("s3:https://s3.example.com/bucket/shop-12"), "s3:https://s3.example.com/bucket/shop-12")
+        XCTAssertEqual(OffsiteConfig.mask("sftp:backup@nas:/srv/mr5"), "sftp:backup@nas:/srv/mr5")
+        XCTAssertEqual(OffsiteConfig.mask("/media/usb/mr5"), "/media/usb/mr5")
+        var config = OffsiteConfig(repository: "s3:https://objects.example.com/mr5-shops/branches/shop-12", options: [], configuredAt: now)
+        XCTAssertEqual(config.shortRepository, "s3:…/shop-12")
+        config.repository = "/media/usb/mr5"
+        XCTAssertEqual(config.shortRepository, "/media/usb/mr5")
+    }
+
+    func testTheEnvironmentFileIsKeyValueLinesAndABadLineIsNamed() throws {
+        let parsed = try Restic.parseEnvironment("# S3 keys\nexport AWS_ACCESS_KEY_ID=AKIA1\nAWS_SECRET_ACCESS_KEY=\"se=cret\"\n\n", source: "/x/env")
+        XCTAssertEqual(parsed.map(\.0), ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"])
+        XCTAssertEqual(parsed.map(\.1), ["AKIA1", "se=cret"])
+        XCTAssertThrowsError(try Restic.parseEnvironment("AWS_KEY\n", source: "/x/env")) { error in
+            XCTAssertEqual((error as? BackupError)?.description, "invalid off-site environment file: line 1 of env is not KEY=VALUE")
+        }
+    }
+
+    func testResticsJSONIsRead() throws {
+        let backup = Data("""
+            {"message_type":"status","percent_done":0.5}
+            {"message_type":"summary","data_added":5300000,"snapshot_id":"242ed5cd"}
+            """.utf8)
+        XCTAssertEqual(BackupEngine.backupSummary(backup)?.snapshot, "242ed5cd")
+        XCTAssertEqual(BackupEngine.backupSummary(backup)?.added, 5_300_000)
+        XCTAssertNil(BackupEngine.backupSummary(Data("Fatal: nope".utf8)))
+
+        let snapshots = """
+            [{"time":"2026-11-20T10:00:00.123456789+01:00","hostname":"till-1","tags":["mr5-backup","kind:pre-update","app:0.2.0","name:pre-update-v2.4.0-2026-11-20-090000.db","size:4096"],"id":"242ed5cd65f7","short_id":"242ed5cd"}]
+            """
+        let s = try XCTUnwrap(try JSONDecoder().decode([ResticSnapshot].self, from: Data(snapshots.utf8)).first)
+        XCTAssertEqual(s.time.timeIntervalSince1970, try XCTUnwrap(ISO8601DateFormatter().date(from: "2026-11-20T09:00:00Z")).timeIntervalSince1970 + 0.123, accuracy: 0.001)
+        XCTAssertEqual(s.kind, .preUpdate)
+        XCTAssertEqual(s.appVersion, "0.2.0")
+        XCTAssertEqual(s.backupName, "pre-update-v2.4.0-2026-11-20-090000.db")
+        XCTAssertEqual(s.sizeBytes, 4096)
+
+        let forget = Data("""
+            [{"tags":null,"host":"t1","keep":[{"id":"a1","short_id":"a1"}],"remove":[{"id":"b2","short_id":"b2"},{"id":"c3","short_id":"c3"}]}]
+            """.utf8)
+        XCTAssertEqual(BackupEngine.forgetCounts(forget).kept, 1)
+        XCTAssertEqual(BackupEngine.forgetCounts(forget).removed, ["b2", "c3"])
+        XCTAssertTrue(BackupEngine.validSubset("5%") && BackupEngine.validSubset("1/10") && BackupEngine.validSubset("500M"))
+        XCTAssertFalse(BackupEngine.validSubset("0%") || BackupEngine.validSubset("all") || BackupEngine.validSubset("3/2"))
+    }
+
+    func testMaintenanceIsDueDailyAndWeeklyAndPushesWaitOutTheirBackoff() {
+        var state = OffsiteState()
+        XCTAssertEqual(OffsiteSchedule.due(state: state, pending: true, now: now), [.push], "nothing to keep or check before a first push")
+        state.lastPushAt = now
+        XCTAssertEqual(OffsiteSchedule.due(state: state, pending: false, now: now), [.prune, .check, .drill])
+        state.lastForgetAt = now.addingTimeInterval(-3600)
+        state.statsAt = now.addingTimeInterval(-3600)
+        state.lastCheck = .init(at: now.addingTimeInterval(-6 * 86_400), ok: true, message: "ok")
+        state.lastDrill = .init(at: now.addingTimeInterval(-8 * 86_400), ok: true, message: "ok")
+        XCTAssertEqual(OffsiteSchedule.due(state: state, pending: false, now: now), [.drill])
+        state.lastForgetAt = now.addingTimeInterval(-25 * 3600)
+        state.lastDrill = .init(at: now.addingTimeInterval(-2 * 86_400), ok: false, message: "unreachable")
+        XCTAssertEqual(OffsiteSchedule.due(state: state, pending: false, now: now), [.prune, .drill], "a failed drill is retried daily")
+
+        // Failed pushes wait 1, 2, 4 ... minutes, at most an hour.
+        XCTAssertEqual(OffsiteState.backoff(afterFailures: 1), 60)
+        XCTAssertEqual(OffsiteState.backoff(afterFailures: 3), 240)
+        XCTAssertEqual(OffsiteState.backoff(afterFailures: 20), 3600)
+        state.retryAfter = now.addingTimeInterval(30)
+        XCTAssertFalse(OffsiteSchedule.due(state: state, pending: true, now: now).contains(.push))
+        XCTAssertTrue(OffsiteSchedule.due(state: state, pending: true, now: now.addingTimeInterval(31)).contains(.push))
+    }
+
+    private func health(_ state: OffsiteState, restic: Bool = true, interval: TimeInterval = 3 * 3600) -> [(HealthLevel, String)] {
+        OffsiteHealth.findings(OffsiteHealth(repository: "s3:…/shop-12", resticInstalled: restic,
+                                             configuredAt: now.addingTimeInterval(-30 * 86_400), state: state),
+                               interval: interval, now: now)
+    }
+
+    func testOffsiteHealthRules() {
+        XCTAssertTrue(OffsiteHealth.findings(nil, interval: 3600, now: now).isEmpty, "not set up: OK")
+        var state = OffsiteState()
+        state.lastPushAt = now.addingTimeInterval(-23 * 3600)
+        XCTAssertTrue(health(state).isEmpty, "within 24 h (two 3 h intervals are less)")
+        state.lastPushAt = now.addingTimeInterval(-25 * 3600)
+        state.consecutiveFailures = 2
+        state.lastFailure = "off-site repository s3:…/shop-12 cannot be reached: connection refused"
+        XCTAssertEqual(health(state).map(\.0), [.warning])
+        XCTAssertTrue(health(state)[0].1.hasPrefix("no off-site copy for 1d1h, more than 2 backup intervals"), health(state)[0].1)
+        XCTAssertTrue(health(state)[0].1.contains("2 failed in a row: off-site repository"), health(state)[0].1)
+        XCTAssertTrue(health(state, interval: 86_400).isEmpty, "daily backups: two days")
+
+        state.lastPushAt = now
+        state.consecutiveFailures = 3
+        XCTAssertEqual(health(state).map(\.0), [.warning])
+        state.consecutiveFailures = 0
+        state.lastCheck = .init(at: now, ok: false, message: "the off-site repository is damaged: pack 1f2e3d4c: data mismatch", damaged: true)
+        XCTAssertEqual(health(state).map(\.0), [.critical])
+        XCTAssertEqual(health(state)[0].1, "the off-site repository is damaged: pack 1f2e3d4c: data mismatch")
+        state.lastCheck = nil
+        XCTAssertEqual(health(state, restic: false).map(\.1), ["restic is not installed (apt install restic): off-site copies are not being made"])
+    }
+
+    func testRetentionLeavesABackupBeingPushedAlone() throws {
+        let tmp = TempDir()
+        let layout = try makeDataDir(tmp, rows: 10)
+        let engine = BackupEngine(layout: layout)
+        var names: [String] = []
+        for _ in 0..<3 { names.append(try engine.createBackup().entry.name); Thread.sleep(forTimeInterval: 1.05) }
+        let oldest = names[0]
+        try FileManager.default.createDirectory(atPath: engine.offsitePaths.directory, withIntermediateDirectories: true)
+        try JSONEncoder().encode(BackupEngine.PushMarker(name: oldest, pid: getpid())).write(to: URL(fileURLWithPath: engine.offsitePaths.pushing))
+        XCTAssertEqual(engine.backupBeingPushed(), oldest)
+        let pruned = try engine.prune(policy: RetentionPolicy(keepRegular: 1, keepDaily: 0, keepWeekly: 0, keepPreUpdate: 1))
+        XCTAssertEqual(pruned.deleted.map(\.name).sorted(), [names[1]], "the backup being pushed stays")
+        XCTAssertThrowsError(try engine.delete(name: oldest)) { XCTAssertEqual(($0 as? BackupError)?.isInputError, false) }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: layout.backupsDir + "/" + oldest))
+        // A marker left by a process that is gone protects nothing.
+        try JSONEncoder().encode(BackupEngine.PushMarker(name: oldest, pid: 999_999)).write(to: URL(fileURLWithPath: engine.offsitePaths.pushing))
+        XCTAssertNil(engine.backupBeingPushed())
+    }
+}

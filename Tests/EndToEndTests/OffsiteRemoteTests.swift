@@ -1,0 +1,85 @@
+import BackupEngine
+import Foundation
+import TestSupport
+import XCTest
+
+/// Off-site copies to real servers on 127.0.0.1: OpenSSH (SFTP) and an S3 API server
+/// (moto), both started by the test; `.ci/run` installs them.
+final class OffsiteRemoteTests: XCTestCase {
+    /// Pushes the newest backup, loses the data dir, and recovers it on "a new terminal"
+    /// from the same repository; the database's content must come back.
+    private func pushThenRecover(_ f: OffsiteFixture, setup: [String], newSetup: (String) -> [String]) throws {
+        let name = try f.newestBackup(self)
+        let push = try run(["offsite", "push", name] + f.dirArgs)
+        XCTAssertEqual(push.exitCode, 0, push.stderr)
+        let expected = try OffsiteFixture.counts(f.shop.layout.backupsDir + "/" + name)
+        let drill = try run(["offsite", "drill"] + f.dirArgs)
+        XCTAssertEqual(drill.exitCode, 0, drill.stderr)
+
+        let tmp = TempDir("mr5-new-terminal")
+        let safe = tmp.file("password-from-the-safe")
+        try FileManager.default.copyItem(atPath: f.paths.password, toPath: safe)
+        try? FileManager.default.removeItem(atPath: f.shop.dataDir)  // the old terminal is gone
+        let dir = tmp.file("data")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        let newDir = ["--data-dir", dir]
+        let again = try run(["offsite", "init", "--repository", f.repository, "--password-file", safe] + newSetup(tmp.path) + newDir)
+        XCTAssertEqual(again.exitCode, 0, again.stderr)
+        let restore = try run(["offsite", "restore", "--latest", "--yes"] + newDir)
+        XCTAssertEqual(restore.exitCode, 0, restore.stderr)
+        XCTAssertEqual(try OffsiteFixture.counts(dir + "/mr5-pos.db"), expected)
+        XCTAssertEqual(try run(["verify", name] + newDir).exitCode, 0)
+    }
+
+    func testSFTPRepositoryOnARealSSHServer() throws {
+        let server = try SFTPServer()
+        let f = try OffsiteFixture { shop in server.repository(shop.root + "/sftp-repo") }
+        let option = ["--option", server.sftpOption]
+        let setup = try run(["offsite", "init", "--repository", f.repository] + option + f.dirArgs)
+        XCTAssertEqual(setup.exitCode, 0, setup.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: f.shop.root + "/sftp-repo/config"), "the repository is on the server's side")
+        try pushThenRecover(f, setup: option, newSetup: { _ in option })
+
+        // The server gone: one line that says so, recorded.
+        server.stop()
+        let tmp = TempDir("mr5-sftp-down")
+        let down = try OffsiteFixture { _ in server.repository(tmp.path + "/repo") }
+        let refused = try run(["offsite", "init", "--repository", down.repository] + option + down.dirArgs)
+        assertRefused(refused, exit: 1, mentioning: "cannot be reached")
+    }
+
+    func testS3RepositoryServerStoppedMidPushThenRecovery() throws {
+        let server = try S3Server()
+        let f = try OffsiteFixture { _ in server.repository(bucket: "mr5-shops", path: "shop-12") }
+        let envFile = f.shop.root + "/s3.env"
+        try S3Server.environmentFile.write(toFile: envFile, atomically: true, encoding: .utf8)
+        let setup = try run(["offsite", "init", "--repository", f.repository, "--env-file", envFile] + f.dirArgs)
+        XCTAssertEqual(setup.exitCode, 0, setup.stderr)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: f.paths.environment)[.posixPermissions] as? Int, 0o600)
+
+        // The server stops answering once the push has started: the push gives up after its
+        // time limit, is recorded as failed, and the local backup is untouched.
+        let name = try f.newestBackup(self)
+        let binary = try BuiltProduct.backup.required()
+        let push = try ChildProcess(binary, ["offsite", "push", name, "--timeout", "8"] + f.dirArgs)
+        var restic: Int32?
+        XCTAssertTrue(eventually(timeout: 30) { restic = resticChild(of: push.pid); return restic != nil })
+        server.pause()
+        // Secrets never on restic's command line (ps shows it to every user).
+        if let restic, let cmdline = FileManager.default.contents(atPath: "/proc/\(restic)/cmdline") {
+            let args = String(decoding: cmdline, as: UTF8.self)
+            XCTAssertFalse(args.contains("mr5testsecret"), args)
+            let password = try String(contentsOfFile: f.paths.password, encoding: .utf8).trimmingCharacters(in: .newlines)
+            XCTAssertFalse(args.contains(password), args)
+        }
+        XCTAssertEqual(push.wait(timeout: 60), 1, push.stdout + push.stderr)
+        XCTAssertTrue(push.stderr.contains("stopped after 8 s"), push.stderr)
+        server.resume()
+        XCTAssertEqual(try run(["verify", name] + f.dirArgs).exitCode, 0)
+        XCTAssertTrue(try run(["history", "--json"] + f.dirArgs).stdout.contains("stopped after 8 s"))
+        XCTAssertFalse(f.everythingWritten().contains("mr5testsecret"), "the S3 secret leaked into logs, history or metadata")
+
+        // Back again: the next push works, then the data dir is lost and recovered.
+        try pushThenRecover(f, setup: [], newSetup: { _ in ["--env-file", envFile] })
+    }
+}

@@ -11,16 +11,20 @@ struct BenchOptions {
     var baselineSeconds = 8.0
     var consoleBackups = 1000
     var skipConsole = false
+    /// Only the off-site case (`OffsiteBenchmark`), printed as a Markdown table.
+    var offsite = false
 
     static let usage = """
         usage: mr5-backup-bench [--size-mb N] [--quick] [--output FILE] [--bin-dir DIR] [--work-dir DIR]
-                                [--writer-interval-ms N] [--skip-console]
+                                [--writer-interval-ms N] [--skip-console] [--offsite]
           --size-mb N     size of the test database (default 1024; --quick: 100)
           --quick         100 MB database, shorter writer baselines
           --output FILE   also write the results as Markdown (e.g. docs/BENCHMARKS.md)
           --bin-dir DIR   where mr5-backup and mr5-pos-sim are (default: beside this program,
                           else .build/release, built with 'swift build -c release' when missing)
           --work-dir DIR  scratch space (default: a folder under $TMPDIR, removed at the end)
+          --offsite       only the off-site case: a shop day of 8 backups pushed to a restic
+                          folder repository at 20 and 200 MB (bytes stored, push times)
         """
 
     static func parse(_ args: [String]) throws -> BenchOptions {
@@ -45,6 +49,7 @@ struct BenchOptions {
                 guard let n = Int(try value()), n >= 0 else { throw BenchError("--writer-interval-ms needs a number") }
                 o.writerIntervalMs = n
             case "--skip-console": o.skipConsole = true
+            case "--offsite": o.offsite = true
             case "-h", "--help": print(usage); exit(0)
             default: throw BenchError("unknown argument \(args[i])\n\(usage)")
             }

@@ -25,13 +25,17 @@ do {
     let work = options.workDir ?? (NSTemporaryDirectory() + "mr5-bench-\(getpid())")
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     defer { if options.workDir == nil { try? FileManager.default.removeItem(atPath: work) } }
-    var bench = Benchmark(options: options, tools: tools, work: work)
-    let results = try bench.runAll()
-    let report = BenchReport(options: options, results: results, machine: Machine.describe(scratch: work))
-    print(report.text())
-    if let output = options.output {
-        try report.markdown().write(toFile: output, atomically: true, encoding: .utf8)
-        log("wrote \(output)")
+    if options.offsite {
+        print(OffsiteBenchmark.markdown(try OffsiteBenchmark(tools: tools, work: work).run()))
+    } else {
+        var bench = Benchmark(options: options, tools: tools, work: work)
+        let results = try bench.runAll()
+        let report = BenchReport(options: options, results: results, machine: Machine.describe(scratch: work))
+        print(report.text())
+        if let output = options.output {
+            try report.markdown().write(toFile: output, atomically: true, encoding: .utf8)
+            log("wrote \(output)")
+        }
     }
 } catch {
     log("mr5-backup-bench: \(error)")

@@ -127,6 +127,8 @@ struct StatusJSON: Encodable {
     /// Notifications waiting in the outbox, and the last delivery (target masked).
     var notifyPending: Int = 0
     var lastNotification: NotifyResultJSON? = nil
+    /// Off-site copies, when set up (as `offsite status --json`).
+    var offsite: OffsiteStatusJSON? = nil
 }
 
 /// One attempt in `history --json`.

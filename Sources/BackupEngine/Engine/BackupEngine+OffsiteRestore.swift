@@ -116,19 +116,22 @@ extension BackupEngine {
 
             try run.takeLock(wait: 600)
             let now = clock.now()
+            let original = snapshot.backupName.flatMap { BackupName.parse($0, inPreUpdateFolder: kind == .preUpdate) }
             var fetched = BackupRecord(
                 name: "", kind: kind, createdAt: snapshot.time, sizeBytes: info.size, sha256: checked.sha256,
                 pageCount: checked.pageCount, pageSize: checked.pageSize, fileModifiedAt: info.modified.timeIntervalSince1970,
                 durationSeconds: run.elapsed, copySeconds: run.elapsed, sourcePath: "restic snapshot \(snapshot.shortID) of \(snapshot.hostname)",
                 sourceSizeBytes: info.size, sourceJournalMode: checked.journal, userVersion: 0, applicationId: 0,
-                appVersion: snapshot.appVersion.flatMap { kind == .preUpdate ? $0 : nil } ?? (kind == .preUpdate ? "unknown" : nil),
+                // A pre-update backup's version is the POS app's, which its name carries (the
+                // snapshot's `app:` tag is mr5-backup's own).
+                appVersion: kind == .preUpdate ? (original?.appVersion ?? "unknown") : nil,
                 tables: checked.tables, verification: Verification(method: "quick_check", ok: true, checkedAt: now),
                 strategy: "offsite", restarts: 0, longestWriterHoldMs: 0,
                 madeSequence: (catalog.entries().compactMap { $0.record?.madeSequence }.max() ?? 0) + 1,
                 toolVersion: ToolVersion.current)
             fetched.offsite = OffsiteCopy(snapshot: snapshot.shortID, pushedAt: snapshot.time, bytesAdded: 0)
             var names: [String] = []
-            if let original = snapshot.backupName, BackupName.parse(original, inPreUpdateFolder: kind == .preUpdate)?.kind == kind { names.append(original) }
+            if let name = snapshot.backupName, original?.kind == kind { names.append(name) }
             var attempt = 1
             while true {
                 let name = names.first ?? BackupName.make(kind: kind, date: snapshot.time, appVersion: fetched.appVersion, attempt: attempt)

@@ -32,6 +32,9 @@ final class ConsoleApp {
     /// The restore dialog's comparisons and the undo key's look-up: reads only, off the
     /// operations queue so a slow count never holds up a backup.
     private let previewer = DispatchQueue(label: "mr5-backup.console.preview")
+    /// The off-site view's listing: restic may wait on a slow or unreachable server, so
+    /// it holds up neither the comparisons nor the operations.
+    private let remote = DispatchQueue(label: "mr5-backup.console.offsite")
     /// The restore dialog open now (its token), so a comparison queued for a dialog closed
     /// since is skipped rather than counted (one already counting runs to its end).
     private let wantedPreview = WantedPreview()
@@ -132,6 +135,10 @@ final class ConsoleApp {
             state.previewFailed(token: token, message)
         case .undoFound(let name):
             perform(state.undoFound(name))
+        case .snapshots(let token, let list):
+            state.snapshotsArrived(token: token, list)
+        case .snapshotsFailed(let token, let message):
+            state.snapshotsFailed(token: token, message)
         case .schedulerChanged:
             if scheduler != nil {
                 let before = state.scheduler
@@ -232,6 +239,19 @@ final class ConsoleApp {
                 runOperation(title: "Prune failed") { engine, _, _ in
                     let policy = engine.retentionPolicy()
                     return .success(Self.message(ofPrune: try engine.prune(policy: policy, trigger: .console), policy: policy))
+                }
+            case .loadSnapshots(let token):
+                let engine = self.engine, inbox = self.inbox
+                remote.async {
+                    do {
+                        inbox.post(.snapshots(token: token, try engine.offsiteSnapshots()))
+                    } catch {
+                        inbox.post(.snapshotsFailed(token: token, BackupError(error).description))
+                    }
+                }
+            case .fetchSnapshot(let snapshot):
+                runOperation(title: "Off-site fetch failed") { engine, _, cancel in
+                    .fetched(try engine.offsiteFetch(snapshot, trigger: .console, cancellation: cancel), snapshot: snapshot.shortID)
                 }
             case .setFrequency(let text):
                 let scheduler = self.scheduler
@@ -341,11 +361,12 @@ final class ConsoleApp {
             active.activity = .heldByOther
             followed = active
         }
+        let offsite = OffsiteSummary(engine.offsiteStatus())
         let health = HealthEvaluator.evaluate(
             frequency: frequency, history: history, backups: backups, freeBytes: disk?.freeBytes,
             mountPoint: disk?.mountPoint, expectedBackupBytes: database?.sizeBytes,
             snapshot: own ?? followed, now: engine.clock.now(), unknowns: unknowns,
-            live: live, lastLiveCheck: lastLiveCheck, schedulerExpected: engine.schedulerExpected())
+            live: live, lastLiveCheck: lastLiveCheck, schedulerExpected: engine.schedulerExpected(), offsite: offsite.health)
         var readOnly: String?
         if let refusal = engine.writeAccessProblem() {
             if case .notWritable(let path, let who) = refusal { readOnly = "cannot write \(path) (\(who))" } else { readOnly = refusal.description }
@@ -353,7 +374,7 @@ final class ConsoleApp {
         let notifier = engine.notifier
         return RefreshData(backups: backups, lastGood: LastGoodBackups(engine: engine, backups: backups), disk: disk, database: database, databaseProblem: problem,
                            history: history, retention: engine.retentionPolicy(),
-                           alertTargets: notifier.targets(), pendingAlerts: notifier.pendingCount(), health: health,
+                           alertTargets: notifier.targets(), pendingAlerts: notifier.pendingCount(), offsite: offsite, health: health,
                            live: live, lastLiveCheck: lastLiveCheck, readOnly: readOnly, followedScheduler: followed)
     }
 }

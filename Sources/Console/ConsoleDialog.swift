@@ -54,7 +54,8 @@ public enum FrequencyChoice {
     }
 }
 
-/// The main area: the backup list, the history of attempts, or the help overlay.
+/// The main area: the backup list, the history of attempts, the off-site snapshots, or
+/// the help overlay.
 public enum ConsoleView: Sendable, Equatable {
-    case list, history, help
+    case list, history, offsite, help
 }

@@ -15,6 +15,10 @@ public enum ConsoleEffect: Sendable, Equatable {
     case delete(name: String, force: Bool)
     case prune
     case setFrequency(String)
+    /// List this terminal's off-site snapshots for the off-site view (`token`: its opening).
+    case loadSnapshots(token: Int)
+    /// Bring a snapshot back as a verified local backup, then open the restore dialog on it.
+    case fetchSnapshot(ResticSnapshot)
     /// Ask a running operation to stop at its next step (quit while it runs).
     case cancelOperation
     case quit
@@ -36,6 +40,8 @@ public enum ConsoleAction: Sendable, Equatable {
     /// Select a row of the visible list (mouse click), 0 = top visible row.
     case selectVisibleRow(Int)
     case create, restore, delete, verify, prune, frequency, toggleHistory, help, quit
+    /// Open or close the off-site view.
+    case toggleOffsite
     /// Restore the copy the last restore saved (through the restore dialog).
     case undo
     /// Send a test to every notification target.
@@ -56,6 +62,8 @@ public enum ConsoleAction: Sendable, Equatable {
 public struct RunningOperation: Sendable, Equatable {
     public enum Kind: String, Sendable {
         case create, verify, restore, delete, prune, settings, alertTest
+        /// A snapshot coming back from the off-site repository (`name`: its short id).
+        case fetch
     }
     public var kind: Kind
     public var name: String?
@@ -75,6 +83,7 @@ public struct RunningOperation: Sendable, Equatable {
         case .prune: return "Pruning old backups"
         case .settings: return "Saving the frequency"
         case .alertTest: return "Sending test alerts"
+        case .fetch: return "Fetching snapshot " + (name ?? "")
         }
     }
 }

@@ -11,6 +11,9 @@ enum InboxMessage: Sendable {
     case previewFailed(token: Int, String)
     /// The copy the last restore saved (nil: nothing to undo).
     case undoFound(String?)
+    /// The off-site view's snapshots, or why restic could not list them.
+    case snapshots(token: Int, [ResticSnapshot])
+    case snapshotsFailed(token: Int, String)
     case schedulerChanged
     case signal(Int32)
 }
@@ -27,6 +30,8 @@ struct RefreshData: Sendable {
     var retention: RetentionPolicy
     var alertTargets: [NotifyTarget] = []
     var pendingAlerts: Int = 0
+    /// Off-site copies: the setup, the push state, what waits to be pushed.
+    var offsite: OffsiteSummary? = nil
     var health: HealthReport
     /// The live database by the engine's cheap check, and its last full check.
     var live: LiveDatabaseState
@@ -52,6 +57,7 @@ extension ConsoleState {
         retention = data.retention
         alertTargets = data.alertTargets
         pendingAlerts = data.pendingAlerts
+        offsite = data.offsite
         health = data.health
         live = data.live
         lastLiveCheck = data.lastLiveCheck

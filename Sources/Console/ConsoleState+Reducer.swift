@@ -11,6 +11,8 @@ public enum OperationOutcome: Sendable, Equatable {
     case failure(title: String, message: String)
     /// Several results, one line each (a test alert per target), in a text box.
     case report(title: String, lines: [String])
+    /// An off-site snapshot is here as a verified local backup: the restore dialog opens on it.
+    case fetched(BackupEntry, snapshot: String)
 }
 
 extension ConsoleState {
@@ -25,6 +27,7 @@ extension ConsoleState {
             height = h
             keepSelectionVisible()
             keepHistorySelectionVisible()
+            if !offsiteScreen.snapshots.isEmpty { selectSnapshot(offsiteScreen.selected) }
             return []
         default: break
         }
@@ -32,22 +35,30 @@ extension ConsoleState {
         if let dialog { return applyToDialog(action, dialog) }
         switch action {
         case .move(let n):
-            if view == .history { selectHistory(historySelected + n) } else { moveInList(by: n) }
+            if view == .history { selectHistory(historySelected + n) }
+            else if view == .offsite { selectSnapshot(offsiteScreen.selected + n) }
+            else { moveInList(by: n) }
         case .page(let n):
             bannerSelected = false
-            if view == .history { selectHistory(historySelected + n * max(1, historyRows)) } else { select(index: (selectedIndex ?? 0) + n * max(1, listRows)) }
+            if view == .history { selectHistory(historySelected + n * max(1, historyRows)) }
+            else if view == .offsite { selectSnapshot(offsiteScreen.selected + n * max(1, historyRows)) }
+            else { select(index: (selectedIndex ?? 0) + n * max(1, listRows)) }
         case .first:
             bannerSelected = false
-            if view == .history { selectHistory(0) } else { select(index: 0) }
+            if view == .history { selectHistory(0) } else if view == .offsite { selectSnapshot(0) } else { select(index: 0) }
         case .last:
             bannerSelected = false
-            if view == .history { selectHistory(history.count - 1) } else { select(index: backups.count - 1) }
+            if view == .history { selectHistory(history.count - 1) }
+            else if view == .offsite { selectSnapshot(offsiteScreen.snapshots.count - 1) }
+            else { select(index: backups.count - 1) }
         case .selectVisibleRow(let r):
             bannerSelected = false
             if scrollOffset + r < backups.count { select(index: scrollOffset + r) }
         case .activate:
             if view == .history, history.indices.contains(historySelected) {
                 dialog = historyBox(history[historySelected])
+            } else if view == .offsite, let snapshot = offsiteScreen.selectedSnapshot {
+                dialog = snapshotBox(snapshot)
             } else if bannerFocused {
                 dialog = healthBox()
             }
@@ -56,6 +67,7 @@ extension ConsoleState {
             guard startOperation(RunningOperation(kind: .create)) else { return [] }
             return [.create]
         case .restore:
+            if view == .offsite { return restoreSnapshot() }
             guard let entry = selectedBackup else { flash = "No backup to restore."; return [] }
             if let why = refusal(.restore) { flash = why; return [] }
             guard refuseIfBusy() else { return [] }
@@ -99,6 +111,8 @@ extension ConsoleState {
             historyScroll = 0
             historySelected = 0
             if view == .history { return [.refresh] }
+        case .toggleOffsite:
+            return toggleOffsite()
         case .help:
             view = .help
         case .quit:
@@ -210,7 +224,7 @@ extension ConsoleState {
         restoreDetails = nil
     }
 
-    private mutating func refuseIfBusy() -> Bool {
+    mutating func refuseIfBusy() -> Bool {
         if let op = operation {
             flash = "Busy: \(op.label) is still running."
             return false
@@ -218,7 +232,7 @@ extension ConsoleState {
         return true
     }
 
-    private mutating func startOperation(_ op: RunningOperation) -> Bool {
+    mutating func startOperation(_ op: RunningOperation) -> Bool {
         guard refuseIfBusy() else { return false }
         operation = op
         return true
@@ -275,6 +289,7 @@ extension ConsoleState {
         case .notice(let title, let text): dialog = .message(title: title, text: text)
         case .failure(let title, let message): dialog = .error(title: title, message: message)
         case .report(let title, let lines): dialog = .text(title: title, lines: lines, scroll: 0)
+        case .fetched(let entry, let snapshot): return snapshotFetched(entry, snapshot: snapshot) + [.wakeScheduler, .refresh]
         }
         return [.wakeScheduler, .refresh]
     }

@@ -15,16 +15,18 @@ public struct RestoreDialogDetails: Sendable, Equatable {
     public var done: Bool = false
     /// Why there is no comparison (the engine's message).
     public var problem: String?
+    /// The off-site snapshot the backup was just fetched from (`o`, then `r`).
+    public var snapshot: String?
 }
 
 extension ConsoleState {
     /// Opens the restore dialog on `entry` (Cancel focused) and, unless it is refused,
     /// asks for the comparison that fills it in.
-    mutating func openRestoreDialog(_ entry: BackupEntry, undo: Bool = false) -> [ConsoleEffect] {
+    mutating func openRestoreDialog(_ entry: BackupEntry, undo: Bool = false, snapshot: String? = nil) -> [ConsoleEffect] {
         let refusal = restoreRefusal(entry)
         dialog = .restore(name: entry.name, focus: .cancel, refusal: refusal)
         previewToken += 1
-        restoreDetails = RestoreDialogDetails(name: entry.name, token: previewToken, undo: undo)
+        restoreDetails = RestoreDialogDetails(name: entry.name, token: previewToken, undo: undo, snapshot: snapshot)
         guard refusal == nil else { return [] }
         return [.previewRestore(name: entry.name, token: previewToken)]
     }

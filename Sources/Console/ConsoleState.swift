@@ -39,6 +39,10 @@ public struct ConsoleState: Sendable, Equatable {
     /// The notification targets, and deliveries waiting in the outbox (the alerts line).
     public var alertTargets: [NotifyTarget] = []
     public var pendingAlerts: Int = 0
+    /// Off-site copies as the last refresh read them; nil until the first refresh.
+    public var offsite: OffsiteSummary?
+    /// The off-site view's snapshots and selection (`o`).
+    public var offsiteScreen = OffsiteScreen()
     /// What the open restore dialog has learnt: the comparison as it fills in.
     public var restoreDetails: RestoreDialogDetails?
     /// Tells each restore dialog's comparison from those of dialogs closed since.
@@ -108,6 +112,12 @@ public struct ConsoleState: Sendable, Equatable {
         guard !backups.isEmpty else { return }
         selectedName = backups[max(0, min(backups.count - 1, index))].name
         keepSelectionVisible()
+    }
+
+    /// Selects a backup by name, even one the next refresh brings (a snapshot just fetched).
+    public mutating func select(name: String) {
+        selectedName = name
+        if let index = backups.firstIndex(where: { $0.name == name }) { select(index: index) }
     }
 
     /// Rows of the list visible at the current size.

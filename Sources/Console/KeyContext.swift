@@ -6,6 +6,8 @@ public enum KeyContext: Sendable, Hashable, CaseIterable {
     case list
     /// The history of attempts.
     case history
+    /// The off-site view: this terminal's snapshots.
+    case offsite
     /// The help overlay.
     case help
     /// The frequency picker.
@@ -26,6 +28,7 @@ public enum KeyContext: Sendable, Hashable, CaseIterable {
         switch state.view {
         case .list: self = .list
         case .history: self = .history
+        case .offsite: self = .offsite
         case .help: self = .help
         }
     }

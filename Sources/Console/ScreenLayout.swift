@@ -22,7 +22,8 @@ struct ScreenLayout: Equatable {
     let detailTop: Int
     let detailHeight: Int
     let scheduleRow: Int
-    /// Full layout only: the alerts line and the disk line.
+    /// Full layout only: the off-site line, the alerts line and the disk line.
+    let offsiteRow: Int?
     let alertsRow: Int?
     let diskRow: Int?
     let statusRow: Int
@@ -38,7 +39,7 @@ struct ScreenLayout: Equatable {
         if width < Self.minimumWidth || height < Self.minimumHeight {
             mode = .tooSmall
             readOnlyRow = nil; bannerRow = nil; listBoxTop = 0; listTop = 0; listRows = 0; detailTop = 0; detailHeight = 0
-            scheduleRow = 0; alertsRow = nil; diskRow = nil; statusRow = 0; footerRow = 0
+            scheduleRow = 0; offsiteRow = nil; alertsRow = nil; diskRow = nil; statusRow = 0; footerRow = 0
             return
         }
         footerRow = height - 1
@@ -50,7 +51,8 @@ struct ScreenLayout: Equatable {
             mode = .full
             diskRow = height - 3
             alertsRow = height - 4
-            scheduleRow = height - 5
+            offsiteRow = height - 5
+            scheduleRow = height - 6
             let detailContent = height >= 34 ? 10 : 7
             detailHeight = detailContent + 2
             detailTop = scheduleRow - detailHeight
@@ -59,6 +61,7 @@ struct ScreenLayout: Equatable {
             listRows = max(1, detailTop - 1 - listTop)  // bottom border
         } else {
             mode = .compact
+            offsiteRow = nil
             alertsRow = nil
             diskRow = nil
             scheduleRow = height - 3
@@ -70,7 +73,8 @@ struct ScreenLayout: Equatable {
         }
     }
 
-    /// Rows of attempts the history view shows (under its column headings).
+    /// Rows of attempts the history view shows (under its column headings), and of
+    /// snapshots the off-site view shows (the same place).
     var historyRows: Int {
         guard mode != .tooSmall else { return 0 }
         // Full: inside the box, below the headings; compact: from the headings to the schedule line.

@@ -145,6 +145,9 @@ extension RenderContext {
                           + " (" + TextFormat.age(entry.createdAt, now: state.now) + "), " + ByteCount.format(entry.sizeBytes), .normal))
             lines.append(("Checked:  " + verificationText(entry), Self.statusStyle(entry.status)))
         }
+        if let snapshot = details?.snapshot {
+            lines.append(("From:     off-site snapshot \(snapshot), fetched and checked", .normal))
+        }
         if saved, let restore = state.restoreThatSaved(name) {
             lines.append(("The database as it was before " + (restore.backupName ?? "a backup") + " was restored at "
                           + TextFormat.dateTime(restore.startedAt, zone: state.timeZone) + ".", .normal))

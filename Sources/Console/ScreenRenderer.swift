@@ -61,9 +61,12 @@ struct RenderContext {
             if layout.mode == .full { drawDetail() }
         case .history:
             drawHistory()
+        case .offsite:
+            drawOffsiteView()
         }
         drawSchedule()
         if layout.mode == .full {
+            drawOffsiteLine()
             drawAlerts()
             drawDisk()
         }
@@ -159,22 +162,32 @@ struct RenderContext {
 
     struct Columns {
         let time, kind, size, change, status: Int
+        /// The off-site mark ("Off"): 0 when off-site is not set up, or a compact list has no room.
+        var offsite: Int = 0
     }
 
     func columns(inner: Int) -> Columns {
+        let offsite = state.offsite?.config == nil ? 0 : 3
         if layout.mode == .full {
             // Wide enough for "pre-update v2.4.0"; the status column (last) takes what is left.
-            return Columns(time: 16, kind: 18, size: 9, change: 10, status: 12)
+            return Columns(time: 16, kind: 18, size: 9, change: 10, status: 12, offsite: offsite)
         }
-        return Columns(time: 11, kind: 6, size: 9, change: 0, status: max(8, min(12, inner - 11 - 6 - 9 - 4)))
+        // Narrow: the status word keeps its 8 columns before the off-site mark gets any.
+        let room = inner - 11 - 6 - 9 - 4
+        let mark = room - (offsite + 1) >= 8 ? offsite : 0
+        return Columns(time: 11, kind: 6, size: 9, change: 0, status: max(8, min(12, room - (mark > 0 ? mark + 1 : 0))), offsite: mark)
     }
 
-    func listLine(_ c: Columns, time: String, kind: String, size: String, change: String, status: String) -> String {
+    func listLine(_ c: Columns, time: String, kind: String, size: String, change: String, offsite: String = "", status: String) -> String {
         var s = " " + TextFormat.fit(time, c.time, ellipsis: glyphs.ellipsis) + " " + TextFormat.fit(kind, c.kind, ellipsis: glyphs.ellipsis)
             + " " + TextFormat.fit(size, c.size, right: true)
         if c.change > 0 { s += " " + TextFormat.fit(change, c.change, right: true) }
+        if c.offsite > 0 { s += " " + TextFormat.fit(offsite, c.offsite) }
         return s + "  " + status
     }
+
+    /// Where the off-site column starts in a list line.
+    func offsiteColumn(_ c: Columns) -> Int { 1 + c.time + 1 + c.kind + 1 + c.size + (c.change > 0 ? 1 + c.change : 0) + 1 }
 
     mutating func drawList() {
         let full = layout.mode == .full
@@ -189,7 +202,7 @@ struct RenderContext {
         }
         let c = columns(inner: inner)
         let headRow = layout.listTop - 1
-        grid.put(listLine(c, time: "Time", kind: "Kind", size: "Size", change: "Change", status: "Status"),
+        grid.put(listLine(c, time: "Time", kind: "Kind", size: "Size", change: "Change", offsite: "Off", status: "Status"),
                  row: headRow, column: left, style: Self.title, limit: inner)
         if state.backups.isEmpty {
             for (i, (text, style)) in emptyListLines().prefix(layout.listRows).enumerated() {
@@ -214,7 +227,9 @@ struct RenderContext {
             let previous = state.backups[(index + 1)...].first { $0.isSQLiteBackup }
             let change = !entry.isSQLiteBackup ? "" : previous.map { TextFormat.sizeChange(entry.sizeBytes - $0.sizeBytes, glyphs: glyphs) } ?? "-"
             var status = TextFormat.status(of: entry, glyphs: glyphs)
-            let columns = listLine(c, time: time, kind: kind, size: ByteCount.format(entry.sizeBytes), change: change, status: "")
+            let mark = state.offsite?.mark(for: entry)
+            let columns = listLine(c, time: time, kind: kind, size: ByteCount.format(entry.sizeBytes), change: change,
+                                   offsite: mark.map { " " + glyphs.offsite($0) } ?? "", status: "")
             if full, inner > 80, let detail = entry.statusDetail {
                 status = TextFormat.line(status + ": " + detail, width: max(status.count, inner - columns.count), ellipsis: glyphs.ellipsis)
             }
@@ -228,6 +243,11 @@ struct RenderContext {
             let statusStyle = !entry.isSQLiteBackup ? Self.dim : Self.statusStyle(entry.status)
             grid.restyle(row: row, column: statusColumn, count: min(status.count, left + inner - statusColumn),
                          style: CellStyle(statusStyle.role, bold: statusStyle.bold, reverse: isSelected))
+            if let mark, c.offsite > 0 {
+                let markStyle = Self.offsiteStyle(mark)
+                grid.restyle(row: row, column: left + offsiteColumn(c) + 1, count: 1,
+                             style: CellStyle(markStyle.role, bold: markStyle.bold, reverse: isSelected))
+            }
         }
         // Scroll marks on the border when rows are hidden.
         if full {
@@ -414,7 +434,12 @@ struct RenderContext {
 
     mutating func drawStatus() {
         let row = layout.statusRow
-        if let op = state.operation, op.kind == .alertTest {
+        if let op = state.operation, op.kind == .fetch {
+            // No bar: restic dump says nothing until it is done.
+            let from = state.offsite?.config.map { " from " + $0.shortRepository } ?? ""
+            grid.put(" " + TextFormat.line(op.label + from + " (restic dump, then checked)" + glyphs.ellipsis, width: width - 1, ellipsis: glyphs.ellipsis),
+                     row: row, column: 0, style: Self.progress)
+        } else if let op = state.operation, op.kind == .alertTest {
             // No bar: a delivery is one request, answered or cut off after its time limit.
             let count = state.alertTargets.count
             grid.put(" " + op.label + " to \(count) target\(count == 1 ? "" : "s")" + glyphs.ellipsis, row: row, column: 0, style: Self.progress)

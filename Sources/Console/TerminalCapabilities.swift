@@ -24,13 +24,16 @@ struct Glyphs: Sendable {
     let up, down: String
     /// No change in size.
     let unchanged: String
+    /// Off-site marks besides `ok` and `failure`: waiting to be pushed, being pushed.
+    let pending, pushing: String
 
     static let unicode = Glyphs(
         horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘",
         teeLeft: "├", teeRight: "┤",
         verified: "✓", unverified: "?", corrupt: "✗", ok: "✓", failure: "✗", warning: "!",
         barFull: "█", barEmpty: "░", spark: ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"],
-        ellipsis: "…", separator: " · ", up: "▲", down: "▼", unchanged: "±0")
+        ellipsis: "…", separator: " · ", up: "▲", down: "▼", unchanged: "±0",
+        pending: "○", pushing: "↑")
 
     static let ascii = Glyphs(
         horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
@@ -39,7 +42,19 @@ struct Glyphs: Sendable {
         // Always followed by a word ("* verified", "* ok").
         verified: "*", unverified: "?", corrupt: "X", ok: "*", failure: "X", warning: "!",
         barFull: "#", barEmpty: ".", spark: ["_", ".", "-", "~", "=", "*", "#", "@"],
-        ellipsis: "~", separator: " | ", up: "^", down: "v", unchanged: "=0")
+        ellipsis: "~", separator: " | ", up: "^", down: "v", unchanged: "=0",
+        pending: ".", pushing: "^")
 
     static func forCapabilities(_ caps: TerminalCapabilities) -> Glyphs { caps.unicode ? .unicode : .ascii }
+
+    /// A backup's off-site mark: one character, so the column stays narrow (ASCII: the
+    /// status words' "*" and "X").
+    func offsite(_ mark: OffsiteMark) -> String {
+        switch mark {
+        case .pushed: return ok
+        case .failed: return failure
+        case .pending: return pending
+        case .pushing: return pushing
+        }
+    }
 }

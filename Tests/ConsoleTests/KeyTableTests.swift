@@ -36,6 +36,7 @@ final class KeyTableTests: XCTestCase {
         let states: [KeyContext: ConsoleState] = [
             .list: state(),
             .history: state { $0.view = .history },
+            .offsite: state { $0.view = .offsite },
             .help: state { $0.view = .help },
             .picker: state { $0.dialog = .frequency(choices: FrequencyChoice.all, index: 0) },
             .notice: state { $0.dialog = .error(title: "t", message: "m") },

@@ -38,8 +38,9 @@ final class ScreenRendererTests: XCTestCase {
         XCTAssertTrue(grid.contains("orders " + TextFormat.grouped(orders.rows)), text)
         XCTAssertTrue(grid.contains("SHA-256   " + String(newest.record!.sha256.prefix(16))), text)
         XCTAssertTrue(grid.contains("Sizes     "), text)
-        // Schedule line, disk line, footer.
-        XCTAssertEqual(grid.rows(containing: "Next backup in 02:41:17 (every 3h)"), [19], text)
+        // Schedule line, off-site line, alerts line, disk line, footer.
+        XCTAssertEqual(grid.rows(containing: "Next backup in 02:41:17 (every 3h)"), [18], text)
+        XCTAssertTrue(grid.line(19).hasPrefix(" Off-site: not set up"), text)
         XCTAssertTrue(grid.line(20).hasPrefix(" Alerts: none set up"), text)
         XCTAssertTrue(grid.line(21).hasPrefix(" Disk ["), text)
         XCTAssertTrue(grid.line(23).contains("q quit"), text)
@@ -57,7 +58,7 @@ final class ScreenRendererTests: XCTestCase {
         let legacyRow = try XCTUnwrap(grid.rows(containing: "legacy .sql").first, grid.text)
         XCTAssertEqual(grid[legacyRow, 2].style.role, .dim)
         XCTAssertTrue(grid.contains("pre-update v2.4.0"), grid.text)
-        XCTAssertEqual(grid.rows(containing: "Next backup in 02:41:17 (every 3h)"), [35])
+        XCTAssertEqual(grid.rows(containing: "Next backup in 02:41:17 (every 3h)"), [34])
     }
 
     func testCompactLayoutAt40x10KeepsListAndCountdown() throws {
@@ -90,7 +91,7 @@ final class ScreenRendererTests: XCTestCase {
     func testAsciiModeUsesNoNonAsciiCharacter() throws {
         let f = try ConsoleFixture()
         var state = f.state(unicode: false)
-        for dialogKey in [nil, Key.char("r"), Key.char("?"), Key.char("f"), Key.char("h")] {
+        for dialogKey in [nil, Key.char("r"), Key.char("?"), Key.char("f"), Key.char("h"), Key.char("o")] {
             var s = state
             if let dialogKey { _ = s.apply(KeyMap.action(for: dialogKey, in: s)) }
             let grid = ScreenRenderer.render(s, width: 80, height: 24)

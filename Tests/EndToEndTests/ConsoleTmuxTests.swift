@@ -313,6 +313,47 @@ final class ConsoleTmuxTests: XCTestCase {
         try s.waitFor(text: "console-exit=0")
     }
 
+    // MARK: - Off-site copies
+
+    func testOffsiteLineMarksAndTheOViewShowAPushedSnapshotThatRestoresThroughTheDialog() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/restic") else { throw XCTSkip("restic is not installed") }
+        // A local folder repository (what a USB drive is), and one backup pushed by the CLI.
+        let setup = try run(["offsite", "init", "--repository", root + "/repo", "--data-dir", dataDir])
+        XCTAssertEqual(setup.exitCode, 0, setup.stderr)
+        let pushed = try XCTUnwrap(engine.listBackups().first { $0.kind.isBackup && $0.status == .verified })
+        let push = try run(["offsite", "push", pushed.name, "--data-dir", dataDir])
+        XCTAssertEqual(push.exitCode, 0, push.stderr)
+        let snapshot = try XCTUnwrap(engine.listBackups().first { $0.name == pushed.name }?.record?.offsite?.snapshot, push.stdout)
+
+        let s = try openConsole(width: 140, height: 36)
+        let list = try s.waitFor(text: "Off-site …/repo · last ✓ ")
+        XCTAssertTrue(list.contains("Change Off  Status"), list)
+        XCTAssertTrue(list.contains(" ✓   ✓ verified"), "the pushed backup's mark\n" + list)
+
+        try s.send("o")
+        let view = try s.waitFor(text: snapshot, timeout: 60)
+        XCTAssertTrue(view.contains("Off-site snapshots of "), view)
+        let row = try XCTUnwrap(view.split(separator: "\n").first { $0.contains(snapshot) }.map(String.init))
+        XCTAssertTrue(row.contains(Self.utcTime(pushed.createdAt)) && row.contains(pushed.name), row)
+
+        // r on the newest snapshot (selected): it is here already (pushed from this file), so
+        // the dialog opens on that backup at once.
+        try s.send("r")
+        let dialog = try s.waitFor("the restore dialog", timeout: 60) {
+            dialogText($0, title: "Restore backup?").contains("off-site snapshot ")
+        }
+        XCTAssertTrue(dialogText(dialog, title: "Restore backup?").contains("Backup:   " + pushed.name), dialog)
+        XCTAssertTrue(dialogText(dialog, title: "Restore backup?").contains("off-site snapshot \(snapshot)"), dialog)
+        try s.send("Enter")   // Cancel is the default
+        try s.waitFor("the dialog to close") { !$0.contains("Restore backup?") && $0.contains("Details: ") }
+        try s.send("o")
+        try s.waitFor(text: "Off-site snapshots of ")
+        try s.send("Escape")
+        try s.waitFor(text: "Details: ")
+        try s.send("q")
+        try s.waitFor(text: "console-exit=0")
+    }
+
     private func corruptedCopies() -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: dataDir)) ?? []).filter { $0.hasPrefix("mr5-pos.db.corrupted.") && !$0.hasSuffix("-wal") && !$0.hasSuffix("-shm") }
     }

@@ -10,7 +10,9 @@ final class MetricsWriterTests: XCTestCase {
         "consecutive_failures", "failures_total", "last_size_bytes", "last_duration_seconds", "count",
         "total_bytes", "filesystem_free_bytes", "next_run_timestamp_seconds", "health",
         "live_database_state", "scheduler_running", "corrupt_backups", "last_live_check_timestamp_seconds",
-        "notify_pending", "notify_last_success", "info",
+        "notify_pending", "notify_last_success", "offsite_configured", "offsite_last_push_timestamp_seconds",
+        "offsite_consecutive_failures", "offsite_snapshots", "offsite_bytes_stored", "offsite_last_check_success",
+        "offsite_last_drill_success", "info",
     ].map { "mr5_backup_" + $0 }
 
     /// Parses the text format strictly: every sample preceded by its HELP and TYPE lines.

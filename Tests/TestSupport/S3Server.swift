@@ -13,7 +13,10 @@ public final class S3Server {
     /// The moto_server program, when installed (`.ci/run` installs it).
     public static var program: String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        let dirs = path.split(separator: ":").map(String.init) + ["/usr/local/bin", NSHomeDirectory() + "/.local/bin", "/root/.pyenv/shims"]
+        // pip puts it beside the Python that installed it, which a pyenv shim may not know yet.
+        let scripts = (try? ChildProcess.run("/usr/bin/env", ["python3", "-c", "import sysconfig; print(sysconfig.get_path('scripts'))"], timeout: 20))?
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let dirs = path.split(separator: ":").map(String.init) + [scripts, "/usr/local/bin", NSHomeDirectory() + "/.local/bin"].compactMap { $0 }
         return dirs.map { $0 + "/moto_server" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 

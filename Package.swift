@@ -17,12 +17,14 @@ let package = Package(
         // Thin C modules: module maps plus shims for what Swift cannot import from macros.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
+        // Linux system calls Swift cannot make directly (I/O priority, sync_file_range).
+        .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
 
         // The engine and the scheduler: pure Swift over SQLite, no terminal code.
         .target(
             name: "BackupEngine",
             dependencies: [
-                "CSQLite",
+                "CSQLite", "CSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -50,7 +52,7 @@ let package = Package(
         // What every test target shares: scratch folders, the built programs, child
         // processes with time-outs, sqlite3, a small data dir.
         .target(name: "TestSupport", dependencies: ["BackupEngine"], path: "Tests/TestSupport"),
-        .testTarget(name: "BackupEngineTests", dependencies: ["BackupEngine", "DemoShop", "TestSupport"]),
+        .testTarget(name: "BackupEngineTests", dependencies: ["BackupEngine", "CSystem", "DemoShop", "TestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "BackupEngine", "DemoShop", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BackupEngine", "DemoShop", "TestSupport"]),
     ]

@@ -315,6 +315,9 @@ struct RenderContext {
             }
             lines.append((check, entry.status == .verified ? .normal : Self.statusStyle(entry.status)))
             var sums = "SHA-256   " + String(rec.sha256.prefix(16)) + glyphs.ellipsis + glyphs.separator + "took " + TextFormat.duration(rec.durationSeconds)
+            if rec.pace == .polite { sums += " (polite)" }
+            // How long the POS's writers could have been held off (always 0 in WAL mode).
+            sums += glyphs.separator + "writer wait " + TextFormat.duration(rec.longestWriterHoldMs / 1000)
             sums += glyphs.separator + "app version " + (rec.appVersion ?? entry.appVersion ?? "-")
             lines.append((sums, .normal))
             lines.append(keptLine(entry))
@@ -446,7 +449,7 @@ struct RenderContext {
         } else if let op = state.operation {
             drawProgress(label: op.label, progress: op.progress, row: row)
         } else if let snap = state.scheduler, snap.activity == .running {
-            let p = snap.progressTotal.map { BackupProgress(phase: .copying, done: snap.progressDone ?? 0, total: $0) }
+            let p = snap.progressTotal.map { BackupProgress(phase: .copying, done: snap.progressDone ?? 0, total: $0, polite: snap.progressPolite ?? false) }
             drawProgress(label: "Scheduled backup", progress: p, row: row)
         } else if let flash = state.flash {
             grid.put(" " + TextFormat.line(flash, width: width - 1, ellipsis: glyphs.ellipsis), row: row, column: 0, style: Self.title)

@@ -215,7 +215,7 @@ enum TextFormat {
             return "\(Int(p.fraction * 100))% hashing \(ByteCount.format(p.done))/\(ByteCount.format(p.total))"
         case .copying, .savingCurrent, .restoring:
             let word = p.phase == .copying ? "copying" : p.phase == .restoring ? "restoring" : "saving current"
-            return "\(Int(p.fraction * 100))% \(word) \(grouped(p.done))/\(grouped(p.total)) pages"
+            return "\(Int(p.fraction * 100))% \(word) \(grouped(p.done))/\(grouped(p.total)) pages" + (p.polite ? " " + BackupProgress.politeNote : "")
         }
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import BackupEngine
 import Foundation
 
-/// `create [--kind manual|scheduled] [--json]`: a backup now.
+/// `create [--kind manual|scheduled] [--nice] [--json]`: a backup now.
 struct Create: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Make a backup now (hot copy, verified, then retention).")
@@ -17,22 +17,27 @@ struct Create: ParsableCommand {
     @Flag(help: "Print the result as JSON.")
     var json = false
 
+    @Flag(help: ArgumentHelp("Copy politely, as the scheduler does: slower, leaving the disk to the POS's commits (for cron).",
+                             discussion: "The copy is written back in small chunks, each waited for, with a pause after each, and its I/O priority is lowered."))
+    var nice = false
+
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         let engine = try global.makeEngine()
-        let result = try BackupRun.create(engine: engine, kind: kind == .manual ? .manual : .scheduled, appVersion: nil)
+        let result = try BackupRun.create(engine: engine, kind: kind == .manual ? .manual : .scheduled, appVersion: nil,
+                                          pace: nice ? .polite : .full)
         try BackupRun.printCreated(result, json: json, engine: engine)
     }
 }
 
 /// What `create` and `pre-update` share.
 enum BackupRun {
-    static func create(engine: BackupEngine, kind: BackupKind, appVersion: String?) throws -> CreateResult {
+    static func create(engine: BackupEngine, kind: BackupKind, appVersion: String?, pace: CopyPace = .full) throws -> CreateResult {
         let bar = ProgressBar.make("Backup")
         defer { bar?.finish() }
         return try engine.createBackup(kind: kind, trigger: kind == .preUpdate ? .preUpdate : .cli, appVersion: appVersion,
-                                       progress: bar?.handler, cancellation: Interrupts.cancellationFlag())
+                                       pace: pace, progress: bar?.handler, cancellation: Interrupts.cancellationFlag())
     }
 
     static func printCreated(_ result: CreateResult, json: Bool, engine: BackupEngine) throws {

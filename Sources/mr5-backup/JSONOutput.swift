@@ -23,6 +23,15 @@ struct BackupJSON: Encodable {
     /// Its off-site copy: the restic snapshot, when it was pushed.
     var offsiteSnapshot: String?
     var offsitePushedAt: Date?
+    /// How the copy was made: `full` or `polite`, how long copying took, a polite copy's
+    /// pauses for the POS, and the longest time the POS's writers could have waited for it
+    /// (0 in WAL mode; in rollback mode the snapshot copy's hold).
+    var pace: String?
+    var copySeconds: Double?
+    var pauses: Int?
+    var pausedSeconds: Double?
+    var longestWriterWaitMs: Double?
+    var copyStrategy: String?
 
     init(_ e: BackupEntry) {
         name = e.name; kind = e.kind.rawValue; path = e.path; createdAt = e.createdAt
@@ -31,6 +40,10 @@ struct BackupJSON: Encodable {
         verifiedAt = e.record?.verification.checkedAt; verificationMethod = e.record?.verification.method
         restorable = e.isRestorable
         offsiteSnapshot = e.record?.offsite?.snapshot; offsitePushedAt = e.record?.offsite?.pushedAt
+        if let r = e.record {
+            pace = r.pace?.rawValue; copySeconds = r.copySeconds; pauses = r.pauses; pausedSeconds = r.pausedSeconds
+            longestWriterWaitMs = r.longestWriterHoldMs; copyStrategy = r.strategy
+        }
     }
 }
 

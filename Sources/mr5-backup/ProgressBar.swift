@@ -39,6 +39,7 @@ final class ProgressBar: @unchecked Sendable {
             case .checking: break
             default: text += " \(p.done)/\(p.total) pages"
             }
+            if p.polite && p.phase == .copying { text += " " + BackupProgress.politeNote }
         }
         FileHandle.standardError.write(Data(text.utf8))
         drawn = true

@@ -44,6 +44,7 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(backups.count, 1)
         XCTAssertEqual(backups.first?.kind, .scheduled)
         XCTAssertEqual(backups.first?.status, .verified)
+        XCTAssertEqual(backups.first?.record?.pace, .polite, "nobody waits for a scheduled backup: it copies politely")
         XCTAssertEqual(scheduledAttempts(engine).map(\.outcome), [.success])
         // The next one an interval after this one started.
         let ran = start.addingTimeInterval(120)

@@ -7,8 +7,9 @@ extension BackupEngine {
     /// Makes a backup now: copy through the backup API into a hidden temp file, fsync,
     /// verify (quick_check, row counts, SHA-256), record metadata, rename into place,
     /// fsync the folder, then apply retention.
+    /// `pace`: `.polite` for backups nobody waits for (the scheduler's, `create --nice`).
     public func createBackup(kind: BackupKind = .manual, trigger: Trigger = .cli, appVersion: String? = nil,
-                             lockWait: TimeInterval = 0,
+                             lockWait: TimeInterval = 0, pace: CopyPace = .full,
                              progress: ProgressHandler? = nil,
                              cancellation: CancellationFlag? = nil) throws -> CreateResult {
         let operation: HistoryEntry.Operation = kind == .preUpdate ? .preUpdate : .create
@@ -30,7 +31,7 @@ extension BackupEngine {
                 throw BackupError.emptyDatabase(path: layout.databasePath)
             }
             try run.takeLock(wait: lockWait)
-            let result = try performCreate(kind: kind, appVersion: appVersion, info: info, run: run,
+            let result = try performCreate(kind: kind, appVersion: appVersion, info: info, run: run, pace: pace,
                                            progress: progress, cancellation: cancellation)
             record(run.entry(outcome: .success, backupName: result.entry.name, kind: kind, sizeBytes: result.entry.sizeBytes,
                              durationSeconds: result.record.durationSeconds,
@@ -48,7 +49,7 @@ extension BackupEngine {
         try createBackup(kind: .preUpdate, trigger: trigger, appVersion: appVersion, progress: progress)
     }
 
-    private func performCreate(kind: BackupKind, appVersion: String?, info: DatabaseInfo, run: OperationRun,
+    private func performCreate(kind: BackupKind, appVersion: String?, info: DatabaseInfo, run: OperationRun, pace: CopyPace,
                                progress: ProgressHandler?, cancellation: CancellationFlag?) throws -> CreateResult {
         let started = run.started
         let dir = layout.directory(for: kind)
@@ -77,9 +78,13 @@ extension BackupEngine {
         // Created by us so it is 0600 from the first byte (it holds payment data).
         try FileSystem.createPrivateFile(tmp)
 
-        let copy = try HotCopy(busyTimeoutMs: busyTimeoutMs, sourceMode: sourceMode).copy(
+        // A polite copy also asks the kernel to put this thread's I/O behind the POS's.
+        let previousPriority = pace == .polite ? IOPriority.lowerForThisThread() : nil
+        defer { IOPriority.restore(previousPriority) }
+        let polite = pace == .polite
+        let copy = try HotCopy(busyTimeoutMs: busyTimeoutMs, sourceMode: sourceMode, pace: pace).copy(
             source: layout.databasePath, destination: tmp,
-            progress: progress.map { p in { done, total in p(BackupProgress(phase: .copying, done: done, total: total)) } },
+            progress: progress.map { p in { done, total in p(BackupProgress(phase: .copying, done: done, total: total, polite: polite)) } },
             cancellation: cancellation)
         try FileSystem.fsyncFile(tmp)
         if cancellation?.isCancelled == true { throw BackupError.cancelled }
@@ -112,6 +117,8 @@ extension BackupEngine {
             strategy: copy.strategy.rawValue, restarts: copy.restarts, longestWriterHoldMs: copy.longestWriterHoldMs,
             madeSequence: (catalog.entries().compactMap { $0.record?.madeSequence }.max() ?? 0) + 1,
             toolVersion: ToolVersion.current)
+        newRecord.pace = pace
+        if polite { newRecord.pauses = copy.pauses; newRecord.pausedSeconds = copy.pausedSeconds }
 
         // Metadata first, then the file: a crash in between leaves metadata without a file
         // (dropped), never a good-looking file without its checks.

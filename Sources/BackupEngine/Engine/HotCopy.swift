@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 
 /// How a copy was taken; recorded with each backup and explained in docs/ARCHITECTURE.md.
@@ -12,6 +13,15 @@ public enum CopyStrategy: String, Codable, Sendable {
     case rollbackSnapshot = "rollback-snapshot"
 }
 
+/// How a copy shares the disk with the POS.
+public enum CopyPace: String, Codable, Sendable {
+    /// As fast as the disk allows: someone is waiting (a person pressed `c`, an app updater).
+    case full
+    /// Writer-friendly: nobody waits for a scheduled backup, so it leaves the disk to the
+    /// POS's commits (see `WritebackPacer`) and lowers its own I/O priority.
+    case polite
+}
+
 /// What one copy through the backup API did.
 struct CopyReport {
     var pageCount: Int64
@@ -24,6 +34,9 @@ struct CopyReport {
     /// The longest time this copy held a lock that blocks writers (0 in WAL mode, where it never does).
     var longestWriterHoldMs: Double
     var seconds: Double
+    /// Pauses a polite copy made for the POS, and their total length.
+    var pauses: Int = 0
+    var pausedSeconds: Double = 0
 }
 
 /// Copies a live database into a new file through SQLite's online backup API.
@@ -46,11 +59,15 @@ struct HotCopy {
     /// a writer waits at most one step. 2048-page steps were tried: no faster when idle,
     /// and each restart under a writer then wastes more, so the stall grew (benchmark notes).
     var optimisticStepPages: Int32 = 512
+    /// Pages per step of a polite copy under a pinned snapshot: one writeback chunk, so
+    /// each chunk is flushed and paused for on its own.
+    var politeStepPages: Int32 = 1024
     /// Restarts tolerated before switching to the snapshot copy.
     var maxRestarts = 2
     /// Start writeback of the copy every this many bytes, so the kernel never holds a
     /// whole database's worth of dirty pages whose flush the POS's own fsync would queue behind.
     var writebackEveryBytes: Int64 = 32 << 20
+    var pace: CopyPace = .full
 
     func copy(source: String, destination: String,
               progress: ((Int64, Int64) -> Void)?,
@@ -64,7 +81,8 @@ struct HotCopy {
         let dst = try SQLiteConnection(path: destination, mode: .create, busyTimeoutMs: busyTimeoutMs)
         // We fsync the finished file ourselves; syncs inside the copy would only slow it.
         try dst.execute("PRAGMA synchronous=OFF")
-        let flusher = WritebackPacer(path: destination, everyBytes: writebackEveryBytes)
+        let flusher = WritebackPacer(path: destination, everyBytes: pace == .polite ? WritebackPacer.politeChunkBytes : writebackEveryBytes,
+                                     polite: pace == .polite)
         defer { flusher.close() }
         flusher.pageSize = try src.int64("PRAGMA page_size")
 
@@ -91,7 +109,7 @@ struct HotCopy {
         // No pause between steps: a writer that wants to commit holds PENDING, which makes
         // our next step fail with BUSY, so it always gets in after one step.
         try backup.run(policy: .init(busyTimeoutMs: busyTimeoutMs, contended: .source),
-                       pages: { inSnapshot ? snapshotStepPages : optimisticStepPages }) { step in
+                       pages: { inSnapshot ? (pace == .polite ? politeStepPages : snapshotStepPages) : optimisticStepPages }) { step in
             if cancellation?.isCancelled == true { throw BackupError.cancelled }
             if !inSnapshot { longestHold = max(longestHold, step.seconds * 1000) }
             if step.restarted && !inSnapshot {
@@ -102,7 +120,8 @@ struct HotCopy {
                 }
             }
             progress?(step.done, step.total)
-            flusher.progress(pagesDone: step.done)
+            // A rollback-mode snapshot holds the POS's writers off: no pause, no waiting then.
+            flusher.progress(pagesDone: step.done, writersHeld: inSnapshot && strategy != .walSnapshot)
         }
         try backup.finish()
         if inSnapshot {
@@ -123,36 +142,69 @@ struct HotCopy {
                           userVersion: userVersion, applicationId: applicationId,
                           strategy: strategy, restarts: restarts,
                           longestWriterHoldMs: strategy == .walSnapshot ? 0 : longestHold,
-                          seconds: Date().timeIntervalSince(started))
+                          seconds: Date().timeIntervalSince(started), pauses: flusher.pauses, pausedSeconds: flusher.pausedSeconds)
     }
 }
 
-/// Starts kernel writeback of the copy as it grows (`posix_fadvise(DONTNEED)` on a dirty
-/// range starts asynchronous writeback and does not wait; `sync_file_range` is not
-/// visible from Swift's Glibc module), instead of leaving it all dirty for one big fsync at the end. On ext4 a commit's
-/// fsync in the POS can otherwise wait behind our whole backup being flushed.
+/// Starts kernel writeback of the copy as it grows, instead of leaving it all dirty for one
+/// big fsync at the end: on ext4 a commit's fsync in the POS can otherwise wait behind our
+/// whole backup being flushed.
+///
+/// Full pace: `posix_fadvise(DONTNEED)` on each 32 MiB starts asynchronous writeback and
+/// does not wait. Polite pace: each 4 MiB chunk is written back and waited for
+/// (`sync_file_range`), then the copy pauses for twice as long as that took: the slower
+/// the disk is right now, the longer the POS has it to itself (a duty cycle of at most a
+/// third, driven by measurement). No pause while a rollback-mode snapshot holds the
+/// writers off: there the pause would be the POS's wait.
 ///
 /// The descriptor is closed only after the destination connection is gone (the caller's
 /// `defer` runs after `dst` is released), so closing it cannot drop SQLite's locks.
+/// Owned by the copying thread.
 final class WritebackPacer {
+    static let politeChunkBytes: Int64 = 4 << 20
+    /// The pause after each polite chunk: this many times its writeback time, within bounds.
+    static let pauseFactor = 2.0
+    static let pauseBounds: ClosedRange<Double> = 0.002...0.25
+
     private let fd: Int32
     private let everyBytes: Int64
+    private let polite: Bool
     private var lastFlushed: Int64 = 0
     var pageSize: Int64 = 4096
+    private(set) var pauses = 0
+    private(set) var pausedSeconds = 0.0
+    /// How a pause is slept (tests count them instead).
+    var sleep: (Double) -> Void = { usleep(useconds_t($0 * 1e6)) }
 
-    init(path: String, everyBytes: Int64) {
+    init(path: String, everyBytes: Int64, polite: Bool = false) {
         fd = open(path, O_RDONLY | O_CLOEXEC)
         self.everyBytes = everyBytes
+        self.polite = polite
     }
 
-    func progress(pagesDone: Int64) {
+    func progress(pagesDone: Int64, writersHeld: Bool = false) {
         guard fd >= 0 else { return }
         let bytes = pagesDone * pageSize
         if bytes < lastFlushed { lastFlushed = 0 }   // the copy restarted from page 1
-        if bytes - lastFlushed >= everyBytes {
+        guard bytes - lastFlushed >= everyBytes else { return }
+        if polite && !writersHeld {
+            let started = DispatchTime.now().uptimeNanoseconds
+            _ = mr5_sync_range(fd, lastFlushed, bytes - lastFlushed)
+            let took = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            let pause = Self.pause(afterWriteback: took)
+            sleep(pause)
+            pauses += 1
+            pausedSeconds += pause
+        } else {
             _ = posix_fadvise(fd, off_t(lastFlushed), off_t(bytes - lastFlushed), Int32(POSIX_FADV_DONTNEED))
-            lastFlushed = bytes
         }
+        lastFlushed = bytes
+    }
+
+    /// Twice the writeback time, at least 2 ms (the POS gets a turn even on a fast disk)
+    /// and at most 250 ms (a slow disk must not stretch a backup without end).
+    static func pause(afterWriteback seconds: Double) -> Double {
+        min(pauseBounds.upperBound, max(pauseBounds.lowerBound, seconds * pauseFactor))
     }
 
     func close() {

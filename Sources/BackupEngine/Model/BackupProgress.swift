@@ -17,10 +17,16 @@ public struct BackupProgress: Sendable, Equatable {
     public var phase: Phase
     public var done: Int64
     public var total: Int64
+    /// A polite copy (writer-friendly pacing): said beside the progress, so a slower
+    /// scheduled backup is not taken for a stuck one.
+    public var polite: Bool
 
-    public init(phase: Phase, done: Int64, total: Int64) {
-        self.phase = phase; self.done = done; self.total = total
+    public init(phase: Phase, done: Int64, total: Int64, polite: Bool = false) {
+        self.phase = phase; self.done = done; self.total = total; self.polite = polite
     }
+
+    /// What the progress line adds for a polite copy.
+    public static let politeNote = "(polite: writer-friendly pacing)"
 
     /// 0...1, or 0 when the total is not known yet.
     public var fraction: Double { total > 0 ? min(1, Double(done) / Double(total)) : 0 }

@@ -63,6 +63,11 @@ public struct BackupRecord: Codable, Sendable, Equatable {
     public var toolVersion: String? = nil
     /// Its copy in the off-site repository, once pushed.
     public var offsite: OffsiteCopy? = nil
+    /// `full` or `polite` (nil for records older than 0.3.0), and a polite copy's pauses
+    /// for the POS and their total length.
+    public var pace: CopyPace? = nil
+    public var pauses: Int? = nil
+    public var pausedSeconds: Double? = nil
 }
 
 /// How sure we are that a backup file is good.

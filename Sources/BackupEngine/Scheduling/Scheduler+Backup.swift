@@ -34,7 +34,8 @@ extension Scheduler {
         var cancelled = false
         var failure: String?
         do {
-            _ = try engine.createBackup(kind: .scheduled, trigger: .scheduler, lockWait: timing.lockWait,
+            // Nobody waits for a scheduled backup: it leaves the disk to the POS's commits.
+            _ = try engine.createBackup(kind: .scheduled, trigger: .scheduler, lockWait: timing.lockWait, pace: .polite,
                                         progress: { [self] p in progress(p) }, cancellation: flag)
             run.plan.lastSuccessAt = startMono
             run.plan.consecutiveFailures = 0
@@ -94,6 +95,7 @@ extension Scheduler {
         publish(persist: persist) { s in
             s.activity = .running
             s.progressPhase = p.phase.rawValue
+            s.progressPolite = p.polite ? true : nil
             s.progressDone = p.done
             s.progressTotal = p.total
         }

@@ -23,6 +23,8 @@ public struct SchedulerSnapshot: Codable, Sendable, Equatable {
     public var progressTotal: Int64?
     /// The phase of the running backup (`copying`, `checking`, `hashing`), when running.
     public var progressPhase: String?
+    /// True while the running backup copies politely (writer-friendly pacing).
+    public var progressPolite: Bool?
     /// When `activity == .heldByOther`: what the holder is doing (idle, running, disabled).
     public var holderActivity: Activity?
     /// Interval in seconds (nil when off).

@@ -1,0 +1,62 @@
+@testable import BackupEngine
+import CSystem
+import Foundation
+import TestSupport
+import XCTest
+
+/// Polite copies (scheduled backups, `create --nice`): paced for the POS's commits, the
+/// pacing recorded and said; manual ones at full speed.
+final class PoliteCopyTests: XCTestCase {
+    func testAPoliteBackupPausesForTheWriterAndSaysSo() throws {
+        let tmp = TempDir()
+        // About 20 MiB: five 4 MiB writeback chunks, each followed by a pause.
+        let layout = try makeDataDir(tmp, rows: 200)
+        try sqlite3(layout.databasePath, "CREATE TABLE pad(b BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 320) INSERT INTO pad SELECT randomblob(65000) FROM n;")
+        let engine = BackupEngine(layout: layout)
+        let progress = ProgressLog()
+        let polite = try engine.createBackup(kind: .scheduled, pace: .polite, progress: { progress.add($0) })
+        XCTAssertEqual(polite.record.pace, .polite)
+        XCTAssertGreaterThanOrEqual(polite.record.pauses ?? 0, 4, "one pause per 4 MiB written back")
+        XCTAssertGreaterThanOrEqual(polite.record.pausedSeconds ?? 0, 0.002 * Double(polite.record.pauses ?? 0))
+        XCTAssertEqual(polite.entry.status, .verified)
+        XCTAssertTrue(try engine.verify(name: polite.entry.name, full: true).ok)
+        let copying = progress.events.filter { $0.phase == .copying }
+        XCTAssertFalse(copying.isEmpty)
+        XCTAssertTrue(copying.allSatisfy(\.polite), "every copying step says it is polite")
+
+        let full = try engine.createBackup(kind: .manual)
+        XCTAssertEqual(full.record.pace, .full)
+        XCTAssertNil(full.record.pauses, "a manual backup runs at full speed")
+    }
+
+    func testThePauseFollowsTheWritebackTimeWithinBounds() {
+        XCTAssertEqual(WritebackPacer.pause(afterWriteback: 0), 0.002, "the POS gets a turn even on a fast disk")
+        XCTAssertEqual(WritebackPacer.pause(afterWriteback: 0.01), 0.02, accuracy: 1e-9)
+        XCTAssertEqual(WritebackPacer.pause(afterWriteback: 2), 0.25, "a slow disk does not stretch a backup without end")
+    }
+
+    func testThePacerPausesOnlyWhenNoWriterIsHeld() throws {
+        let tmp = TempDir()
+        let path = tmp.file("copy")
+        try Data(count: 16 << 20).write(to: URL(fileURLWithPath: path))
+        let pacer = WritebackPacer(path: path, everyBytes: 4 << 20, polite: true)
+        defer { pacer.close() }
+        var slept: [Double] = []
+        pacer.sleep = { slept.append($0) }
+        pacer.progress(pagesDone: 1024)                      // 4 MiB: a pause
+        pacer.progress(pagesDone: 2048, writersHeld: true)   // a rollback snapshot holds the POS: none
+        pacer.progress(pagesDone: 3072)
+        XCTAssertEqual(slept.count, 2)
+        XCTAssertEqual(pacer.pauses, 2)
+        XCTAssertEqual(pacer.pausedSeconds, slept.reduce(0, +), accuracy: 1e-12)
+    }
+
+    func testTheIOPriorityIsLoweredAndPutBack() {
+        let before = mr5_ioprio_get_self()
+        let saved = IOPriority.lowerForThisThread()
+        XCTAssertNotNil(saved, "ioprio_set works for our own thread")
+        XCTAssertEqual(mr5_ioprio_get_self(), mr5_ioprio_value(2, 7), "best-effort, lowest level")
+        IOPriority.restore(saved)
+        XCTAssertEqual(mr5_ioprio_get_self(), before)
+    }
+}

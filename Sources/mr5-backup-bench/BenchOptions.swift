@@ -11,18 +11,22 @@ struct BenchOptions {
     var baselineSeconds = 8.0
     var consoleBackups = 1000
     var skipConsole = false
+    /// A tiny run that only proves the program works (the test suite's smoke run).
+    var smoke = false
     /// Only the off-site case (`OffsiteBenchmark`), printed as a Markdown table.
     var offsite = false
 
     static let usage = """
         usage: mr5-backup-bench [--size-mb N] [--quick] [--output FILE] [--bin-dir DIR] [--work-dir DIR]
-                                [--writer-interval-ms N] [--skip-console] [--offsite]
+                                [--writer-interval-ms N] [--skip-console] [--offsite] [--smoke]
           --size-mb N     size of the test database (default 1024; --quick: 100)
           --quick         100 MB database, shorter writer baselines
           --output FILE   also write the results as Markdown (e.g. docs/BENCHMARKS.md)
           --bin-dir DIR   where mr5-backup and mr5-pos-sim are (default: beside this program,
                           else .build/release, built with 'swift build -c release' when missing)
           --work-dir DIR  scratch space (default: a folder under $TMPDIR, removed at the end)
+          --smoke         a 10 MB database, 1 s baselines, no console: proves the program
+                          runs (the test suite's smoke run), measures nothing worth keeping
           --offsite       only the off-site case: a shop day of 8 backups pushed to a restic
                           folder repository at 20 and 200 MB (bytes stored, push times)
         """
@@ -50,12 +54,17 @@ struct BenchOptions {
                 o.writerIntervalMs = n
             case "--skip-console": o.skipConsole = true
             case "--offsite": o.offsite = true
+            case "--smoke": o.smoke = true
             case "-h", "--help": print(usage); exit(0)
             default: throw BenchError("unknown argument \(args[i])\n\(usage)")
             }
             i += 1
         }
-        if o.quick {
+        if o.smoke {
+            if !sizeGiven { o.sizeMB = 10 }
+            o.baselineSeconds = 1
+            o.skipConsole = true
+        } else if o.quick {
             if !sizeGiven { o.sizeMB = 100 }
             o.baselineSeconds = 5
         }

@@ -102,7 +102,7 @@ struct Benchmark {
 
         let dst = work + "/dst.db"
         // A stuck tool (sqlite3 .backup restarting on every commit) is stopped after this long.
-        let idleLimit = max(60, Double(options.sizeMB) / 5)
+        let idleLimit = max(options.smoke ? 5 : 60, Double(options.sizeMB) / 5)
 
         for condition in ["idle", "writer"] {
             if condition == "writer" {

@@ -37,7 +37,7 @@ struct OffsiteBenchmark {
             }
         }
         try check(BenchProcess.run([tools.sim, "init", "--db", dir + "/mr5-pos.db"], scratch: work), "mr5-pos-sim init")
-        try check(BenchProcess.run([tools.backup, "offsite", "init", "--repository", repo] + args, scratch: work), "offsite init")
+        try check(BenchProcess.run([tools.backup, "offsite", "init", "--same-disk", "--repository", repo] + args, scratch: work), "offsite init")
         var full: Int64 = 0, added: [Int64] = [], seconds: [Double] = []
         for round in 1...rounds {
             try check(BenchProcess.run([tools.sim, "write", "--db", dir + "/mr5-pos.db", "--duration-s", "3", "--interval-ms", "5"], scratch: work), "mr5-pos-sim write")

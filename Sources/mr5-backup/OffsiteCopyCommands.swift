@@ -25,9 +25,10 @@ struct OffsitePush: ParsableCommand {
     func run() throws {
         let engine = try global.makeEngine()
         let name = try self.name.map { try global.backupName($0) }
+        guard let config = engine.offsiteConfig() else { throw BackupError.offsiteNotConfigured }
         if !json, name == nil {
             let pending = engine.pendingPushes()
-            print(pending.isEmpty ? "Nothing waits to be pushed." : "Pushing \(CLIFormat.count(pending.count, "backup")) to \(engine.offsiteConfig()?.displayRepository ?? "?") ...")
+            print(pending.isEmpty ? "Nothing waits to be pushed." : "Pushing \(CLIFormat.count(pending.count, "backup")) to \(config.displayRepository) ...")
         }
         let results = try engine.offsitePush(name: name, trigger: .cli, timeLimit: timeout.map(TimeInterval.init))
         if json { return try JSONOutput.print(results.map(OffsitePushJSON.init)) }

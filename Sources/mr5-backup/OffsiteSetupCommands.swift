@@ -27,12 +27,15 @@ struct OffsiteInit: ParsableCommand {
     @Option(name: .customLong("env-file"), help: ArgumentHelp("A file of KEY=VALUE lines for restic's environment (S3 keys and the like).", valueName: "file"))
     var envFile: String?
 
+    @Flag(name: .customLong("same-disk"), help: "Allow a repository folder on the data dir's own disk (to try it out: it does not survive a dead disk).")
+    var sameDisk = false
+
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         let engine = try global.makeEngine()
         let result = try engine.offsiteInit(repository: repository, options: options, passwordFile: passwordFile,
-                                            environmentFile: envFile, trigger: .cli)
+                                            environmentFile: envFile, allowSameDisk: sameDisk, trigger: .cli)
         print(result.created ? "Created the off-site repository \(result.repository) (restic, repository format 2, compressed)."
                              : "Off-site copies will go to the existing repository \(result.repository).")
         if let password = result.generatedPassword {

@@ -26,6 +26,30 @@ final class OffsiteUnitTests: XCTestCase {
         XCTAssertThrowsError(try Restic.parseEnvironment("AWS_KEY\n", source: "/x/env")) { error in
             XCTAssertEqual((error as? BackupError)?.description, "invalid off-site environment file: line 1 of env is not KEY=VALUE")
         }
+        // A mistyped line may hold a secret: only its number is said.
+        XCTAssertThrowsError(try Restic.parseEnvironment("AWS_SECRET_ACCESS_KEY wJalrXUtn/FEMIK7=x\n", source: "/x/env")) { error in
+            XCTAssertFalse((error as? BackupError)?.description.contains("wJalr") ?? true)
+        }
+    }
+
+    func testResticsFailuresAreToldApart() {
+        let restic = Restic(executable: "/usr/bin/restic", config: OffsiteConfig(repository: "s3:https://s3.example.com/b/shop-12", options: [], configuredAt: now),
+                            passwordPath: "/nonexistent", environmentPath: "/nonexistent", cachePath: "/nonexistent")
+        func classify(_ stderr: String, signalled: Bool = false) -> BackupError {
+            restic.classify(action: "push", ChildProgram.Result(status: signalled ? 9 : 1, stdout: Data(), stderr: stderr, signalled: signalled))
+        }
+        XCTAssertEqual(classify("Fatal: unable to open config file: Stat: The specified bucket does not exist\nIs there a repository at the following location?"),
+                       .offsiteRepositoryNotFound(repository: "s3:https://s3.example.com/b/shop-12"))
+        // A TLS error while opening the config is not "no repository there" (init must not run over it).
+        guard case .offsiteFailed(_, let reason, _) = classify("Fatal: unable to open config file: Stat: Get https://s3.example.com/b/shop-12/config: x509: certificate signed by unknown authority") else {
+            return XCTFail("a TLS error is restic's own failure")
+        }
+        XCTAssertTrue(reason.contains("x509"), reason)
+        XCTAssertEqual(classify("Fatal: wrong password or no key found"), .offsiteWrongPassword(repository: "s3:https://s3.example.com/b/shop-12"))
+        XCTAssertEqual(classify("Fatal: unable to open config file: dial tcp 127.0.0.1:9: connect: connection refused"),
+                       .offsiteUnreachable(repository: "s3:https://s3.example.com/b/shop-12", reason: "connection refused"))
+        guard case .offsiteFailed(_, let killed, _) = classify("", signalled: true) else { return XCTFail("a killed restic") }
+        XCTAssertEqual(killed, "restic was killed (signal 9) before it finished")
     }
 
     func testResticsJSONIsRead() throws {

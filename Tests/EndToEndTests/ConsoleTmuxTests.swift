@@ -318,7 +318,7 @@ final class ConsoleTmuxTests: XCTestCase {
     func testOffsiteLineMarksAndTheOViewShowAPushedSnapshotThatRestoresThroughTheDialog() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/restic") else { throw XCTSkip("restic is not installed") }
         // A local folder repository (what a USB drive is), and one backup pushed by the CLI.
-        let setup = try run(["offsite", "init", "--repository", root + "/repo", "--data-dir", dataDir])
+        let setup = try run(["offsite", "init", "--same-disk", "--repository", root + "/repo", "--data-dir", dataDir])
         XCTAssertEqual(setup.exitCode, 0, setup.stderr)
         let pushed = try XCTUnwrap(engine.listBackups().first { $0.kind.isBackup && $0.status == .verified })
         let push = try run(["offsite", "push", pushed.name, "--data-dir", dataDir])

@@ -7,7 +7,7 @@ import XCTest
 final class OffsiteTests: XCTestCase {
     func testSetupPushListDrillCheckPruneAndStatus() throws {
         let f = try OffsiteFixture()
-        let setup = try run(["offsite", "init", "--repository", f.repository] + f.dirArgs)
+        let setup = try run(["offsite", "init", "--same-disk", "--repository", f.repository] + f.dirArgs)
         XCTAssertEqual(setup.exitCode, 0, setup.stderr)
         XCTAssertTrue(setup.stdout.contains("Created the off-site repository \(f.repository)"), setup.stdout)
         // The password is printed once and kept 0600, never anywhere else.
@@ -64,7 +64,7 @@ final class OffsiteTests: XCTestCase {
 
     func testALostDataDirIsRecoveredFromAFolderRepository() throws {
         let f = try OffsiteFixture()
-        XCTAssertEqual(try run(["offsite", "init", "--repository", f.repository] + f.dirArgs).exitCode, 0)
+        XCTAssertEqual(try run(["offsite", "init", "--same-disk", "--repository", f.repository] + f.dirArgs).exitCode, 0)
         let name = try f.newestBackup(self)
         XCTAssertEqual(try run(["offsite", "push", name] + f.dirArgs).exitCode, 0)
         let expected = try OffsiteFixture.counts(f.shop.layout.backupsDir + "/" + name)
@@ -74,7 +74,7 @@ final class OffsiteTests: XCTestCase {
         let safe = tmp.file("password-from-the-safe")
         try FileManager.default.copyItem(atPath: f.paths.password, toPath: safe)
         let newDir = ["--data-dir", tmp.path]
-        let setup = try run(["offsite", "init", "--repository", f.repository, "--password-file", safe] + newDir)
+        let setup = try run(["offsite", "init", "--same-disk", "--repository", f.repository, "--password-file", safe] + newDir)
         XCTAssertEqual(setup.exitCode, 0, setup.stderr)
         XCTAssertTrue(setup.stdout.contains("existing repository"), setup.stdout)
         let restore = try run(["offsite", "restore", "--latest", "--yes"] + newDir)
@@ -88,13 +88,13 @@ final class OffsiteTests: XCTestCase {
 
     func testAWrongPasswordOrAMissingDriveChangesNothing() throws {
         let f = try OffsiteFixture()
-        XCTAssertEqual(try run(["offsite", "init", "--repository", f.repository] + f.dirArgs).exitCode, 0)
+        XCTAssertEqual(try run(["offsite", "init", "--same-disk", "--repository", f.repository] + f.dirArgs).exitCode, 0)
         let configBefore = try Data(contentsOf: URL(fileURLWithPath: f.paths.config))
 
         let other = try OffsiteFixture()
         let wrong = other.shop.root + "/wrong"
         try "not-the-password\n".write(toFile: wrong, atomically: true, encoding: .utf8)
-        let refused = try run(["offsite", "init", "--repository", f.repository, "--password-file", wrong] + other.dirArgs)
+        let refused = try run(["offsite", "init", "--same-disk", "--repository", f.repository, "--password-file", wrong] + other.dirArgs)
         assertRefused(refused, exit: 1, mentioning: "wrong password for the off-site repository \(f.repository)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: other.paths.config), "a refused setup keeps nothing")
         XCTAssertFalse(FileManager.default.fileExists(atPath: other.paths.password))
@@ -102,6 +102,11 @@ final class OffsiteTests: XCTestCase {
         let unmounted = try run(["offsite", "init", "--repository", "/media/no-such-drive/mr5"] + other.dirArgs)
         assertRefused(unmounted, exit: 2, mentioning: "the folder /media/no-such-drive does not exist (is the drive mounted?)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/media/no-such-drive"))
+        // A mount point whose drive is not mounted is a folder on the terminal's own disk.
+        try FileManager.default.createDirectory(atPath: other.shop.root + "/usb", withIntermediateDirectories: false)
+        let sameDisk = try run(["offsite", "init", "--repository", other.shop.root + "/usb/mr5"] + other.dirArgs)
+        assertRefused(sameDisk, exit: 2, mentioning: "is on the same disk as the data dir (is the drive mounted?)")
+        XCTAssertTrue(sameDisk.stderr.contains("--same-disk"), sameDisk.stderr)
 
         // The drive is unplugged after setup: the push fails in one line, counted on its own;
         // the local backups are untouched.
@@ -124,7 +129,7 @@ final class OffsiteTests: XCTestCase {
 
     func testResticKilledMidPushLeavesAStaleLockTheNextRunsRemove() throws {
         let f = try OffsiteFixture()
-        XCTAssertEqual(try run(["offsite", "init", "--repository", f.repository] + f.dirArgs).exitCode, 0)
+        XCTAssertEqual(try run(["offsite", "init", "--same-disk", "--repository", f.repository] + f.dirArgs).exitCode, 0)
         let name = try f.newestBackup(self)
         let binary = try BuiltProduct.backup.required()
         let push = try ChildProcess(binary, ["offsite", "push", name] + f.dirArgs)
@@ -149,7 +154,7 @@ final class OffsiteTests: XCTestCase {
 
     func testALiveLockIsWaitedFor() throws {
         let f = try OffsiteFixture()
-        XCTAssertEqual(try run(["offsite", "init", "--repository", f.repository] + f.dirArgs).exitCode, 0)
+        XCTAssertEqual(try run(["offsite", "init", "--same-disk", "--repository", f.repository] + f.dirArgs).exitCode, 0)
         XCTAssertEqual(try run(["offsite", "push", try f.newestBackup(self)] + f.dirArgs).exitCode, 0)
         // Another restic (a technician's by hand) holds a lock while it reads its stdin.
         let other = try ChildProcess("/usr/bin/restic", ["backup", "--stdin", "--stdin-filename", "other", "--host", "bench"],
@@ -168,15 +173,44 @@ final class OffsiteTests: XCTestCase {
         XCTAssertTrue(prune.stdout.contains("Forgot"), prune.stdout)
     }
 
+    func testADamagedRepositoryIsCriticalButAnUnreachableOneOnlyAWarning() throws {
+        let f = try OffsiteFixture()
+        XCTAssertEqual(try run(["settings", "set", "scheduler_expected", "false"] + f.dirArgs).exitCode, 0)
+        XCTAssertEqual(try run(["offsite", "init", "--same-disk", "--repository", f.repository] + f.dirArgs).exitCode, 0)
+        XCTAssertEqual(try run(["offsite", "push", try f.newestBackup(self)] + f.dirArgs).exitCode, 0)
+
+        // The repository cannot be read at all: the check could not run, which is no damage.
+        try FileManager.default.moveItem(atPath: f.repository, toPath: f.repository + "-away")
+        assertRefused(try run(["offsite", "check"] + f.dirArgs), exit: 1, mentioning: "no restic repository at")
+        let unreachable = try run(["status"] + f.dirArgs)
+        XCTAssertEqual(unreachable.exitCode, 1, unreachable.stdout)
+        XCTAssertTrue(unreachable.stdout.contains("the last off-site check could not run"), unreachable.stdout)
+        try FileManager.default.moveItem(atPath: f.repository + "-away", toPath: f.repository)
+
+        // A pack whose bytes changed on the storage: restic's check finds it, and that is CRITICAL.
+        let packs = FileManager.default.enumerator(atPath: f.repository + "/data")?.allObjects.compactMap { $0 as? String }
+            .filter { $0.count > 3 } ?? []
+        let pack = try XCTUnwrap(packs.first.map { f.repository + "/data/" + $0 })
+        let handle = try XCTUnwrap(FileHandle(forUpdatingAtPath: pack))
+        try handle.seek(toOffset: 100)
+        handle.write(Data("damaged by the storage".utf8))
+        try handle.close()
+        let check = try run(["offsite", "check", "--read-data-subset", "100%"] + f.dirArgs)
+        assertRefused(check, exit: 1, mentioning: "the off-site repository is damaged")
+        let status = try run(["status"] + f.dirArgs)
+        XCTAssertEqual(status.exitCode, 2, status.stdout)
+        XCTAssertTrue(status.stdout.hasPrefix("CRITICAL - the off-site repository is damaged"), status.stdout)
+    }
+
     func testWithoutResticTheSetupIsRefusedAndStatusWarns() throws {
         let f = try OffsiteFixture()
         let noRestic = ["PATH": "/nonexistent"]
-        let refused = try run(["offsite", "init", "--repository", f.repository] + f.dirArgs, env: noRestic)
+        let refused = try run(["offsite", "init", "--same-disk", "--repository", f.repository] + f.dirArgs, env: noRestic)
         assertRefused(refused, exit: 1, mentioning: "restic is not installed (apt install restic)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: f.paths.config))
 
         XCTAssertEqual(try run(["settings", "set", "scheduler_expected", "false"] + f.dirArgs).exitCode, 0)
-        XCTAssertEqual(try run(["offsite", "init", "--repository", f.repository] + f.dirArgs).exitCode, 0)
+        XCTAssertEqual(try run(["offsite", "init", "--same-disk", "--repository", f.repository] + f.dirArgs).exitCode, 0)
         let status = try run(["status"] + f.dirArgs, env: noRestic)
         XCTAssertEqual(status.exitCode, 1, status.stdout)
         XCTAssertTrue(status.stdout.hasPrefix("WARNING - restic is not installed (apt install restic): off-site copies are not being made"), status.stdout)
@@ -184,7 +218,7 @@ final class OffsiteTests: XCTestCase {
 
     func testTheDaemonPushesEachNewBackup() throws {
         let f = try OffsiteFixture()
-        XCTAssertEqual(try run(["offsite", "init", "--repository", f.repository] + f.dirArgs).exitCode, 0)
+        XCTAssertEqual(try run(["offsite", "init", "--same-disk", "--repository", f.repository] + f.dirArgs).exitCode, 0)
         // Only the backup the daemon makes waits: the demo's older ones are pushed by hand first.
         XCTAssertEqual(try run(["offsite", "push"] + f.dirArgs).exitCode, 0)
         let binary = try BuiltProduct.backup.required()
@@ -203,7 +237,7 @@ final class OffsiteTests: XCTestCase {
     func testOffsiteFailuresAreToldOnceAndTheirRecovery() throws {
         let f = try OffsiteFixture()
         XCTAssertEqual(try run(["settings", "set", "scheduler_expected", "false"] + f.dirArgs).exitCode, 0)
-        XCTAssertEqual(try run(["offsite", "init", "--repository", f.repository] + f.dirArgs).exitCode, 0)
+        XCTAssertEqual(try run(["offsite", "init", "--same-disk", "--repository", f.repository] + f.dirArgs).exitCode, 0)
         let receiver = try HTTPReceiver(log: f.shop.root + "/requests.jsonl")
         XCTAssertEqual(try run(["notify", "add", "webhook", receiver.url + "/hook"] + f.dirArgs).exitCode, 0)
         let name = try f.newestBackup(self)

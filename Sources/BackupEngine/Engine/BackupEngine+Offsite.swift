@@ -44,8 +44,13 @@ extension BackupEngine {
     /// is kept; then keeps the repository, options, password and environment file.
     /// A wrong password, a path with no repository behind it or a server that does not
     /// answer changes no file.
+    ///
+    /// A local folder must be on another filesystem than the data dir (a USB drive, a second
+    /// disk), unless `allowSameDisk`: a drive that is not mounted leaves its mount point an
+    /// empty folder on the terminal's own disk, and copies there die with it.
     public func offsiteInit(repository: String, options: [String] = [], passwordFile: String? = nil,
-                            environmentFile: String? = nil, trigger: Trigger = .cli) throws -> OffsiteInitResult {
+                            environmentFile: String? = nil, allowSameDisk: Bool = false,
+                            trigger: Trigger = .cli) throws -> OffsiteInitResult {
         let repository = repository.trimmingCharacters(in: .whitespaces)
         guard !repository.isEmpty else { throw BackupError.offsiteInvalidSetting(what: "repository", reason: "it is empty") }
         guard !repository.contains(where: \.isNewline) else { throw BackupError.offsiteInvalidSetting(what: "repository", reason: "it has several lines") }
@@ -58,6 +63,10 @@ extension BackupEngine {
             let parent = FileSystem.parent(of: folder)
             guard FileSystem.isDirectory(parent) else {
                 throw BackupError.offsiteInvalidSetting(what: "repository", reason: "the folder \(parent) does not exist (is the drive mounted?)")
+            }
+            let existing = FileSystem.isDirectory(folder) ? folder : parent
+            if !allowSameDisk, let here = FileSystem.device(layout.dataDir), FileSystem.device(existing) == here {
+                throw BackupError.offsiteInvalidSetting(what: "repository", reason: "\(folder) is on the same disk as the data dir (is the drive mounted?); copies there die with this disk")
             }
         }
         let given = try passwordFile.map(readPasswordFile)
@@ -163,10 +172,12 @@ extension BackupEngine {
 
     /// Forgets every backup's push (another repository was set up).
     private func clearPushMarks() {
-        for entry in catalog.entries() where entry.record?.offsite != nil {
-            guard var record = entry.record else { continue }
-            record.offsite = nil
-            try? metadata.save(record)
+        _ = try? withOperationLock("offsite-init", wait: 600) {
+            for entry in catalog.entries() where entry.record?.offsite != nil {
+                guard var record = entry.record else { continue }
+                record.offsite = nil
+                try? metadata.save(record)
+            }
         }
     }
 
@@ -222,8 +233,11 @@ extension BackupEngine {
     /// Pushes one backup, or (with no name) every verified backup not pushed yet, oldest
     /// first, each recorded on its own; the first failure stops the round. A push reads
     /// the verified local file and never changes it.
+    /// `lockWait`: how long to wait for another restic of this data dir (our off-site lock);
+    /// `repositoryLockWait`: for a live lock in the repository (another terminal's prune).
     public func offsitePush(name: String? = nil, trigger: Trigger = .cli, timeLimit: TimeInterval? = nil,
-                            lockWait: TimeInterval = 120, cancellation: CancellationFlag? = nil) throws -> [OffsitePushResult] {
+                            lockWait: TimeInterval = 120, repositoryLockWait: TimeInterval = 600,
+                            cancellation: CancellationFlag? = nil) throws -> [OffsitePushResult] {
         guard offsiteConfig() != nil else { throw BackupError.offsiteNotConfigured }
         let entries: [BackupEntry]
         if let name {
@@ -242,30 +256,45 @@ extension BackupEngine {
         var results: [OffsitePushResult] = []
         for entry in entries {
             if cancellation?.isCancelled == true { throw BackupError.cancelled }
-            results.append(try pushOne(entry, trigger: trigger, timeLimit: timeLimit, lockWait: lockWait, cancellation: cancellation))
+            do {
+                results.append(try pushOne(entry, trigger: trigger, timeLimit: timeLimit, lockWait: lockWait,
+                                           repositoryLockWait: repositoryLockWait, cancellation: cancellation))
+            } catch BackupError.backupNotFound where name == nil {
+                // Removed by retention meanwhile: nothing to push, and the newer ones still go.
+                continue
+            }
         }
         return results
     }
 
     private func pushOne(_ entry: BackupEntry, trigger: Trigger, timeLimit: TimeInterval?, lockWait: TimeInterval,
-                         cancellation: CancellationFlag?) throws -> OffsitePushResult {
+                         repositoryLockWait: TimeInterval, cancellation: CancellationFlag?) throws -> OffsitePushResult {
+        let paths = offsitePaths
+        if !FileSystem.isDirectory(paths.directory) { try FileSystem.makeDirectory(paths.directory, mode: 0o700) }
+        // Another restic of this data dir at work is not a failed push: refused before
+        // anything is recorded or counted (the scheduler's next round pushes).
+        let lock = try FileLock(path: paths.lock, operation: "offsite-push", now: clock.now(), wait: lockWait)
+        defer { lock.release() }
         do {
             return try recorded(.offsitePush, trigger: trigger, name: entry.name, kind: entry.kind, failureLog: "Off-site push failed: ") { run in
                 let restic = try restic(cancellation: cancellation)
-                let paths = offsitePaths
-                let lock = try FileLock(path: paths.lock, operation: "offsite-push", now: run.started, wait: lockWait)
-                defer { lock.release() }
-                try FileSystem.writeAtomically(try JSONEncoder().encode(PushMarker(name: entry.name, pid: getpid())), to: paths.pushing)
+                // The marker is written under the operation lock, so retention (which holds it)
+                // either removed the backup before (we see that now) or sees the marker.
+                try withOperationLock("offsite-push", wait: 600) {
+                    try FileSystem.writeAtomically(try JSONEncoder().encode(PushMarker(name: entry.name, pid: getpid())), to: paths.pushing)
+                    guard FileSystem.exists(entry.path) else {
+                        try? FileSystem.remove(paths.pushing)
+                        throw BackupError.backupNotFound(name: entry.name)
+                    }
+                }
                 defer { try? FileSystem.remove(paths.pushing) }
-                // Retention may have removed it while we waited for the lock.
-                guard FileSystem.exists(entry.path) else { throw BackupError.backupNotFound(name: entry.name) }
 
                 let limit = timeLimit ?? Self.pushTimeLimit(bytes: entry.sizeBytes)
                 let arguments = ["backup", "--json", "--stdin", "--stdin-filename", DataLayout.defaultDatabaseName,
                                  "--host", terminalID, "--tag", "mr5-backup", "--tag", "kind:\(entry.kind.rawValue)",
                                  "--tag", "app:\(ToolVersion.current)", "--tag", "name:\(entry.name)",
                                  "--tag", "size:\(entry.sizeBytes)", "--time", Self.resticTime(entry.createdAt)]
-                let output = try withRepositoryLockRetry(restic, wait: lockWait) {
+                let output = try withRepositoryLockRetry(restic, wait: repositoryLockWait) {
                     try restic.run("push", arguments, input: .file(entry.path), timeLimit: limit)
                 }
                 guard let summary = Self.backupSummary(output.stdout) else {
@@ -294,6 +323,7 @@ extension BackupEngine {
             // A person's mistyped input is not a failed push, nor is another restic of ours
             // running (the next round pushes); anything else counts, on its own.
             if case .busy = error { throw error }
+            if case .backupNotFound = error { throw error }
             if !(error.isInputError && trigger != .scheduler), error != .cancelled {
                 let now = clock.now()
                 try? updateOffsiteState { s in
@@ -313,11 +343,18 @@ extension BackupEngine {
     /// Writes the push into the backup's metadata, under the operation lock for that
     /// moment only (verify and retention write metadata under it too).
     private func markPushed(_ name: String, _ copy: OffsiteCopy) throws {
-        let lock = try FileLock(path: layout.operationLockPath, operation: "offsite-push", now: clock.now(), wait: 600)
+        try withOperationLock("offsite-push", wait: 600) {
+            guard var record = metadata.load(name) else { return }  // removed meanwhile: the history still has it
+            record.offsite = copy
+            try metadata.save(record)
+        }
+    }
+
+    /// Runs `body` holding the operation lock for that moment only.
+    func withOperationLock<T>(_ operation: String, wait: TimeInterval, _ body: () throws -> T) throws -> T {
+        let lock = try FileLock(path: layout.operationLockPath, operation: operation, now: clock.now(), wait: wait)
         defer { lock.release() }
-        guard var record = metadata.load(name) else { return }  // removed meanwhile: the history still has it
-        record.offsite = copy
-        try metadata.save(record)
+        return try body()
     }
 
     /// At least 30 minutes, plus a second per MiB (a slow uplink at a shop).

@@ -84,8 +84,9 @@ extension BackupEngine {
                         try restic.run("check", ["check", "--read-data-subset", subset], timeLimit: 6 * 3600)
                     }
                 }
-            } catch BackupError.offsiteFailed(_, let reason, let detail) {
-                // restic ran, opened the repository and found errors in it.
+            } catch BackupError.offsiteFailed(_, let reason, let detail) where (detail ?? reason).contains("repository contains errors") {
+                // restic ran its checks and found errors in the repository's own data. Any
+                // other failure (a network error, a killed restic) only means it could not run.
                 let found = Self.checkErrors(detail ?? reason)
                 let error = BackupError.offsiteDamaged(reason: OneLine.make(found.first ?? reason, limit: 120), detail: detail)
                 try? updateOffsiteState { $0.lastCheck = .init(at: now, ok: false, message: error.description, damaged: true) }
@@ -113,8 +114,8 @@ extension BackupEngine {
     /// The lines of `restic check` output that name a problem.
     static func checkErrors(_ text: String) -> [String] {
         text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { let l = $0.lowercased(); return l.contains("error") || l.contains("fatal") || l.contains("damaged") || l.contains("mismatch") }
-            .filter { !$0.lowercased().hasPrefix("no errors") }
+            .filter { let l = $0.lowercased(); return l.contains("error") || l.contains("fatal") || l.contains("damaged") || l.contains("does not match") || l.contains("mismatch") }
+            .filter { !$0.lowercased().hasPrefix("no errors") && !$0.hasPrefix("Fatal: repository contains errors") }
     }
 
     // MARK: - Restore drill
@@ -140,7 +141,7 @@ extension BackupEngine {
                     guard let snapshot = try snapshots(restic, allHosts: false).first else {
                         throw BackupError.offsiteFailed(action: "restore drill", reason: "no snapshot of this terminal in the repository yet", detail: nil)
                     }
-                    let tmp = try dump(snapshot, restic: restic, into: layout.backupsDir, label: "drill", lockWait: lockWait)
+                    let tmp = try dump(snapshot, restic: restic, into: offsitePaths.directory, label: "drill", lockWait: lockWait)
                     defer { try? FileSystem.remove(tmp) }
                     let checked = try checkFetched(tmp, snapshot: snapshot)
                     var compared: String?
@@ -203,7 +204,9 @@ extension BackupEngine {
             if cancellation?.isCancelled == true { return }
             do {
                 switch task {
-                case .push: _ = try offsitePush(trigger: .scheduler, lockWait: 0, cancellation: cancellation)
+                // Another restic of ours running: the next round pushes. Another terminal's
+                // restic holding the repository: waited for.
+                case .push: _ = try offsitePush(trigger: .scheduler, lockWait: 0, repositoryLockWait: 600, cancellation: cancellation)
                 case .prune: _ = try offsitePrune(trigger: .scheduler, cancellation: cancellation)
                 case .stats: try refreshOffsiteStats(try restic(cancellation: cancellation))
                 case .check: try offsiteCheck(trigger: .scheduler, cancellation: cancellation)

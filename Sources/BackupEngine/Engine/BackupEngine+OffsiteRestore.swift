@@ -47,8 +47,16 @@ extension BackupEngine {
     }
 
     /// `restic dump` of the snapshot's database into a new private temp file in `folder`.
+    ///
+    /// Drills and previews dump into the off-site folder and fetches into the backup's own
+    /// folder: never where a local backup's clean-up of temp files would take them for its
+    /// own leftovers. A killed dump's file is removed by the next one.
     func dump(_ snapshot: ResticSnapshot, restic: Restic, into folder: String, label: String, lockWait: TimeInterval) throws -> String {
         if !FileSystem.isDirectory(folder) { try layout.ensureDirectories() }
+        if !FileSystem.isDirectory(folder) { try FileSystem.makeDirectory(folder, mode: 0o700) }
+        for name in FileSystem.list(folder) where name.hasPrefix(".tmp-") && name.contains("-\(label)-") && !FileSystem.isOwnedByLiveProcess(tempName: name) {
+            try? FileSystem.remove(folder + "/" + name)
+        }
         let tmp = folder + "/.tmp-\(getpid())-\(label)-\(snapshot.shortID).db"
         try FileSystem.createPrivateFile(tmp, replacing: true)
         do {
@@ -107,7 +115,7 @@ extension BackupEngine {
             let kind = snapshot.kind.flatMap { $0.isBackup ? $0 : nil } ?? .manual
             let dir = layout.directory(for: kind)
             let tmp = try withOffsiteLock("offsite-fetch", wait: 600) {
-                try dump(snapshot, restic: restic, into: dir, label: "fetch", lockWait: 600)
+                try dump(snapshot, restic: restic, into: offsitePaths.directory, label: "fetch", lockWait: 600)
             }
             var keep = false
             defer { if !keep { try? FileSystem.remove(tmp) } }
@@ -158,7 +166,7 @@ extension BackupEngine {
         guard FileSystem.isDirectory(layout.dataDir) else { throw BackupError.dataDirNotFound(path: layout.dataDir) }
         try requireWritable([layout.backupsDir])
         let tmp = try withOffsiteLock("offsite-preview", wait: 600) {
-            try dump(snapshot, restic: restic, into: layout.backupsDir, label: "preview", lockWait: 600)
+            try dump(snapshot, restic: restic, into: offsitePaths.directory, label: "preview", lockWait: 600)
         }
         defer { try? FileSystem.remove(tmp) }
         _ = try checkFetched(tmp, snapshot: snapshot)

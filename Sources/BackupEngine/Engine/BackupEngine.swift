@@ -181,9 +181,22 @@ public final class BackupEngine: Sendable {
     /// `terminal_id`, else the host name.
     public var terminalID: String {
         // Read without waiting on a POS holding its lock: a notification must not wait 30 s.
+        // Whatever was read last is kept beside our metadata, so a locked, damaged or lost
+        // database never makes off-site snapshots go under another name.
         let quick = SettingsStore(layout: layout, busyTimeoutMs: 50)
-        if let id = try? quick.get("terminal_id"), !id.isEmpty { return id }
-        return ProcessInfo.processInfo.hostName
+        let cache = layout.metaDir + "/terminal-id"
+        let id: String
+        do {
+            id = try quick.get("terminal_id").flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.hostName
+        } catch {
+            if let data = FileManager.default.contents(atPath: cache), let kept = String(data: data, encoding: .utf8), !kept.isEmpty { return kept }
+            return ProcessInfo.processInfo.hostName
+        }
+        if FileSystem.isDirectory(layout.metaDir),
+           FileManager.default.contents(atPath: cache).flatMap({ String(data: $0, encoding: .utf8) }) != id {
+            try? FileSystem.writeAtomically(Data(id.utf8), to: cache)
+        }
+        return id
     }
 
     /// Rewrites the metrics file atomically from the data dir as it is now.

@@ -5,7 +5,7 @@ import Foundation
 /// one round at a time, at most once a minute of real time unless kicked after a backup.
 /// Owner of its state: a lock. `stop()` cancels a running round (restic gets SIGTERM).
 public final class OffsitePump: Sendable {
-    private let state = Locked<(running: Bool, last: Date, cancellation: CancellationFlag?, again: Bool)>((false, .distantPast, nil, false))
+    private let state = Locked<(running: Bool, last: Date, cancellation: CancellationFlag?, again: Bool, stopped: Bool)>((false, .distantPast, nil, false, false))
     private let every: TimeInterval
 
     public init(every: TimeInterval = 60) { self.every = every }
@@ -16,6 +16,7 @@ public final class OffsitePump: Sendable {
         let start = state.withLock { s -> Bool in
             // A backup made during a round (a long check, say) is pushed by one more round
             // right after it, not a minute later.
+            if s.stopped { return false }   // the scheduler is going: no new round
             if s.running { if soon { s.again = true }; return false }
             guard soon || Date().timeIntervalSince(s.last) >= every else { return false }
             s.running = true
@@ -40,7 +41,7 @@ public final class OffsitePump: Sendable {
 
     /// Cancels a running round and waits up to `wait` seconds for it to end.
     public func stop(wait: TimeInterval = 10) {
-        state.withLock { $0.cancellation?.cancel() }
+        state.withLock { $0.stopped = true; $0.cancellation?.cancel() }
         let deadline = Date().addingTimeInterval(wait)
         while state.withLock({ $0.running }) && Date() < deadline { usleep(50_000) }
     }

@@ -67,7 +67,8 @@ struct Restic {
             }
             let key = String(line[..<eq])
             guard key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
-                throw BackupError.offsiteInvalidSetting(what: "environment file", reason: "line \(n + 1) of \(FileSystem.fileName(of: source)) has a bad name (\(key))")
+                // Only the line's number: a mistyped line may hold a secret.
+                throw BackupError.offsiteInvalidSetting(what: "environment file", reason: "line \(n + 1) of \(FileSystem.fileName(of: source)) has a bad name before '='")
             }
             var value = String(line[line.index(after: eq)...])
             if value.count >= 2, let f = value.first, f == value.last, f == "\"" || f == "'" { value = String(value.dropFirst().dropLast()) }
@@ -91,12 +92,14 @@ struct Restic {
         if lower.contains("repository is already locked") {
             return .offsiteLocked(repository: repo, reason: OneLine.make(text.split(separator: "\n").first { $0.contains("locked") }.map(String.init) ?? reason, limit: 120))
         }
-        if lower.contains("unable to open config file") || lower.contains("is there a repository at the following location") {
-            // A server that does not answer reads like "no config" to some backends: tell them apart.
-            if let why = Self.unreachableReason(lower) { return .offsiteUnreachable(repository: repo, reason: why) }
+        if let why = Self.unreachableReason(lower) { return .offsiteUnreachable(repository: repo, reason: why) }
+        // "No repository there" only when the backend said so (a missing file, bucket or key);
+        // a TLS error or a refused read while opening the config is restic's own line below,
+        // and `offsite init` never initialises over it.
+        if lower.contains("unable to open config file"),
+           ["no such file or directory", "does not exist", "nosuchbucket", "nosuchkey", "404", "not found"].contains(where: lower.contains) {
             return .offsiteRepositoryNotFound(repository: repo)
         }
-        if let why = Self.unreachableReason(lower) { return .offsiteUnreachable(repository: repo, reason: why) }
         return .offsiteFailed(action: action, reason: reason, detail: text.isEmpty ? nil : text)
     }
 

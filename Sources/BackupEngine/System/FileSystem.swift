@@ -15,6 +15,12 @@ public enum FileSystem {
         public var isSymlink: Bool
     }
 
+    /// The device (filesystem) holding `path`, following links; nil when it cannot be read.
+    static func device(_ path: String) -> UInt64? {
+        var st = stat()
+        return stat(path, &st) == 0 ? UInt64(st.st_dev) : nil
+    }
+
     /// `lstat`: never follows a symlink, so a link pointing out of the backup folder is seen as a link.
     public static func info(_ path: String) -> Info? {
         var st = stat()

@@ -17,4 +17,8 @@ static inline int mr5_ioprio_value(int ioclass, int level) { return (ioclass << 
 static inline int mr5_sync_range(int fd, long long offset, long long bytes) {
     return (int)syscall(SYS_sync_file_range, fd, offset, bytes, 7);
 }
+/* The CPU niceness of the calling thread alone (setpriority with its thread id). */
+#include <sys/resource.h>
+static inline int mr5_thread_nice_get(void) { return getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid)); }
+static inline int mr5_thread_nice_set(int value) { return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), value); }
 #endif

@@ -11,6 +11,8 @@ struct BenchOptions {
     var baselineSeconds = 8.0
     var consoleBackups = 1000
     var skipConsole = false
+    /// Only the writer-latency case (`PoliteBenchmark`) at these sizes.
+    var politeSizes: [Int]? = nil
     /// A tiny run that only proves the program works (the test suite's smoke run).
     var smoke = false
     /// Only the off-site case (`OffsiteBenchmark`), printed as a Markdown table.
@@ -18,13 +20,15 @@ struct BenchOptions {
 
     static let usage = """
         usage: mr5-backup-bench [--size-mb N] [--quick] [--output FILE] [--bin-dir DIR] [--work-dir DIR]
-                                [--writer-interval-ms N] [--skip-console] [--offsite] [--smoke]
+                                [--writer-interval-ms N] [--skip-console] [--offsite] [--smoke] [--polite MB,MB]
           --size-mb N     size of the test database (default 1024; --quick: 100)
           --quick         100 MB database, shorter writer baselines
           --output FILE   also write the results as Markdown (e.g. docs/BENCHMARKS.md)
           --bin-dir DIR   where mr5-backup and mr5-pos-sim are (default: beside this program,
                           else .build/release, built with 'swift build -c release' when missing)
           --work-dir DIR  scratch space (default: a folder under $TMPDIR, removed at the end)
+          --polite MB,MB  only the writer-latency case: no backup, create and create --nice
+                          under the writer, 5 runs each, at these sizes (e.g. 200,1024)
           --smoke         a 10 MB database, 1 s baselines, no console: proves the program
                           runs (the test suite's smoke run), measures nothing worth keeping
           --offsite       only the off-site case: a shop day of 8 backups pushed to a restic
@@ -55,6 +59,10 @@ struct BenchOptions {
             case "--skip-console": o.skipConsole = true
             case "--offsite": o.offsite = true
             case "--smoke": o.smoke = true
+            case "--polite":
+                let sizes = try value().split(separator: ",").compactMap { Int($0) }
+                guard !sizes.isEmpty, sizes.allSatisfy({ $0 >= 10 }) else { throw BenchError("--polite needs sizes in MB, e.g. 200,1024") }
+                o.politeSizes = sizes
             case "-h", "--help": print(usage); exit(0)
             default: throw BenchError("unknown argument \(args[i])\n\(usage)")
             }

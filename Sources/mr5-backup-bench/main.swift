@@ -25,7 +25,10 @@ do {
     let work = options.workDir ?? (NSTemporaryDirectory() + "mr5-bench-\(getpid())")
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     defer { if options.workDir == nil { try? FileManager.default.removeItem(atPath: work) } }
-    if options.offsite {
+    if let sizes = options.politeSizes {
+        let bench = PoliteBenchmark(tools: tools, work: work, options: options, sizesMB: sizes)
+        print(PoliteBenchmark.markdown(try bench.run(), runs: bench.runs, intervalMs: options.writerIntervalMs))
+    } else if options.offsite {
         print(OffsiteBenchmark.markdown(try OffsiteBenchmark(tools: tools, work: work).run()))
     } else {
         var bench = Benchmark(options: options, tools: tools, work: work)

@@ -51,6 +51,22 @@ final class PoliteCopyTests: XCTestCase {
         XCTAssertEqual(pacer.pausedSeconds, slept.reduce(0, +), accuracy: 1e-12)
     }
 
+    func testAPoliteBackupsThreadIsNiceForTheChecksAndHashToo() {
+        // On a thread of its own: an unprivileged test could not raise its priority back.
+        let done = expectation(description: "thread")
+        Thread.detachNewThread {
+            errno = 0
+            let before = mr5_thread_nice_get()
+            let saved = IOPriority.lowerForPoliteWork()
+            XCTAssertGreaterThanOrEqual(mr5_thread_nice_get(), 10)
+            XCTAssertEqual(mr5_ioprio_get_self(), mr5_ioprio_value(2, 7))
+            IOPriority.restore(saved)
+            if getuid() == 0 { XCTAssertEqual(mr5_thread_nice_get(), before) }
+            done.fulfill()
+        }
+        wait(for: [done], timeout: 10)
+    }
+
     func testTheIOPriorityIsLoweredAndPutBack() {
         let before = mr5_ioprio_get_self()
         let saved = IOPriority.lowerForThisThread()

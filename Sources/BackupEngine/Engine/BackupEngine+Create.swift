@@ -78,9 +78,10 @@ extension BackupEngine {
         // Created by us so it is 0600 from the first byte (it holds payment data).
         try FileSystem.createPrivateFile(tmp)
 
-        // A polite copy also asks the kernel to put this thread's I/O behind the POS's.
-        let previousPriority = pace == .polite ? IOPriority.lowerForThisThread() : nil
-        defer { IOPriority.restore(previousPriority) }
+        // A polite backup also asks the kernel to put this thread's I/O and CPU behind the
+        // POS's, for the copy and for the checks and hash after it.
+        let previousPriority = pace == .polite ? IOPriority.lowerForPoliteWork() : nil
+        defer { if let previousPriority { IOPriority.restore(previousPriority) } }
         let polite = pace == .polite
         let copy = try HotCopy(busyTimeoutMs: busyTimeoutMs, sourceMode: sourceMode, pace: pace).copy(
             source: layout.databasePath, destination: tmp,

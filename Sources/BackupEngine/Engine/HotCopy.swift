@@ -130,6 +130,7 @@ struct HotCopy {
             }
             inSnapshot = false
             try? src.execute("COMMIT")
+            if pace == .polite && strategy == .walSnapshot { checkpointForTheWriter(source) }
         } else {
             userVersion = try src.int64("PRAGMA user_version")
             applicationId = try src.int64("PRAGMA application_id")
@@ -143,6 +144,18 @@ struct HotCopy {
                           strategy: strategy, restarts: restarts,
                           longestWriterHoldMs: strategy == .walSnapshot ? 0 : longestHold,
                           seconds: Date().timeIntervalSince(started), pauses: flusher.pauses, pausedSeconds: flusher.pausedSeconds)
+    }
+}
+
+extension HotCopy {
+    /// While the copy's snapshot was pinned, the POS's WAL could not be reset and grew; the
+    /// first commit after it would run the whole catch-up checkpoint inside the POS's own
+    /// commit (measured: a 200-250 ms commit after a polite 1 GiB copy). A passive
+    /// checkpoint from here does that work instead, without blocking the writer. Skipped
+    /// when this user may not write the database (the POS then checkpoints as before).
+    func checkpointForTheWriter(_ source: String) {
+        guard Ownership.canWrite(source), let db = try? SQLiteConnection(path: source, mode: .readWrite, busyTimeoutMs: 50) else { return }
+        _ = try? db.optionalText("PRAGMA wal_checkpoint(PASSIVE)")
     }
 }
 
@@ -161,6 +174,8 @@ struct HotCopy {
 /// `defer` runs after `dst` is released), so closing it cannot drop SQLite's locks.
 /// Owned by the copying thread.
 final class WritebackPacer {
+    /// 4 MiB: measured against 1 MiB and 256 KiB at 200 MB, smaller chunks made the writer's
+    /// worst commit 2-3x slower (100-160 ms against 35-50 ms), p99 no better.
     static let politeChunkBytes: Int64 = 4 << 20
     /// The pause after each polite chunk: this many times its writeback time, within bounds.
     static let pauseFactor = 2.0

@@ -121,7 +121,12 @@ struct HotCopy {
             }
             progress?(step.done, step.total)
             // A rollback-mode snapshot holds the POS's writers off: no pause, no waiting then.
-            flusher.progress(pagesDone: step.done, writersHeld: inSnapshot && strategy != .walSnapshot)
+            // A polite WAL copy writes into the page cache only while its snapshot is pinned
+            // (the longer the pin, the bigger the catch-up checkpoint the POS pays for after
+            // it) and is written back politely once the snapshot is released.
+            if !(pace == .polite && strategy == .walSnapshot) {
+                flusher.progress(pagesDone: step.done, writersHeld: inSnapshot && strategy != .walSnapshot)
+            }
         }
         try backup.finish()
         if inSnapshot {
@@ -130,13 +135,26 @@ struct HotCopy {
             }
             inSnapshot = false
             try? src.execute("COMMIT")
-            if pace == .polite && strategy == .walSnapshot { checkpointForTheWriter(source) }
+            if pace == .polite && strategy == .walSnapshot {
+                checkpointForTheWriter(source)
+            }
         } else {
             userVersion = try src.int64("PRAGMA user_version")
             applicationId = try src.int64("PRAGMA application_id")
         }
         // A copy of a WAL database is itself marked WAL; make it one self-contained file.
         try dst.execute("PRAGMA journal_mode=DELETE")
+        if pace == .polite && strategy == .walSnapshot {
+            // The snapshot is released: now the copy goes to the disk, chunk by chunk, politely.
+            let pages = try dst.int64("PRAGMA page_count")
+            var done: Int64 = 0
+            while done < pages {
+                if cancellation?.isCancelled == true { throw BackupError.cancelled }
+                done = min(pages, done + Int64(politeStepPages))
+                flusher.progress(pagesDone: done)
+            }
+            flusher.flushRest(pagesDone: pages)
+        }
         let pageCount = try dst.int64("PRAGMA page_count")
         let pageSize = try dst.int64("PRAGMA page_size")
         return CopyReport(pageCount: pageCount, pageSize: pageSize, sourceJournalMode: journalMode,
@@ -220,6 +238,14 @@ final class WritebackPacer {
     /// and at most 250 ms (a slow disk must not stretch a backup without end).
     static func pause(afterWriteback seconds: Double) -> Double {
         min(pauseBounds.upperBound, max(pauseBounds.lowerBound, seconds * pauseFactor))
+    }
+
+    /// Writes back what is left below one chunk, politely too.
+    func flushRest(pagesDone: Int64) {
+        guard polite, fd >= 0, pagesDone * pageSize > lastFlushed else { return }
+        let bytes = pagesDone * pageSize
+        _ = mr5_sync_range(fd, lastFlushed, bytes - lastFlushed)
+        lastFlushed = bytes
     }
 
     func close() {

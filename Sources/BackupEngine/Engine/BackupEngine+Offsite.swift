@@ -85,8 +85,7 @@ extension BackupEngine {
         return try recorded(.offsiteInit, trigger: trigger, failureLog: "Off-site setup failed: ") { run in
             try layout.ensureDirectories()
             let paths = offsitePaths
-            if !FileSystem.isDirectory(paths.directory) { try FileSystem.makeDirectory(paths.directory, mode: 0o700) }
-            let lock = try FileLock(path: paths.lock, operation: "offsite-init", now: run.started, wait: 60)
+            let lock = try takeOffsiteLock("offsite-init", wait: 60)
             defer { lock.release() }
 
             // The password: the one given, else the one kept for this same repository, else a new one.
@@ -270,10 +269,9 @@ extension BackupEngine {
     private func pushOne(_ entry: BackupEntry, trigger: Trigger, timeLimit: TimeInterval?, lockWait: TimeInterval,
                          repositoryLockWait: TimeInterval, cancellation: CancellationFlag?) throws -> OffsitePushResult {
         let paths = offsitePaths
-        if !FileSystem.isDirectory(paths.directory) { try FileSystem.makeDirectory(paths.directory, mode: 0o700) }
         // Another restic of this data dir at work is not a failed push: refused before
         // anything is recorded or counted (the scheduler's next round pushes).
-        let lock = try FileLock(path: paths.lock, operation: "offsite-push", now: clock.now(), wait: lockWait)
+        let lock = try takeOffsiteLock("offsite-push", wait: lockWait)
         defer { lock.release() }
         do {
             return try recorded(.offsitePush, trigger: trigger, name: entry.name, kind: entry.kind, failureLog: "Off-site push failed: ") { run in

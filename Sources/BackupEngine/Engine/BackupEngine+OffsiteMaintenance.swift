@@ -223,11 +223,16 @@ extension BackupEngine {
 
     /// Runs `body` holding the off-site lock (one restic at a time from this data dir).
     func withOffsiteLock<T>(_ operation: String, wait: TimeInterval, _ body: () throws -> T) throws -> T {
-        let paths = offsitePaths
-        if !FileSystem.isDirectory(paths.directory) { try FileSystem.makeDirectory(paths.directory, mode: 0o700) }
-        let lock = try FileLock(path: paths.lock, operation: operation, now: clock.now(), wait: wait)
+        let lock = try takeOffsiteLock(operation, wait: wait)
         defer { lock.release() }
         return try body()
+    }
+
+    /// The off-site lock (its folder made first, 0700), for a caller that holds it across more than one call.
+    func takeOffsiteLock(_ operation: String, wait: TimeInterval) throws -> FileLock {
+        let paths = offsitePaths
+        if !FileSystem.isDirectory(paths.directory) { try FileSystem.makeDirectory(paths.directory, mode: 0o700) }
+        return try FileLock(path: paths.lock, operation: operation, now: clock.now(), wait: wait)
     }
 }
 

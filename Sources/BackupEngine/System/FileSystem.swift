@@ -100,15 +100,7 @@ public enum FileSystem {
         defer { if !ok { unlink(tmp) } }
         do {
             try data.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw writeError("write", path, errno)
-                    }
-                    offset += n
-                }
+                if let base = raw.baseAddress { try writeAll(fd, base, raw.count, path: path) }
             }
             if fsync(fd) != 0 { throw writeError("fsync", path, errno) }
         } catch {
@@ -118,6 +110,36 @@ public enum FileSystem {
         close(fd)
         try renameDurably(tmp, to: path)
         ok = true
+    }
+
+    /// Writes all `count` bytes, at the file offset `at` or else at the current position
+    /// (a write may write fewer; EINTR is retried).
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int, path: String, at position: Int64? = nil) throws {
+        var offset = 0
+        while offset < count {
+            let n = position.map { pwrite(fd, bytes + offset, count - offset, off_t($0) + off_t(offset)) }
+                ?? write(fd, bytes + offset, count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw writeError("write", path, errno)
+            }
+            offset += n
+        }
+    }
+
+    /// Reads from `at` until `buffer` is full or the file ends; returns the bytes read.
+    static func readUpTo(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at position: Int64, path: String) throws -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(position) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw BackupError.io(operation: "read", path: path, errno: errno)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
     }
 
     private static func writeError(_ op: String, _ path: String, _ err: Int32) -> BackupError {
@@ -208,12 +230,7 @@ public enum FileSystem {
             let n = read(src, buffer, size)
             if n < 0 { if errno == EINTR { continue }; throw BackupError.io(operation: "read", path: from, errno: errno) }
             if n == 0 { break }
-            var off = 0
-            while off < n {
-                let w = write(dst, buffer + off, n - off)
-                if w < 0 { if errno == EINTR { continue }; throw writeError("write", to, errno) }
-                off += w
-            }
+            try writeAll(dst, UnsafeRawPointer(buffer), n, path: to)
         }
         if fsync(dst) != 0 { throw writeError("fsync", to, errno) }
         ok = true

@@ -45,7 +45,7 @@ let package = Package(
         ),
         // A stand-in for the POS app: writes orders continuously, keeping an invariant
         // the tests and the benchmark check in every backup.
-        .executableTarget(name: "mr5-pos-sim", dependencies: ["CSQLite"]),
+        .executableTarget(name: "mr5-pos-sim", dependencies: ["CSQLite", "DemoShop"]),
         // The benchmark (a program, not a test): mr5-backup against sqlite3, VACUUM INTO and cp.
         .executableTarget(name: "mr5-backup-bench", dependencies: []),
 

@@ -7,12 +7,15 @@
 //     sum(sim_accounts.balance) == accounts * 1000  and  count(sim_log) == sim_meta.transfers
 //
 // Usage:
-//   mr5-pos-sim init   --db PATH [--journal wal|delete] [--accounts N] [--pad-mb N]
+//   mr5-pos-sim init   --db PATH [--journal wal|delete] [--accounts N] [--pad-mb N] [--shop-mb N]
+// `--shop-mb N` first fills the database with N MiB of shop data (the demo's tables:
+// orders, items, payments; `BulkShop`), so the benchmark measures data shaped like a till's.
 //   mr5-pos-sim write  --db PATH [--interval-ms N] [--duration-s N] [--busy-timeout-ms N]
 //   mr5-pos-sim check  --db PATH
 // `write` runs until the duration ends or SIGTERM/SIGINT, then prints one JSON line:
 //   {"commits":..,"errors":..,"p50Ms":..,"p99Ms":..,"maxMs":..,"firstError":".."}
 import CSQLite
+import DemoShop
 import Foundation
 
 nonisolated(unsafe) var stopRequested: sig_atomic_t = 0
@@ -58,6 +61,10 @@ func scalar(_ db: OpaquePointer, _ sql: String) -> Int64 {
 
 switch mode {
 case "init":
+    if let shopMB = options["shop-mb"].map({ Int($0) ?? -1 }) {
+        guard shopMB > 0 else { fail("--shop-mb needs a number of MiB") }
+        do { try BulkShop.create(at: dbPath, sizeMB: shopMB, journalMode: options["journal"] ?? "wal") } catch { fail("\(error)") }
+    }
     let db = open(dbPath, create: true, busyMs: 5000)
     let accounts = Int(options["accounts"] ?? "100") ?? 100
     let padMB = Int(options["pad-mb"] ?? "0") ?? 0

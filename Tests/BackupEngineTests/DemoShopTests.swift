@@ -14,6 +14,24 @@ final class DemoShopTests: XCTestCase {
                        "assets/demo-schema.sql and DemoShop.schemaSQL differ: copy the file's text into the Swift constant")
     }
 
+    /// The benchmark's shop of any size: the demo's tables, filled past the size asked,
+    /// whole, items and payments belonging to real orders; never over an existing file.
+    func testBulkShopIsShopShapedAndAtLeastTheSizeAsked() throws {
+        let tmp = TempDir("bulk")
+        let path = tmp.file("shop.db")
+        try BulkShop.create(at: path, sizeMB: 3, journalMode: "delete")
+        XCTAssertEqual(try sqlite3(path, "PRAGMA journal_mode"), "delete")
+        XCTAssertEqual(try sqlite3(path, "PRAGMA integrity_check"), "ok")
+        let size = try XCTUnwrap(FileSystem.info(path)).size
+        XCTAssertGreaterThanOrEqual(size, 3 << 20)
+        XCTAssertLessThan(size, 5 << 20, "a small shop ends near its size")
+        XCTAssertEqual(try sqlite3(path, "SELECT count(*) FROM order_items WHERE order_id NOT IN (SELECT id FROM orders)"), "0")
+        XCTAssertEqual(try sqlite3(path, "SELECT count(*) FROM orders WHERE id NOT IN (SELECT order_id FROM payments)"), "0")
+        XCTAssertEqual(try sqlite3(path, "SELECT count(DISTINCT product_id) > 20 AND count(*) > 10000 FROM order_items"), "1")
+        XCTAssertEqual(try sqlite3(path, "SELECT max(created_at) < datetime('now') FROM orders"), "1")
+        XCTAssertThrowsError(try BulkShop.create(at: path, sizeMB: 1))
+    }
+
     func testCreatesAShopWithHistoryBackupsAndLegacyFile() throws {
         let tmp = TempDir("demo")
         let dir = tmp.file("shop/nested")   // parents are created

@@ -7,7 +7,9 @@ extension ConsoleState {
     var retentionRules: String { retention.summary + "; \(retention.keepPreUpdate) pre-update" }
 
     /// The rules that keep each backup, by name; empty: the next prune removes it.
-    func keptReasons() -> [String: [RetentionPolicy.Reason]] {
+    func keptReasons() -> [String: [RetentionPolicy.Reason]] { keptReasonsByName }
+
+    static func keptReasons(_ backups: [BackupEntry], _ retention: RetentionPolicy) -> [String: [RetentionPolicy.Reason]] {
         var out: [String: [RetentionPolicy.Reason]] = [:]
         for decision in retention.decide(backups) { out[decision.entry.name] = decision.reasons }
         return out

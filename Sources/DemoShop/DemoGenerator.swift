@@ -97,19 +97,8 @@ struct DemoGenerator {
 
     /// `2025-10-27 14:30:00` (UTC), computed without a formatter: called for every row.
     static func sqlTime(_ epoch: Int64) -> String {
-        let days = epoch >= 0 ? epoch / 86400 : (epoch - 86399) / 86400
-        let secs = epoch - days * 86400
-        // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + " "
-            + pad(secs / 3600, 2) + ":" + pad(secs / 60 % 60, 2) + ":" + pad(secs % 60, 2)
+        let t = CivilTime(epochSeconds: epoch)
+        return pad(t.year, 4) + "-" + pad(t.month, 2) + "-" + pad(t.day, 2) + " "
+            + pad(t.hour, 2) + ":" + pad(t.minute, 2) + ":" + pad(t.second, 2)
     }
 }

@@ -17,13 +17,19 @@ struct BenchOptions {
     var smoke = false
     /// Only the off-site case (`OffsiteBenchmark`), printed as a Markdown table.
     var offsite = false
+    /// Only the growth case (`ScaleBenchmark`) at these sizes.
+    var scaleSizes: [Int]? = nil
+    /// Runs per figure in the --polite and --scale cases.
+    var runs = 5
 
     static let usage = """
         usage: mr5-backup-bench [--size-mb N] [--quick] [--output FILE] [--bin-dir DIR] [--work-dir DIR]
                                 [--writer-interval-ms N] [--skip-console] [--offsite] [--smoke] [--polite MB,MB]
+                                [--scale MB,MB,... [--runs N]]
           --size-mb N     size of the test database (default 1024; --quick: 100)
           --quick         100 MB database, shorter writer baselines
-          --output FILE   also write the results as Markdown (e.g. docs/BENCHMARKS.md)
+          --output FILE   also write the results as Markdown (e.g. docs/BENCHMARKS.md); with
+                          --polite or --scale, only that case's section of the file is replaced
           --bin-dir DIR   where mr5-backup and mr5-pos-sim are (default: beside this program,
                           else .build/release, built with 'swift build -c release' when missing)
           --work-dir DIR  scratch space (default: a folder under $TMPDIR, removed at the end)
@@ -31,6 +37,11 @@ struct BenchOptions {
                           under the writer, 5 runs each, at these sizes (e.g. 200,1024)
           --smoke         a 10 MB database, 1 s baselines, no console: proves the program
                           runs (the test suite's smoke run), measures nothing worth keeping
+          --scale MB,...  only the growth case: every operation (create, create --nice, verify,
+                          status --check-live, restore --dry-run, restore) and the same work by
+                          sqlite3 and cp, then the console over 1,000 backups and 10,000 history
+                          lines, on shop-shaped databases of these sizes (e.g. 20,200,1024,4096)
+          --runs N        runs per figure for --polite and --scale (default 5)
           --offsite       only the off-site case: a shop day of 8 backups pushed to a restic
                           folder repository at 20 and 200 MB (bytes stored, push times)
         """
@@ -63,6 +74,13 @@ struct BenchOptions {
                 let sizes = try value().split(separator: ",").compactMap { Int($0) }
                 guard !sizes.isEmpty, sizes.allSatisfy({ $0 >= 10 }) else { throw BenchError("--polite needs sizes in MB, e.g. 200,1024") }
                 o.politeSizes = sizes
+            case "--scale":
+                let sizes = try value().split(separator: ",").compactMap { Int($0) }
+                guard !sizes.isEmpty, sizes.allSatisfy({ $0 >= 1 }) else { throw BenchError("--scale needs sizes in MB, e.g. 20,200,1024,4096") }
+                o.scaleSizes = sizes
+            case "--runs":
+                guard let n = Int(try value()), n >= 1 else { throw BenchError("--runs needs a number of at least 1") }
+                o.runs = n
             case "-h", "--help": print(usage); exit(0)
             default: throw BenchError("unknown argument \(args[i])\n\(usage)")
             }

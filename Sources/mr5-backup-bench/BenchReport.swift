@@ -175,16 +175,6 @@ struct BenchReport {
     func markdown() -> String {
         let size = results.sizeBytes.values.max() ?? 0
         return """
-            # mr5-backup benchmarks
-
-            Written by `mr5-backup-bench` (Sources/mr5-backup-bench); rerun it rather than editing
-            the numbers:
-
-                swift build -c release && swift run -c release mr5-backup-bench --output docs/BENCHMARKS.md
-                # quicker: add --quick (a 100 MB database)
-
-            ## This run
-
             - Date: \(machine.date)
             - Machine: \(machine.cpus) CPUs, \(machine.model); \(machine.kernel)
             - SQLite (CLI and library): \(machine.sqlite); scratch filesystem: \(machine.filesystem)
@@ -193,11 +183,11 @@ struct BenchReport {
             - Every tool reads a file already in the page cache (a `cp` warms it first), so
               these are CPU and memory-bandwidth numbers more than disk numbers; each figure is one run.
 
-            ## Targets
+            ### Targets
 
             \(markdownTable(targetRows()))
 
-            ## Copies side by side
+            ### Copies side by side
 
             `vs cp` and `vs .backup` are throughput ratios (above 1x: faster). `mr5-backup create`'s
             wall time is the whole command (process start, copy, fsync, quick_check, row counts,
@@ -207,11 +197,11 @@ struct BenchReport {
 
             \(markdownTable(copyTable()))
 
-            ## Verification, pipeline and console
+            ### Verification, pipeline and console
 
             \(markdownTable(otherRows()))
 
-            ## How it is measured
+            ### How it is measured
 
             - Wall time and peak RSS come from `posix_spawn` + `wait4` on each child (ru_maxrss).
             - Writer latency: `mr5-pos-sim write` measures each `BEGIN IMMEDIATE` .. `COMMIT`; it

@@ -199,33 +199,15 @@ struct Benchmark {
             try FileManager.default.copyItem(atPath: source, toPath: copy)
         }
 
-        let socket = "mr5-bench-\(getpid())"
-        let tmux = "tmux -L \(socket)"
-        defer { _ = try? BenchProcess.shell("\(tmux) kill-server 2>/dev/null", scratch: work) }
-        func firstAppearance(of marker: String, command: String) throws -> Double {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            try BenchProcess.shell("\(tmux) new-session -d -s s\(marker.count) -x 120 -y 40 -e LANG=C.UTF-8 \(Self.shq(command))", scratch: work)
-            while true {
-                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-                let screen = try BenchProcess.shell("\(tmux) capture-pane -p -t s\(marker.count)", scratch: work)
-                if screen.contains(marker) { return elapsed }
-                if elapsed > 20_000 { throw BenchError("'\(marker)' did not appear in 20 s; screen: \(screen.prefix(300))") }
-                usleep(2_000)
-            }
-        }
+        let probe = ConsoleProbe(work: work)
+        defer { probe.stop() }
         // What the harness itself costs (tmux start + polling), to read the console's number against.
-        let harness = try firstAppearance(of: "harness-ready", command: "echo harness-ready; sleep 30")
-        let first = try firstAppearance(of: "Backups (", command: "exec \(Self.shq(tools.backup)) --data-dir \(Self.shq(dir))")
-        let pidText = try BenchProcess.shell("\(tmux) list-panes -t s\("Backups (".count) -F '#{pane_pid}'", scratch: work)
-        guard let pid = Int32(pidText) else { throw BenchError("no console pid: \(pidText)") }
+        let harness = try probe.firstAppearance(of: "harness-ready", command: "echo harness-ready; sleep 30", session: "harness")
+        let first = try probe.firstAppearance(of: "Backups (", command: "exec \(Self.shq(tools.backup)) --data-dir \(Self.shq(dir))", session: "console")
+        let pid = try probe.pid(of: "console")
         sleep(2)   // let the first refresh settle
-        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         let seconds = 10.0
-        let before = Self.cpuTicks(pid)
-        usleep(UInt32(seconds * 1_000_000))
-        let after = Self.cpuTicks(pid)
-        guard let before, let after else { throw BenchError("console process \(pid) went away") }
-        results.console = (count, first, harness, Double(after - before) / ticks / seconds * 100, seconds)
+        results.console = (count, first, harness, try probe.idleCPUPercent(pid, seconds: seconds), seconds)
     }
 
     // MARK: helpers

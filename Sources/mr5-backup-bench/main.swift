@@ -25,9 +25,18 @@ do {
     let work = options.workDir ?? (NSTemporaryDirectory() + "mr5-bench-\(getpid())")
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     defer { if options.workDir == nil { try? FileManager.default.removeItem(atPath: work) } }
-    if let sizes = options.politeSizes {
-        let bench = PoliteBenchmark(tools: tools, work: work, options: options, sizesMB: sizes)
-        print(PoliteBenchmark.markdown(try bench.run(), runs: bench.runs, intervalMs: options.writerIntervalMs))
+    if let sizes = options.scaleSizes {
+        let bench = ScaleBenchmark(tools: tools, work: work, sizesMB: sizes, runs: options.runs,
+                                   consoleIdleSeconds: options.smoke ? 1 : 5)
+        let text = ScaleReport(results: try bench.run(), runs: options.runs, machine: Machine.describe(scratch: work)).markdown()
+        print(text)
+        if let output = options.output { try MarkdownSection.replace("scale", in: output, with: text) }
+    } else if let sizes = options.politeSizes {
+        var bench = PoliteBenchmark(tools: tools, work: work, options: options, sizesMB: sizes)
+        bench.runs = options.runs
+        let text = PoliteBenchmark.markdown(try bench.run(), runs: bench.runs, intervalMs: options.writerIntervalMs)
+        print(text)
+        if let output = options.output { try MarkdownSection.replace("polite", in: output, with: text) }
     } else if options.offsite {
         print(OffsiteBenchmark.markdown(try OffsiteBenchmark(tools: tools, work: work).run()))
     } else {
@@ -36,8 +45,7 @@ do {
         let report = BenchReport(options: options, results: results, machine: Machine.describe(scratch: work))
         print(report.text())
         if let output = options.output {
-            try report.markdown().write(toFile: output, atomically: true, encoding: .utf8)
-            log("wrote \(output)")
+            try MarkdownSection.replace("side-by-side", in: output, with: report.markdown())
         }
     }
 } catch {

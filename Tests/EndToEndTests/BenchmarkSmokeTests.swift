@@ -26,4 +26,34 @@ final class BenchmarkSmokeTests: XCTestCase {
         }
         XCTAssertTrue(r.stdout.contains("writer p99 during a polite WAL backup"), r.stdout)
     }
+
+    /// The growth case on a tiny shop: every operation and its by-hand counterpart, the
+    /// console over 1,000 backups, written into its own section of a Markdown file that
+    /// keeps the prose around it and is replaced, not repeated, by the next run.
+    func testTheScaleCaseWritesItsOwnSection() throws {
+        let bench = try BuiltProduct.bench.required()
+        let dir = try XCTUnwrap(BuiltProduct.directory)
+        let work = TempDir("mr5-bench-scale")
+        let doc = work.file("BENCHMARKS.md")
+        try "# Benchmarks\n\nProse a person wrote.\n".write(toFile: doc, atomically: true, encoding: .utf8)
+        for _ in 0..<2 {
+            let r = try ChildProcess.run(bench, ["--scale", "2", "--runs", "1", "--bin-dir", dir, "--work-dir", work.file("w"), "--output", doc],
+                                         timeout: 300)
+            XCTAssertFalse(r.timedOut)
+            XCTAssertEqual(r.exitCode, 0, r.stderr)
+        }
+        let text = try String(contentsOfFile: doc, encoding: .utf8)
+        XCTAssertTrue(text.hasPrefix("# Benchmarks\n\nProse a person wrote.\n"), text)
+        XCTAssertEqual(text.components(separatedBy: "<!-- mr5-bench:scale -->").count, 2, "one section, replaced:\n\(text)")
+        XCTAssertTrue(text.contains("<!-- /mr5-bench:scale -->"))
+        for op in ["mr5-backup create", "mr5-backup create --nice", "mr5-backup verify", "mr5-backup status --check-live",
+                   "mr5-backup restore --dry-run", "mr5-backup restore --yes", "cp", "sqlite3 .backup", "sqlite3 VACUUM INTO",
+                   "sqlite3 quick_check (live)", "sha256sum (copy)", "sqlite3 .restore"] {
+            XCTAssertTrue(text.contains("| \(op) | "), "\(op) missing:\n\(text)")
+        }
+        // The console was measured (a number of milliseconds, not a dash) and nothing failed.
+        let frame = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("| console first frame (ms) | ") })
+        XCTAssertTrue(frame.dropFirst("| console first frame (ms) | ".count).first?.isNumber ?? false, String(frame))
+        XCTAssertFalse(text.contains("| ran ("), text)
+    }
 }

@@ -38,16 +38,9 @@ public struct HistoryLog: Sendable {
     }
 
     /// Entries newest first; `limit` caps how many. Unreadable lines are skipped.
+    /// Parsed once per process and then only what was appended (`HistoryLogCache`).
     public func read(limit: Int? = nil) -> [HistoryEntry] {
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        var entries: [HistoryEntry] = []
-        for line in data.split(separator: 0x0A) {
-            if let e = try? HistoryLog.decoder.decode(HistoryEntry.self, from: line) { entries.append(e) }
-        }
-        // Times are stored to the millisecond (older files: the second); at equal times the later line is the newer entry.
-        entries = entries.enumerated().sorted { a, b in
-            a.element.startedAt != b.element.startedAt ? a.element.startedAt > b.element.startedAt : a.offset > b.offset
-        }.map(\.element)
+        let entries = HistoryLogCache.shared.entries(path: path) { try? HistoryLog.decoder.decode(HistoryEntry.self, from: $0) }
         if let limit, entries.count > limit { return Array(entries.prefix(limit)) }
         return entries
     }

@@ -15,9 +15,11 @@ struct MetadataStore {
 
     func path(for name: String) -> String { directory + "/" + name + ".json" }
 
+    /// Every backup's metadata, decoded once per process until its file changes.
+    private static let decoded = DecodedFileCache<BackupRecord>()
+
     func load(_ name: String) -> BackupRecord? {
-        guard let data = FileManager.default.contents(atPath: path(for: name)) else { return nil }
-        return try? HistoryLog.decoder.decode(BackupRecord.self, from: data)
+        MetadataStore.decoded.value(path: path(for: name)) { try? HistoryLog.decoder.decode(BackupRecord.self, from: $0) }
     }
 
     func save(_ record: BackupRecord) throws {

@@ -1,0 +1,41 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Small JSON files decoded once and kept until they change: a console over 1,000 backups
+/// refreshes every 2 s, and decoding every backup's metadata each time was most of its
+/// idle CPU (docs/BENCHMARKS.md). A file is known unchanged by its inode, size and
+/// modification time (our files are replaced by rename, which gives a new inode), so a
+/// hit costs one `stat`.
+///
+/// Bounded: past `capacity` files it starts over. One per kind of file, behind one lock
+/// (owner: the static that holds it).
+final class DecodedFileCache<Value: Sendable>: Sendable {
+    private struct Stamp: Equatable {
+        var device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
+    }
+    private let files = Locked<[String: (stamp: Stamp, value: Value?)]>([:])
+    let capacity: Int
+
+    init(capacity: Int = 4096) { self.capacity = capacity }
+
+    /// The decoded file, or nil when it is missing, unreadable or does not decode.
+    func value(path: String, decode: (Data) -> Value?) -> Value? {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            files.withLock { $0[path] = nil }
+            return nil
+        }
+        let stamp = Stamp(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
+                          seconds: st.st_mtim.tv_sec, nanoseconds: st.st_mtim.tv_nsec)
+        if let hit = files.withLock({ $0[path] }), hit.stamp == stamp { return hit.value }
+        // Read outside the lock; a file replaced meanwhile gets a new stamp next time.
+        let value = FileManager.default.contents(atPath: path).flatMap(decode)
+        files.withLock { cache in
+            if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
+            cache[path] = (stamp, value)
+        }
+        return value
+    }
+}

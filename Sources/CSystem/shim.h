@@ -17,6 +17,11 @@ static inline int mr5_ioprio_value(int ioclass, int level) { return (ioclass << 
 static inline int mr5_sync_range(int fd, long long offset, long long bytes) {
     return (int)syscall(SYS_sync_file_range, fd, offset, bytes, 7);
 }
+/* Starts writeback of [offset, offset+bytes) of fd without waiting and without dropping
+   the pages from the cache (SYNC_FILE_RANGE_WRITE = 2). */
+static inline int mr5_start_writeback(int fd, long long offset, long long bytes) {
+    return (int)syscall(SYS_sync_file_range, fd, offset, bytes, 2);
+}
 /* The CPU niceness of the calling thread alone (setpriority with its thread id). */
 #include <sys/resource.h>
 static inline int mr5_thread_nice_get(void) { return getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid)); }

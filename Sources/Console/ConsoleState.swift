@@ -6,7 +6,9 @@ import Foundation
 /// Rendering and key handling are pure functions of this value.
 public struct ConsoleState: Sendable, Equatable {
     /// Backups, newest first, as `BackupEngine.listBackups()` returns them.
-    public private(set) var backups: [BackupEntry] = [] { didSet { keptReasonsByName = Self.keptReasons(backups, retention) } }
+    public private(set) var backups: [BackupEntry] = [] {
+        didSet { if backups != oldValue { keptReasonsByName = Self.keptReasons(backups, retention) } }
+    }
     /// The engine's last good backup in `backups`, updated with them.
     public private(set) var lastGood = LastGoodBackups()
     /// The selected backup, by name, so it survives the list changing underneath.
@@ -35,7 +37,9 @@ public struct ConsoleState: Sendable, Equatable {
     public var history: [HistoryEntry] = []
     /// Retention rules, so `p` and the details can say what goes and why the rest stays
     /// (the engine's `RetentionPolicy.decide`) without touching the disk.
-    public var retention: RetentionPolicy = .standard { didSet { keptReasonsByName = Self.keptReasons(backups, retention) } }
+    public var retention: RetentionPolicy = .standard {
+        didSet { if retention != oldValue { keptReasonsByName = Self.keptReasons(backups, retention) } }
+    }
     /// Why retention keeps each backup, by name: derived when `backups` or `retention`
     /// change, not per frame (deciding over 1,000 backups on every draw was measurable
     /// idle CPU, docs/BENCHMARKS.md).

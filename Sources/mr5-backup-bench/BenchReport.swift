@@ -211,7 +211,7 @@ struct BenchReport {
               reported as such.
             - Console: `tmux new-session -d` running `mr5-backup --data-dir D` over a folder of
               \(results.console?.backups ?? options.consoleBackups) backups (one small backup copied under distinct names),
-              `capture-pane` polled every 2 ms until the list header `Backups (` appears; the same
+              `capture-pane` polled every 10 ms until the list header `Backups (N` shows the whole list; the same
               harness timing `echo` is given for comparison. Idle CPU is utime+stime from
               `/proc/<pid>/stat` over 10 s, 2 s after the first frame.
             """

@@ -203,7 +203,8 @@ struct Benchmark {
         defer { probe.stop() }
         // What the harness itself costs (tmux start + polling), to read the console's number against.
         let harness = try probe.firstAppearance(of: "harness-ready", command: "echo harness-ready; sleep 30", session: "harness")
-        let first = try probe.firstAppearance(of: "Backups (", command: "exec \(Self.shq(tools.backup)) --data-dir \(Self.shq(dir))", session: "console")
+        // The first frame that shows the whole list (an earlier one may say "Backups (0").
+        let first = try probe.firstAppearance(of: "Backups (\(count)", command: "exec \(Self.shq(tools.backup)) --data-dir \(Self.shq(dir))", session: "console")
         let pid = try probe.pid(of: "console")
         sleep(2)   // let the first refresh settle
         let seconds = 10.0

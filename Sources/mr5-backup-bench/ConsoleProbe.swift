@@ -4,7 +4,8 @@ import Glibc
 #endif
 
 /// Runs a command in a detached tmux session and times how long until a marker shows on
-/// its screen (polled with `capture-pane` every 2 ms), then reads the process's CPU time
+/// its screen (polled with `capture-pane` every 10 ms: each poll starts a shell and a
+/// tmux client, which on 2 cores would compete with the program measured), then reads the process's CPU time
 /// and peak memory from /proc. One tmux server per probe, killed by `stop()`.
 struct ConsoleProbe {
     let work: String
@@ -20,7 +21,7 @@ struct ConsoleProbe {
             let screen = try BenchProcess.shell("\(tmux) capture-pane -p -t \(session)", scratch: work)
             if screen.contains(marker) { return elapsed }
             if elapsed > 60_000 { throw BenchError("'\(marker)' did not appear in 60 s; screen: \(screen.prefix(300))") }
-            usleep(2_000)
+            usleep(10_000)
         }
     }
 

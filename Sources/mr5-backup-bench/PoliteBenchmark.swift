@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// `--polite`: what a backup costs the POS's commits, measured as the writer sees it. For
-/// each size, a WAL database made by `mr5-pos-sim init`, then `runs` rounds of three
+/// each size, a shop-shaped WAL database (`mr5-pos-sim init --shop-mb`), then `runs` rounds of three
 /// windows with the writer committing every `--writer-interval-ms`: no backup (as long as
 /// the full create took), `create` (full speed, someone waits) and `create --nice` (the
 /// scheduler's polite copy). Then, in rollback-journal mode, `runs` full creates under the
@@ -34,10 +34,11 @@ struct PoliteBenchmark {
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let db = dir + "/mr5-pos.db"
-        log("polite \(size) MB \(journal): mr5-pos-sim init ...")
-        let r = try BenchProcess.run([tools.sim, "init", "--db", db, "--journal", journal, "--pad-mb", String(size)], scratch: work)
+        log("polite \(size) MB \(journal): mr5-pos-sim init --shop-mb \(size) ...")
+        let r = try BenchProcess.run([tools.sim, "init", "--db", db, "--journal", journal, "--shop-mb", String(size)], scratch: work)
         guard r.status == 0 else { throw BenchError("mr5-pos-sim init failed: \(r.stderr)") }
-        _ = try BenchProcess.run(["cat", db], scratch: work)   // in the page cache, as a busy till's database is
+        // In the page cache, as a busy till's database is.
+        _ = try BenchProcess.run(["/bin/sh", "-c", "cat \(Benchmark.shq(db)) > /dev/null"], scratch: work)
         return (dir, db)
     }
 

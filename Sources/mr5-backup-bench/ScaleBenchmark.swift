@@ -183,7 +183,8 @@ struct ScaleBenchmark {
         result.harnessMs = try probe.firstAppearance(of: "harness-ready", command: "echo harness-ready; sleep 30", session: "harness")
         for round in 1...runs {
             let session = "console\(round)"
-            let first = try probe.firstAppearance(of: "Backups (", command: "exec \(Benchmark.shq(tools.backup)) --data-dir \(Benchmark.shq(dir))", session: session)
+            // The first frame that shows the whole list (an earlier one may say "Backups (0").
+            let first = try probe.firstAppearance(of: "Backups (\(consoleBackups)", command: "exec \(Benchmark.shq(tools.backup)) --data-dir \(Benchmark.shq(dir))", session: session)
             let pid = try probe.pid(of: session)
             sleep(2)   // the first refresh and the scheduler's start settle
             result.firstFrameMs.append(first)

@@ -8,6 +8,13 @@ struct ScaleReport {
     let runs: Int
     let machine: Machine
 
+    init(results: [ScaleBenchmark.SizeResult], runs: Int, machine: Machine) {
+        // Smallest first, whatever order the sizes were given in: growth is read left to right.
+        self.results = results.sorted { $0.sizeMB < $1.sizeMB }
+        self.runs = runs
+        self.machine = machine
+    }
+
     /// What each of our operations is compared with: the same work done by hand.
     static let references: [Op: (label: String, parts: [Op])] = [
         .create: (".backup + quick_check + sha256sum", [.backupCLI, .quickCheckCopy, .sha256sum]),
@@ -20,7 +27,8 @@ struct ScaleReport {
 
     static func median(_ xs: [Double]) -> Double {
         let s = xs.sorted()
-        return s.isEmpty ? .nan : s[s.count / 2]
+        guard !s.isEmpty else { return .nan }
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
     static func f(_ v: Double, _ digits: Int = 2) -> String { v.isNaN ? "-" : String(format: "%.\(digits)f", v) }
@@ -119,7 +127,7 @@ struct ScaleReport {
 
     /// One size: each operation with its throughput, memory and the same work by hand.
     func sizeTable(_ r: ScaleBenchmark.SizeResult) -> String {
-        var out = "#### \(Self.sizeLabel(r.sizeMB)) (\(mib(r.databaseBytes)) MiB)\n\n"
+        let out = "#### \(Self.sizeLabel(r.sizeMB)) (\(mib(r.databaseBytes)) MiB)\n\n"
         let cp = Self.median(seconds(r, .cp))
         var rows = [["operation", "seconds", "MB/s", "peak RSS", "the same by hand", "its seconds", "time vs by hand", "time vs cp"]]
         for op in Op.allCases {

@@ -45,10 +45,23 @@ final class HistoryLogTests: XCTestCase {
         XCTAssertEqual(log.read().compactMap(\.message), ["d", "c", "a", "b"])
         XCTAssertEqual(log.read(limit: 2).compactMap(\.message), ["d", "c"])
 
+        // Rewritten in place at the same size, then longer with other bytes: parsed again.
+        let whole = try XCTUnwrap(FileManager.default.contents(atPath: path))
+        let edited = Data(String(decoding: whole, as: UTF8.self).replacingOccurrences(of: "\"message\":\"a\"", with: "\"message\":\"A\"").utf8)
+        XCTAssertEqual(edited.count, whole.count)
+        try edited.write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(log.read().compactMap(\.message), try fresh(path))
+        XCTAssertTrue(log.read().compactMap(\.message).contains("A"))
+        let longer = Data(String(decoding: edited, as: UTF8.self).replacingOccurrences(of: "\"message\":\"b\"", with: "\"message\":\"bee\"").utf8)
+            + (try HistoryLog.encoder.encode(entry(30, "e"))) + Data([0x0A])
+        try longer.write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(log.read().compactMap(\.message), try fresh(path))
+        XCTAssertEqual(log.read().compactMap(\.message), ["e", "d", "c", "A", "bee"])
+
         // Rewritten shorter (truncated), then replaced by another file: parsed again.
         let first = try XCTUnwrap(FileManager.default.contents(atPath: path)).split(separator: 0x0A, omittingEmptySubsequences: false)[0]
         try (first + Data([0x0A])).write(to: URL(fileURLWithPath: path))
-        XCTAssertEqual(log.read().compactMap(\.message), ["a"])
+        XCTAssertEqual(log.read().compactMap(\.message), ["A"])
         let other = tmp.file("other.jsonl")
         try HistoryLog(path: other).append(entry(1, "x"))
         XCTAssertEqual(rename(other, path), 0)

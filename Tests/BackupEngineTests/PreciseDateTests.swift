@@ -25,7 +25,19 @@ final class PreciseDateTests: XCTestCase {
         }
     }
 
+    /// Real clock readings carry sub-millisecond parts: written to the nearest millisecond,
+    /// as the formatter writes them.
+    func testSubMillisecondTimesAreWrittenAsTheFormatterWritesThem() {
+        for _ in 0..<2000 {
+            let date = Date(timeIntervalSince1970: Double.random(in: 0...4_102_444_800))
+            XCTAssertEqual(PreciseDate.string(date), formatter(fractional: true).string(from: date), "\(date.timeIntervalSince1970)")
+        }
+    }
+
     func testReadsWholeSecondsOtherOffsetsAndRefusesGarbage() {
+        // Impossible dates are not ours: never moved to another day by the hand parser.
+        XCTAssertNil(PreciseDate.parseUTC("2026-02-31T00:00:00Z"))
+        XCTAssertNil(PreciseDate.parseUTC("2026-11-27T08:45:60Z"))
         XCTAssertEqual(PreciseDate.parse("2026-11-27T08:45:36Z")?.timeIntervalSince1970, 1_795_769_136)
         XCTAssertEqual(PreciseDate.parse("2026-11-27T09:45:36+01:00")?.timeIntervalSince1970, 1_795_769_136, "other forms go to the formatter")
         XCTAssertEqual(PreciseDate.parse("2024-02-29T23:59:59.5Z")?.timeIntervalSince1970, 1_709_251_199.5)

@@ -66,7 +66,8 @@ struct HotCopy {
     /// Pages per step of a polite copy under a pinned snapshot: one writeback chunk, so
     /// each chunk is flushed and paused for on its own.
     var politeStepPages: Int32 = 1024
-    /// Restarts tolerated before switching to the snapshot copy.
+    /// Restarts tolerated before switching to the raw snapshot copy (negative: go raw at
+    /// once, without trying the stepped copy).
     var maxRestarts = 2
     /// Bytes per read and write of the raw snapshot copy: big enough that syscalls cost
     /// nothing next to the copying, small enough to stay out of the memory budget.
@@ -109,8 +110,9 @@ struct HotCopy {
         }
         report.pageCount = try dst.int64("PRAGMA page_count")
         report.pageSize = try dst.int64("PRAGMA page_size")
-        if pace == .polite && report.strategy != .rollbackStepped {
-            // The writers are free again: now the copy goes to the disk, chunk by chunk, politely.
+        if pace == .polite && report.strategy == .walSnapshot {
+            // The snapshot is released: now the copy goes to the disk, chunk by chunk, politely.
+            // (A raw rollback copy was written back politely in its unlocked pass.)
             var done: Int64 = 0
             while done < report.pageCount {
                 if cancellation?.isCancelled == true { throw BackupError.cancelled }
@@ -157,10 +159,8 @@ struct HotCopy {
             if cancellation?.isCancelled == true { throw BackupError.cancelled }
             if !wal {
                 longestHold = max(longestHold, step.seconds * 1000)
-                if step.restarted {
-                    restarts += 1
-                    if restarts > maxRestarts { throw StopStepping() }
-                }
+                if step.restarted { restarts += 1 }
+                if restarts > maxRestarts { throw StopStepping() }
             }
             progress?(step.done, step.total)
             // A polite WAL copy writes into the page cache only while its snapshot is
@@ -232,6 +232,9 @@ struct HotCopy {
             try FileSystem.writeAll(out, UnsafeRawPointer(chunk.baseAddress!), n, path: destination, at: offset)
             offset += Int64(n)
             progress?(offset / pageSize / 2, roughSize / pageSize)
+            // No lock is held: the copy goes to the disk as it grows, politely when asked
+            // (pauses included), so the fsync after the locked pass has little left to do.
+            flusher.progress(pagesDone: offset / pageSize, keepCached: true)
         }
 
         try src.execute("BEGIN")
@@ -315,7 +318,9 @@ final class WritebackPacer {
         self.polite = polite
     }
 
-    func progress(pagesDone: Int64, writersHeld: Bool = false) {
+    /// `keepCached`: the copy is about to be read again (the raw copy's locked pass), so
+    /// full pace starts writeback without `DONTNEED`, which could drop pages already clean.
+    func progress(pagesDone: Int64, writersHeld: Bool = false, keepCached: Bool = false) {
         guard fd >= 0 else { return }
         let bytes = pagesDone * pageSize
         if bytes < lastFlushed { lastFlushed = 0 }   // the copy restarted from page 1
@@ -328,6 +333,8 @@ final class WritebackPacer {
             sleep(pause)
             pauses += 1
             pausedSeconds += pause
+        } else if keepCached {
+            _ = mr5_start_writeback(fd, lastFlushed, bytes - lastFlushed)
         } else {
             _ = posix_fadvise(fd, off_t(lastFlushed), off_t(bytes - lastFlushed), Int32(POSIX_FADV_DONTNEED))
         }

@@ -58,7 +58,7 @@ enum PreciseDate {
         }
         guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2), expect("T"),
               let hour = number(2), expect(":"), let minute = number(2), expect(":"), let second = number(2),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60 else { return nil }
         var fraction = 0.0
         if expect(".") {
             var scale = 0.1
@@ -73,6 +73,9 @@ enum PreciseDate {
         }
         guard expect("Z"), utf8.isEmpty else { return nil }
         let epoch = CivilTime.epochSeconds(year: year, month: month, day: day) + hour * 3600 + minute * 60 + second
+        // 31 February or a leap second would land on another moment: refuse them.
+        let back = CivilTime(epochSeconds: epoch)
+        guard back.day == day, back.second == second else { return nil }
         // Whole milliseconds, as written: no float noise from adding the fraction.
         return Date(timeIntervalSince1970: (Double(epoch * 1000) + (fraction * 1000).rounded()) / 1000)
     }

@@ -6,8 +6,8 @@ import Glibc
 /// Small JSON files decoded once and kept until they change: a console over 1,000 backups
 /// refreshes every 2 s, and decoding every backup's metadata each time was most of its
 /// idle CPU (docs/BENCHMARKS.md). A file is known unchanged by its inode, size and
-/// modification time (our files are replaced by rename, which gives a new inode), so a
-/// hit costs one `stat`.
+/// modification time (our files are replaced by rename, which gives a new inode, and
+/// our own writes forget the path), so a hit costs one `stat`.
 ///
 /// Bounded: past `capacity` files it starts over. One per kind of file, behind one lock
 /// (owner: the static that holds it).
@@ -19,6 +19,12 @@ final class DecodedFileCache<Value: Sendable>: Sendable {
     let capacity: Int
 
     init(capacity: Int = 4096) { self.capacity = capacity }
+
+    /// Drops what is known of `path`: this process just wrote or removed it, and the
+    /// stamp alone could miss a same-size rewrite within one clock tick.
+    func forget(_ path: String) {
+        files.withLock { $0[path] = nil }
+    }
 
     /// The decoded file, or nil when it is missing, unreadable or does not decode.
     func value(path: String, decode: (Data) -> Value?) -> Value? {

@@ -5,28 +5,34 @@ import Glibc
 
 /// The history already parsed, kept between reads: a console or daemon reads the history
 /// on every refresh and scheduler tick, and parsing 10,000 lines each time kept a core
-/// busy (docs/BENCHMARKS.md). A read costs a `stat` when nothing changed and a parse of
-/// the appended lines when something was appended (the log is append-only); a replaced,
-/// truncated or rewritten file is parsed again from its start.
+/// busy (docs/BENCHMARKS.md). A read costs a `stat` when nothing changed, and a parse of
+/// the appended lines when the file grew and still ends, where it ended, with the same
+/// bytes (the log is append-only). Anything else (another file, a shorter one, one
+/// rewritten in place) is parsed again from its start.
 ///
-/// One cache per process, shared by every `HistoryLog` of a path, behind one lock (owner:
-/// `HistoryLogCache.shared`). It holds one entry per history file, about 300 bytes a line.
+/// One cache per process, shared by every `HistoryLog` of a path (owner:
+/// `HistoryLogCache.shared`, one dictionary behind one lock; files are read and parsed
+/// outside it). It holds what the file holds, about 300 bytes a line: some 3 MB for
+/// 10,000 lines, a few years of a shop's backups.
 final class HistoryLogCache: Sendable {
     static let shared = HistoryLogCache()
 
     /// One parsed file.
-    struct Parsed {
+    struct Parsed: Sendable {
         var device: UInt64
         var inode: UInt64
         var size: Int64
         var modified: timespec
         /// Bytes parsed so far: up to the end of the last whole line.
         var consumed: Int64
+        /// The last bytes parsed, to tell an append from a rewrite.
+        var tail: Data
         /// Newest first; at equal times the later line is the newer entry.
         var entries: [HistoryEntry]
         var lineCount: Int
     }
 
+    static let tailBytes = 64
     private let files = Locked<[String: Parsed]>([:])
 
     /// The entries of `path`, newest first.
@@ -37,48 +43,57 @@ final class HistoryLogCache: Sendable {
             return []
         }
         let size = Int64(st.st_size)
-        return files.withLock { cache in
-            var parsed = cache[path]
-            if let p = parsed, p.device == UInt64(st.st_dev), p.inode == UInt64(st.st_ino), size >= p.consumed {
-                if p.size == size && p.modified.tv_sec == st.st_mtim.tv_sec && p.modified.tv_nsec == st.st_mtim.tv_nsec {
-                    return p.entries
-                }
-            } else {
-                parsed = Parsed(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: 0, modified: timespec(),
-                                consumed: 0, entries: [], lineCount: 0)
-            }
-            guard var p = parsed, let data = Self.read(path, from: p.consumed) else { return [] }
-            var added: [(entry: HistoryEntry, line: Int)] = []
-            var start = data.startIndex
-            var line = p.lineCount
-            while let newline = data[start...].firstIndex(of: 0x0A) {
-                if let e = decode(data[start..<newline]) { added.append((e, line)) }
-                line += 1
-                start = newline + 1
-            }
-            if !added.isEmpty {
-                // Old entries keep their order; the new ones are merged in by time.
-                let old = p.entries.enumerated().map { (entry: $0.element, line: p.lineCount - 1 - $0.offset) }
-                p.entries = (old + added).sorted { a, b in
-                    a.entry.startedAt != b.entry.startedAt ? a.entry.startedAt > b.entry.startedAt : a.line > b.line
-                }.map(\.entry)
-            }
-            p.lineCount = line
-            p.consumed += Int64(start - data.startIndex)
-            p.size = size
-            p.modified = st.st_mtim
-            cache[path] = p
-            return p.entries
+        let cached = files.withLock { $0[path] }
+        if let c = cached, c.device == UInt64(st.st_dev), c.inode == UInt64(st.st_ino), c.size == size,
+           c.modified.tv_sec == st.st_mtim.tv_sec, c.modified.tv_nsec == st.st_mtim.tv_nsec {
+            return c.entries
         }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
+        defer { try? handle.close() }
+        var parsed = Parsed(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: size, modified: st.st_mtim,
+                            consumed: 0, tail: Data(), entries: [], lineCount: 0)
+        if let c = cached, c.device == parsed.device, c.inode == parsed.inode, size > c.consumed,
+           Self.read(handle, from: c.consumed - Int64(c.tail.count), count: c.tail.count) == c.tail {
+            parsed.consumed = c.consumed
+            parsed.entries = c.entries
+            parsed.lineCount = c.lineCount
+            parsed.tail = c.tail
+        }
+        guard let data = Self.read(handle, from: parsed.consumed, count: nil) else { return cached?.entries ?? [] }
+        var added: [(entry: HistoryEntry, line: Int)] = []
+        var start = data.startIndex
+        var line = parsed.lineCount
+        while let newline = data[start...].firstIndex(of: 0x0A) {
+            if let e = decode(data[start..<newline]) { added.append((e, line)) }
+            line += 1
+            start = newline + 1
+        }
+        if !added.isEmpty {
+            // Old entries keep their order (numbered so that it survives the sort); the
+            // new ones are merged in by time.
+            let old = parsed.entries.enumerated().map { (entry: $0.element, line: parsed.lineCount - 1 - $0.offset) }
+            parsed.entries = (old + added).sorted { a, b in
+                a.entry.startedAt != b.entry.startedAt ? a.entry.startedAt > b.entry.startedAt : a.line > b.line
+            }.map(\.entry)
+        }
+        let consumedNow = start - data.startIndex
+        if consumedNow > 0 {
+            let kept = Data(data[data.startIndex..<start].suffix(Self.tailBytes))
+            parsed.tail = kept.count >= Self.tailBytes ? kept : Data(parsed.tail + kept).suffix(Self.tailBytes)
+        }
+        parsed.lineCount = line
+        parsed.consumed += Int64(consumedNow)
+        let result = parsed
+        files.withLock { $0[path] = result }
+        return result.entries
     }
 
-    /// The file's bytes from `offset` to its end.
-    private static func read(_ path: String, from offset: Int64) -> Data? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
+    /// `count` bytes from `offset` (nil: to the end); nil when the read fails.
+    private static func read(_ handle: FileHandle, from offset: Int64, count: Int?) -> Data? {
+        guard offset >= 0 else { return nil }
         do {
             try handle.seek(toOffset: UInt64(offset))
-            return try handle.readToEnd() ?? Data()
+            return try count.map { try handle.read(upToCount: $0) ?? Data() } ?? (try handle.readToEnd() ?? Data())
         } catch {
             return nil
         }

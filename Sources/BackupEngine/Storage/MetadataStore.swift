@@ -24,10 +24,12 @@ struct MetadataStore {
 
     func save(_ record: BackupRecord) throws {
         let data = try MetadataStore.encoder.encode(record)
+        defer { MetadataStore.decoded.forget(path(for: record.name)) }
         try FileSystem.writeAtomically(data, to: path(for: record.name))
     }
 
     func remove(_ name: String) throws {
+        defer { MetadataStore.decoded.forget(path(for: name)) }
         try FileSystem.remove(path(for: name))
         try? FileSystem.fsyncDirectory(directory)
     }

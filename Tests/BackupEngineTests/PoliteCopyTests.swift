@@ -67,6 +67,33 @@ final class PoliteCopyTests: XCTestCase {
         wait(for: [done], timeout: 10)
     }
 
+    /// In rollback-journal mode the copy holds the POS's writers off, so a polite backup
+    /// copies at the thread's own priority and lowers it only for the checks and hash.
+    func testAPoliteRollbackBackupLowersItsPriorityOnlyAfterTheCopy() throws {
+        let tmp = TempDir()
+        let layout = try makeDataDir(tmp, rows: 200)
+        try sqlite3(layout.databasePath, "PRAGMA journal_mode=DELETE")
+        let done = expectation(description: "thread")
+        // On a thread of its own: an unprivileged test could not raise its priority back.
+        Thread.detachNewThread {
+            defer { done.fulfill() }
+            errno = 0
+            let before = mr5_thread_nice_get()
+            let seen = NiceByPhase()
+            let engine = BackupEngine(layout: layout)
+            do {
+                _ = try engine.createBackup(kind: .scheduled, pace: .polite, progress: { seen.add($0.phase == .copying, mr5_thread_nice_get()) })
+            } catch {
+                XCTFail("\(error)")
+            }
+            let (copying, after) = seen.values
+            XCTAssertEqual(copying, [before], "the copy runs at the thread's own priority")
+            XCTAssertFalse(after.isEmpty)
+            XCTAssertTrue(after.allSatisfy { $0 >= 10 }, "checks and hash are polite: \(after)")
+        }
+        wait(for: [done], timeout: 60)
+    }
+
     func testTheIOPriorityIsLoweredAndPutBack() {
         let before = mr5_ioprio_get_self()
         let saved = IOPriority.lowerForThisThread()
@@ -75,4 +102,15 @@ final class PoliteCopyTests: XCTestCase {
         IOPriority.restore(saved)
         XCTAssertEqual(mr5_ioprio_get_self(), before)
     }
+}
+
+/// The thread's niceness seen during the copy and after it (progress callbacks are @Sendable).
+private final class NiceByPhase: @unchecked Sendable {
+    private let lock = NSLock()
+    private var copying: Set<Int32> = [], after: Set<Int32> = []
+    func add(_ isCopying: Bool, _ nice: Int32) {
+        lock.lock(); defer { lock.unlock() }
+        if isCopying { copying.insert(nice) } else { after.insert(nice) }
+    }
+    var values: (Set<Int32>, Set<Int32>) { lock.lock(); defer { lock.unlock() }; return (copying, after) }
 }

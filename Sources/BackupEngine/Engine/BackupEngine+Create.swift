@@ -79,14 +79,19 @@ extension BackupEngine {
         try FileSystem.createPrivateFile(tmp)
 
         // A polite backup also asks the kernel to put this thread's I/O and CPU behind the
-        // POS's, for the copy and for the checks and hash after it.
-        let previousPriority = pace == .polite ? IOPriority.lowerForPoliteWork() : nil
-        defer { if let previousPriority { IOPriority.restore(previousPriority) } }
+        // POS's, for the copy and for the checks and hash after it. Except in rollback-journal
+        // mode, where the copy's second pass holds the POS's writers off: a lock holder must
+        // not queue behind the POS (found by hand: a nice-10 copy holding SHARED while the
+        // machine was busy kept a writer waiting 626 ms), so there it is lowered after the copy.
         let polite = pace == .polite
+        let writersWaitForCopy = info.journalMode.lowercased() != "wal"
+        var previousPriority = polite && !writersWaitForCopy ? IOPriority.lowerForPoliteWork() : nil
+        defer { if let previousPriority { IOPriority.restore(previousPriority) } }
         let copy = try HotCopy(busyTimeoutMs: busyTimeoutMs, sourceMode: sourceMode, pace: pace).copy(
             source: layout.databasePath, destination: tmp,
             progress: progress.map { p in { done, total in p(BackupProgress(phase: .copying, done: done, total: total, polite: polite)) } },
             cancellation: cancellation)
+        if polite && previousPriority == nil { previousPriority = IOPriority.lowerForPoliteWork() }
         try FileSystem.fsyncFile(tmp)
         if cancellation?.isCancelled == true { throw BackupError.cancelled }
 

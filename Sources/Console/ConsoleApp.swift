@@ -39,6 +39,12 @@ final class ConsoleApp {
     /// since is skipped rather than counted (one already counting runs to its end).
     private let wantedPreview = WantedPreview()
     private var scheduler: Scheduler?
+    /// Left when `scheduler` has started (its lock taken, its history read): the first
+    /// refresh waits for it before judging health by the scheduler's state.
+    private let schedulerStart = DispatchGroup()
+    /// Set on the UI thread when the scheduler's start has finished; before that its
+    /// snapshot says "stopped", which is not true, so it is not shown.
+    private var schedulerReady = false
     /// The data dir's active scheduler (a daemon) as the last refresh read it, shown while
     /// this console's own could not start (a data dir it cannot write).
     private var followed: SchedulerSnapshot?
@@ -64,6 +70,8 @@ final class ConsoleApp {
         defer {
             terminal.close()
             for source in signalSources { source.cancel() }
+            // A quit during the start: let it finish, so the stop below finds its thread.
+            _ = schedulerStart.wait(timeout: .now() + 10)
             scheduler?.stop()
         }
         if options.runScheduler {
@@ -71,20 +79,30 @@ final class ConsoleApp {
             let s = Scheduler(engine: engine, clock: engine.clock, metricsPath: engine.layout.defaultMetricsPath) { _ in
                 inbox.post(.schedulerChanged)
             }
-            s.start()
             scheduler = s
-            state.scheduler = s.snapshot
+            // Its start reads the whole history (10,000 lines take a tenth of a second
+            // here): off this thread, side by side with the first refresh.
+            schedulerStart.enter()
+            DispatchQueue.global(qos: .userInitiated).async { [schedulerStart] in
+                s.start()
+                schedulerStart.leave()
+                inbox.post(.schedulerStarted)
+            }
         }
         requestRefresh()
         var drawn: ConsoleState?
+        // The first frame waits for the first refresh (a frame before it would say "No
+        // backups yet"), unless that takes longer than a second.
+        let firstFrameDeadline = engine.clock.monotonicNanos() &+ 1_000_000_000
         while !state.finished {
             for message in inbox.drain() { handle(message) }
             if state.finished { break }
             if let snapshot = schedulerSnapshot { state.scheduler = snapshot }
             state.now = Self.wholeSecond(engine.clock.now())
             state.monotonicNanos = engine.clock.monotonicNanos()
+            let loaded = state.health != nil || state.monotonicNanos >= firstFrameDeadline
             // Draw only when something on screen may differ (the state includes the second).
-            if drawn != state {
+            if loaded && drawn != state {
                 terminal.draw(ScreenRenderer.render(state, width: state.width, height: state.height))
                 drawn = state
             }
@@ -96,6 +114,8 @@ final class ConsoleApp {
 
     /// Short waits while something moves on screen; otherwise sleep until the next second.
     private func waitMilliseconds() -> Int32 {
+        // Until the first refresh is in, look for it often: it is the first frame.
+        if state.health == nil { return 10 }
         if state.operation != nil || state.scheduler?.activity == .running || refreshInFlight { return 100 }
         let t = engine.clock.now().timeIntervalSince1970
         let toNextSecond = Int32((ceil(t + 0.0005) - t) * 1000) + 5
@@ -139,8 +159,11 @@ final class ConsoleApp {
             state.snapshotsArrived(token: token, list)
         case .snapshotsFailed(let token, let message):
             state.snapshotsFailed(token: token, message)
+        case .schedulerStarted:
+            schedulerReady = true
+            state.scheduler = schedulerSnapshot
         case .schedulerChanged:
-            if scheduler != nil {
+            if scheduler != nil && schedulerReady {
                 let before = state.scheduler
                 state.scheduler = schedulerSnapshot
                 // A scheduled backup finished or failed: show it in the list and health now.
@@ -297,6 +320,7 @@ final class ConsoleApp {
 
     /// This console's scheduler, or, while it is stopped (it could not start), the one it follows.
     private var schedulerSnapshot: SchedulerSnapshot? {
+        if scheduler != nil && !schedulerReady { return nil }
         guard let own = scheduler?.snapshot, own.activity != .stopped else { return followed ?? scheduler?.snapshot }
         return own
     }
@@ -328,13 +352,23 @@ final class ConsoleApp {
         refreshInFlight = true
         let engine = self.engine
         let inbox = self.inbox
-        let snapshot = scheduler?.snapshot
+        let scheduler = self.scheduler
+        let started = schedulerStart
         refresher.async {
-            inbox.post(.refreshed(Self.read(engine: engine, snapshot: snapshot)))
+            inbox.post(.refreshed(Self.read(engine: engine) {
+                started.wait()
+                return scheduler?.snapshot
+            }))
         }
     }
 
     static func read(engine: BackupEngine, snapshot: SchedulerSnapshot?) -> RefreshData {
+        read(engine: engine) { snapshot }
+    }
+
+    /// - Parameter schedulerSnapshot: called after the folders are read, so a scheduler
+    ///   still starting can finish meanwhile.
+    static func read(engine: BackupEngine, schedulerSnapshot: () -> SchedulerSnapshot?) -> RefreshData {
         let backups = engine.listBackups()
         // The cheap check (a header read and the schema): the live database as the
         // health rules, the header and the `c` key see it.
@@ -352,6 +386,7 @@ final class ConsoleApp {
             if live.isLost { frequency = .defaultFrequency } else { unknowns.append(BackupError(error).description) }
         }
         let history = engine.history(limit: 500)
+        let snapshot = schedulerSnapshot()
         // No scheduler of our own (it could not start in a data dir we cannot write): the
         // schedule is whoever holds the data dir's scheduler lock, as `status` sees it.
         let own = snapshot.flatMap { $0.activity == .stopped ? nil : $0 }
@@ -378,3 +413,4 @@ final class ConsoleApp {
                            live: live, lastLiveCheck: lastLiveCheck, readOnly: readOnly, followedScheduler: followed)
     }
 }
+

@@ -14,6 +14,8 @@ enum InboxMessage: Sendable {
     /// The off-site view's snapshots, or why restic could not list them.
     case snapshots(token: Int, [ResticSnapshot])
     case snapshotsFailed(token: Int, String)
+    /// The console's own scheduler has started (or failed to): its snapshot is true now.
+    case schedulerStarted
     case schedulerChanged
     case signal(Int32)
 }

@@ -261,6 +261,8 @@ struct RenderContext {
     /// What an empty list says: how to make the first backup, or why none can be made
     /// (a live database that cannot be backed up, with the banner's advice; read-only).
     func emptyListLines() -> [(String, CellStyle)] {
+        // No refresh in yet (health comes with every one): nothing is known to be missing.
+        if state.health == nil { return [("Reading the backups folder...", Self.dim)] }
         if let live = state.live, !live.canBeBackedUp {
             return [("No backups yet, and none can be made:", Self.dim), (state.liveProblem(live), Self.critical)]
         }

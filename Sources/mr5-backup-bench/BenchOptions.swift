@@ -21,11 +21,13 @@ struct BenchOptions {
     var scaleSizes: [Int]? = nil
     /// Runs per figure in the --polite and --scale cases.
     var runs = 5
+    /// With --scale: only the console at each size.
+    var consoleOnly = false
 
     static let usage = """
         usage: mr5-backup-bench [--size-mb N] [--quick] [--output FILE] [--bin-dir DIR] [--work-dir DIR]
                                 [--writer-interval-ms N] [--skip-console] [--offsite] [--smoke] [--polite MB,MB]
-                                [--scale MB,MB,... [--runs N]]
+                                [--scale MB,MB,... [--console] [--runs N]]
           --size-mb N     size of the test database (default 1024; --quick: 100)
           --quick         100 MB database, shorter writer baselines
           --output FILE   also write the results as Markdown (e.g. docs/BENCHMARKS.md); with
@@ -41,6 +43,8 @@ struct BenchOptions {
                           status --check-live, restore --dry-run, restore) and the same work by
                           sqlite3 and cp, then the console over 1,000 backups and 10,000 history
                           lines, on shop-shaped databases of these sizes (e.g. 20,200,1024,4096)
+          --console       with --scale: only the console (first frame, idle CPU, peak RSS over
+                          1,000 backups and 10,000 history lines) at each size
           --runs N        runs per figure for --polite and --scale (default 5)
           --offsite       only the off-site case: a shop day of 8 backups pushed to a restic
                           folder repository at 20 and 200 MB (bytes stored, push times)
@@ -68,6 +72,7 @@ struct BenchOptions {
                 guard let n = Int(try value()), n >= 0 else { throw BenchError("--writer-interval-ms needs a number") }
                 o.writerIntervalMs = n
             case "--skip-console": o.skipConsole = true
+            case "--console": o.consoleOnly = true
             case "--offsite": o.offsite = true
             case "--smoke": o.smoke = true
             case "--polite":

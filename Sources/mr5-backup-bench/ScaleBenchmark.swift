@@ -16,6 +16,9 @@ struct ScaleBenchmark {
     var consoleBackups = 1000
     var historyLines = 10_000
     var consoleIdleSeconds = 5.0
+    /// Only the console (`--console`): one backup made, then the console measured; the
+    /// operations are not run.
+    var consoleOnly = false
 
     /// One timed run of one operation.
     struct Sample { var seconds: Double; var rssBytes: Int64? }
@@ -79,7 +82,11 @@ struct ScaleBenchmark {
         func add(_ op: Op, _ r: Timed) {
             result.samples[op.rawValue, default: []].append(Sample(seconds: r.seconds, rssBytes: op.isOurs ? r.maxRSSBytes : nil))
         }
-        for round in 1...runs {
+        if consoleOnly {
+            let c = try timed([tools.backup, "create", "--json", "--data-dir", dir])
+            kept = Benchmark.backupName(c.stdout)
+        }
+        for round in 1...runs where !consoleOnly {
             log("scale \(size) MB: round \(round)/\(runs)")
             add(.cp, try timed(["cp", db, copy])); unlink(copy)
             add(.backupCLI, try timed([tools.sqlite3, db, ".backup '\(copy)'"]))

@@ -49,6 +49,22 @@ struct ScaleReport {
     }
     private func mib(_ bytes: Int64) -> String { Self.f(Double(bytes) / 1_048_576, 1) }
 
+    /// `--console`: the console's rows alone, one column per size.
+    func consoleMarkdown() -> String {
+        var out = "- Date: \(machine.date); \(machine.cpus) CPUs, \(machine.model); \(machine.kernel); scratch: \(machine.filesystem)\n"
+        out += "- 1,000 backups and 10,000 history lines; the console started \(runs) times in tmux, median (min–max). "
+        out += "The first frame is the first one showing `Backups (1000`; the tmux harness alone (an `echo`) is given beside it.\n\n"
+        var rows = [["", "first frame, ms", "tmux harness alone, ms", "idle CPU, % of a core", "peak RSS"]]
+        for r in results {
+            rows.append([Self.sizeLabel(r.sizeMB), Self.spread(r.firstFrameMs, 0), Self.f(r.harnessMs, 0), Self.spread(r.idleCPU),
+                         r.consoleRSS.max().map { mib($0) + " MiB" } ?? "-"])
+        }
+        out += Self.table(rows) + "\n"
+        let frames = results.map { Self.median($0.firstFrameMs) }
+        out += "Target: first full frame under 200 ms at every size: " + (frames.allSatisfy { $0 < 200 } ? "met" : "MISSED") + ".\n"
+        return out
+    }
+
     func markdown() -> String {
         var out = "- Date: \(machine.date); \(machine.cpus) CPUs, \(machine.model); \(machine.kernel); SQLite \(machine.sqlite); scratch: \(machine.filesystem)\n"
         out += "- Each figure: the median of \(runs) runs (min–max), in seconds unless marked; the database is in the page cache.\n"

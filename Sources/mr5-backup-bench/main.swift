@@ -27,10 +27,11 @@ do {
     defer { if options.workDir == nil { try? FileManager.default.removeItem(atPath: work) } }
     if let sizes = options.scaleSizes {
         let bench = ScaleBenchmark(tools: tools, work: work, sizesMB: sizes, runs: options.runs,
-                                   consoleIdleSeconds: options.smoke ? 1 : 5)
-        let text = ScaleReport(results: try bench.run(), runs: options.runs, machine: Machine.describe(scratch: work)).markdown()
+                                   consoleIdleSeconds: options.smoke ? 1 : 5, consoleOnly: options.consoleOnly)
+        let report = ScaleReport(results: try bench.run(), runs: options.runs, machine: Machine.describe(scratch: work))
+        let text = options.consoleOnly ? report.consoleMarkdown() : report.markdown()
         print(text)
-        if let output = options.output { try MarkdownSection.replace("scale", in: output, with: text) }
+        if let output = options.output { try MarkdownSection.replace(options.consoleOnly ? "console" : "scale", in: output, with: text) }
     } else if let sizes = options.politeSizes {
         var bench = PoliteBenchmark(tools: tools, work: work, options: options, sizesMB: sizes)
         bench.runs = options.runs

@@ -10,7 +10,7 @@
 //   mr5-pos-sim init   --db PATH [--journal wal|delete] [--accounts N] [--pad-mb N] [--shop-mb N]
 // `--shop-mb N` first fills the database with N MiB of shop data (the demo's tables:
 // orders, items, payments; `BulkShop`), so the benchmark measures data shaped like a till's.
-//   mr5-pos-sim write  --db PATH [--interval-ms N] [--duration-s N] [--busy-timeout-ms N]
+//   mr5-pos-sim write  --db PATH [--interval-ms N] [--duration-s N] [--busy-timeout-ms N] [--log-slow-ms N]
 //   mr5-pos-sim check  --db PATH
 // `write` runs until the duration ends or SIGTERM/SIGINT, then prints one JSON line:
 //   {"commits":..,"errors":..,"p50Ms":..,"p99Ms":..,"maxMs":..,"firstError":".."}
@@ -96,6 +96,9 @@ case "write":
     let interval = Double(options["interval-ms"] ?? "5") ?? 5
     let duration = Double(options["duration-s"] ?? "10") ?? 10
     let busy = Int32(options["busy-timeout-ms"] ?? "5000") ?? 5000
+    // Commits slower than this are told on stderr with their wall-clock time, to line them
+    // up with a backup's phases (`slow <unix seconds> <ms>`).
+    let slowMs = Double(options["log-slow-ms"] ?? "") ?? .infinity
     let db = open(dbPath, create: false, busyMs: busy)
     let accounts = scalar(db, "SELECT v FROM sim_meta WHERE k='accounts'")
     signal(SIGTERM) { _ in stopRequested = 1 }
@@ -122,6 +125,9 @@ case "write":
             if rc != SQLITE_OK { exec(db, "ROLLBACK") }
         }
         let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+        if ms > slowMs {
+            FileHandle.standardError.write(String(format: "slow %.3f %.1f\n", Date().timeIntervalSince1970 - ms / 1000, ms).data(using: .utf8)!)
+        }
         if rc == SQLITE_OK {
             latencies.append(ms)
         } else {

@@ -126,4 +126,15 @@ final class ReadOnlyAndLiveDatabaseTests: XCTestCase {
         fine.updateBackups([], lastGood: LastGoodBackups())
         XCTAssertTrue(ScreenRenderer.render(fine, width: 80, height: 24).contains("No backups yet: press c to make one now."))
     }
+
+    func testBeforeTheFirstRefreshTheListSaysItIsReadingNotThatThereAreNoBackups() throws {
+        let f = try ConsoleFixture()
+        _ = try f.engine.createBackup()
+        let before = ConsoleState(capabilities: TerminalCapabilities(unicode: true, colour: true), width: 80, height: 24,
+                                  now: f.engine.clock.now(), timeZone: TimeZone(identifier: "UTC")!)
+        let grid = ScreenRenderer.render(before, width: 80, height: 24)
+        XCTAssertTrue(grid.contains("Reading the backups folder..."), grid.text)
+        XCTAssertFalse(grid.contains("No backups yet"), grid.text)
+        XCTAssertFalse(ScreenRenderer.render(f.state(), width: 80, height: 24).contains("Reading the backups folder"))
+    }
 }

@@ -56,4 +56,22 @@ final class BenchmarkSmokeTests: XCTestCase {
         XCTAssertTrue(frame.dropFirst("| console first frame (ms) | ".count).first?.isNumber ?? false, String(frame))
         XCTAssertFalse(text.contains("| ran ("), text)
     }
+
+    /// `--scale --console`: the console alone at each size, in its own section.
+    func testTheConsoleCaseMeasuresTheConsoleAlone() throws {
+        let bench = try BuiltProduct.bench.required()
+        let dir = try XCTUnwrap(BuiltProduct.directory)
+        let work = TempDir("mr5-bench-console")
+        let doc = work.file("BENCHMARKS.md")
+        try "# Benchmarks\n".write(toFile: doc, atomically: true, encoding: .utf8)
+        let r = try ChildProcess.run(bench, ["--scale", "2", "--console", "--runs", "1", "--bin-dir", dir, "--work-dir", work.file("w"),
+                                             "--output", doc], timeout: 300)
+        XCTAssertFalse(r.timedOut)
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        let text = try String(contentsOfFile: doc, encoding: .utf8)
+        XCTAssertTrue(text.contains("<!-- mr5-bench:console -->"), text)
+        XCTAssertFalse(text.contains("sqlite3 .backup"), "no operations are run:\n\(text)")
+        let row = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("| 2 MB | ") }, text)
+        XCTAssertTrue(row.dropFirst("| 2 MB | ".count).first?.isNumber ?? false, "a first frame was measured: \(row)")
+    }
 }

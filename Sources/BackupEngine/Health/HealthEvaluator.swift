@@ -132,7 +132,7 @@ public enum HealthEvaluator {
         // the file only a full check sees, and the last one stands until a newer one.
         var state = live
         if !state.isLost, case .damaged? = lastLiveCheck?.state, let last = lastLiveCheck { state = last.state }
-        let newest = backups.sorted(by: BackupEntry.newerFirst).first { $0.status == .verified && $0.kind.isBackup }
+        let newest = BackupEntry.sortedNewerFirst(backups).first { $0.status == .verified && $0.kind.isBackup }
         let advice = newest.map { "restore \($0.name) (newest verified, \(SchedulePlanner.durationText(now.timeIntervalSince($0.createdAt))) ago)" }
             ?? "no verified backup to restore"
         switch state {

@@ -108,12 +108,38 @@ public struct BackupEntry: Sendable, Equatable {
     /// back must not make the newest backup look oldest); backups without it (made by the
     /// old service or an older mr5-backup) come after those with it, by date.
     public static func newerFirst(_ a: BackupEntry, _ b: BackupEntry) -> Bool {
-        let sa = a.record?.madeSequence, sb = b.record?.madeSequence
-        if (sa != nil) != (sb != nil) { return sa != nil }
-        if let sa, let sb, sa != sb { return sa > sb }
-        if a.createdAt != b.createdAt { return a.createdAt > b.createdAt }
-        if a.sequence != b.sequence { return a.sequence > b.sequence }
-        return a.name > b.name
+        SortKey(a).isNewer(than: SortKey(b))
+    }
+
+    /// `entries` sorted by `newerFirst`, each key read once: a comparison that copies the
+    /// record and splits the name cost a tenth of listing 1,000 backups.
+    public static func sortedNewerFirst(_ entries: [BackupEntry]) -> [BackupEntry] {
+        let keys = entries.map(SortKey.init)
+        return entries.indices.sorted { keys[$0].isNewer(than: keys[$1]) }.map { entries[$0] }
+    }
+
+    /// What `newerFirst` compares.
+    struct SortKey {
+        let madeSequence: Int?
+        let createdAt: Date
+        let sequence: Int
+        let name: String
+
+        init(_ e: BackupEntry) {
+            madeSequence = e.record?.madeSequence
+            createdAt = e.createdAt
+            sequence = e.sequence
+            name = e.name
+        }
+
+        func isNewer(than b: SortKey) -> Bool {
+            let sa = madeSequence, sb = b.madeSequence
+            if (sa != nil) != (sb != nil) { return sa != nil }
+            if let sa, let sb, sa != sb { return sa > sb }
+            if createdAt != b.createdAt { return createdAt > b.createdAt }
+            if sequence != b.sequence { return sequence > b.sequence }
+            return name > b.name
+        }
     }
 
     /// Only SQLite backups that have not failed a check can be restored.

@@ -62,7 +62,7 @@ public struct RetentionPolicy: Sendable, Equatable {
         func add(_ name: String, _ reason: Reason) {
             if reasons[name]?.contains(reason) != true { reasons[name, default: []].append(reason) }
         }
-        let sorted = entries.sorted(by: BackupEntry.newerFirst)
+        let sorted = BackupEntry.sortedNewerFirst(entries)
         let regular = sorted.filter { $0.kind.isRegular }
         for entry in regular.prefix(max(0, keepRegular)) { add(entry.name, .last) }
         for entry in newestPerPeriod(regular, limit: keepDaily, key: dayKey) { add(entry.name, .daily) }

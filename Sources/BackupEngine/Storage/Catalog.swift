@@ -27,7 +27,7 @@ struct Catalog {
             guard let info = FileSystem.info(path), info.isRegular else { continue }
             result.append(entry(name: name, path: path, parsed: parsed, info: info))
         }
-        return result.sorted(by: BackupEntry.newerFirst)
+        return BackupEntry.sortedNewerFirst(result)
     }
 
     /// One backup by (validated) name.

@@ -16,6 +16,10 @@ final class DecodedFileCache<Value: Sendable>: Sendable {
         var device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
     }
     private let files = Locked<[String: (stamp: Stamp, value: Value?)]>([:])
+    /// Held while a missed file is read and decoded. Two threads listing at once (a
+    /// console's first refresh and its scheduler's metrics) would otherwise both decode
+    /// every file; this way the second finds each one decoded by the first.
+    private let decoding = NSLock()
     let capacity: Int
 
     init(capacity: Int = 4096) { self.capacity = capacity }
@@ -36,7 +40,10 @@ final class DecodedFileCache<Value: Sendable>: Sendable {
         let stamp = Stamp(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
                           seconds: st.st_mtim.tv_sec, nanoseconds: st.st_mtim.tv_nsec)
         if let hit = files.withLock({ $0[path] }), hit.stamp == stamp { return hit.value }
-        // Read outside the lock; a file replaced meanwhile gets a new stamp next time.
+        decoding.lock()
+        defer { decoding.unlock() }
+        if let hit = files.withLock({ $0[path] }), hit.stamp == stamp { return hit.value }
+        // Read outside the dictionary's lock; a file replaced meanwhile gets a new stamp next time.
         let value = FileManager.default.contents(atPath: path).flatMap(decode)
         files.withLock { cache in
             if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }

@@ -40,7 +40,9 @@ public struct HistoryLog: Sendable {
     /// Entries newest first; `limit` caps how many. Unreadable lines are skipped.
     /// Parsed once per process and then only what was appended (`HistoryLogCache`).
     public func read(limit: Int? = nil) -> [HistoryEntry] {
-        let entries = HistoryLogCache.shared.entries(path: path) { try? HistoryLog.decoder.decode(HistoryEntry.self, from: $0) }
+        let entries = HistoryLogCache.shared.entries(path: path) {
+            HistoryEntry.fromStoredLine($0) ?? (try? HistoryLog.decoder.decode(HistoryEntry.self, from: Data(buffer: $0)))
+        }
         if let limit, entries.count > limit { return Array(entries.prefix(limit)) }
         return entries
     }

@@ -19,7 +19,7 @@ struct MetadataStore {
     private static let decoded = DecodedFileCache<BackupRecord>()
 
     func load(_ name: String) -> BackupRecord? {
-        MetadataStore.decoded.value(path: path(for: name)) { try? HistoryLog.decoder.decode(BackupRecord.self, from: $0) }
+        MetadataStore.decoded.value(path: path(for: name)) { try? StoredJSON.decode(BackupRecord.self, from: $0) }
     }
 
     func save(_ record: BackupRecord) throws {

@@ -1,0 +1,245 @@
+import Foundation
+
+/// Decodes a `JSONTree` with the types' own `Decodable` code, dates in `PreciseDate`'s
+/// forms. Anything it does not handle exactly as Foundation's `JSONDecoder` would (a
+/// number that does not fit, `Data`, `Decimal`, a type mismatch) throws `Unsupported`,
+/// and `StoredJSON` then asks the `JSONDecoder`, so the result never depends on which
+/// decoder answered.
+struct JSONTreeDecoder: Decoder {
+    struct Unsupported: Error {}
+
+    let tree: JSONTree
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    init(_ tree: JSONTree, codingPath: [any CodingKey] = []) {
+        self.tree = tree
+        self.codingPath = codingPath
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        guard case .object(let members) = tree else { throw Unsupported() }
+        return KeyedDecodingContainer(Keyed(members: members, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        guard case .array(let items) = tree else { throw Unsupported() }
+        return Unkeyed(items: items, codingPath: codingPath)
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer { Single(tree: tree, codingPath: codingPath) }
+
+    /// The one conversion point from a tree value to a Swift value.
+    static func convert<T: Decodable>(_ tree: JSONTree, as type: T.Type, codingPath: [any CodingKey]) throws -> T {
+        switch tree {
+        case .string(let s):
+            if T.self == String.self { return s as! T }
+            if T.self == Date.self {
+                guard let d = PreciseDate.parse(s) else { throw Unsupported() }
+                return d as! T
+            }
+        case .number(let text):
+            if let v = number(text, as: T.self) { return v }
+            if T.self == Double.self || T.self == Float.self || T.self == Int.self || T.self == Int64.self
+                || T.self == Int32.self || T.self == UInt64.self || T.self == UInt32.self || T.self == Int16.self
+                || T.self == UInt16.self || T.self == Int8.self || T.self == UInt8.self || T.self == UInt.self {
+                throw Unsupported()
+            }
+        case .bool(let b):
+            if T.self == Bool.self { return b as! T }
+        case .null, .array, .object:
+            break
+        }
+        // Types with their own JSON conventions in JSONDecoder.
+        if T.self == Data.self || T.self == Decimal.self || T.self == Date.self || T.self == URL.self { throw Unsupported() }
+        return try T(from: JSONTreeDecoder(tree, codingPath: codingPath))
+    }
+
+    /// A primitive asked for by its concrete type (no dynamic casts on the hot path).
+    static func primitive(_ tree: JSONTree) throws -> String {
+        guard case .string(let s) = tree else { throw Unsupported() }
+        return s
+    }
+
+    static func primitive(_ tree: JSONTree) throws -> Bool {
+        guard case .bool(let b) = tree else { throw Unsupported() }
+        return b
+    }
+
+    static func primitive<N: LosslessStringConvertible>(_ tree: JSONTree) throws -> N {
+        guard case .number(let text) = tree, let n = N(text) else { throw Unsupported() }
+        return n
+    }
+
+    private static func number<T>(_ text: String, as type: T.Type) -> T? {
+        switch type {
+        case is Double.Type: return Double(text) as? T
+        case is Float.Type: return Float(text) as? T
+        case is Int.Type: return Int(text) as? T
+        case is Int64.Type: return Int64(text) as? T
+        case is Int32.Type: return Int32(text) as? T
+        case is UInt64.Type: return UInt64(text) as? T
+        case is UInt32.Type: return UInt32(text) as? T
+        case is UInt.Type: return UInt(text) as? T
+        case is Int16.Type: return Int16(text) as? T
+        case is UInt16.Type: return UInt16(text) as? T
+        case is Int8.Type: return Int8(text) as? T
+        case is UInt8.Type: return UInt8(text) as? T
+        default: return nil
+        }
+    }
+
+    private struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
+        let members: [String: JSONTree]
+        let codingPath: [any CodingKey]
+
+        var allKeys: [Key] { members.keys.compactMap { Key(stringValue: $0) } }
+        func contains(_ key: Key) -> Bool { members[key.stringValue] != nil }
+
+        func member(_ key: Key) throws -> JSONTree {
+            guard let v = members[key.stringValue] else { throw Unsupported() }
+            return v
+        }
+
+        func decodeNil(forKey key: Key) throws -> Bool {
+            if case .null = try member(key) { return true }
+            return false
+        }
+
+        func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try value(type, key) }
+
+        private func value<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T {
+            try JSONTreeDecoder.convert(try member(key), as: type, codingPath: codingPath + [key])
+        }
+
+        // The protocol asks for each primitive by name.
+        func decode(_ t: Bool.Type, forKey key: Key) throws -> Bool { try JSONTreeDecoder.primitive(try member(key)) }
+        func decode(_ t: String.Type, forKey key: Key) throws -> String { try JSONTreeDecoder.primitive(try member(key)) }
+        func decode(_ t: Double.Type, forKey key: Key) throws -> Double { try JSONTreeDecoder.primitive(try member(key)) }
+        func decode(_ t: Float.Type, forKey key: Key) throws -> Float { try JSONTreeDecoder.primitive(try member(key)) }
+        func decode(_ t: Int.Type, forKey key: Key) throws -> Int { try JSONTreeDecoder.primitive(try member(key)) }
+        func decode(_ t: Int8.Type, forKey key: Key) throws -> Int8 { try JSONTreeDecoder.primitive(try member(key)) }
+        func decode(_ t: Int16.Type, forKey key: Key) throws -> Int16 { try JSONTreeDecoder.primitive(try member(key)) }
+        func decode(_ t: Int32.Type, forKey key: Key) throws -> Int32 { try JSONTreeDecoder.primitive(try member(key)) }
+        func decode(_ t: Int64.Type, forKey key: Key) throws -> Int64 { try JSONTreeDecoder.primitive(try member(key)) }
+        func decode(_ t: UInt.Type, forKey key: Key) throws -> UInt { try JSONTreeDecoder.primitive(try member(key)) }
+        func decode(_ t: UInt8.Type, forKey key: Key) throws -> UInt8 { try JSONTreeDecoder.primitive(try member(key)) }
+        func decode(_ t: UInt16.Type, forKey key: Key) throws -> UInt16 { try JSONTreeDecoder.primitive(try member(key)) }
+        func decode(_ t: UInt32.Type, forKey key: Key) throws -> UInt32 { try JSONTreeDecoder.primitive(try member(key)) }
+        func decode(_ t: UInt64.Type, forKey key: Key) throws -> UInt64 { try JSONTreeDecoder.primitive(try member(key)) }
+
+        func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+            guard let v = members[key.stringValue] else { return nil }
+            if case .null = v { return nil }
+            return try JSONTreeDecoder.convert(v, as: type, codingPath: codingPath + [key])
+        }
+
+        func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+            try JSONTreeDecoder(try member(key), codingPath: codingPath + [key]).container(keyedBy: type)
+        }
+
+        func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+            try JSONTreeDecoder(try member(key), codingPath: codingPath + [key]).unkeyedContainer()
+        }
+
+        func superDecoder() throws -> any Decoder { throw Unsupported() }
+        func superDecoder(forKey key: Key) throws -> any Decoder { throw Unsupported() }
+    }
+
+    private struct Unkeyed: UnkeyedDecodingContainer {
+        let items: [JSONTree]
+        let codingPath: [any CodingKey]
+        var currentIndex = 0
+
+        init(items: [JSONTree], codingPath: [any CodingKey]) {
+            self.items = items
+            self.codingPath = codingPath
+        }
+
+        var count: Int? { items.count }
+        var isAtEnd: Bool { currentIndex >= items.count }
+
+        mutating func next() throws -> JSONTree {
+            guard !isAtEnd else { throw Unsupported() }
+            defer { currentIndex += 1 }
+            return items[currentIndex]
+        }
+
+        mutating func decodeNil() throws -> Bool {
+            guard !isAtEnd else { throw Unsupported() }
+            if case .null = items[currentIndex] { currentIndex += 1; return true }
+            return false
+        }
+
+        mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try value(type) }
+
+        private mutating func value<T: Decodable>(_ type: T.Type) throws -> T {
+            let index = currentIndex
+            return try JSONTreeDecoder.convert(try next(), as: type, codingPath: codingPath + [IndexKey(index)])
+        }
+
+        mutating func decode(_ t: Bool.Type) throws -> Bool { try JSONTreeDecoder.primitive(try next()) }
+        mutating func decode(_ t: String.Type) throws -> String { try JSONTreeDecoder.primitive(try next()) }
+        mutating func decode(_ t: Double.Type) throws -> Double { try JSONTreeDecoder.primitive(try next()) }
+        mutating func decode(_ t: Float.Type) throws -> Float { try JSONTreeDecoder.primitive(try next()) }
+        mutating func decode(_ t: Int.Type) throws -> Int { try JSONTreeDecoder.primitive(try next()) }
+        mutating func decode(_ t: Int8.Type) throws -> Int8 { try JSONTreeDecoder.primitive(try next()) }
+        mutating func decode(_ t: Int16.Type) throws -> Int16 { try JSONTreeDecoder.primitive(try next()) }
+        mutating func decode(_ t: Int32.Type) throws -> Int32 { try JSONTreeDecoder.primitive(try next()) }
+        mutating func decode(_ t: Int64.Type) throws -> Int64 { try JSONTreeDecoder.primitive(try next()) }
+        mutating func decode(_ t: UInt.Type) throws -> UInt { try JSONTreeDecoder.primitive(try next()) }
+        mutating func decode(_ t: UInt8.Type) throws -> UInt8 { try JSONTreeDecoder.primitive(try next()) }
+        mutating func decode(_ t: UInt16.Type) throws -> UInt16 { try JSONTreeDecoder.primitive(try next()) }
+        mutating func decode(_ t: UInt32.Type) throws -> UInt32 { try JSONTreeDecoder.primitive(try next()) }
+        mutating func decode(_ t: UInt64.Type) throws -> UInt64 { try JSONTreeDecoder.primitive(try next()) }
+
+        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+            try JSONTreeDecoder(try next(), codingPath: codingPath).container(keyedBy: type)
+        }
+
+        mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
+            try JSONTreeDecoder(try next(), codingPath: codingPath).unkeyedContainer()
+        }
+
+        mutating func superDecoder() throws -> any Decoder { throw Unsupported() }
+    }
+
+    private struct Single: SingleValueDecodingContainer {
+        let tree: JSONTree
+        let codingPath: [any CodingKey]
+
+        func decodeNil() -> Bool {
+            if case .null = tree { return true }
+            return false
+        }
+
+        func decode<T: Decodable>(_ type: T.Type) throws -> T { try value(type) }
+
+        private func value<T: Decodable>(_ type: T.Type) throws -> T {
+            try JSONTreeDecoder.convert(tree, as: type, codingPath: codingPath)
+        }
+
+        func decode(_ t: Bool.Type) throws -> Bool { try JSONTreeDecoder.primitive(tree) }
+        func decode(_ t: String.Type) throws -> String { try JSONTreeDecoder.primitive(tree) }
+        func decode(_ t: Double.Type) throws -> Double { try JSONTreeDecoder.primitive(tree) }
+        func decode(_ t: Float.Type) throws -> Float { try JSONTreeDecoder.primitive(tree) }
+        func decode(_ t: Int.Type) throws -> Int { try JSONTreeDecoder.primitive(tree) }
+        func decode(_ t: Int8.Type) throws -> Int8 { try JSONTreeDecoder.primitive(tree) }
+        func decode(_ t: Int16.Type) throws -> Int16 { try JSONTreeDecoder.primitive(tree) }
+        func decode(_ t: Int32.Type) throws -> Int32 { try JSONTreeDecoder.primitive(tree) }
+        func decode(_ t: Int64.Type) throws -> Int64 { try JSONTreeDecoder.primitive(tree) }
+        func decode(_ t: UInt.Type) throws -> UInt { try JSONTreeDecoder.primitive(tree) }
+        func decode(_ t: UInt8.Type) throws -> UInt8 { try JSONTreeDecoder.primitive(tree) }
+        func decode(_ t: UInt16.Type) throws -> UInt16 { try JSONTreeDecoder.primitive(tree) }
+        func decode(_ t: UInt32.Type) throws -> UInt32 { try JSONTreeDecoder.primitive(tree) }
+        func decode(_ t: UInt64.Type) throws -> UInt64 { try JSONTreeDecoder.primitive(tree) }
+    }
+
+    private struct IndexKey: CodingKey {
+        let intValue: Int?
+        var stringValue: String { "Index \(intValue ?? 0)" }
+        init(_ index: Int) { intValue = index }
+        init?(stringValue: String) { return nil }
+        init?(intValue: Int) { self.intValue = intValue }
+    }
+}

@@ -29,6 +29,28 @@ final class PoliteCopyTests: XCTestCase {
         XCTAssertNil(full.record.pauses, "a manual backup runs at full speed")
     }
 
+    /// A WAL copy is switched to a self-contained file (`journal_mode=DELETE`), which syncs
+    /// the whole file: a polite copy writes itself back, paced, before that, or the switch
+    /// would flush it all at once under the POS's commits (a 170 ms commit at 200 MB).
+    func testAPoliteWALCopyIsWrittenBackBeforeItsJournalModeChanges() throws {
+        let tmp = TempDir()
+        let layout = try makeDataDir(tmp, rows: 200)
+        try sqlite3(layout.databasePath, "CREATE TABLE pad(b BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) INSERT INTO pad SELECT randomblob(65000) FROM n;")
+        let copy = tmp.file("copy.db")
+        try FileSystem.createPrivateFile(copy)
+        var headerAtPauses: [UInt8] = []
+        var hot = HotCopy(busyTimeoutMs: 2000)
+        hot.pace = .polite
+        // Byte 18 of the header: 2 while the file is still in WAL mode, 1 after the switch.
+        hot.pauseHook = { _ in headerAtPauses.append(FileManager.default.contents(atPath: copy).map { $0[18] } ?? 0) }
+        let report = try hot.copy(source: layout.databasePath, destination: copy, progress: nil, cancellation: nil)
+        XCTAssertEqual(report.strategy, .walSnapshot)
+        XCTAssertGreaterThanOrEqual(headerAtPauses.count, 2, "one pause per 4 MiB written back")
+        XCTAssertEqual(Set(headerAtPauses), [2], "every pause came before the switch to a self-contained file")
+        XCTAssertEqual(FileManager.default.contents(atPath: copy)?[18], 1)
+        XCTAssertEqual(try sqlite3(copy, "PRAGMA integrity_check"), "ok")
+    }
+
     func testThePauseFollowsTheWritebackTimeWithinBounds() {
         XCTAssertEqual(WritebackPacer.pause(afterWriteback: 0), 0.002, "the POS gets a turn even on a fast disk")
         XCTAssertEqual(WritebackPacer.pause(afterWriteback: 0.01), 0.02, accuracy: 1e-9)

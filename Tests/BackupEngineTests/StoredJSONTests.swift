@@ -99,7 +99,7 @@ final class StoredJSONTests: XCTestCase {
             let tree = try XCTUnwrap(JSONTree.parse(data))
             // Dates are stored to the millisecond, so the reference is JSONDecoder's reading.
             let reference = try HistoryLog.decoder.decode(BackupRecord.self, from: data)
-            XCTAssertEqual(try JSONTreeDecoder.convert(tree, as: BackupRecord.self, codingPath: []), reference, "the fast path itself")
+            XCTAssertEqual(try JSONTreeDecoder.convert(tree, as: BackupRecord.self), reference, "the fast path itself")
             XCTAssertEqual(try StoredJSON.decode(BackupRecord.self, from: data), reference)
         }
         // A file the fast path does not take still reads, through JSONDecoder.

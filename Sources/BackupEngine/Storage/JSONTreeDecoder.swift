@@ -9,28 +9,27 @@ struct JSONTreeDecoder: Decoder {
     struct Unsupported: Error {}
 
     let tree: JSONTree
-    let codingPath: [any CodingKey]
+    /// Not kept: an error from here is never shown (`StoredJSON` then asks `JSONDecoder`,
+    /// whose errors carry the path), and building a path per member cost an allocation each.
+    var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-    init(_ tree: JSONTree, codingPath: [any CodingKey] = []) {
-        self.tree = tree
-        self.codingPath = codingPath
-    }
+    init(_ tree: JSONTree) { self.tree = tree }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let members) = tree else { throw Unsupported() }
-        return KeyedDecodingContainer(Keyed(members: members, codingPath: codingPath))
+        return KeyedDecodingContainer(Keyed(members: members))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         guard case .array(let items) = tree else { throw Unsupported() }
-        return Unkeyed(items: items, codingPath: codingPath)
+        return Unkeyed(items: items)
     }
 
-    func singleValueContainer() throws -> any SingleValueDecodingContainer { Single(tree: tree, codingPath: codingPath) }
+    func singleValueContainer() throws -> any SingleValueDecodingContainer { Single(tree: tree) }
 
     /// The one conversion point from a tree value to a Swift value.
-    static func convert<T: Decodable>(_ tree: JSONTree, as type: T.Type, codingPath: [any CodingKey]) throws -> T {
+    static func convert<T: Decodable>(_ tree: JSONTree, as type: T.Type) throws -> T {
         switch tree {
         case .string(let s):
             if T.self == String.self { return s as! T }
@@ -52,7 +51,7 @@ struct JSONTreeDecoder: Decoder {
         }
         // Types with their own JSON conventions in JSONDecoder.
         if T.self == Data.self || T.self == Decimal.self || T.self == Date.self || T.self == URL.self { throw Unsupported() }
-        return try T(from: JSONTreeDecoder(tree, codingPath: codingPath))
+        return try T(from: JSONTreeDecoder(tree))
     }
 
     /// A primitive asked for by its concrete type (no dynamic casts on the hot path).
@@ -91,7 +90,7 @@ struct JSONTreeDecoder: Decoder {
 
     private struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
         let members: [String: JSONTree]
-        let codingPath: [any CodingKey]
+        var codingPath: [any CodingKey] { [] }
 
         var allKeys: [Key] { members.keys.compactMap { Key(stringValue: $0) } }
         func contains(_ key: Key) -> Bool { members[key.stringValue] != nil }
@@ -109,7 +108,7 @@ struct JSONTreeDecoder: Decoder {
         func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try value(type, key) }
 
         private func value<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T {
-            try JSONTreeDecoder.convert(try member(key), as: type, codingPath: codingPath + [key])
+            try JSONTreeDecoder.convert(try member(key), as: type)
         }
 
         // The protocol asks for each primitive by name.
@@ -131,15 +130,15 @@ struct JSONTreeDecoder: Decoder {
         func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
             guard let v = members[key.stringValue] else { return nil }
             if case .null = v { return nil }
-            return try JSONTreeDecoder.convert(v, as: type, codingPath: codingPath + [key])
+            return try JSONTreeDecoder.convert(v, as: type)
         }
 
         func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
-            try JSONTreeDecoder(try member(key), codingPath: codingPath + [key]).container(keyedBy: type)
+            try JSONTreeDecoder(try member(key)).container(keyedBy: type)
         }
 
         func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-            try JSONTreeDecoder(try member(key), codingPath: codingPath + [key]).unkeyedContainer()
+            try JSONTreeDecoder(try member(key)).unkeyedContainer()
         }
 
         func superDecoder() throws -> any Decoder { throw Unsupported() }
@@ -148,13 +147,10 @@ struct JSONTreeDecoder: Decoder {
 
     private struct Unkeyed: UnkeyedDecodingContainer {
         let items: [JSONTree]
-        let codingPath: [any CodingKey]
+        var codingPath: [any CodingKey] { [] }
         var currentIndex = 0
 
-        init(items: [JSONTree], codingPath: [any CodingKey]) {
-            self.items = items
-            self.codingPath = codingPath
-        }
+        init(items: [JSONTree]) { self.items = items }
 
         var count: Int? { items.count }
         var isAtEnd: Bool { currentIndex >= items.count }
@@ -174,8 +170,7 @@ struct JSONTreeDecoder: Decoder {
         mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try value(type) }
 
         private mutating func value<T: Decodable>(_ type: T.Type) throws -> T {
-            let index = currentIndex
-            return try JSONTreeDecoder.convert(try next(), as: type, codingPath: codingPath + [IndexKey(index)])
+            try JSONTreeDecoder.convert(try next(), as: type)
         }
 
         mutating func decode(_ t: Bool.Type) throws -> Bool { try JSONTreeDecoder.primitive(try next()) }
@@ -194,11 +189,11 @@ struct JSONTreeDecoder: Decoder {
         mutating func decode(_ t: UInt64.Type) throws -> UInt64 { try JSONTreeDecoder.primitive(try next()) }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
-            try JSONTreeDecoder(try next(), codingPath: codingPath).container(keyedBy: type)
+            try JSONTreeDecoder(try next()).container(keyedBy: type)
         }
 
         mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
-            try JSONTreeDecoder(try next(), codingPath: codingPath).unkeyedContainer()
+            try JSONTreeDecoder(try next()).unkeyedContainer()
         }
 
         mutating func superDecoder() throws -> any Decoder { throw Unsupported() }
@@ -206,7 +201,7 @@ struct JSONTreeDecoder: Decoder {
 
     private struct Single: SingleValueDecodingContainer {
         let tree: JSONTree
-        let codingPath: [any CodingKey]
+        var codingPath: [any CodingKey] { [] }
 
         func decodeNil() -> Bool {
             if case .null = tree { return true }
@@ -216,7 +211,7 @@ struct JSONTreeDecoder: Decoder {
         func decode<T: Decodable>(_ type: T.Type) throws -> T { try value(type) }
 
         private func value<T: Decodable>(_ type: T.Type) throws -> T {
-            try JSONTreeDecoder.convert(tree, as: type, codingPath: codingPath)
+            try JSONTreeDecoder.convert(tree, as: type)
         }
 
         func decode(_ t: Bool.Type) throws -> Bool { try JSONTreeDecoder.primitive(tree) }
@@ -233,13 +228,5 @@ struct JSONTreeDecoder: Decoder {
         func decode(_ t: UInt16.Type) throws -> UInt16 { try JSONTreeDecoder.primitive(tree) }
         func decode(_ t: UInt32.Type) throws -> UInt32 { try JSONTreeDecoder.primitive(tree) }
         func decode(_ t: UInt64.Type) throws -> UInt64 { try JSONTreeDecoder.primitive(tree) }
-    }
-
-    private struct IndexKey: CodingKey {
-        let intValue: Int?
-        var stringValue: String { "Index \(intValue ?? 0)" }
-        init(_ index: Int) { intValue = index }
-        init?(stringValue: String) { return nil }
-        init?(intValue: Int) { self.intValue = intValue }
     }
 }

@@ -11,7 +11,7 @@ import Foundation
 /// is then the answer, so a file never reads differently depending on the path.
 enum StoredJSON {
     static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-        if let tree = JSONTree.parse(data), let value = try? JSONTreeDecoder.convert(tree, as: type, codingPath: []) {
+        if let tree = JSONTree.parse(data), let value = try? JSONTreeDecoder.convert(tree, as: type) {
             return value
         }
         return try HistoryLog.decoder.decode(type, from: data)

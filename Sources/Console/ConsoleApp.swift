@@ -70,7 +70,8 @@ final class ConsoleApp {
         defer {
             terminal.close()
             for source in signalSources { source.cancel() }
-            // A quit during the start: let it finish, so the stop below finds its thread.
+            // A quit during the start: let it finish, so the stop below waits for its
+            // thread and the state file says "stopped" before the process ends.
             _ = schedulerStart.wait(timeout: .now() + 10)
             scheduler?.stop()
         }
@@ -80,13 +81,15 @@ final class ConsoleApp {
                 inbox.post(.schedulerChanged)
             }
             scheduler = s
+            state.schedulerStarting = true
             // Its start reads the whole history (10,000 lines take a tenth of a second
-            // here): off this thread, side by side with the first refresh.
+            // here): off this thread, side by side with the first refresh. Posted before
+            // the group is left, so the refresh it releases never arrives first.
             schedulerStart.enter()
             DispatchQueue.global(qos: .userInitiated).async { [schedulerStart] in
                 s.start()
-                schedulerStart.leave()
                 inbox.post(.schedulerStarted)
+                schedulerStart.leave()
             }
         }
         requestRefresh()
@@ -161,6 +164,7 @@ final class ConsoleApp {
             state.snapshotsFailed(token: token, message)
         case .schedulerStarted:
             schedulerReady = true
+            state.schedulerStarting = false
             state.scheduler = schedulerSnapshot
         case .schedulerChanged:
             if scheduler != nil && schedulerReady {
@@ -413,4 +417,3 @@ final class ConsoleApp {
                            live: live, lastLiveCheck: lastLiveCheck, readOnly: readOnly, followedScheduler: followed)
     }
 }
-

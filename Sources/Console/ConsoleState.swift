@@ -32,6 +32,9 @@ public struct ConsoleState: Sendable, Equatable {
     public var readOnly: String?
     public var disk: DiskUsage?
     public var scheduler: SchedulerSnapshot?
+    /// This console's own scheduler is starting (it reads the whole history first): shown
+    /// as "starting" rather than "not running" until its snapshot is true.
+    public var schedulerStarting = false
     public var health: HealthReport?
     /// Attempts, newest first.
     public var history: [HistoryEntry] = []

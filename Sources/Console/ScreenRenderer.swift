@@ -79,7 +79,7 @@ struct RenderContext {
     // MARK: - Header, banner
 
     func schedulerOwner() -> String {
-        guard let snap = state.scheduler else { return "not running" }
+        guard let snap = state.scheduler else { return state.schedulerStarting ? "starting" : "not running" }
         switch snap.activity {
         case .heldByOther: return snap.ownerPid.map { "daemon pid \($0)" } ?? "another process"
         case .stopped: return "stopped"
@@ -376,7 +376,8 @@ struct RenderContext {
 
     mutating func drawSchedule() {
         let row = layout.scheduleRow
-        var text = " " + TextFormat.schedule(state.scheduler, now: state.now)
+        var text = " " + (state.scheduler == nil && state.schedulerStarting
+            ? "Scheduler starting..." : TextFormat.schedule(state.scheduler, now: state.now))
         if layout.mode == .full, let snap = state.scheduler {
             if let last = snap.lastAttemptAt {
                 let ok = snap.lastAttemptSucceeded == true

@@ -91,6 +91,7 @@ struct BenchOptions {
             }
             i += 1
         }
+        if o.consoleOnly && o.scaleSizes == nil { throw BenchError("--console goes with --scale MB,...\n\(usage)") }
         if o.smoke {
             if !sizeGiven { o.sizeMB = 10 }
             o.baselineSeconds = 1

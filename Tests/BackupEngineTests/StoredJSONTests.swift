@@ -73,12 +73,23 @@ final class StoredJSONTests: XCTestCase {
             "{\(base.replacingOccurrences(of: "08:45:36.198Z", with: "08:45:36+01:00"))}", // another ISO form
             "{\(base.replacingOccurrences(of: "1.5", with: "-0.25e-2"))}",
             "{\(base.replacingOccurrences(of: "1.5", with: "01.5"))}",                     // a leading zero
+            "{\(base.replacingOccurrences(of: "1.5", with: "1e400"))}",                    // out of range
+            "{\(base.replacingOccurrences(of: "1.5", with: "-1e400"))}",
+            "{\(base.replacingOccurrences(of: "1.5", with: "1e-400"))}",                   // zero from non-zero digits
+            "{\(base.replacingOccurrences(of: "1.5", with: "0.0e-400"))}",
+            "{\(base.replacingOccurrences(of: "1.5", with: "5e-324"))}",                   // the smallest subnormal
         ]
         for line in lines {
             XCTAssertEqual(readLine(line), reference(line), line)
         }
-        XCTAssertNotNil(readLine(lines[3]))
+        // The lines in our own form, however spaced or escaped, are the fast path's own.
+        for line in lines.prefix(4) {
+            XCTAssertNotNil(line.utf8.withContiguousStorageIfAvailable { HistoryEntry.fromStoredLine($0) } ?? nil, line)
+        }
         XCTAssertEqual(readLine(lines[3])?.message, "aé🙂\n")
+        for (text, value) in [("1e400", nil), ("1e-400", nil), ("0.0e-400", 0.0), ("5e-324", 5e-324)] as [(String, Double?)] {
+            XCTAssertEqual(JSONTree.double(text), value, text)
+        }
         XCTAssertNil(readLine("{\(base),\"kind\":\"weekly\"}"), "an unknown kind makes the line unreadable, as before")
     }
 
@@ -102,12 +113,16 @@ final class StoredJSONTests: XCTestCase {
             XCTAssertEqual(try JSONTreeDecoder.convert(tree, as: BackupRecord.self), reference, "the fast path itself")
             XCTAssertEqual(try StoredJSON.decode(BackupRecord.self, from: data), reference)
         }
-        // A file the fast path does not take still reads, through JSONDecoder.
-        let data = try HistoryLog.encoder.encode(record)
-        var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        object["sizeBytes"] = 1e3
-        let odd = try JSONSerialization.data(withJSONObject: object)
-        XCTAssertEqual(try? StoredJSON.decode(BackupRecord.self, from: odd), try? HistoryLog.decoder.decode(BackupRecord.self, from: odd))
+        // A file the fast path does not take (an integer written as 49152.0) still reads,
+        // through JSONDecoder, as JSONDecoder reads it.
+        let text = String(decoding: try HistoryLog.encoder.encode(record), as: UTF8.self)
+        let size = "\"sizeBytes\":\(record.sizeBytes)"
+        XCTAssertTrue(text.contains(size))
+        let odd = Data(text.replacingOccurrences(of: size, with: size + ".0").utf8)
+        XCTAssertThrowsError(try JSONTreeDecoder.convert(try XCTUnwrap(JSONTree.parse(odd)), as: BackupRecord.self), "the fast path steps aside")
+        let viaFallback = try? StoredJSON.decode(BackupRecord.self, from: odd)
+        XCTAssertEqual(viaFallback, try? HistoryLog.decoder.decode(BackupRecord.self, from: odd))
+        if let viaFallback { XCTAssertEqual(viaFallback.sizeBytes, record.sizeBytes) }
         XCTAssertThrowsError(try StoredJSON.decode(BackupRecord.self, from: Data("{\"name\":1}".utf8)), "a broken file is an error, as before")
     }
 

@@ -136,5 +136,12 @@ final class ReadOnlyAndLiveDatabaseTests: XCTestCase {
         XCTAssertTrue(grid.contains("Reading the backups folder..."), grid.text)
         XCTAssertFalse(grid.contains("No backups yet"), grid.text)
         XCTAssertFalse(ScreenRenderer.render(f.state(), width: 80, height: 24).contains("Reading the backups folder"))
+        // The console's own scheduler while it starts: neither "not running" nor "stopped".
+        var starting = ConsoleFixture.state(engine: f.engine, width: 120, height: 30, scheduler: nil)
+        starting.schedulerStarting = true
+        let text = ScreenRenderer.render(starting, width: 120, height: 30)
+        XCTAssertTrue(text.contains("scheduler: starting"), text.text)
+        XCTAssertTrue(text.contains("Scheduler starting..."), text.text)
+        XCTAssertFalse(text.contains("not running"), text.text)
     }
 }

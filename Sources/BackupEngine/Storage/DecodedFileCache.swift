@@ -18,7 +18,8 @@ final class DecodedFileCache<Value: Sendable>: Sendable {
     private let files = Locked<[String: (stamp: Stamp, value: Value?)]>([:])
     /// Held while a missed file is read and decoded. Two threads listing at once (a
     /// console's first refresh and its scheduler's metrics) would otherwise both decode
-    /// every file; this way the second finds each one decoded by the first.
+    /// every file; this way the second finds each one decoded by the first. Not
+    /// re-entrant: a `decode` closure must not read this cache.
     private let decoding = NSLock()
     let capacity: Int
 

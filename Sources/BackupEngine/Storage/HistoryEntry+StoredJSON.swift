@@ -77,7 +77,7 @@ extension HistoryEntry {
                 guard case .string(let s) = value, let v = Outcome(rawValue: s) else { return false }
                 outcome = v
             case "durationSeconds":
-                guard case .number(let n) = value, let v = Double(n) else { return false }
+                guard case .number(let n) = value, let v = JSONTree.double(n) else { return false }
                 durationSeconds = v
             case "pid":
                 guard case .number(let n) = value, let v = Int32(n) else { return false }

@@ -36,7 +36,8 @@ final class HistoryLogCache: Sendable {
     private let files = Locked<[String: Parsed]>([:])
     /// Held while a file is read and parsed, so two threads that find it changed (a
     /// console's scheduler and its refresh, at start) parse it once, not twice at once on
-    /// a two-core till: the second waits and then finds the cache current.
+    /// a two-core till: the second waits and then finds the cache current. Not
+    /// re-entrant: a `decode` closure must not read the history.
     private let parsing = NSLock()
 
     /// The entries of `path`, newest first.

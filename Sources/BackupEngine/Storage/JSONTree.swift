@@ -10,6 +10,17 @@ indirect enum JSONTree: Sendable {
     case array([JSONTree])
     case object([String: JSONTree])
 
+    /// A JSON number as a Double, or nil where JSONDecoder refuses it: out of range
+    /// (`Double("1e400")` is infinity) or so small it became zero from non-zero digits.
+    static func double(_ text: String) -> Double? {
+        guard let d = Double(text), d.isFinite else { return nil }
+        if d == 0, text.utf8.prefix(while: { $0 != UInt8(ascii: "e") && $0 != UInt8(ascii: "E") })
+            .contains(where: { $0 >= UInt8(ascii: "1") && $0 <= UInt8(ascii: "9") }) {
+            return nil
+        }
+        return d
+    }
+
     /// The document in `data`, or nil for anything this strict parser does not take: bad
     /// syntax, invalid UTF-8, a repeated key, nesting deeper than 64. Nil is not an
     /// error: the caller then asks Foundation's decoder, which has the last word.

@@ -2,7 +2,8 @@ import Foundation
 
 /// Decodes a `JSONTree` with the types' own `Decodable` code, dates in `PreciseDate`'s
 /// forms. Anything it does not handle exactly as Foundation's `JSONDecoder` would (a
-/// number that does not fit, `Data`, `Decimal`, a type mismatch) throws `Unsupported`,
+/// number that does not fit or is not an integer where one is asked for, a Double out of
+/// range, `Float`, `Data`, `Decimal`, a type mismatch) throws `Unsupported`,
 /// and `StoredJSON` then asks the `JSONDecoder`, so the result never depends on which
 /// decoder answered.
 struct JSONTreeDecoder: Decoder {
@@ -65,6 +66,14 @@ struct JSONTreeDecoder: Decoder {
         return b
     }
 
+    static func primitive(_ tree: JSONTree) throws -> Double {
+        guard case .number(let text) = tree, let d = JSONTree.double(text) else { throw Unsupported() }
+        return d
+    }
+
+    /// Float: JSONDecoder's own range rules decide (none of our files holds one).
+    static func primitive(_ tree: JSONTree) throws -> Float { throw Unsupported() }
+
     static func primitive<N: LosslessStringConvertible>(_ tree: JSONTree) throws -> N {
         guard case .number(let text) = tree, let n = N(text) else { throw Unsupported() }
         return n
@@ -72,8 +81,8 @@ struct JSONTreeDecoder: Decoder {
 
     private static func number<T>(_ text: String, as type: T.Type) -> T? {
         switch type {
-        case is Double.Type: return Double(text) as? T
-        case is Float.Type: return Float(text) as? T
+        case is Double.Type: return JSONTree.double(text) as? T
+        case is Float.Type: return nil
         case is Int.Type: return Int(text) as? T
         case is Int64.Type: return Int64(text) as? T
         case is Int32.Type: return Int32(text) as? T

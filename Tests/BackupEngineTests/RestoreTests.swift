@@ -20,12 +20,21 @@ final class RestoreTests: XCTestCase {
             XCTAssertEqual(try sqlite3(layout.databasePath, "SELECT count(*) FROM orders"), "200", journal)
             XCTAssertEqual(try sqlite3(layout.databasePath, "SELECT count(*) FROM products WHERE name='after-backup'"), "0")
             XCTAssertEqual(try sqlite3(layout.databasePath, "PRAGMA integrity_check"), "ok")
+            // A WAL database leaves WAL mode for the restore (nobody else had it open) and is
+            // in it again after.
+            XCTAssertEqual(try sqlite3(layout.databasePath, "PRAGMA journal_mode"), journal.lowercased(), journal)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: layout.databasePath + "-journal"), journal)
             // The database as it was is saved beside it, complete and consistent.
             let saved = try XCTUnwrap(result.savedCurrentAs)
             XCTAssertEqual(saved, layout.databasePath + ".corrupted.2025-11-24-160100")
             XCTAssertEqual(try sqlite3(saved, "SELECT count(*) FROM orders"), "50")
             XCTAssertEqual(try sqlite3(saved, "SELECT count(*) FROM products WHERE name='after-backup'"), "1")
             XCTAssertTrue(result.restartRequired)
+            // Its check and hash ran beside the write; both are recorded when restore returns.
+            let savedEntry = try XCTUnwrap(engine.listBackups().first { $0.kind == .savedBeforeRestore })
+            XCTAssertEqual(savedEntry.record?.verification.ok, true, journal)
+            XCTAssertEqual(savedEntry.record?.sha256, try BackupInspector.sha256(path: saved), journal)
+            XCTAssertEqual(savedEntry.record?.tables.first { $0.table == "orders" }?.rows, 50, journal)
             XCTAssertEqual(engine.history().first?.operation, .restore)
             XCTAssertEqual(engine.history().first?.outcome, .success)
         }
@@ -48,6 +57,57 @@ final class RestoreTests: XCTestCase {
         let text = reader.stdout
         XCTAssertTrue(text.contains("before|0"), text)
         XCTAssertTrue(text.contains("after|200"), text)
+    }
+
+    /// A POS app update may change the database's page size; SQLite cannot change a WAL
+    /// database's page size while another connection is open (found by hand: the restore
+    /// failed as "the database cannot be written (read-only file...)").
+    func testABackupWithAnotherPageSizeNeedsTheAppStoppedAndThenRestores() throws {
+        let tmp = TempDir()
+        let layout = try makeDataDir(tmp)
+        let clock = ManualClock(now: Date(timeIntervalSince1970: 1_764_000_000))
+        let engine = BackupEngine(layout: layout, clock: clock)
+        let backup = try engine.createBackup()
+        _ = try sqlite3(layout.databasePath, "PRAGMA journal_mode=DELETE; PRAGMA page_size=8192; VACUUM; DELETE FROM orders WHERE id > 10; PRAGMA journal_mode=WAL;")
+        let state = "PRAGMA page_size; SELECT count(*), total(id) FROM orders; SELECT count(*) FROM products"
+        let changed = try sqlite3(layout.databasePath, state)
+        clock.advance(by: 60)
+
+        let app = try ChildProcess("/usr/bin/sqlite3", [layout.databasePath])
+        app.write("SELECT 'open', count(*) FROM orders;\n")
+        XCTAssertTrue(app.waitForOutput { $0.contains("open|10") }, app.stderr)
+        XCTAssertThrowsError(try engine.restore(name: backup.entry.name)) { error in
+            guard case .pageSizeChangeNeedsAppStopped(_, let backupSize, let liveSize) = error as? BackupError else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertEqual([backupSize, liveSize], [4096, 8192])
+            XCTAssertTrue(BackupError(error).description.contains("stop the POS app and restore again"), "\(error)")
+        }
+        XCTAssertEqual(try sqlite3(layout.databasePath, state), changed, "the live database is untouched")
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: tmp.path).contains { $0.contains(".corrupted.") },
+                       "a refused restore leaves no saved copy")
+        XCTAssertFalse(engine.listBackups().contains { $0.kind == .savedBeforeRestore }, "nor its metadata")
+        XCTAssertEqual(engine.history().first?.outcome, .failure)
+        app.write(".quit\n")
+        app.closeInput()
+        XCTAssertEqual(app.wait(), 0, app.stderr)
+
+        clock.advance(by: 60)
+        _ = try engine.restore(name: backup.entry.name)
+        XCTAssertEqual(try sqlite3(layout.databasePath, "PRAGMA page_size; PRAGMA journal_mode; SELECT count(*) FROM orders; PRAGMA integrity_check"),
+                       "4096\nwal\n200\nok")
+    }
+
+    /// A restore killed while the live file was out of WAL mode leaves it sound in
+    /// rollback mode; restoring a backup of the WAL database puts WAL mode back.
+    func testRestoringABackupOfAWALDatabasePutsWALModeBack() throws {
+        let tmp = TempDir()
+        let layout = try makeDataDir(tmp)
+        let engine = BackupEngine(layout: layout)
+        let backup = try engine.createBackup()
+        XCTAssertEqual(try sqlite3(layout.databasePath, "PRAGMA journal_mode=DELETE"), "delete")
+        _ = try engine.restore(name: backup.entry.name)
+        XCTAssertEqual(try sqlite3(layout.databasePath, "PRAGMA journal_mode; SELECT count(*) FROM orders"), "wal\n200")
     }
 
     func testCorruptBackupIsRefusedAndLiveDatabaseUntouched() throws {

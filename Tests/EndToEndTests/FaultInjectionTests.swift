@@ -72,11 +72,21 @@ final class FaultInjectionTests: XCTestCase {
 
     // MARK: 2. kill -9 during restore
 
+    /// Nobody else has the database open: a WAL database leaves WAL mode for the restore.
     func testKillDuringRestoreWAL() throws { try killDuringRestore(journal: "wal", kills: 12) }
+    /// The POS app has it open: the restore stays in WAL mode (uncommitted WAL frames).
+    func testKillDuringRestoreWALWithTheAppOpen() throws { try killDuringRestore(journal: "wal", kills: 10, appOpen: true) }
     func testKillDuringRestoreRollbackJournal() throws { try killDuringRestore(journal: "delete", kills: 10) }
 
-    private func killDuringRestore(journal: String, kills: Int) throws {
+    private func killDuringRestore(journal: String, kills: Int, appOpen: Bool = false) throws {
         let shop = try SimShop(padMB: 50, journal: journal)
+        // An idle connection of the POS app, open across every restore and kill.
+        let app = appOpen ? try ChildProcess("/usr/bin/sqlite3", [shop.dbPath]) : nil
+        defer { app?.killHard() }
+        if let app {
+            app.write("SELECT 'open', count(*) > 0 FROM sqlite_schema;\n")
+            XCTAssertTrue(app.waitForOutput { $0.contains("open|1") }, app.stderr)
+        }
         try shop.writeBurst(seconds: 0.2)
         let created = try run(["create", "--json"] + shop.dirArgs)
         XCTAssertEqual(created.exitCode, 0, created.stderr)
@@ -161,11 +171,16 @@ final class FaultInjectionTests: XCTestCase {
         XCTAssertEqual(done.exitCode, 0, done.stderr)
         XCTAssertEqual(shop.tempFiles(), [])
         XCTAssertEqual(try DBProbe.fingerprint(shop.dbPath), backupState)
+        XCTAssertEqual(try sqlite3(shop.dbPath, "PRAGMA journal_mode"), journal, "the restore leaves the journal mode as it found it")
+        if let app {
+            app.write("SELECT 'still', count(*) > 0 FROM sqlite_schema;\n")
+            XCTAssertTrue(app.waitForOutput { $0.contains("still|1") }, "the app's connection still reads: \(app.stderr)")
+        }
         XCTAssertGreaterThanOrEqual(plan.landedTotal, kills, "kills that landed while restore ran")
         for phase in plan.missing {
             XCTFail("\(journal): no kill landed while the restore was \(plan.phases[phase]) (\(attempt + 1) tries; \(plan.summary))")
         }
-        print("kill-restore \(journal): \(plan.landedTotal) kills landed in \(attempt + 1) tries over a \(Int(duration * 1000)) ms restore (\(plan.summary)); saved copies checked \(savedChecked)")
+        print("kill-restore \(journal)\(appOpen ? " (app open)" : ""): \(plan.landedTotal) kills landed in \(attempt + 1) tries over a \(Int(duration * 1000)) ms restore (\(plan.summary)); saved copies checked \(savedChecked)")
     }
 
     // MARK: 3. disk full

@@ -95,8 +95,20 @@ extension BackupEngine {
         try FileSystem.fsyncFile(tmp)
         if cancellation?.isCancelled == true { throw BackupError.cancelled }
 
+        // Someone waits for a manual backup: its check runs beside the hash, each about a
+        // core's work on the cached copy. A polite one takes them in turn, leaving the POS
+        // a core.
+        let copyPath = tmp
+        let sideCheck = polite ? nil : SideWork { try BackupInspector.check(path: copyPath, full: false) }
+        defer { _ = try? sideCheck?.result() }
+        let hashing = progress.map { p in { d, t in p(BackupProgress(phase: .hashing, done: d, total: t)) } }
+        let hashedBeside = sideCheck == nil ? nil : try BackupInspector.sha256(path: tmp, progress: hashing, cancellation: cancellation)
+        if cancellation?.isCancelled == true { throw BackupError.cancelled }
+
         progress?(BackupProgress(phase: .checking, done: 0, total: 0))
-        if let findings = try BackupInspector.check(path: tmp, full: false) {
+        let findings: CheckFindings?
+        if let sideCheck { findings = try sideCheck.result() } else { findings = try BackupInspector.check(path: tmp, full: false) }
+        if let findings {
             // Tell "the live database is damaged" from "the copy is damaged": check the live file itself.
             let live = checkLiveDatabase(full: true)
             if case .damaged(let liveFindings) = live {
@@ -107,8 +119,7 @@ extension BackupEngine {
         // The copy is the live database as of its snapshot: its passing check is a full check of it.
         saveLiveCheck(LiveCheckRecord(state: .ok, checkedAt: clock.now(), source: .backup))
         let tables = try BackupInspector.tableCounts(path: tmp)
-        let sha = try BackupInspector.sha256(path: tmp, progress: progress.map { p in { d, t in p(BackupProgress(phase: .hashing, done: d, total: t)) } },
-                                             cancellation: cancellation)
+        let sha = try hashedBeside ?? BackupInspector.sha256(path: tmp, progress: hashing, cancellation: cancellation)
         guard let fileInfo = FileSystem.info(tmp) else { throw BackupError.io(operation: "stat", path: tmp, errno: errno) }
         if cancellation?.isCancelled == true { throw BackupError.cancelled }
 

@@ -84,10 +84,16 @@ extension BackupEngine {
 
         // (b) Save what is there now.
         var saved: String?
+        var recording: SideWork<Void>?
+        defer { _ = try? recording?.result() }
         if liveExists {
             let copy = try live.saveCurrent(stamp: BackupName.stamp(run.started), consistent: liveOpens, progress: progress)
             saved = copy.path
-            recordSavedCopy(at: copy.path, consistent: copy.consistent, madeAt: run.started)
+            // The saved copy is complete and nothing writes it again: it is checked and
+            // hashed while the backup is written in (the check is a core's work, the write
+            // the disk's), not before.
+            let madeAt = run.started
+            recording = SideWork { [self] in recordSavedCopy(at: copy.path, consistent: copy.consistent, madeAt: madeAt) }
         }
 
         // (c) Put the backup in place. Until the swap the live database is unchanged, and
@@ -96,7 +102,8 @@ extension BackupEngine {
         do {
             if liveOpens {
                 // One write transaction: when it fails, SQLite has rolled it back.
-                try live.writeThroughBackupAPI(from: entry.path, progress: progress)
+                try live.writeThroughBackupAPI(from: entry.path, walAfter: entry.record?.sourceJournalMode.lowercased() == "wal",
+                                               progress: progress)
             } else {
                 let staged = try live.stage(entry.path)
                 swapStarted = true
@@ -108,6 +115,7 @@ extension BackupEngine {
                                                      savedCopy: saved.map { FileSystem.fileName(of: $0) } ?? "(none)")
             }
             if let saved {
+                _ = try? recording?.result()
                 live.discardSavedCopy(saved)
                 try? metadata.remove(FileSystem.fileName(of: saved))
             }
@@ -123,6 +131,8 @@ extension BackupEngine {
             throw BackupError.restoreCheckFailed(reason: problem.summary, savedCopy: savedName)
         }
         saveLiveCheck(LiveCheckRecord(state: .ok, checkedAt: clock.now(), source: .restore))
+        // Undo and the saved-copy retention after this read the saved copy's metadata.
+        _ = try? recording?.result()
         for (key, value) in keptSettings.sorted(by: { $0.key < $1.key }) {
             do { try settingsStore.set(key, value) } catch {
                 logger.warning("Restore could not keep setting \(key) = \(value): \(BackupError(error).description)")

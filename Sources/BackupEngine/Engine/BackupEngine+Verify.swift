@@ -42,6 +42,11 @@ extension BackupEngine {
         var detail: String?
         do {
             try BackupInspector.requireSQLiteHeader(entry.path)
+            // Only people wait for a verify: the check runs beside the hash (each about a
+            // core's work on a cached file); when the hash differs its answer is not used.
+            let path = entry.path
+            let checking = SideWork { try BackupInspector.check(path: path, full: full) }
+            defer { _ = try? checking.result() }
             sha = try BackupInspector.sha256(path: entry.path, progress: progress.map { p in { d, t in p(BackupProgress(phase: .hashing, done: d, total: t)) } })
             if let recorded = entry.record?.sha256 {
                 hashCompared = true
@@ -49,7 +54,7 @@ extension BackupEngine {
             }
             if problem == nil {
                 progress?(BackupProgress(phase: .checking, done: 0, total: 0))
-                if let found = try BackupInspector.check(path: entry.path, full: full) {
+                if let found = try checking.result() {
                     problem = found.summary
                     detail = found.problems.count > 1 ? found.detail : nil
                 }

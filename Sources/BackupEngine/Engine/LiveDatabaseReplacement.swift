@@ -81,16 +81,46 @@ struct LiveDatabaseReplacement {
     }
 
     /// Writes the backup into the live database as one write transaction, so connections
-    /// the POS app holds see an ordinary change.
-    func writeThroughBackupAPI(from backupPath: String, progress: ProgressHandler?) throws {
+    /// the POS app holds see an ordinary change. `walAfter`: the backup was taken of a WAL
+    /// database, so the restored one is put in WAL mode too (also after a restore that was
+    /// killed while the file was out of WAL mode, see `leaveWALWhenAlone`).
+    func writeThroughBackupAPI(from backupPath: String, walAfter: Bool, progress: ProgressHandler?) throws {
         let dst = try SQLiteConnection(path: databasePath, mode: .readWrite, busyTimeoutMs: busyTimeoutMs)
         let src = try SQLiteConnection(path: backupPath, mode: .immutable, busyTimeoutMs: busyTimeoutMs)
+        let backToWAL = try leaveWALWhenAlone(live: dst, backup: src)
         let backup = try SQLiteBackup(from: src, to: dst)
         try backup.run(policy: .init(busyTimeoutMs: busyTimeoutMs, busyPauseMicros: 5_000, contended: .destination),
                        pages: { 4096 }) { step in
             progress?(BackupProgress(phase: .restoring, done: step.done, total: step.total))
         }
         try backup.finish()
+        // Failing here (a program opened the file the moment the restore ended) leaves the
+        // restored database sound in rollback-journal mode, which every SQLite program opens.
+        if backToWAL || walAfter { _ = try? dst.text("PRAGMA journal_mode=WAL") }
+    }
+
+    /// Takes the live file out of WAL mode for the restore when no other connection has it
+    /// open (the POS app stopped); true when WAL mode is to be put back afterwards. A kill
+    /// during the restore leaves the file sound but in rollback mode; the next restore of a
+    /// backup of a WAL database puts WAL mode back.
+    ///
+    /// In WAL mode SQLite looks every page up in the WAL's index before writing it, and the
+    /// index grows with the restore's one transaction: the lookups grow with the square of
+    /// the size (8% of a 4 GiB restore). In rollback mode the same transaction is as atomic
+    /// (a journal of the pages it replaces). With the POS app open the switch is refused at
+    /// once and the restore stays in WAL mode, which its connections see as an ordinary
+    /// change; except when the page sizes differ, which SQLite cannot change in WAL mode
+    /// (its backup API answers "read-only"): a backup from before the POS app changed its
+    /// page size needs the app stopped.
+    private func leaveWALWhenAlone(live: SQLiteConnection, backup: SQLiteConnection) throws -> Bool {
+        guard try live.text("PRAGMA journal_mode").lowercased() == "wal" else { return false }
+        if (try? live.text("PRAGMA journal_mode=DELETE"))?.lowercased() == "delete" { return true }
+        let livePageSize = try live.int64("PRAGMA page_size")
+        let backupPageSize = try backup.int64("PRAGMA page_size")
+        if livePageSize != backupPageSize {
+            throw BackupError.pageSizeChangeNeedsAppStopped(path: databasePath, backupPageSize: backupPageSize, livePageSize: livePageSize)
+        }
+        return false
     }
 
     /// Copies the backup beside the live file (fsynced), ready to be swapped in; the live

@@ -63,9 +63,10 @@ struct HotCopy {
     /// a writer waits at most one step. 2048-page steps were tried: no faster when idle,
     /// and each restart under a writer then wastes more, so the stall grew (benchmark notes).
     var optimisticStepPages: Int32 = 512
-    /// Pages per step of a polite copy under a pinned snapshot: one writeback chunk, so
-    /// each chunk is flushed and paused for on its own.
-    var politeStepPages: Int32 = 1024
+    /// Pages per step of a polite copy (under a pinned snapshot, and in its writeback
+    /// after): one writeback chunk at 4 KiB pages, so each chunk is flushed and paused for
+    /// on its own.
+    var politeStepPages: Int32 = Int32(WritebackPacer.politeChunkBytes / 4096)
     /// Restarts tolerated before switching to the raw snapshot copy (negative: go raw at
     /// once, without trying the stepped copy).
     var maxRestarts = 2
@@ -289,7 +290,7 @@ extension HotCopy {
 /// whole backup being flushed.
 ///
 /// Full pace: `posix_fadvise(DONTNEED)` on each 32 MiB starts asynchronous writeback and
-/// does not wait. Polite pace: each 4 MiB chunk is written back and waited for
+/// does not wait. Polite pace: each 256 KiB chunk is written back and waited for
 /// (`sync_file_range`), then the copy pauses for twice as long as that took: the slower
 /// the disk is right now, the longer the POS has it to itself (a duty cycle of at most a
 /// third, driven by measurement). No pause while a rollback-mode snapshot holds the
@@ -299,9 +300,13 @@ extension HotCopy {
 /// `defer` runs after `dst` is released), so closing it cannot drop SQLite's locks.
 /// Owned by the copying thread.
 final class WritebackPacer {
-    /// 4 MiB: measured against 1 MiB and 256 KiB at 200 MB, smaller chunks made the writer's
-    /// worst commit 2-3x slower (100-160 ms against 35-50 ms), p99 no better.
-    static let politeChunkBytes: Int64 = 4 << 20
+    /// 256 KiB: at 1 GiB the writer's p99 during a polite copy was 4.6 ms with 4 MiB chunks,
+    /// 3.1 ms with 1 MiB and 1.3 ms with 256 KiB (idle 1.2-2.2 ms), worst commit 4.8 ms;
+    /// the copy takes 16.6 s instead of 11.2 s, and nobody waits for it
+    /// (docs/BENCHMARKS.md). A commit that arrives during a chunk's writeback waits for at
+    /// most that chunk. An earlier trial that found small chunks worse ran while the
+    /// copy's journal-mode switch still flushed the whole file at once.
+    static let politeChunkBytes: Int64 = 256 << 10
     /// The pause after each polite chunk: this many times its writeback time, within bounds.
     static let pauseFactor = 2.0
     static let pauseBounds: ClosedRange<Double> = 0.002...0.25

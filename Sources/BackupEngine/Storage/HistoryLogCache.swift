@@ -30,6 +30,12 @@ final class HistoryLogCache: Sendable {
         /// Newest first; at equal times the later line is the newer entry.
         var entries: [HistoryEntry]
         var lineCount: Int
+
+        /// True when `st` describes the file exactly as it was parsed.
+        func matches(_ st: stat) -> Bool {
+            device == UInt64(st.st_dev) && inode == UInt64(st.st_ino) && size == Int64(st.st_size)
+                && modified.tv_sec == st.st_mtim.tv_sec && modified.tv_nsec == st.st_mtim.tv_nsec
+        }
     }
 
     static let tailBytes = 64
@@ -52,9 +58,7 @@ final class HistoryLogCache: Sendable {
     private func currentEntries(path: String) -> [HistoryEntry]? {
         var st = stat()
         guard stat(path, &st) == 0, let c = files.withLock({ $0[path] }) else { return nil }
-        let unchanged = c.device == UInt64(st.st_dev) && c.inode == UInt64(st.st_ino) && c.size == Int64(st.st_size)
-            && c.modified.tv_sec == st.st_mtim.tv_sec && c.modified.tv_nsec == st.st_mtim.tv_nsec
-        return unchanged ? c.entries : nil
+        return c.matches(st) ? c.entries : nil
     }
 
     private func parse(path: String, decode: (UnsafeBufferPointer<UInt8>) -> HistoryEntry?) -> [HistoryEntry] {
@@ -65,10 +69,8 @@ final class HistoryLogCache: Sendable {
         }
         let size = Int64(st.st_size)
         let cached = files.withLock { $0[path] }
-        if let c = cached, c.device == UInt64(st.st_dev), c.inode == UInt64(st.st_ino), c.size == size,
-           c.modified.tv_sec == st.st_mtim.tv_sec, c.modified.tv_nsec == st.st_mtim.tv_nsec {
-            return c.entries
-        }
+        // Another thread may have parsed it while this one waited for `parsing`.
+        if let c = cached, c.matches(st) { return c.entries }
         guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
         defer { try? handle.close() }
         var parsed = Parsed(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: size, modified: st.st_mtim,

@@ -39,11 +39,10 @@ struct JSONTreeDecoder: Decoder {
                 return d as! T
             }
         case .number(let text):
-            if let v = number(text, as: T.self) { return v }
-            if T.self == Double.self || T.self == Float.self || T.self == Int.self || T.self == Int64.self
-                || T.self == Int32.self || T.self == UInt64.self || T.self == UInt32.self || T.self == Int16.self
-                || T.self == UInt16.self || T.self == Int8.self || T.self == UInt8.self || T.self == UInt.self {
-                throw Unsupported()
+            switch number(text, as: T.self) {
+            case .value(let v): return v
+            case .refused: throw Unsupported()
+            case .notANumberType: break
             }
         case .bool(let b):
             if T.self == Bool.self { return b as! T }
@@ -79,22 +78,28 @@ struct JSONTreeDecoder: Decoder {
         return n
     }
 
-    private static func number<T>(_ text: String, as type: T.Type) -> T? {
+    /// A number read as `T`: its value, refused (a number type it does not fit, or Float,
+    /// whose rounding is JSONDecoder's to decide), or not a number type at all.
+    private enum NumberReading<T> { case value(T), refused, notANumberType }
+
+    private static func number<T>(_ text: String, as type: T.Type) -> NumberReading<T> {
+        let read: Any?
         switch type {
-        case is Double.Type: return JSONTree.double(text) as? T
-        case is Float.Type: return nil
-        case is Int.Type: return Int(text) as? T
-        case is Int64.Type: return Int64(text) as? T
-        case is Int32.Type: return Int32(text) as? T
-        case is UInt64.Type: return UInt64(text) as? T
-        case is UInt32.Type: return UInt32(text) as? T
-        case is UInt.Type: return UInt(text) as? T
-        case is Int16.Type: return Int16(text) as? T
-        case is UInt16.Type: return UInt16(text) as? T
-        case is Int8.Type: return Int8(text) as? T
-        case is UInt8.Type: return UInt8(text) as? T
-        default: return nil
+        case is Double.Type: read = JSONTree.double(text)
+        case is Float.Type: read = nil
+        case is Int.Type: read = Int(text)
+        case is Int64.Type: read = Int64(text)
+        case is Int32.Type: read = Int32(text)
+        case is UInt64.Type: read = UInt64(text)
+        case is UInt32.Type: read = UInt32(text)
+        case is UInt.Type: read = UInt(text)
+        case is Int16.Type: read = Int16(text)
+        case is UInt16.Type: read = UInt16(text)
+        case is Int8.Type: read = Int8(text)
+        case is UInt8.Type: read = UInt8(text)
+        default: return .notANumberType
         }
+        return (read as? T).map { .value($0) } ?? .refused
     }
 
     private struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol {

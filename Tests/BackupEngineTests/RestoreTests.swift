@@ -35,6 +35,7 @@ final class RestoreTests: XCTestCase {
             XCTAssertEqual(savedEntry.record?.verification.ok, true, journal)
             XCTAssertEqual(savedEntry.record?.sha256, try BackupInspector.sha256(path: saved), journal)
             XCTAssertEqual(savedEntry.record?.tables.first { $0.table == "orders" }?.rows, 50, journal)
+            XCTAssertEqual(savedEntry.record?.sourceJournalMode, journal.lowercased(), "an undo puts the journal mode back too")
             XCTAssertEqual(engine.history().first?.operation, .restore)
             XCTAssertEqual(engine.history().first?.outcome, .success)
         }
@@ -106,6 +107,18 @@ final class RestoreTests: XCTestCase {
         let engine = BackupEngine(layout: layout)
         let backup = try engine.createBackup()
         XCTAssertEqual(try sqlite3(layout.databasePath, "PRAGMA journal_mode=DELETE"), "delete")
+        _ = try engine.restore(name: backup.entry.name)
+        XCTAssertEqual(try sqlite3(layout.databasePath, "PRAGMA journal_mode; SELECT count(*) FROM orders"), "wal\n200")
+    }
+
+    /// A backup of a rollback-mode database restored into a WAL one (the POS app switched
+    /// since): the live file leaves WAL mode for the restore and goes back to it.
+    func testAWALDatabaseIsInWALModeAfterRestoringABackupFromBeforeItWas() throws {
+        let tmp = TempDir()
+        let layout = try makeDataDir(tmp, journal: "DELETE")
+        let engine = BackupEngine(layout: layout)
+        let backup = try engine.createBackup()
+        XCTAssertEqual(try sqlite3(layout.databasePath, "PRAGMA journal_mode=WAL; DELETE FROM orders;"), "wal")
         _ = try engine.restore(name: backup.entry.name)
         XCTAssertEqual(try sqlite3(layout.databasePath, "PRAGMA journal_mode; SELECT count(*) FROM orders"), "wal\n200")
     }

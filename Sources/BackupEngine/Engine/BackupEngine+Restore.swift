@@ -81,6 +81,8 @@ extension BackupEngine {
         // data: keep it across the restore (an old backup would otherwise bring back an
         // old frequency, retention count and an empty last_backup).
         let keptSettings = liveOpens ? backupSettings() : [:]
+        // Recorded with the saved copy, so an undo puts the journal mode back too.
+        let liveJournalMode = liveOpens ? live.journalMode() : nil
 
         // (b) Save what is there now.
         var saved: String?
@@ -93,7 +95,9 @@ extension BackupEngine {
             // hashed while the backup is written in (the check is a core's work, the write
             // the disk's), not before.
             let madeAt = run.started
-            recording = SideWork { [self] in recordSavedCopy(at: copy.path, consistent: copy.consistent, madeAt: madeAt) }
+            recording = SideWork { [self] in
+                recordSavedCopy(at: copy.path, consistent: copy.consistent, madeAt: madeAt, journalMode: liveJournalMode)
+            }
         }
 
         // (c) Put the backup in place. Until the swap the live database is unchanged, and
@@ -102,8 +106,11 @@ extension BackupEngine {
         do {
             if liveOpens {
                 // One write transaction: when it fails, SQLite has rolled it back.
-                try live.writeThroughBackupAPI(from: entry.path, walAfter: entry.record?.sourceJournalMode.lowercased() == "wal",
-                                               progress: progress)
+                let inWAL = try live.writeThroughBackupAPI(from: entry.path, walAfter: entry.record?.sourceJournalMode.lowercased() == "wal",
+                                                           progress: progress)
+                if !inWAL {
+                    logger.warning("Restore left \(FileSystem.fileName(of: live.databasePath)) in rollback-journal mode: WAL mode could not be set back (another program opened it as the restore ended); the POS app works either way, and the next restore of a WAL backup sets it back")
+                }
             } else {
                 let staged = try live.stage(entry.path)
                 swapStarted = true
@@ -145,7 +152,7 @@ extension BackupEngine {
     /// Metadata for a copy a restore saved, so it is listed, checked and restorable like a
     /// backup: a consistent copy is checked and hashed now; a raw copy of a database that
     /// did not open is marked damaged (listed, never restored, never removed automatically).
-    private func recordSavedCopy(at path: String, consistent: Bool, madeAt: Date) {
+    private func recordSavedCopy(at path: String, consistent: Bool, madeAt: Date, journalMode: String?) {
         let name = FileSystem.fileName(of: path)
         do {
             let info = try FileSystem.info(path).orThrow(BackupError.io(operation: "stat", path: path, errno: ENOENT))
@@ -164,7 +171,7 @@ extension BackupEngine {
                 name: name, kind: .savedBeforeRestore, createdAt: madeAt, sizeBytes: info.size, sha256: sha,
                 pageCount: pages.0, pageSize: pages.1, fileModifiedAt: info.modified.timeIntervalSince1970,
                 durationSeconds: 0, copySeconds: 0, sourcePath: layout.databasePath, sourceSizeBytes: info.size,
-                sourceJournalMode: "", userVersion: 0, applicationId: 0, appVersion: nil, tables: tables,
+                sourceJournalMode: journalMode ?? "", userVersion: 0, applicationId: 0, appVersion: nil, tables: tables,
                 verification: verification, strategy: consistent ? "saved-before-restore" : "saved-raw",
                 restarts: 0, longestWriterHoldMs: 0,
                 madeSequence: (catalog.entries().compactMap { $0.record?.madeSequence }.max() ?? 0) + 1)

@@ -64,9 +64,10 @@ struct HotCopy {
     /// and each restart under a writer then wastes more, so the stall grew (benchmark notes).
     var optimisticStepPages: Int32 = 512
     /// Pages per step of a polite copy (under a pinned snapshot, and in its writeback
-    /// after): one writeback chunk at 4 KiB pages, so each chunk is flushed and paused for
-    /// on its own.
-    var politeStepPages: Int32 = Int32(WritebackPacer.politeChunkBytes / 4096)
+    /// after): one writeback chunk, so each chunk is flushed and paused for on its own.
+    static func politeStepPages(pageSize: Int64) -> Int32 {
+        Int32(max(1, WritebackPacer.politeChunkBytes / max(1, pageSize)))
+    }
     /// Restarts tolerated before switching to the raw snapshot copy (negative: go raw at
     /// once, without trying the stepped copy).
     var maxRestarts = 2
@@ -119,7 +120,7 @@ struct HotCopy {
             var done: Int64 = 0
             while done < report.pageCount {
                 if cancellation?.isCancelled == true { throw BackupError.cancelled }
-                done = min(report.pageCount, done + Int64(politeStepPages))
+                done = min(report.pageCount, done + Int64(Self.politeStepPages(pageSize: pageSize)))
                 flusher.progress(pagesDone: done)
             }
             flusher.flushRest(pagesDone: report.pageCount)
@@ -162,7 +163,7 @@ struct HotCopy {
         // which makes our next step fail with BUSY, so it always gets in after one step.
         do {
             try backup.run(policy: .init(busyTimeoutMs: busyTimeoutMs, contended: .source),
-                       pages: { wal ? (pace == .polite ? politeStepPages : snapshotStepPages) : optimisticStepPages }) { step in
+                       pages: { wal ? (pace == .polite ? Self.politeStepPages(pageSize: flusher.pageSize) : snapshotStepPages) : optimisticStepPages }) { step in
             if cancellation?.isCancelled == true { throw BackupError.cancelled }
             if !wal {
                 longestHold = max(longestHold, step.seconds * 1000)

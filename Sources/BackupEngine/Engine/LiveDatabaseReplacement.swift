@@ -25,6 +25,12 @@ struct LiveDatabaseReplacement {
         return (try? db.int64("SELECT count(*) FROM sqlite_schema")) != nil
     }
 
+    /// The live database's journal mode (`wal`, `delete`...), nil when it cannot be read.
+    func journalMode() -> String? {
+        guard let db = try? SQLiteConnection(path: databasePath, mode: .readOnly, busyTimeoutMs: busyTimeoutMs) else { return nil }
+        return (try? db.text("PRAGMA journal_mode"))?.lowercased()
+    }
+
     /// Refuses before writing when the saved copy and the restored file cannot both fit.
     func requireSpace(forBackupOf backupBytes: Int64, liveExists: Bool) throws {
         let liveBytes = liveExists ? (FileSystem.info(databasePath)?.size ?? 0) + (FileSystem.info(databasePath + "-wal")?.size ?? 0) : 0
@@ -83,20 +89,34 @@ struct LiveDatabaseReplacement {
     /// Writes the backup into the live database as one write transaction, so connections
     /// the POS app holds see an ordinary change. `walAfter`: the backup was taken of a WAL
     /// database, so the restored one is put in WAL mode too (also after a restore that was
-    /// killed while the file was out of WAL mode, see `leaveWALWhenAlone`).
-    func writeThroughBackupAPI(from backupPath: String, walAfter: Bool, progress: ProgressHandler?) throws {
+    /// killed while the file was out of WAL mode, see `leaveWALWhenAlone`). Returns false
+    /// when the database was to end in WAL mode and could not be put in it (a program
+    /// opened it the moment the restore ended): it is sound in rollback-journal mode, which
+    /// every SQLite program opens, and the caller says so.
+    func writeThroughBackupAPI(from backupPath: String, walAfter: Bool, progress: ProgressHandler?) throws -> Bool {
         let dst = try SQLiteConnection(path: databasePath, mode: .readWrite, busyTimeoutMs: busyTimeoutMs)
         let src = try SQLiteConnection(path: backupPath, mode: .immutable, busyTimeoutMs: busyTimeoutMs)
         let backToWAL = try leaveWALWhenAlone(live: dst, backup: src)
+        do {
+            try copyIn(from: src, to: dst, progress: progress)
+        } catch {
+            // The transaction rolled back: the file is as it was, and so must its mode be.
+            if backToWAL { _ = try? dst.text("PRAGMA journal_mode=WAL") }
+            throw error
+        }
+        guard backToWAL || walAfter else { return true }
+        return (try? dst.text("PRAGMA journal_mode=WAL"))?.lowercased() == "wal"
+    }
+
+    /// The backup API's one transaction; the backup handle is released when this returns,
+    /// so the live connection can change its journal mode afterwards.
+    private func copyIn(from src: SQLiteConnection, to dst: SQLiteConnection, progress: ProgressHandler?) throws {
         let backup = try SQLiteBackup(from: src, to: dst)
         try backup.run(policy: .init(busyTimeoutMs: busyTimeoutMs, busyPauseMicros: 5_000, contended: .destination),
                        pages: { 4096 }) { step in
             progress?(BackupProgress(phase: .restoring, done: step.done, total: step.total))
         }
         try backup.finish()
-        // Failing here (a program opened the file the moment the restore ended) leaves the
-        // restored database sound in rollback-journal mode, which every SQLite program opens.
-        if backToWAL || walAfter { _ = try? dst.text("PRAGMA journal_mode=WAL") }
     }
 
     /// Takes the live file out of WAL mode for the restore when no other connection has it
@@ -108,13 +128,17 @@ struct LiveDatabaseReplacement {
     /// index grows with the restore's one transaction: the lookups grow with the square of
     /// the size (8% of a 4 GiB restore). In rollback mode the same transaction is as atomic
     /// (a journal of the pages it replaces). With the POS app open the switch is refused at
-    /// once and the restore stays in WAL mode, which its connections see as an ordinary
-    /// change; except when the page sizes differ, which SQLite cannot change in WAL mode
-    /// (its backup API answers "read-only"): a backup from before the POS app changed its
-    /// page size needs the app stopped.
+    /// once (busy) and the restore stays in WAL mode, which its connections see as an
+    /// ordinary change; except when the page sizes differ, which SQLite cannot change in
+    /// WAL mode (its backup API answers "read-only"): a backup from before the POS app
+    /// changed its page size needs the app stopped. Any other failure is the restore's.
     private func leaveWALWhenAlone(live: SQLiteConnection, backup: SQLiteConnection) throws -> Bool {
         guard try live.text("PRAGMA journal_mode").lowercased() == "wal" else { return false }
-        if (try? live.text("PRAGMA journal_mode=DELETE"))?.lowercased() == "delete" { return true }
+        do {
+            if try live.text("PRAGMA journal_mode=DELETE").lowercased() == "delete" { return true }
+        } catch let error as SQLiteError where error.isBusy {
+            // Another connection has the file open.
+        }
         let livePageSize = try live.int64("PRAGMA page_size")
         let backupPageSize = try backup.int64("PRAGMA page_size")
         if livePageSize != backupPageSize {

@@ -24,7 +24,11 @@ enum TextFormat {
         case .running:
             return "Scheduled backup running (\(every))"
         case .idle, .heldByOther:
-            guard let next = snap.nextRunAt else { return "Next backup: not planned (\(every))" }
+            // A scheduler that has just taken the lead is idle before its thread has read
+            // the history and planned: for those milliseconds it is planning, not "not planned".
+            guard let next = snap.nextRunAt else {
+                return snap.activity == .idle ? "Next backup: planning… (\(every))" : "Next backup: not planned (\(every))"
+            }
             // Round up so the countdown reaches 00:00:00 exactly when the run is due.
             let remaining = Int(ceil(next.timeIntervalSince(now)))
             if remaining <= 0 { return "Next backup due now (\(every))" }

@@ -179,4 +179,16 @@ final class ConsoleStateTests: XCTestCase {
         XCTAssertEqual(TextFormat.schedule(f.idleSnapshot(nextIn: 86400 * 7 - 1, interval: 7 * 86400), now: f.clock.now()),
                        "Next backup in 167:59:59 (every 7d)")
     }
+
+    /// Found in CI: the console's scheduler is idle the moment it leads, before its thread
+    /// has planned, and the first frame said "not planned" for those milliseconds.
+    func testAnIdleSchedulerWithoutAPlanIsPlanningNotUnplanned() throws {
+        let f = try ConsoleFixture()
+        var snap = f.idleSnapshot(nextIn: 60)
+        snap.nextRunAt = nil
+        XCTAssertEqual(TextFormat.schedule(snap, now: f.clock.now()), "Next backup: planning… (every 3h)")
+        snap.activity = .heldByOther
+        XCTAssertEqual(TextFormat.schedule(snap, now: f.clock.now()), "Next backup: not planned (every 3h)",
+                       "a holder that published no plan")
+    }
 }

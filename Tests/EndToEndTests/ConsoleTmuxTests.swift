@@ -49,7 +49,8 @@ final class ConsoleTmuxTests: XCTestCase {
     func testScreenShowsBackupsAndCreateAddsOneAndQuitLeavesAUsableShell() throws {
         let s = try openConsole()
         let before = engine.listBackups()
-        let screen = try s.capture()
+        // The console's own scheduler plans a moment after the first frame ("planning…").
+        let screen = try s.waitFor(text: "Next backup in")
         for entry in before.prefix(5) {
             XCTAssertTrue(screen.contains(Self.utcTime(entry.createdAt)), "\(entry.name) not on screen:\n\(screen)")
         }

@@ -102,25 +102,26 @@ final class RestoreTests: XCTestCase {
     /// A restore killed while the live file was out of WAL mode leaves it sound in
     /// rollback mode; restoring a backup of the WAL database puts WAL mode back.
     func testRestoringABackupOfAWALDatabasePutsWALModeBack() throws {
-        let tmp = TempDir()
-        let layout = try makeDataDir(tmp)
-        let engine = BackupEngine(layout: layout)
-        let backup = try engine.createBackup()
-        XCTAssertEqual(try sqlite3(layout.databasePath, "PRAGMA journal_mode=DELETE"), "delete")
-        _ = try engine.restore(name: backup.entry.name)
-        XCTAssertEqual(try sqlite3(layout.databasePath, "PRAGMA journal_mode; SELECT count(*) FROM orders"), "wal\n200")
+        try assertWALAfterRestore(backupOf: "WAL", thenLive: "PRAGMA journal_mode=DELETE", answers: "delete")
     }
 
     /// A backup of a rollback-mode database restored into a WAL one (the POS app switched
     /// since): the live file leaves WAL mode for the restore and goes back to it.
     func testAWALDatabaseIsInWALModeAfterRestoringABackupFromBeforeItWas() throws {
+        try assertWALAfterRestore(backupOf: "DELETE", thenLive: "PRAGMA journal_mode=WAL; DELETE FROM orders;", answers: "wal")
+    }
+
+    /// Backs up a database in `journal` mode, runs `sql` on the live file (which answers
+    /// `answers`), restores, and expects WAL mode and every row.
+    private func assertWALAfterRestore(backupOf journal: String, thenLive sql: String, answers: String,
+                                       file: StaticString = #filePath, line: UInt = #line) throws {
         let tmp = TempDir()
-        let layout = try makeDataDir(tmp, journal: "DELETE")
+        let layout = try makeDataDir(tmp, journal: journal)
         let engine = BackupEngine(layout: layout)
         let backup = try engine.createBackup()
-        XCTAssertEqual(try sqlite3(layout.databasePath, "PRAGMA journal_mode=WAL; DELETE FROM orders;"), "wal")
+        XCTAssertEqual(try sqlite3(layout.databasePath, sql), answers, file: file, line: line)
         _ = try engine.restore(name: backup.entry.name)
-        XCTAssertEqual(try sqlite3(layout.databasePath, "PRAGMA journal_mode; SELECT count(*) FROM orders"), "wal\n200")
+        XCTAssertEqual(try sqlite3(layout.databasePath, "PRAGMA journal_mode; SELECT count(*) FROM orders"), "wal\n200", file: file, line: line)
     }
 
     func testCorruptBackupIsRefusedAndLiveDatabaseUntouched() throws {

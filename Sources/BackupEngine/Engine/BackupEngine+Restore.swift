@@ -87,6 +87,8 @@ extension BackupEngine {
         // (b) Save what is there now.
         var saved: String?
         var recording: SideWork<Void>?
+        // Before this returns, whatever happened: the saved-copy retention and undo after it
+        // read the saved copy's metadata.
         defer { _ = try? recording?.result() }
         if liveExists {
             let copy = try live.saveCurrent(stamp: BackupName.stamp(run.started), consistent: liveOpens, progress: progress)
@@ -138,8 +140,6 @@ extension BackupEngine {
             throw BackupError.restoreCheckFailed(reason: problem.summary, savedCopy: savedName)
         }
         saveLiveCheck(LiveCheckRecord(state: .ok, checkedAt: clock.now(), source: .restore))
-        // Undo and the saved-copy retention after this read the saved copy's metadata.
-        _ = try? recording?.result()
         for (key, value) in keptSettings.sorted(by: { $0.key < $1.key }) {
             do { try settingsStore.set(key, value) } catch {
                 logger.warning("Restore could not keep setting \(key) = \(value): \(BackupError(error).description)")

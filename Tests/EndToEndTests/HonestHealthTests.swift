@@ -228,6 +228,29 @@ final class HonestHealthTests: XCTestCase {
         XCTAssertEqual(DemoFixture.snapshot(shop.dataDir), before, "nothing written as nobody")
     }
 
+    /// A monitor run as another user against a `backups/` folder closed to it (0700) must
+    /// say "permission denied", not "no backup named ..." or "no backups on disk".
+    func testABackupFolderClosedToThisUserSaysPermissionDeniedNotNoBackups() throws {
+        let shop = try DemoFixture()
+        XCTAssertEqual(try run(["settings", "set", "scheduler_expected", "false"] + shop.dirArgs).exitCode, 0)
+        let name = newestVerified(shop)
+        _ = shell("chmod -R a+rX \(shq(shop.root)) && chmod 0700 \(shq(shop.layout.backupsDir))")
+        let before = DemoFixture.snapshot(shop.dataDir)
+        let denied = "cannot read \(shop.layout.backupsDir): permission denied (running as nobody; owned by root)"
+        for command in [["list"], ["verify"], ["verify", name], ["restore", name, "--yes"], ["delete", name, "--yes"]] {
+            let r = try asNobody(command + ["--data-dir", shop.dataDir])
+            XCTAssertEqual(r.exitCode, 1, "\(command): \(r.stdout + r.stderr)")
+            XCTAssertEqual(r.stderrLines.count, 1, "\(command): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(denied), "\(command): \(r.stderr)")
+        }
+        let status = try asNobody(["status", "--data-dir", shop.dataDir])
+        XCTAssertEqual(status.exitCode, 3, status.stdout)
+        XCTAssertTrue(status.stdout.hasPrefix("UNKNOWN - " + denied), status.stdout)
+        XCTAssertFalse(status.stdout.contains("no verified backup"), status.stdout)
+        XCTAssertFalse(status.stdout.contains("no backups on disk"), status.stdout)
+        XCTAssertEqual(DemoFixture.snapshot(shop.dataDir), before, "nothing written as nobody")
+    }
+
     // MARK: - A restore refused by the POS holding its write lock
 
     func testARestoreRefusedByAHeldWriteLockLeavesNoSavedCopy() throws {

@@ -53,6 +53,12 @@ public final class BackupEngine: Sendable {
     /// Every backup in the folders, newest first. Cheap: no hashing, no SQLite.
     public func listBackups() -> [BackupEntry] { catalog.entries() }
 
+    /// Throws `notReadable` when a backup folder is there but this user may not read it:
+    /// call it before taking an empty `listBackups()` to mean "no backups".
+    public func checkBackupFoldersReadable() throws {
+        if let error = catalog.unreadableFolder() { throw error }
+    }
+
     /// One backup by name; throws for a bad or unknown name.
     public func backup(named name: String) throws -> BackupEntry { try catalog.entry(named: name) }
 

@@ -73,6 +73,8 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
     case hotJournalNeedsWriteAccess(path: String, folder: String, who: String)
     /// A folder this operation must write cannot be written by this user.
     case notWritable(path: String, who: String)
+    /// A folder or file this user may not read (a backup folder closed to other users).
+    case notReadable(path: String, who: String)
     /// The backup's page size differs from the live WAL database's, which SQLite can only
     /// change with no other connection open.
     case pageSizeChangeNeedsAppStopped(path: String, backupPageSize: Int64, livePageSize: Int64)
@@ -221,6 +223,8 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(FileSystem.fileName(of: path)) has an unfinished transaction from a crash (hot journal) that only a user who can write \(folder) can roll back: start the POS app once, or run mr5-backup as the owner (\(who))"
         case .notWritable(let path, let who):
             return "cannot write to \(path): permission denied (\(who))"
+        case .notReadable(let path, let who):
+            return "cannot read \(path): permission denied (\(who))"
         case .pageSizeChangeNeedsAppStopped(let path, let backupPageSize, let livePageSize):
             return "the backup's page size (\(backupPageSize) bytes) differs from \(FileSystem.fileName(of: path))'s (\(livePageSize)), which SQLite can only change while no other program has the database open: stop the POS app and restore again"
         case .nothingToUndo:

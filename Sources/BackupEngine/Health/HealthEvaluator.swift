@@ -39,15 +39,18 @@ public enum HealthEvaluator {
     ///   - expectedBackupBytes: size of the next backup (the live database's size); nil: the newest backup's size.
     ///   - snapshot: the active scheduler's state, when one runs (its failure count is used when larger, e.g. history unwritable).
     ///   - unknowns: things that could not be read, in words.
+    ///   - backupsReadable: false when a backup folder could not be read (then `backups` says nothing about the disk).
     public static func evaluate(frequency: BackupFrequency?, history: [HistoryEntry], backups: [BackupEntry],
                                 freeBytes: Int64?, mountPoint: String? = nil, expectedBackupBytes: Int64?,
                                 snapshot: SchedulerSnapshot?, now: Date, unknowns: [String] = [],
                                 live: LiveDatabaseState = .ok, lastLiveCheck: LiveCheckRecord? = nil,
-                                schedulerExpected: Bool? = nil, offsite: OffsiteHealth? = nil) -> HealthReport {
+                                schedulerExpected: Bool? = nil, offsite: OffsiteHealth? = nil,
+                                backupsReadable: Bool = true) -> HealthReport {
         var findings: [(HealthLevel, String)] = unknowns.map { (.unknown, $0) }
         let summary = BackupHistorySummary(history: history)
         findings += liveFindings(live: live, lastLiveCheck: lastLiveCheck, backups: backups, now: now)
-        findings += diskFindings(backups: backups, now: now)
+        // A folder this user cannot read says nothing about what is on disk (an unknown says why).
+        if backupsReadable { findings += diskFindings(backups: backups, now: now) }
 
         // The newest good backup on disk also counts as a success (a history lost or
         // rotated must not make a healthy shop look unprotected).
@@ -186,7 +189,8 @@ public enum HealthEvaluator {
                         freeBytes: inputs.disk?.freeBytes, mountPoint: inputs.disk?.mountPoint,
                         expectedBackupBytes: inputs.databaseBytes, snapshot: snapshot, now: now,
                         unknowns: inputs.unknowns, live: inputs.live, lastLiveCheck: engine.lastLiveCheck(),
-                        schedulerExpected: engine.schedulerExpectedIfReadable(), offsite: OffsiteHealth.read(engine: engine))
+                        schedulerExpected: engine.schedulerExpectedIfReadable(), offsite: OffsiteHealth.read(engine: engine),
+                        backupsReadable: inputs.backupsReadable)
     }
 
     /// When the next backup will run: the active scheduler's plan when one runs
@@ -208,6 +212,8 @@ public enum HealthEvaluator {
         var databaseBytes: Int64?
         var live: LiveDatabaseState
         var unknowns: [String] = []
+        /// False when a backup folder could not be read: `backups` is then not what is on disk.
+        var backupsReadable = true
 
         init(engine: BackupEngine) {
             live = engine.checkLiveDatabase(full: false)
@@ -224,6 +230,10 @@ public enum HealthEvaluator {
             }
             history = engine.history()
             backups = engine.listBackups()
+            if let error = engine.catalog.unreadableFolder() {
+                unknowns.append(error.description)
+                backupsReadable = false
+            }
             do { disk = try engine.diskUsage(entries: backups) } catch {
                 disk = nil
                 unknowns.append("cannot read free space: \(BackupError(error).description)")

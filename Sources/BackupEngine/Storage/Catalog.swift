@@ -30,11 +30,21 @@ struct Catalog {
         return BackupEntry.sortedNewerFirst(result)
     }
 
+    /// A backup folder that is there but closed to this user (a `backups/` folder of mode
+    /// 0700 read by a monitor running as another user). `entries()` cannot see into it, so
+    /// an empty list from it would be a false "no backups".
+    func unreadableFolder() -> BackupError? {
+        for dir in [layout.backupsDir, layout.preUpdateDir] where FileSystem.isDirectory(dir) && access(dir, R_OK | X_OK) != 0 {
+            return .notReadable(path: dir, who: Ownership.describe(dir))
+        }
+        return nil
+    }
+
     /// One backup by (validated) name.
     func entry(named name: String) throws -> BackupEntry {
         let (dir, parsed) = try BackupName.validate(name, layout: layout)
         let path = dir + "/" + name
-        guard let info = FileSystem.info(path) else { throw BackupError.backupNotFound(name: name) }
+        guard let info = try FileSystem.lookup(path) else { throw BackupError.backupNotFound(name: name) }
         guard info.isRegular else {
             throw BackupError.notRestorable(name: name, reason: "not a regular file inside the backup folder (a symlink or folder is never used)")
         }

@@ -31,6 +31,19 @@ public enum FileSystem {
                     isRegular: mode == S_IFREG, isDirectory: mode == S_IFDIR, isSymlink: mode == S_IFLNK)
     }
 
+    /// Like `info`, but only a missing path is nil: any other failure (a folder this user
+    /// may not search) is thrown, so it is never reported as "no such backup".
+    static func lookup(_ path: String) throws -> Info? {
+        if let info = info(path) { return info }
+        let err = errno
+        if err == ENOENT || err == ENOTDIR { return nil }
+        if Errno(err).isPermission {
+            let folder = parent(of: path)
+            throw BackupError.notReadable(path: folder, who: Ownership.describe(folder))
+        }
+        throw BackupError.io(operation: "stat", path: path, errno: err)
+    }
+
     public static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR

@@ -379,6 +379,12 @@ final class ConsoleApp {
         let live = engine.checkLiveDatabase(full: false)
         let lastLiveCheck = engine.lastLiveCheck()
         var unknowns: [String] = []
+        // A backup folder closed to this user: its empty list says nothing about the disk.
+        var backupsUnreadable: String?
+        do { try engine.checkBackupFoldersReadable() } catch {
+            backupsUnreadable = BackupError(error).description
+            unknowns.append(BackupError(error).description)
+        }
         var disk: DiskUsage?
         do { disk = try engine.diskUsage(entries: backups) } catch { unknowns.append("free space unknown: \(error)") }
         var database: DatabaseInfo?
@@ -405,7 +411,8 @@ final class ConsoleApp {
             frequency: frequency, history: history, backups: backups, freeBytes: disk?.freeBytes,
             mountPoint: disk?.mountPoint, expectedBackupBytes: database?.sizeBytes,
             snapshot: own ?? followed, now: engine.clock.now(), unknowns: unknowns,
-            live: live, lastLiveCheck: lastLiveCheck, schedulerExpected: engine.schedulerExpected(), offsite: offsite.health)
+            live: live, lastLiveCheck: lastLiveCheck, schedulerExpected: engine.schedulerExpected(), offsite: offsite.health,
+            backupsReadable: backupsUnreadable == nil)
         var readOnly: String?
         if let refusal = engine.writeAccessProblem() {
             if case .notWritable(let path, let who) = refusal { readOnly = "cannot write \(path) (\(who))" } else { readOnly = refusal.description }
@@ -414,6 +421,7 @@ final class ConsoleApp {
         return RefreshData(backups: backups, lastGood: LastGoodBackups(engine: engine, backups: backups), disk: disk, database: database, databaseProblem: problem,
                            history: history, retention: engine.retentionPolicy(),
                            alertTargets: notifier.targets(), pendingAlerts: notifier.pendingCount(), offsite: offsite, health: health,
-                           live: live, lastLiveCheck: lastLiveCheck, readOnly: readOnly, followedScheduler: followed)
+                           live: live, lastLiveCheck: lastLiveCheck, readOnly: readOnly, backupsUnreadable: backupsUnreadable,
+                           followedScheduler: followed)
     }
 }

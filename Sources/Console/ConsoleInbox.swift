@@ -40,6 +40,8 @@ struct RefreshData: Sendable {
     var lastLiveCheck: LiveCheckRecord?
     /// Why this user cannot write the backup folders, nil when it can.
     var readOnly: String?
+    /// Why this user cannot read the backup folders, nil when it can.
+    var backupsUnreadable: String? = nil
     /// The data dir's active scheduler (held by another process), read when this console
     /// has none running; nil otherwise.
     var followedScheduler: SchedulerSnapshot? = nil
@@ -64,6 +66,7 @@ extension ConsoleState {
         live = data.live
         lastLiveCheck = data.lastLiveCheck
         readOnly = data.readOnly
+        backupsUnreadable = data.backupsUnreadable
         if !showsBanner { bannerSelected = false }
         timeZoneName = TextFormat.zoneName(timeZone, at: now)
         keepSelectionVisible()

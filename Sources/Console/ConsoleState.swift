@@ -30,6 +30,9 @@ public struct ConsoleState: Sendable, Equatable {
     /// Why this user cannot write the backup folders (`cannot write DIR (running as X;
     /// owned by Y)`); nil when it can. Set: the console is read-only.
     public var readOnly: String?
+    /// Why the backup folders cannot be read (`cannot read DIR: permission denied (...)`);
+    /// nil when they can. Set: an empty list says nothing about what is on disk.
+    public var backupsUnreadable: String?
     public var disk: DiskUsage?
     public var scheduler: SchedulerSnapshot?
     /// This console's own scheduler is starting (it reads the whole history first): shown

@@ -263,6 +263,7 @@ struct RenderContext {
     func emptyListLines() -> [(String, CellStyle)] {
         // No refresh in yet (health comes with every one): nothing is known to be missing.
         if state.health == nil { return [("Reading the backups folder...", Self.dim)] }
+        if let why = state.backupsUnreadable { return [("The backups cannot be listed:", Self.dim), (why, Self.critical)] }
         if let live = state.live, !live.canBeBackedUp {
             return [("No backups yet, and none can be made:", Self.dim), (state.liveProblem(live), Self.critical)]
         }

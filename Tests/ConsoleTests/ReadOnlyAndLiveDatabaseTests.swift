@@ -127,6 +127,17 @@ final class ReadOnlyAndLiveDatabaseTests: XCTestCase {
         XCTAssertTrue(ScreenRenderer.render(fine, width: 80, height: 24).contains("No backups yet: press c to make one now."))
     }
 
+    func testABackupFolderThatCannotBeReadSaysWhyInsteadOfNoBackups() throws {
+        var state = try ConsoleFixture().state()
+        state.updateBackups([], lastGood: LastGoodBackups())
+        state.readOnly = "cannot write /shop/backups (running as nobody; owned by root)"
+        state.backupsUnreadable = "cannot read /shop/backups: permission denied (running as nobody; owned by root)"
+        let grid = ScreenRenderer.render(state, width: 100, height: 24)
+        XCTAssertTrue(grid.contains("The backups cannot be listed:"), grid.text)
+        XCTAssertTrue(grid.contains("cannot read /shop/backups: permission denied (running as nobody; owned by root)"), grid.text)
+        XCTAssertFalse(grid.contains("No backups yet"), grid.text)
+    }
+
     func testBeforeTheFirstRefreshTheListSaysItIsReadingNotThatThereAreNoBackups() throws {
         let f = try ConsoleFixture()
         _ = try f.engine.createBackup()

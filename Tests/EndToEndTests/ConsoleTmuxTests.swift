@@ -29,13 +29,14 @@ final class ConsoleTmuxTests: XCTestCase {
     private var databasePath: String { dataDir + "/mr5-pos.db" }
 
     /// Opens the console in a fresh tmux session and waits for the first full screen.
-    /// `prefix` goes before the program (`TZ=... `, `setpriv ... `), `options` after it.
-    private func openConsole(width: Int = 100, height: Int = 30, prefix: String = "", options: String = "") throws -> TmuxSession {
+    /// `prefix` goes before the program (`TZ=... `, `setpriv ... `), `options` after it;
+    /// `firstText` is what the first screen shows (default: the newest backup's details).
+    private func openConsole(width: Int = 100, height: Int = 30, prefix: String = "", options: String = "",
+                             firstText: String? = nil) throws -> TmuxSession {
         let s = try TmuxSession(width: width, height: height, directory: root)
         session = s
         try s.typeLine("\(prefix)\(binary) \(options) --data-dir \(dataDir); echo \"console-exit=$?\"")
-        let newest = engine.listBackups()[0]
-        try s.waitFor(text: "Details: " + newest.name)
+        try s.waitFor(text: firstText ?? "Details: " + engine.listBackups()[0].name)
         return s
     }
 
@@ -246,7 +247,8 @@ final class ConsoleTmuxTests: XCTestCase {
         let history = try s.waitFor(text: "integrity_check found 40 problems")
         XCTAssertFalse(history.contains("Page 14:"), "one line a row:\n\(history)")
         try s.send("Enter")
-        let box = try s.waitFor(text: "verify: failed")
+        // The whole box, not a capture taken while curses was still drawing it.
+        let box = try s.waitFor("the box") { $0.contains("verify: failed") && $0.contains("Esc, q or Enter closes") }
         XCTAssertTrue(box.contains("Page 7: btreeInitPage()"), box)
         XCTAssertTrue(box.contains("Esc, q or Enter closes"), box)
         XCTAssertFalse(box.contains("Page 280:"), box)
@@ -298,6 +300,27 @@ final class ConsoleTmuxTests: XCTestCase {
         }
         try s.send("v")
         try s.waitFor(text: "(read-only: not recorded)", timeout: 30)
+        try s.send("q")
+        try s.waitFor(text: "console-exit=0")
+        XCTAssertEqual(DemoFixture.snapshot(dataDir), before, "nothing written as nobody")
+    }
+
+    /// A `backups/` folder closed to this user: the console says it cannot list them
+    /// (UNKNOWN), never "No backups yet". (The demo's copy saved before a restore, beside
+    /// the database, is still listed.)
+    func testABackupFolderClosedToThisUserIsUnknownNotEmpty() throws {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
+            throw XCTSkip("needs root and setpriv to run the console as nobody")
+        }
+        let chmod = try ChildProcess.run("/bin/sh", ["-c", "chmod -R a+rX \"$0\" && chmod 0700 \"$1/backups\"", root, dataDir])
+        XCTAssertEqual(chmod.exitCode, 0, chmod.stderr)
+        let before = DemoFixture.snapshot(dataDir)
+        let s = try openConsole(width: 220, prefix: "setpriv --reuid=65534 --regid=65534 --clear-groups ",
+                                firstText: "UNKNOWN: cannot read \(dataDir)/backups: permission denied (running as nobody; owned by root)")
+        let screen = try s.capture()
+        XCTAssertTrue(screen.contains("Backups (0 "), screen)
+        XCTAssertFalse(screen.contains("No backups yet"), screen)
+        XCTAssertFalse(screen.contains("no verified backup"), screen)
         try s.send("q")
         try s.waitFor(text: "console-exit=0")
         XCTAssertEqual(DemoFixture.snapshot(dataDir), before, "nothing written as nobody")

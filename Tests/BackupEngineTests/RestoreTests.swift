@@ -77,7 +77,8 @@ final class RestoreTests: XCTestCase {
         let app = try ChildProcess("/usr/bin/sqlite3", [layout.databasePath])
         app.write("SELECT 'open', count(*) FROM orders;\n")
         XCTAssertTrue(app.waitForOutput { $0.contains("open|10") }, app.stderr)
-        XCTAssertThrowsError(try engine.restore(name: backup.entry.name)) { error in
+        let phases = Locked<[BackupProgress.Phase]>([])
+        XCTAssertThrowsError(try engine.restore(name: backup.entry.name, progress: { p in phases.withLock { $0.append(p.phase) } })) { error in
             guard case .pageSizeChangeNeedsAppStopped(_, let backupSize, let liveSize) = error as? BackupError else {
                 return XCTFail("\(error)")
             }
@@ -85,6 +86,8 @@ final class RestoreTests: XCTestCase {
             XCTAssertTrue(BackupError(error).description.contains("stop the POS app and restore again"), "\(error)")
         }
         XCTAssertEqual(try sqlite3(layout.databasePath, state), changed, "the live database is untouched")
+        XCTAssertEqual(try sqlite3(layout.databasePath, "PRAGMA journal_mode"), "wal")
+        XCTAssertFalse(phases.withLock { $0 }.contains(.savingCurrent), "refused before the current database was saved: \(phases.withLock { $0 })")
         XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: tmp.path).contains { $0.contains(".corrupted.") },
                        "a refused restore leaves no saved copy")
         XCTAssertFalse(engine.listBackups().contains { $0.kind == .savedBeforeRestore }, "nor its metadata")

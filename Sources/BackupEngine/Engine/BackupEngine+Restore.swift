@@ -76,6 +76,7 @@ extension BackupEngine {
         // rename; anything that opens is written through the backup API.
         let liveOpens = liveState == .ok
         try live.requireSpace(forBackupOf: entry.sizeBytes, liveExists: liveExists)
+        if liveOpens { try live.requirePageSizeChangeAllowed(backupPath: entry.path) }
 
         // The backup schedule is the technician's current choice, not part of the shop's
         // data: keep it across the restore (an old backup would otherwise bring back an

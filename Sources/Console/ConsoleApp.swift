@@ -380,11 +380,9 @@ final class ConsoleApp {
         let lastLiveCheck = engine.lastLiveCheck()
         var unknowns: [String] = []
         // A backup folder closed to this user: its empty list says nothing about the disk.
-        var backupsUnreadable: String?
-        do { try engine.checkBackupFoldersReadable() } catch {
-            backupsUnreadable = BackupError(error).description
-            unknowns.append(BackupError(error).description)
-        }
+        let backupsUnreadable = engine.unreadableFolder(includingHistory: false)?.description
+        let dataUnreadable = engine.unreadableFolder(includingHistory: true)
+        if let dataUnreadable { unknowns.append(dataUnreadable.description) }
         var disk: DiskUsage?
         do { disk = try engine.diskUsage(entries: backups) } catch { unknowns.append("free space unknown: \(error)") }
         var database: DatabaseInfo?
@@ -412,7 +410,7 @@ final class ConsoleApp {
             mountPoint: disk?.mountPoint, expectedBackupBytes: database?.sizeBytes,
             snapshot: own ?? followed, now: engine.clock.now(), unknowns: unknowns,
             live: live, lastLiveCheck: lastLiveCheck, schedulerExpected: engine.schedulerExpected(), offsite: offsite.health,
-            backupsReadable: backupsUnreadable == nil)
+            backupsReadable: dataUnreadable == nil)
         var readOnly: String?
         if let refusal = engine.writeAccessProblem() {
             if case .notWritable(let path, let who) = refusal { readOnly = "cannot write \(path) (\(who))" } else { readOnly = refusal.description }

@@ -51,7 +51,7 @@ struct Status: ParsableCommand {
             let age = CLIFormat.duration(now.timeIntervalSince(newest.createdAt))
             if !reasons.contains("last successful backup \(age) ago") { parts.append("last backup \(age) ago") }
             parts.append(CLIFormat.count(backups.count, "backup"))
-        } else if (try? engine.checkBackupFoldersReadable()) != nil {
+        } else if engine.unreadableFolder(includingHistory: false) == nil {
             parts.append("no backups on disk")
         }
         if frequency == .off {

@@ -40,6 +40,28 @@ final class HealthEvaluatorTests: XCTestCase {
         XCTAssertEqual(r.summary, "OK")
     }
 
+    /// Folders closed to this user: nothing was read, so nothing is claimed missing.
+    func testUnreadableFoldersAreUnknownAndNeverClaimNoBackups() {
+        let closed = "cannot read /shop/backups: permission denied (running as nobody; owned by root)"
+        func report(_ live: LiveDatabaseState) -> HealthReport {
+            HealthEvaluator.evaluate(frequency: threeHours, history: [], backups: [], freeBytes: 10 << 30, mountPoint: "/",
+                                     expectedBackupBytes: 40 * mib, snapshot: nil, now: now, unknowns: [closed], live: live,
+                                     backupsReadable: false)
+        }
+        let fine = report(.ok)
+        XCTAssertEqual(fine.level, .unknown)
+        XCTAssertEqual(fine.reasons, [closed])
+        let lost = report(.missing)
+        XCTAssertEqual(lost.level, .critical)
+        XCTAssertEqual(lost.reasons.first, "\(LiveDatabaseState.missing.description): the backups cannot be read here")
+        XCTAssertFalse(lost.reasons.contains { $0.contains("no successful backup") || $0.contains("no verified backup") }, "\(lost.reasons)")
+        // The same empty folders, when read, are critical.
+        let read = HealthEvaluator.evaluate(frequency: threeHours, history: [], backups: [], freeBytes: 10 << 30, mountPoint: "/",
+                                            expectedBackupBytes: 40 * mib, snapshot: nil, now: now)
+        XCTAssertEqual(read.level, .critical)
+        XCTAssertTrue(read.reasons.contains("no successful backup yet"), "\(read.reasons)")
+    }
+
     func testFailuresInARow() {
         let one = evaluate(history: [attempt(hoursAgo: 1.2, .success), attempt(hoursAgo: 0.1, .failure, message: "database is locked by another process for 30 s")])
         XCTAssertEqual(one.level, .warning)

@@ -234,7 +234,8 @@ final class HonestHealthTests: XCTestCase {
         let shop = try DemoFixture()
         XCTAssertEqual(try run(["settings", "set", "scheduler_expected", "false"] + shop.dirArgs).exitCode, 0)
         let name = newestVerified(shop)
-        _ = shell("chmod -R a+rX \(shq(shop.root)) && chmod 0700 \(shq(shop.layout.backupsDir))")
+        // As the engine makes them: backups/ and logs/ (the history) 0700.
+        _ = shell("chmod -R a+rX \(shq(shop.root)) && chmod 0700 \(shq(shop.layout.backupsDir)) \(shq(shop.layout.logsDir))")
         let before = DemoFixture.snapshot(shop.dataDir)
         let denied = "cannot read \(shop.layout.backupsDir): permission denied (running as nobody; owned by root)"
         for command in [["list"], ["verify"], ["verify", name], ["restore", name, "--yes"], ["delete", name, "--yes"]] {
@@ -248,6 +249,12 @@ final class HonestHealthTests: XCTestCase {
         XCTAssertTrue(status.stdout.hasPrefix("UNKNOWN - " + denied), status.stdout)
         XCTAssertFalse(status.stdout.contains("no verified backup"), status.stdout)
         XCTAssertFalse(status.stdout.contains("no backups on disk"), status.stdout)
+        XCTAssertFalse(status.stdout.contains("no successful backup"), status.stdout)
+        // A closed data dir is named as the folder that cannot be read.
+        _ = shell("chmod 0700 \(shq(shop.dataDir))")
+        let list = try asNobody(["list", "--data-dir", shop.dataDir])
+        XCTAssertEqual(list.exitCode, 1, list.stdout + list.stderr)
+        XCTAssertTrue(list.stderr.contains("cannot read \(shop.dataDir): permission denied"), list.stderr)
         XCTAssertEqual(DemoFixture.snapshot(shop.dataDir), before, "nothing written as nobody")
     }
 

@@ -76,7 +76,6 @@ extension BackupEngine {
         // rename; anything that opens is written through the backup API.
         let liveOpens = liveState == .ok
         try live.requireSpace(forBackupOf: entry.sizeBytes, liveExists: liveExists)
-        if liveOpens { try live.requirePageSizeChangeAllowed(backupPath: entry.path) }
 
         // The backup schedule is the technician's current choice, not part of the shop's
         // data: keep it across the restore (an old backup would otherwise bring back an
@@ -84,6 +83,8 @@ extension BackupEngine {
         let keptSettings = liveOpens ? backupSettings() : [:]
         // Recorded with the saved copy, so an undo puts the journal mode back too.
         let liveJournalMode = liveOpens ? live.journalMode() : nil
+        // After reading the mode: its probe may leave WAL mode for a moment.
+        if liveOpens { try live.requirePageSizeChangeAllowed(backupPath: entry.path) }
 
         // (b) Save what is there now.
         var saved: String?

@@ -56,7 +56,13 @@ public final class BackupEngine: Sendable {
     /// Throws `notReadable` when a backup folder is there but this user may not read it:
     /// call it before taking an empty `listBackups()` to mean "no backups".
     public func checkBackupFoldersReadable() throws {
-        if let error = catalog.unreadableFolder() { throw error }
+        if let error = catalog.unreadableFolder(includingHistory: false) { throw error }
+    }
+
+    /// A backup folder, or with `includingHistory` the history's folder, that this user
+    /// may not read; nil when all can be read (or are not there yet).
+    public func unreadableFolder(includingHistory: Bool) -> BackupError? {
+        catalog.unreadableFolder(includingHistory: includingHistory)
     }
 
     /// One backup by name; throws for a bad or unknown name.

@@ -44,13 +44,23 @@ struct LiveDatabaseReplacement {
     /// Refuses, before the current database is saved, a backup whose page size differs
     /// from the live WAL database's while another program has it open: the write would
     /// refuse it the same way (`leaveWALWhenAlone`), after saving the current database for
-    /// nothing (about 20 s at 4 GiB). With nobody else on the file the probe's switch out
-    /// of WAL mode succeeds and is undone at once.
+    /// nothing (about 20 s at 4 GiB). Read-only unless the page sizes differ in WAL mode;
+    /// then, with nobody else on the file, the probe's switch out of WAL mode succeeds and
+    /// is undone at once. If WAL mode cannot be put back (a program opened the file that
+    /// moment), that program is the POS app: refused the same way, nothing saved yet.
     func requirePageSizeChangeAllowed(backupPath: String) throws {
-        let dst = try SQLiteConnection(path: databasePath, mode: .readWrite, busyTimeoutMs: busyTimeoutMs)
         let src = try SQLiteConnection(path: backupPath, mode: .immutable, busyTimeoutMs: busyTimeoutMs)
-        guard try dst.int64("PRAGMA page_size") != src.int64("PRAGMA page_size") else { return }
-        if try leaveWALWhenAlone(live: dst, backup: src) { _ = try? dst.text("PRAGMA journal_mode=WAL") }
+        let backupPageSize = try src.int64("PRAGMA page_size")
+        let (livePageSize, liveMode) = try {
+            let reader = try SQLiteConnection(path: databasePath, mode: .readOnly, busyTimeoutMs: busyTimeoutMs)
+            return (try reader.int64("PRAGMA page_size"), try reader.text("PRAGMA journal_mode").lowercased())
+        }()
+        guard livePageSize != backupPageSize, liveMode == "wal" else { return }
+        let dst = try SQLiteConnection(path: databasePath, mode: .readWrite, busyTimeoutMs: busyTimeoutMs)
+        guard try leaveWALWhenAlone(live: dst, backup: src) else { return }
+        guard (try? dst.text("PRAGMA journal_mode=WAL"))?.lowercased() == "wal" else {
+            throw BackupError.pageSizeChangeNeedsAppStopped(path: databasePath, backupPageSize: backupPageSize, livePageSize: livePageSize)
+        }
     }
 
     /// Saves the current database as `mr5-pos.db.corrupted.<stamp>` (with `-2`, `-3`... when

@@ -39,7 +39,9 @@ public enum HealthEvaluator {
     ///   - expectedBackupBytes: size of the next backup (the live database's size); nil: the newest backup's size.
     ///   - snapshot: the active scheduler's state, when one runs (its failure count is used when larger, e.g. history unwritable).
     ///   - unknowns: things that could not be read, in words.
-    ///   - backupsReadable: false when a backup folder could not be read (then `backups` says nothing about the disk).
+    ///   - backupsReadable: false when a backup folder or the history's could not be read (an
+    ///     unknown says which): then an empty `backups` or `history` says nothing, and no
+    ///     rule claims that no backup exists.
     public static func evaluate(frequency: BackupFrequency?, history: [HistoryEntry], backups: [BackupEntry],
                                 freeBytes: Int64?, mountPoint: String? = nil, expectedBackupBytes: Int64?,
                                 snapshot: SchedulerSnapshot?, now: Date, unknowns: [String] = [],
@@ -48,7 +50,8 @@ public enum HealthEvaluator {
                                 backupsReadable: Bool = true) -> HealthReport {
         var findings: [(HealthLevel, String)] = unknowns.map { (.unknown, $0) }
         let summary = BackupHistorySummary(history: history)
-        findings += liveFindings(live: live, lastLiveCheck: lastLiveCheck, backups: backups, now: now)
+        findings += liveFindings(live: live, lastLiveCheck: lastLiveCheck, backups: backups, now: now,
+                                 backupsReadable: backupsReadable)
         // A folder this user cannot read says nothing about what is on disk (an unknown says why).
         if backupsReadable { findings += diskFindings(backups: backups, now: now) }
 
@@ -85,11 +88,11 @@ public enum HealthEvaluator {
                 } else if age > 1.5 * interval {
                     findings.append((.warning, "\(ageText), more than 1.5x the interval (every \(every))"))
                 }
-            } else {
+            } else if backupsReadable {
                 findings.append((.critical, "no successful backup yet"))
             }
         case nil:
-            if lastSuccess == nil { findings.append((.critical, "no successful backup yet")) }
+            if lastSuccess == nil && backupsReadable { findings.append((.critical, "no successful backup yet")) }
         }
 
         // Size change between the two newest backups.
@@ -130,14 +133,14 @@ public enum HealthEvaluator {
 
     /// The live database's own state, with the backup to restore when it is lost.
     static func liveFindings(live: LiveDatabaseState, lastLiveCheck: LiveCheckRecord?, backups: [BackupEntry],
-                             now: Date) -> [(HealthLevel, String)] {
+                             now: Date, backupsReadable: Bool = true) -> [(HealthLevel, String)] {
         // The cheap check sees a missing or unreadable file at once; damaged pages deep in
         // the file only a full check sees, and the last one stands until a newer one.
         var state = live
         if !state.isLost, case .damaged? = lastLiveCheck?.state, let last = lastLiveCheck { state = last.state }
         let newest = BackupEntry.sortedNewerFirst(backups).first { $0.status == .verified && $0.kind.isBackup }
         let advice = newest.map { "restore \($0.name) (newest verified, \(SchedulePlanner.durationText(now.timeIntervalSince($0.createdAt))) ago)" }
-            ?? "no verified backup to restore"
+            ?? (backupsReadable ? "no verified backup to restore" : "the backups cannot be read here")
         switch state {
         case .ok, .locked:
             return []
@@ -230,7 +233,7 @@ public enum HealthEvaluator {
             }
             history = engine.history()
             backups = engine.listBackups()
-            if let error = engine.catalog.unreadableFolder() {
+            if let error = engine.unreadableFolder(includingHistory: true) {
                 unknowns.append(error.description)
                 backupsReadable = false
             }

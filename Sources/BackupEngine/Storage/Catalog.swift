@@ -30,20 +30,41 @@ struct Catalog {
         return BackupEntry.sortedNewerFirst(result)
     }
 
-    /// A backup folder that is there but closed to this user (a `backups/` folder of mode
-    /// 0700 read by a monitor running as another user). `entries()` cannot see into it, so
-    /// an empty list from it would be a false "no backups".
-    func unreadableFolder() -> BackupError? {
-        for dir in [layout.backupsDir, layout.preUpdateDir] where FileSystem.isDirectory(dir) && access(dir, R_OK | X_OK) != 0 {
-            return .notReadable(path: dir, who: Ownership.describe(dir))
+    /// A folder the backups or their history live in that this user may not read (a
+    /// `backups/` or `logs/` folder of mode 0700, or a closed data dir, read by a monitor
+    /// running as another user). `entries()` and the history read nothing from it, so an
+    /// empty list would be a false "no backups". Opened as the listing opens it, so
+    /// capabilities and ACLs count as they do there; only a missing folder is fine.
+    func unreadableFolder(includingHistory: Bool) -> BackupError? {
+        for dir in [layout.backupsDir, layout.preUpdateDir] + (includingHistory ? [layout.logsDir] : []) {
+            guard let d = opendir(dir) else {
+                let err = errno
+                if err == ENOENT { continue }
+                // A closed parent fails the same way: name the first folder that cannot be opened.
+                var blocked = dir
+                while blocked != layout.dataDir, !Self.opens(FileSystem.parent(of: blocked)) {
+                    blocked = FileSystem.parent(of: blocked)
+                }
+                return Errno(err).isPermission
+                    ? .notReadable(path: blocked, who: Ownership.describe(blocked))
+                    : .io(operation: "open", path: dir, errno: err)
+            }
+            closedir(d)
         }
         return nil
+    }
+
+    private static func opens(_ dir: String) -> Bool {
+        guard let d = opendir(dir) else { return false }
+        closedir(d)
+        return true
     }
 
     /// One backup by (validated) name.
     func entry(named name: String) throws -> BackupEntry {
         let (dir, parsed) = try BackupName.validate(name, layout: layout)
         let path = dir + "/" + name
+        if let closed = unreadableFolder(includingHistory: false) { throw closed }
         guard let info = try FileSystem.lookup(path) else { throw BackupError.backupNotFound(name: name) }
         guard info.isRegular else {
             throw BackupError.notRestorable(name: name, reason: "not a regular file inside the backup folder (a symlink or folder is never used)")

@@ -253,7 +253,9 @@ final class SchedulerTests: XCTestCase {
         // The holder stops: the follower takes over at its next look.
         first.stop()
         XCTAssertEqual(first.snapshot.activity, .stopped)
-        XCTAssertNil(SchedulerStateFile.activeSnapshot(layout: layout))
+        // The follower was woken above, so it may already hold the lock (found in CI):
+        // either nobody is active, or it is.
+        XCTAssertTrue(SchedulerStateFile.activeSnapshot(layout: layout) == nil || second.isActive, "\(second.snapshot)")
         clock.advance(by: 2)
         XCTAssertTrue(waitUntil { second.isActive }, "\(second.snapshot)")
         XCTAssertNil(second.snapshot.holderActivity)

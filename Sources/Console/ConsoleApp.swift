@@ -380,8 +380,9 @@ final class ConsoleApp {
         let lastLiveCheck = engine.lastLiveCheck()
         var unknowns: [String] = []
         // A backup folder closed to this user: its empty list says nothing about the disk.
-        let backupsUnreadable = engine.unreadableFolder(includingHistory: false)?.description
-        let dataUnreadable = engine.unreadableFolder(includingHistory: true)
+        let closedBackups = engine.unreadableFolder(includingHistory: false)
+        let backupsUnreadable = closedBackups?.description
+        let dataUnreadable = closedBackups ?? engine.unreadableFolder(includingHistory: true)
         if let dataUnreadable { unknowns.append(dataUnreadable.description) }
         var disk: DiskUsage?
         do { disk = try engine.diskUsage(entries: backups) } catch { unknowns.append("free space unknown: \(error)") }

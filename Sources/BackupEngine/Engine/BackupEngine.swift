@@ -53,14 +53,9 @@ public final class BackupEngine: Sendable {
     /// Every backup in the folders, newest first. Cheap: no hashing, no SQLite.
     public func listBackups() -> [BackupEntry] { catalog.entries() }
 
-    /// Throws `notReadable` when a backup folder is there but this user may not read it:
-    /// call it before taking an empty `listBackups()` to mean "no backups".
-    public func checkBackupFoldersReadable() throws {
-        if let error = catalog.unreadableFolder(includingHistory: false) { throw error }
-    }
-
     /// A backup folder, or with `includingHistory` the history's folder, that this user
-    /// may not read; nil when all can be read (or are not there yet).
+    /// may not read; nil when all can be read (or are not there yet). Ask before taking an
+    /// empty `listBackups()` to mean "no backups".
     public func unreadableFolder(includingHistory: Bool) -> BackupError? {
         catalog.unreadableFolder(includingHistory: includingHistory)
     }

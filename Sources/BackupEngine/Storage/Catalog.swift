@@ -37,23 +37,22 @@ struct Catalog {
     /// capabilities and ACLs count as they do there; only a missing folder is fine.
     func unreadableFolder(includingHistory: Bool) -> BackupError? {
         for dir in [layout.backupsDir, layout.preUpdateDir] + (includingHistory ? [layout.logsDir] : []) {
-            guard let d = opendir(dir) else {
-                let err = errno
-                if err == ENOENT { continue }
-                // A closed parent fails the same way: name the first folder that cannot be opened.
-                var blocked = dir
-                while blocked != layout.dataDir, !Self.opens(FileSystem.parent(of: blocked)) {
-                    blocked = FileSystem.parent(of: blocked)
-                }
-                return Errno(err).isPermission
-                    ? .notReadable(path: blocked, who: Ownership.describe(blocked))
-                    : .io(operation: "open", path: dir, errno: err)
+            if Self.opens(dir) { continue }
+            let err = errno
+            if err == ENOENT { continue }
+            // A closed parent fails the same way: name the first folder that cannot be opened.
+            var blocked = dir
+            while blocked != layout.dataDir, !Self.opens(FileSystem.parent(of: blocked)) {
+                blocked = FileSystem.parent(of: blocked)
             }
-            closedir(d)
+            return Errno(err).isPermission
+                ? .notReadable(path: blocked, who: Ownership.describe(blocked))
+                : .io(operation: "open", path: dir, errno: err)
         }
         return nil
     }
 
+    /// False with `errno` set when `dir` cannot be opened.
     private static func opens(_ dir: String) -> Bool {
         guard let d = opendir(dir) else { return false }
         closedir(d)

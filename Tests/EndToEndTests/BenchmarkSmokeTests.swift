@@ -27,8 +27,8 @@ final class BenchmarkSmokeTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("writer p99 during a polite WAL backup"), r.stdout)
     }
 
-    /// The growth case on a tiny shop: every operation and its by-hand counterpart, the
-    /// console over 1,000 backups, written into its own section of a Markdown file that
+    /// The growth case on two tiny shops: every operation and its by-hand counterpart, the
+    /// growth targets between the two sizes, the console over 1,000 backups, written into its own section of a Markdown file that
     /// keeps the prose around it and is replaced, not repeated, by the next run.
     func testTheScaleCaseWritesItsOwnSection() throws {
         let bench = try BuiltProduct.bench.required()
@@ -37,7 +37,7 @@ final class BenchmarkSmokeTests: XCTestCase {
         let doc = work.file("BENCHMARKS.md")
         try "# Benchmarks\n\nProse a person wrote.\n".write(toFile: doc, atomically: true, encoding: .utf8)
         for _ in 0..<2 {
-            let r = try ChildProcess.run(bench, ["--scale", "2", "--runs", "1", "--bin-dir", dir, "--work-dir", work.file("w"), "--output", doc],
+            let r = try ChildProcess.run(bench, ["--scale", "1,2", "--runs", "1", "--bin-dir", dir, "--work-dir", work.file("w"), "--output", doc],
                                          timeout: 300)
             XCTAssertFalse(r.timedOut)
             XCTAssertEqual(r.exitCode, 0, r.stderr)
@@ -48,13 +48,18 @@ final class BenchmarkSmokeTests: XCTestCase {
         XCTAssertTrue(text.contains("<!-- /mr5-bench:scale -->"))
         for op in ["mr5-backup create", "mr5-backup create --nice", "mr5-backup verify", "mr5-backup status --check-live",
                    "mr5-backup restore --dry-run", "mr5-backup restore --yes", "cp", "sqlite3 .backup", "sqlite3 VACUUM INTO",
-                   "sqlite3 quick_check (live)", "sha256sum (copy)", "sqlite3 .restore"] {
+                   "sqlite3 quick_check (live)", "sha256sum (copy)", "sqlite3 .restore", "dd conv=fsync, the database 3 times"] {
             XCTAssertTrue(text.contains("| \(op) | "), "\(op) missing:\n\(text)")
         }
         // The console was measured (a number of milliseconds, not a dash) and nothing failed.
         let frame = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("| console first frame (ms) | ") })
         XCTAssertTrue(frame.dropFirst("| console first frame (ms) | ".count).first?.isNumber ?? false, String(frame))
         XCTAssertFalse(text.contains("| ran ("), text)
+        // Growth between the two sizes, each of ours against the bound, and the restore
+        // also against the disk's own growth for the bytes it writes.
+        XCTAssertTrue(text.contains("| create: 2 MB within "), text)
+        let restated = try XCTUnwrap(text.split(separator: "\n").first { $0.contains("| restore --yes: grows no faster than the disk writing the same bytes") })
+        XCTAssertTrue(restated.contains("x vs "), String(restated))
     }
 
     /// `--scale --console`: the console alone at each size, in its own section.

@@ -411,7 +411,7 @@ final class ConsoleApp {
             mountPoint: disk?.mountPoint, expectedBackupBytes: database?.sizeBytes,
             snapshot: own ?? followed, now: engine.clock.now(), unknowns: unknowns,
             live: live, lastLiveCheck: lastLiveCheck, schedulerExpected: engine.schedulerExpected(), offsite: offsite.health,
-            backupsReadable: dataUnreadable == nil)
+            backupsReadable: closedBackups == nil, historyReadable: dataUnreadable == nil)
         var readOnly: String?
         if let refusal = engine.writeAccessProblem() {
             if case .notWritable(let path, let who) = refusal { readOnly = "cannot write \(path) (\(who))" } else { readOnly = refusal.description }

@@ -197,8 +197,10 @@ struct RenderContext {
             // "Backups" counts what `status` counts (restorable backups); the other files are said apart.
             let count = state.backups.filter { $0.kind.isBackup && $0.isRestorable }.count
             let others = state.backups.count - count
+            // A folder this user cannot open lists nothing: its count is unknown, not 0.
+            let shown = state.backupsUnreadable == nil ? "\(count)" : "folder unreadable"
             box(top: layout.listBoxTop, left: 0, height: layout.listRows + 3, width: width,
-                title: "Backups (\(count)\(others > 0 ? " + \(others) other" : ""), newest first)")
+                title: "Backups (\(shown)\(others > 0 ? " + \(others) other" : ""), newest first)")
         }
         let c = columns(inner: inner)
         let headRow = layout.listTop - 1

@@ -118,13 +118,15 @@ struct StatusJSON: Encodable {
     var reasons: [String]
     var checkedAt: Date
     var dataDir: String
-    var backupCount: Int
+    /// Absent when a backup folder cannot be read (the status is then UNKNOWN and says why).
+    var backupCount: Int?
     var lastBackupName: String?
     var lastBackupAt: Date?
     var frequency: String?
     var nextBackupAt: Date?
-    /// Whether a console or daemon holds the scheduler for this data dir.
-    var schedulerRunning: Bool
+    /// Whether a console or daemon holds the scheduler for this data dir; absent when its
+    /// lock, in the backup folder, cannot be read.
+    var schedulerRunning: Bool?
     var schedulerPid: Int32?
     /// The live database: `ok`, `missing`, `empty`, `not-a-database`, `damaged`, `locked`, `hot-journal`, `unreadable`.
     var liveDatabase: String? = nil
@@ -132,7 +134,7 @@ struct StatusJSON: Encodable {
     var lastLiveCheckAt: Date? = nil
     var lastLiveCheckState: String? = nil
     /// Backups on disk that failed a check (not counted in `backupCount`).
-    var corruptBackupCount: Int = 0
+    var corruptBackupCount: Int? = 0
     /// Every problem behind a shortened reason (e.g. each line `quick_check` found).
     var detail: String? = nil
     /// Nagios performance data, as after the `|` of the plain line.

@@ -42,6 +42,9 @@ struct Status: ParsableCommand {
         let lastCheck = engine.lastLiveCheck()
         let frequency = live.isLost ? nil : try? engine.frequency()
         let next = HealthEvaluator.nextRun(engine: engine, snapshot: snapshot)
+        // A backup folder this user cannot open (a monitor running as another user): the
+        // counts and the scheduler's lock (kept in backups/) are unknown, not zero or absent.
+        let closed = engine.unreadableFolder(includingHistory: false) != nil
 
         var parts: [String] = []
         let reasons = report.reasons.joined(separator: "; ")
@@ -51,7 +54,7 @@ struct Status: ParsableCommand {
             let age = CLIFormat.duration(now.timeIntervalSince(newest.createdAt))
             if !reasons.contains("last successful backup \(age) ago") { parts.append("last backup \(age) ago") }
             parts.append(CLIFormat.count(backups.count, "backup"))
-        } else if engine.unreadableFolder(includingHistory: false) == nil {
+        } else if !closed {
             parts.append("no backups on disk")
         }
         if frequency == .off {
@@ -59,35 +62,38 @@ struct Status: ParsableCommand {
         } else if let next {
             let when = next > now ? "next in \(CLIFormat.duration(next.timeIntervalSince(now)))"
                                   : "next overdue by \(CLIFormat.duration(now.timeIntervalSince(next)))"
-            parts.append(snapshot == nil ? "\(when.replacingOccurrences(of: "next", with: "next due")) (no scheduler running)" : when)
-        } else if snapshot == nil && !reasons.contains("no scheduler running") {
+            parts.append(snapshot == nil && !closed ? "\(when.replacingOccurrences(of: "next", with: "next due")) (no scheduler running)" : when)
+        } else if snapshot == nil && !closed && !reasons.contains("no scheduler running") {
             parts.append("no scheduler running")
         }
         let text = OneLine.make("\(report.level.word) - " + parts.joined(separator: ", "))
-        let perf = performanceData(newest: newest, now: now, frequency: frequency, count: backups.count,
+        let perf = performanceData(newest: newest, now: now, frequency: frequency, count: closed ? nil : backups.count,
                                    failures: BackupHistorySummary(history: engine.history()).consecutiveFailures)
         var detail: String?
         if case .damaged(let findings) = live { detail = findings.detail }
         if detail == nil, case .damaged(let findings)? = lastCheck?.state { detail = findings.detail }
         try finish(StatusJSON(
             status: report.level.word, exitCode: report.level.rawValue, summary: text + " | " + perf, reasons: report.reasons,
-            checkedAt: now, dataDir: layout.dataDir, backupCount: backups.count, lastBackupName: newest?.name,
+            checkedAt: now, dataDir: layout.dataDir, backupCount: closed ? nil : backups.count, lastBackupName: newest?.name,
             lastBackupAt: newest?.createdAt, frequency: frequency?.settingValue, nextBackupAt: next,
-            schedulerRunning: snapshot != nil, schedulerPid: snapshot?.ownerPid,
+            schedulerRunning: closed && snapshot == nil ? nil : snapshot != nil, schedulerPid: snapshot?.ownerPid,
             liveDatabase: live.name, lastLiveCheckAt: lastCheck?.checkedAt, lastLiveCheckState: lastCheck?.state.name,
-            corruptBackupCount: all.filter { $0.status == .corrupt }.count, detail: detail, performanceData: perf,
+            corruptBackupCount: closed ? nil : all.filter { $0.status == .corrupt }.count, detail: detail, performanceData: perf,
             notifyPending: engine.notifier.pendingCount(), lastNotification: engine.notifier.lastDelivery().map(NotifyResultJSON.init),
             offsite: engine.offsiteConfig() == nil ? nil : OffsiteStatusJSON(engine.offsiteStatus(), now: now)))
     }
 
     /// Nagios performance data: `age=4740s;16200;21600;0 backups=7;;;0 failures=0;1;3;0 size=21852160B`
-    /// (age thresholds are the WARNING and CRITICAL ages: 1.5x and 2x the interval).
-    private func performanceData(newest: BackupEntry?, now: Date, frequency: BackupFrequency?, count: Int, failures: Int) -> String {
+    /// (age thresholds are the WARNING and CRITICAL ages: 1.5x and 2x the interval). A
+    /// value that cannot be known (`count` nil: the folder cannot be read) is `U`, the
+    /// plugin convention for "undetermined".
+    private func performanceData(newest: BackupEntry?, now: Date, frequency: BackupFrequency?, count: Int?, failures: Int) -> String {
         let interval = frequency?.interval
         let warn = interval.map { String(Int(1.5 * $0)) } ?? ""
         let crit = interval.map { String(Int(2 * $0)) } ?? ""
         let age = newest.map { String(max(0, Int(now.timeIntervalSince($0.createdAt)))) + "s" } ?? "U"
-        return "age=\(age);\(warn);\(crit);0 backups=\(count);;;0 failures=\(failures);1;3;0 size=\(newest?.sizeBytes ?? 0)B"
+        let size = newest.map { "\($0.sizeBytes)B" } ?? (count == nil ? "U" : "0B")
+        return "age=\(age);\(warn);\(crit);0 backups=\(count.map(String.init) ?? "U");;;0 failures=\(failures);1;3;0 size=\(size)"
     }
 
     private func finish(_ status: StatusJSON) throws -> Never {

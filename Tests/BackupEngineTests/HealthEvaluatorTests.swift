@@ -62,6 +62,27 @@ final class HealthEvaluatorTests: XCTestCase {
         XCTAssertTrue(read.reasons.contains("no successful backup yet"), "\(read.reasons)")
     }
 
+    /// Only the history's folder closed: the backups on disk are still judged (a corrupt
+    /// one, none verified), but an empty history proves no lack of success.
+    func testAClosedHistoryFolderStillJudgesTheBackupsOnDisk() {
+        let closed = "cannot read /shop/logs: permission denied (running as nobody; owned by root)"
+        let bad = backup(hoursAgo: 1, size: 40 * mib, status: .corrupt)
+        let r = HealthEvaluator.evaluate(frequency: threeHours, history: [], backups: [bad], freeBytes: 10 << 30, mountPoint: "/",
+                                         expectedBackupBytes: 40 * mib, snapshot: nil, now: now, unknowns: [closed],
+                                         schedulerExpected: true, historyReadable: false)
+        XCTAssertEqual(r.level, .critical)
+        XCTAssertTrue(r.reasons.contains("no verified backup on disk"), "\(r.reasons)")
+        XCTAssertTrue(r.reasons.contains { $0.hasPrefix("1 corrupt backup on disk (") }, "\(r.reasons)")
+        XCTAssertTrue(r.reasons.contains(closed), "\(r.reasons)")
+        XCTAssertTrue(r.reasons.contains { $0.hasPrefix("no scheduler running") }, "the lock is in backups/, which was read: \(r.reasons)")
+        XCTAssertFalse(r.reasons.contains("no successful backup yet"), "\(r.reasons)")
+        // A closed backup folder hides the scheduler's lock as well.
+        let hidden = HealthEvaluator.evaluate(frequency: threeHours, history: [], backups: [], freeBytes: 10 << 30, mountPoint: "/",
+                                              expectedBackupBytes: 40 * mib, snapshot: nil, now: now, unknowns: [closed],
+                                              schedulerExpected: true, backupsReadable: false, historyReadable: false)
+        XCTAssertEqual(hidden.reasons, [closed])
+    }
+
     func testFailuresInARow() {
         let one = evaluate(history: [attempt(hoursAgo: 1.2, .success), attempt(hoursAgo: 0.1, .failure, message: "database is locked by another process for 30 s")])
         XCTAssertEqual(one.level, .warning)

@@ -318,7 +318,8 @@ final class ConsoleTmuxTests: XCTestCase {
         let s = try openConsole(width: 220, prefix: "setpriv --reuid=65534 --regid=65534 --clear-groups ",
                                 firstText: "UNKNOWN: cannot read \(dataDir)/backups: permission denied (running as nobody; owned by root)")
         let screen = try s.capture()
-        XCTAssertTrue(screen.contains("Backups (0 "), screen)
+        XCTAssertTrue(screen.contains("Backups (folder unreadable + 1 other, newest first)"), screen)
+        XCTAssertFalse(screen.contains("Backups (0 "), screen)
         XCTAssertFalse(screen.contains("No backups yet"), screen)
         XCTAssertFalse(screen.contains("no verified backup"), screen)
         try s.send("q")

@@ -232,13 +232,15 @@ final class HonestHealthTests: XCTestCase {
     /// say "permission denied", not "no backup named ..." or "no backups on disk".
     func testABackupFolderClosedToThisUserSaysPermissionDeniedNotNoBackups() throws {
         let shop = try DemoFixture()
-        XCTAssertEqual(try run(["settings", "set", "scheduler_expected", "false"] + shop.dirArgs).exitCode, 0)
+        // A scheduler is expected and none runs: its lock is in backups/, so that is unknown too.
+        XCTAssertEqual(try run(["settings", "set", "scheduler_expected", "true"] + shop.dirArgs).exitCode, 0)
         let name = newestVerified(shop)
         // As the engine makes them: backups/ and logs/ (the history) 0700.
         _ = shell("chmod -R a+rX \(shq(shop.root)) && chmod 0700 \(shq(shop.layout.backupsDir)) \(shq(shop.layout.logsDir))")
         let before = DemoFixture.snapshot(shop.dataDir)
         let denied = "cannot read \(shop.layout.backupsDir): permission denied (running as nobody; owned by root)"
-        for command in [["list"], ["verify"], ["verify", name], ["restore", name, "--yes"], ["delete", name, "--yes"]] {
+        for command in [["list"], ["verify"], ["verify", name], ["restore", name, "--yes"], ["delete", name, "--yes"],
+                        ["prune", "--dry-run"]] {
             let r = try asNobody(command + ["--data-dir", shop.dataDir])
             XCTAssertEqual(r.exitCode, 1, "\(command): \(r.stdout + r.stderr)")
             XCTAssertEqual(r.stderrLines.count, 1, "\(command): \(r.stderr)")
@@ -250,6 +252,15 @@ final class HonestHealthTests: XCTestCase {
         XCTAssertFalse(status.stdout.contains("no verified backup"), status.stdout)
         XCTAssertFalse(status.stdout.contains("no backups on disk"), status.stdout)
         XCTAssertFalse(status.stdout.contains("no successful backup"), status.stdout)
+        XCTAssertFalse(status.stdout.contains("no scheduler running"), status.stdout)
+        // Counts that cannot be known are "U" in the performance data and absent in JSON, never 0.
+        XCTAssertTrue(status.stdout.contains(" backups=U;;;0 "), status.stdout)
+        XCTAssertTrue(status.stdout.hasSuffix(" size=U\n"), status.stdout)
+        let json = try asNobody(["status", "--json", "--data-dir", shop.dataDir])
+        XCTAssertEqual(json.exitCode, 3, json.stdout)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["status"] as? String, "UNKNOWN")
+        for key in ["backupCount", "corruptBackupCount", "schedulerRunning"] { XCTAssertNil(object[key], "\(key): \(json.stdout)") }
         // A closed data dir is named as the folder that cannot be read.
         _ = shell("chmod 0700 \(shq(shop.dataDir))")
         let list = try asNobody(["list", "--data-dir", shop.dataDir])

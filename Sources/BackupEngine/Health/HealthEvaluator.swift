@@ -39,15 +39,17 @@ public enum HealthEvaluator {
     ///   - expectedBackupBytes: size of the next backup (the live database's size); nil: the newest backup's size.
     ///   - snapshot: the active scheduler's state, when one runs (its failure count is used when larger, e.g. history unwritable).
     ///   - unknowns: things that could not be read, in words.
-    ///   - backupsReadable: false when a backup folder or the history's could not be read (an
-    ///     unknown says which): then an empty `backups` or `history` says nothing, and no
-    ///     rule claims that no backup exists.
+    ///   - backupsReadable: false when a backup folder could not be read (an unknown says
+    ///     which): then an empty `backups` says nothing, and no rule claims that no backup
+    ///     exists or that no scheduler runs (its lock is in that folder).
+    ///   - historyReadable: false when the history's folder could not be read: an empty
+    ///     `history` is then no proof that no backup ever succeeded.
     public static func evaluate(frequency: BackupFrequency?, history: [HistoryEntry], backups: [BackupEntry],
                                 freeBytes: Int64?, mountPoint: String? = nil, expectedBackupBytes: Int64?,
                                 snapshot: SchedulerSnapshot?, now: Date, unknowns: [String] = [],
                                 live: LiveDatabaseState = .ok, lastLiveCheck: LiveCheckRecord? = nil,
                                 schedulerExpected: Bool? = nil, offsite: OffsiteHealth? = nil,
-                                backupsReadable: Bool = true) -> HealthReport {
+                                backupsReadable: Bool = true, historyReadable: Bool = true) -> HealthReport {
         var findings: [(HealthLevel, String)] = unknowns.map { (.unknown, $0) }
         let summary = BackupHistorySummary(history: history)
         findings += liveFindings(live: live, lastLiveCheck: lastLiveCheck, backups: backups, now: now,
@@ -88,11 +90,11 @@ public enum HealthEvaluator {
                 } else if age > 1.5 * interval {
                     findings.append((.warning, "\(ageText), more than 1.5x the interval (every \(every))"))
                 }
-            } else if backupsReadable {
+            } else if backupsReadable && historyReadable {
                 findings.append((.critical, "no successful backup yet"))
             }
         case nil:
-            if lastSuccess == nil && backupsReadable { findings.append((.critical, "no successful backup yet")) }
+            if lastSuccess == nil && backupsReadable && historyReadable { findings.append((.critical, "no successful backup yet")) }
         }
 
         // Size change between the two newest backups.
@@ -119,7 +121,8 @@ public enum HealthEvaluator {
 
         findings += OffsiteHealth.findings(offsite, interval: frequency?.interval, now: now)
 
-        if schedulerExpected == true && snapshot == nil {
+        // The scheduler's lock is in backups/: a folder this user cannot read hides it.
+        if schedulerExpected == true && snapshot == nil && backupsReadable {
             findings.append((.warning, "no scheduler running (start the daemon or the console)"))
         }
 
@@ -193,7 +196,7 @@ public enum HealthEvaluator {
                         expectedBackupBytes: inputs.databaseBytes, snapshot: snapshot, now: now,
                         unknowns: inputs.unknowns, live: inputs.live, lastLiveCheck: engine.lastLiveCheck(),
                         schedulerExpected: engine.schedulerExpectedIfReadable(), offsite: OffsiteHealth.read(engine: engine),
-                        backupsReadable: inputs.backupsReadable)
+                        backupsReadable: inputs.backupsReadable, historyReadable: inputs.historyReadable)
     }
 
     /// When the next backup will run: the active scheduler's plan when one runs
@@ -217,6 +220,8 @@ public enum HealthEvaluator {
         var unknowns: [String] = []
         /// False when a backup folder could not be read: `backups` is then not what is on disk.
         var backupsReadable = true
+        /// False when the history's folder could not be read: `history` is then not all there is.
+        var historyReadable = true
 
         init(engine: BackupEngine) {
             live = engine.checkLiveDatabase(full: false)
@@ -233,9 +238,15 @@ public enum HealthEvaluator {
             }
             history = engine.history()
             backups = engine.listBackups()
-            if let error = engine.unreadableFolder(includingHistory: true) {
+            // One unknown, the first folder that cannot be read; the backups can still be
+            // judged when only the history's folder is closed.
+            if let error = engine.unreadableFolder(includingHistory: false) {
                 unknowns.append(error.description)
                 backupsReadable = false
+                historyReadable = false
+            } else if let error = engine.unreadableFolder(includingHistory: true) {
+                unknowns.append(error.description)
+                historyReadable = false
             }
             do { disk = try engine.diskUsage(entries: backups) } catch {
                 disk = nil

@@ -19,7 +19,7 @@ enum CLIFormat {
     static func duration(_ s: TimeInterval) -> String { SchedulePlanner.durationText(s) }
 
     /// `1 backup`, `2 backups`, `0 backups`.
-    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+    static func count(_ n: Int, _ noun: String, plural: String? = nil) -> String { "\(n) \(n == 1 ? noun : plural ?? noun + "s")" }
 
     /// Left-aligned columns; the last column is not padded.
     static func table(_ rows: [[String]]) -> String {

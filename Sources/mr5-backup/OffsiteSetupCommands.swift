@@ -76,7 +76,7 @@ enum OffsiteStatusText {
         if !s.resticInstalled { out.append("restic is not installed (apt install restic): off-site copies are not being made") }
         out.append("Last push: " + (st.lastPushAt.map { "\(CLIFormat.localTime($0)) (\(CLIFormat.duration(now.timeIntervalSince($0))) ago), snapshot \(st.lastPushSnapshot ?? "?") of \(st.lastPushBackup ?? "?")" } ?? "none yet"))
         if st.consecutiveFailures > 0 {
-            out.append("Failing: \(CLIFormat.count(st.consecutiveFailures, "push")) failed in a row, last: \(st.lastFailure ?? "?")"
+            out.append("Failing: \(CLIFormat.count(st.consecutiveFailures, "push", plural: "pushes")) failed in a row, last: \(st.lastFailure ?? "?")"
                        + (st.retryAfter.map { "; next try after \(CLIFormat.localTime($0))" } ?? ""))
         }
         out.append("Waiting to be pushed: " + (s.pending.isEmpty ? "nothing" : "\(s.pending.count) (\(s.pending.prefix(3).joined(separator: ", "))\(s.pending.count > 3 ? ", …" : ""))"))

@@ -117,6 +117,9 @@ final class OffsiteTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: f.paths.config)), configBefore)
         let status = try run(["offsite", "status"] + f.dirArgs).stdout
         XCTAssertTrue(status.contains("Failing: 1 push failed in a row"), status)
+        XCTAssertEqual(try run(["offsite", "push", name] + f.dirArgs).exitCode, 1)
+        let again = try run(["offsite", "status"] + f.dirArgs).stdout
+        XCTAssertTrue(again.contains("Failing: 2 pushes failed in a row"), again)
         XCTAssertEqual(try run(["verify", name] + f.dirArgs).exitCode, 0)
         let history = try run(["history", "--json"] + f.dirArgs).stdout
         XCTAssertTrue(history.contains("\"offsite-push\"") && history.contains("\"failure\""), history)

@@ -78,7 +78,14 @@ struct RenderContext {
 
     // MARK: - Header, banner
 
+    /// No scheduler of our own, and the lock that says whose it is lies in a backup folder
+    /// this user cannot read: a daemon may well be running.
+    var schedulerHidden: Bool {
+        state.backupsUnreadable != nil && (state.scheduler == nil || state.scheduler?.activity == .stopped)
+    }
+
     func schedulerOwner() -> String {
+        if schedulerHidden { return "unknown" }
         guard let snap = state.scheduler else { return state.schedulerStarting ? "starting" : "not running" }
         switch snap.activity {
         case .heldByOther: return snap.ownerPid.map { "daemon pid \($0)" } ?? "another process"
@@ -379,9 +386,10 @@ struct RenderContext {
 
     mutating func drawSchedule() {
         let row = layout.scheduleRow
-        var text = " " + (state.scheduler == nil && state.schedulerStarting
+        var text = " " + (schedulerHidden ? "Scheduler unknown: its lock is in the backup folder this user cannot read"
+            : state.scheduler == nil && state.schedulerStarting
             ? "Scheduler starting..." : TextFormat.schedule(state.scheduler, now: state.now))
-        if layout.mode == .full, let snap = state.scheduler {
+        if layout.mode == .full, !schedulerHidden, let snap = state.scheduler {
             if let last = snap.lastAttemptAt {
                 let ok = snap.lastAttemptSucceeded == true
                 text += glyphs.separator + "last " + (ok ? glyphs.ok + " ok " : glyphs.failure + " failed ")

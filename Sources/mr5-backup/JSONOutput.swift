@@ -140,7 +140,8 @@ struct StatusJSON: Encodable {
     /// Nagios performance data, as after the `|` of the plain line.
     var performanceData: String? = nil
     /// Notifications waiting in the outbox, and the last delivery (target masked).
-    var notifyPending: Int = 0
+    /// Absent when the history's folder (where the outbox is) cannot be read.
+    var notifyPending: Int? = 0
     var lastNotification: NotifyResultJSON? = nil
     /// Off-site copies, when set up (as `offsite status --json`).
     var offsite: OffsiteStatusJSON? = nil

@@ -22,8 +22,17 @@ struct Status: ParsableCommand {
     func run() throws {
         let now = Date()
         let layout = global.layout()
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: layout.dataDir, isDirectory: &isDir), isDir.boolValue else {
+        // A folder above the data dir closed to this user is not "not found": nothing is known.
+        let found: FileSystem.Info?
+        do { found = try FileSystem.lookup(layout.dataDir) } catch {
+            let why = BackupError(error).description
+            try finish(StatusJSON(
+                status: HealthLevel.unknown.word, exitCode: HealthLevel.unknown.rawValue, summary: OneLine.make("UNKNOWN - " + why),
+                reasons: [why], checkedAt: now, dataDir: layout.dataDir, backupCount: nil, schedulerRunning: nil,
+                corruptBackupCount: nil, notifyPending: nil))
+        }
+        // A data dir may be a symlink to the folder (lookup does not follow it).
+        guard let found, found.isDirectory || (found.isSymlink && FileSystem.isDirectory(layout.dataDir)) else {
             try finish(StatusJSON(
                 status: HealthLevel.unknown.word, exitCode: HealthLevel.unknown.rawValue,
                 summary: "UNKNOWN - data dir not found: \(layout.dataDir) (check --data-dir or \(DataLayout.environmentVariable))",
@@ -45,6 +54,8 @@ struct Status: ParsableCommand {
         // A backup folder this user cannot open (a monitor running as another user): the
         // counts and the scheduler's lock (kept in backups/) are unknown, not zero or absent.
         let closed = engine.unreadableFolder(includingHistory: false) != nil
+        // The history and the notification outbox are in logs/: closed, their counts are unknown too.
+        let historyClosed = engine.unreadableHistoryFolder() != nil
 
         var parts: [String] = []
         let reasons = report.reasons.joined(separator: "; ")
@@ -53,7 +64,7 @@ struct Status: ParsableCommand {
             // A reason may already say "last successful backup 21s ago": say it once.
             let age = CLIFormat.duration(now.timeIntervalSince(newest.createdAt))
             if !reasons.contains("last successful backup \(age) ago") { parts.append("last backup \(age) ago") }
-            parts.append(CLIFormat.count(backups.count, "backup"))
+            if !closed { parts.append(CLIFormat.count(backups.count, "backup")) }
         } else if !closed {
             parts.append("no backups on disk")
         }
@@ -62,13 +73,17 @@ struct Status: ParsableCommand {
         } else if let next {
             let when = next > now ? "next in \(CLIFormat.duration(next.timeIntervalSince(now)))"
                                   : "next overdue by \(CLIFormat.duration(now.timeIntervalSince(next)))"
-            parts.append(snapshot == nil && !closed ? "\(when.replacingOccurrences(of: "next", with: "next due")) (no scheduler running)" : when)
+            // Not from a running scheduler: "next due in", judged from the history ("next overdue by" stays).
+            let due = next > now ? "next due in \(CLIFormat.duration(next.timeIntervalSince(now)))" : when
+            // A reason may already say "no scheduler running": say it once.
+            let why = closed ? " (scheduler unknown)" : reasons.contains("no scheduler running") ? "" : " (no scheduler running)"
+            parts.append(snapshot != nil ? when : due + why)
         } else if snapshot == nil && !closed && !reasons.contains("no scheduler running") {
             parts.append("no scheduler running")
         }
         let text = OneLine.make("\(report.level.word) - " + parts.joined(separator: ", "))
         let perf = performanceData(newest: newest, now: now, frequency: frequency, count: closed ? nil : backups.count,
-                                   failures: BackupHistorySummary(history: engine.history()).consecutiveFailures)
+                                   failures: historyClosed ? nil : BackupHistorySummary(history: engine.history()).consecutiveFailures)
         var detail: String?
         if case .damaged(let findings) = live { detail = findings.detail }
         if detail == nil, case .damaged(let findings)? = lastCheck?.state { detail = findings.detail }
@@ -79,7 +94,7 @@ struct Status: ParsableCommand {
             schedulerRunning: closed && snapshot == nil ? nil : snapshot != nil, schedulerPid: snapshot?.ownerPid,
             liveDatabase: live.name, lastLiveCheckAt: lastCheck?.checkedAt, lastLiveCheckState: lastCheck?.state.name,
             corruptBackupCount: closed ? nil : all.filter { $0.status == .corrupt }.count, detail: detail, performanceData: perf,
-            notifyPending: engine.notifier.pendingCount(), lastNotification: engine.notifier.lastDelivery().map(NotifyResultJSON.init),
+            notifyPending: historyClosed ? nil : engine.notifier.pendingCount(), lastNotification: engine.notifier.lastDelivery().map(NotifyResultJSON.init),
             offsite: engine.offsiteConfig() == nil ? nil : OffsiteStatusJSON(engine.offsiteStatus(), now: now)))
     }
 
@@ -87,13 +102,13 @@ struct Status: ParsableCommand {
     /// (age thresholds are the WARNING and CRITICAL ages: 1.5x and 2x the interval). A
     /// value that cannot be known (`count` nil: the folder cannot be read) is `U`, the
     /// plugin convention for "undetermined".
-    private func performanceData(newest: BackupEntry?, now: Date, frequency: BackupFrequency?, count: Int?, failures: Int) -> String {
+    private func performanceData(newest: BackupEntry?, now: Date, frequency: BackupFrequency?, count: Int?, failures: Int?) -> String {
         let interval = frequency?.interval
         let warn = interval.map { String(Int(1.5 * $0)) } ?? ""
         let crit = interval.map { String(Int(2 * $0)) } ?? ""
         let age = newest.map { String(max(0, Int(now.timeIntervalSince($0.createdAt)))) + "s" } ?? "U"
         let size = newest.map { "\($0.sizeBytes)B" } ?? (count == nil ? "U" : "0B")
-        return "age=\(age);\(warn);\(crit);0 backups=\(count.map(String.init) ?? "U");;;0 failures=\(failures);1;3;0 size=\(size)"
+        return "age=\(age);\(warn);\(crit);0 backups=\(count.map(String.init) ?? "U");;;0 failures=\(failures.map(String.init) ?? "U");1;3;0 size=\(size)"
     }
 
     private func finish(_ status: StatusJSON) throws -> Never {

@@ -226,6 +226,11 @@ final class CLICommandTests: XCTestCase {
         XCTAssertNotNil(parseISO(json["lastBackupAt"]))
         XCTAssertNotNil(parseISO(json["nextBackupAt"]))
         XCTAssertTrue((json["summary"] as? String ?? "").hasPrefix("OK - last backup 1h ago, \(n) backups"))
+        // A data dir reached through a symlink is the same shop, not "not found".
+        let link = shop.root + "/shop-link"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: shop.dataDir)
+        let linked = try run(["status", "--data-dir", link])
+        XCTAssertTrue(linked.stdout.hasPrefix("OK - last backup 1h ago, \(n) backups"), linked.stdout)
 
         // Off is never OK.
         XCTAssertEqual(try run(["settings", "set", "backup_frequency", "off"] + shop.dirArgs).exitCode, 0)
@@ -238,6 +243,10 @@ final class CLICommandTests: XCTestCase {
         let critical = try run(["status"] + stale.dirArgs)
         XCTAssertEqual(critical.exitCode, 2, critical.stdout)
         XCTAssertTrue(critical.stdout.hasPrefix("CRITICAL - "), critical.stdout)
+        // A missed run, no scheduler running: "next overdue by", as documented.
+        XCTAssertTrue(critical.stdout.contains(", next overdue by "), critical.stdout)
+        XCTAssertFalse(critical.stdout.contains("next due overdue"), critical.stdout)
+        XCTAssertEqual(critical.stdout.components(separatedBy: "no scheduler running").count, 2, "said once: \(critical.stdout)")
     }
 
     func testHistoryTextLimitAndJSON() throws {

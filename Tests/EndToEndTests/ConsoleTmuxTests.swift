@@ -320,6 +320,10 @@ final class ConsoleTmuxTests: XCTestCase {
         let screen = try s.capture()
         XCTAssertTrue(screen.contains("Backups (folder unreadable + 1 other, newest first)"), screen)
         XCTAssertFalse(screen.contains("Backups (0 "), screen)
+        // Its own scheduler cannot start as nobody; whether a daemon runs is not known here.
+        XCTAssertTrue(screen.contains("scheduler: unknown"), screen)
+        XCTAssertTrue(screen.contains("Scheduler unknown: its lock is in the backup folder this user cannot read"), screen)
+        XCTAssertFalse(screen.contains("Scheduler stopped"), screen)
         XCTAssertFalse(screen.contains("No backups yet"), screen)
         XCTAssertFalse(screen.contains("no verified backup"), screen)
         try s.send("q")

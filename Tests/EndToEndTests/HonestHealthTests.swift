@@ -254,18 +254,25 @@ final class HonestHealthTests: XCTestCase {
         XCTAssertFalse(status.stdout.contains("no successful backup"), status.stdout)
         XCTAssertFalse(status.stdout.contains("no scheduler running"), status.stdout)
         // Counts that cannot be known are "U" in the performance data and absent in JSON, never 0.
-        XCTAssertTrue(status.stdout.contains(" backups=U;;;0 "), status.stdout)
+        XCTAssertTrue(status.stdout.contains(" backups=U;;;0 failures=U;1;3;0 "), status.stdout)
         XCTAssertTrue(status.stdout.hasSuffix(" size=U\n"), status.stdout)
         let json = try asNobody(["status", "--json", "--data-dir", shop.dataDir])
         XCTAssertEqual(json.exitCode, 3, json.stdout)
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(object["status"] as? String, "UNKNOWN")
-        for key in ["backupCount", "corruptBackupCount", "schedulerRunning"] { XCTAssertNil(object[key], "\(key): \(json.stdout)") }
+        for key in ["backupCount", "corruptBackupCount", "schedulerRunning", "notifyPending"] { XCTAssertNil(object[key], "\(key): \(json.stdout)") }
         // A closed data dir is named as the folder that cannot be read.
         _ = shell("chmod 0700 \(shq(shop.dataDir))")
         let list = try asNobody(["list", "--data-dir", shop.dataDir])
         XCTAssertEqual(list.exitCode, 1, list.stdout + list.stderr)
         XCTAssertTrue(list.stderr.contains("cannot read \(shop.dataDir): permission denied"), list.stderr)
+        // A closed folder above the data dir is not "data dir not found", and claims no counts.
+        _ = shell("chmod 0700 \(shq(shop.root))")
+        let above = try asNobody(["status", "--json", "--data-dir", shop.dataDir])
+        XCTAssertEqual(above.exitCode, 3, above.stdout)
+        let unknown = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(above.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(unknown["summary"] as? String, "UNKNOWN - cannot read \(shop.root): permission denied (running as nobody; owned by root)")
+        for key in ["backupCount", "corruptBackupCount", "schedulerRunning", "notifyPending"] { XCTAssertNil(unknown[key], "\(key): \(above.stdout)") }
         XCTAssertEqual(DemoFixture.snapshot(shop.dataDir), before, "nothing written as nobody")
     }
 

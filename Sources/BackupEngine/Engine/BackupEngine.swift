@@ -60,6 +60,12 @@ public final class BackupEngine: Sendable {
         catalog.unreadableFolder(includingHistory: includingHistory)
     }
 
+    /// The history's folder (`logs/`, also the notification outbox's) when this user may
+    /// not read it, whatever the backup folders are: an empty history then says nothing.
+    public func unreadableHistoryFolder() -> BackupError? {
+        catalog.unreadable(among: [layout.logsDir])
+    }
+
     /// One backup by name; throws for a bad or unknown name.
     public func backup(named name: String) throws -> BackupEntry { try catalog.entry(named: name) }
 

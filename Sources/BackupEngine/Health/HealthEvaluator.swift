@@ -243,9 +243,9 @@ public enum HealthEvaluator {
             if let error = engine.unreadableFolder(includingHistory: false) {
                 unknowns.append(error.description)
                 backupsReadable = false
-                historyReadable = false
-            } else if let error = engine.unreadableFolder(includingHistory: true) {
-                unknowns.append(error.description)
+            }
+            if let error = engine.unreadableHistoryFolder() {
+                if backupsReadable { unknowns.append(error.description) }
                 historyReadable = false
             }
             do { disk = try engine.diskUsage(entries: backups) } catch {

@@ -36,7 +36,12 @@ struct Catalog {
     /// empty list would be a false "no backups". Opened as the listing opens it, so
     /// capabilities and ACLs count as they do there; only a missing folder is fine.
     func unreadableFolder(includingHistory: Bool) -> BackupError? {
-        for dir in [layout.backupsDir, layout.preUpdateDir] + (includingHistory ? [layout.logsDir] : []) {
+        unreadable(among: [layout.backupsDir, layout.preUpdateDir] + (includingHistory ? [layout.logsDir] : []))
+    }
+
+    /// The first of `dirs` this user may not open, as `unreadableFolder` says it.
+    func unreadable(among dirs: [String]) -> BackupError? {
+        for dir in dirs {
             if Self.opens(dir) { continue }
             let err = errno
             if err == ENOENT { continue }

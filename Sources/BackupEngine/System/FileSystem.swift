@@ -33,7 +33,7 @@ public enum FileSystem {
 
     /// Like `info`, but only a missing path is nil: any other failure (a folder this user
     /// may not search) is thrown, so it is never reported as "no such backup".
-    static func lookup(_ path: String) throws -> Info? {
+    public static func lookup(_ path: String) throws -> Info? {
         if let info = info(path) { return info }
         let err = errno
         if err == ENOENT || err == ENOTDIR { return nil }

@@ -122,13 +122,14 @@ struct ScaleReport {
                                   measured: Self.f(ratio) + "x", met: ratio <= limit))
             }
             // The restore writes three times the database; where the disk's own writes
-            // grow faster than the size, linear is out of reach for any restore, so the
-            // restated bound is the disk's growth for the same bytes, in the same run.
+            // grow faster than the size, linear is out of reach for any restore. Restated:
+            // its growth over the disk's for the same bytes, in the same run, with the
+            // issue's slack over linear (4.5 for 4).
             let restore = Self.median(seconds(b, .restore)) / Self.median(seconds(a, .restore))
             let disk = Self.median(seconds(b, .restoreWrites)) / Self.median(seconds(a, .restoreWrites))
             if !disk.isNaN {
-                out.append(Target(name: "restore --yes: grows no faster than the disk writing the same bytes (\(Op.restoreWrites.rawValue))",
-                                  measured: "\(Self.f(restore))x vs \(Self.f(disk))x", met: restore <= max(limit, disk)))
+                out.append(Target(name: "restore --yes: growth within 1.125x of the disk's own writing the same bytes (\(Op.restoreWrites.rawValue))",
+                                  measured: "\(Self.f(restore))x vs \(Self.f(disk))x (\(Self.f(restore / disk))x)", met: restore <= disk * 4.5 / 4))
             }
         }
         for r in results {

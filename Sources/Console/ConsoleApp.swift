@@ -380,10 +380,11 @@ final class ConsoleApp {
         let lastLiveCheck = engine.lastLiveCheck()
         var unknowns: [String] = []
         // A backup folder closed to this user: its empty list says nothing about the disk.
-        let closedBackups = engine.unreadableFolder(includingHistory: false)
+        let closedBackups = engine.unreadableBackupFolder()
+        let closedHistory = engine.unreadableHistoryFolder()
         let backupsUnreadable = closedBackups?.description
-        let dataUnreadable = closedBackups ?? engine.unreadableFolder(includingHistory: true)
-        if let dataUnreadable { unknowns.append(dataUnreadable.description) }
+        // One unknown: the first folder that cannot be read.
+        if let first = closedBackups ?? closedHistory { unknowns.append(first.description) }
         var disk: DiskUsage?
         do { disk = try engine.diskUsage(entries: backups) } catch { unknowns.append("free space unknown: \(error)") }
         var database: DatabaseInfo?
@@ -411,7 +412,7 @@ final class ConsoleApp {
             mountPoint: disk?.mountPoint, expectedBackupBytes: database?.sizeBytes,
             snapshot: own ?? followed, now: engine.clock.now(), unknowns: unknowns,
             live: live, lastLiveCheck: lastLiveCheck, schedulerExpected: engine.schedulerExpected(), offsite: offsite.health,
-            backupsReadable: closedBackups == nil, historyReadable: dataUnreadable == nil)
+            backupsReadable: closedBackups == nil, historyReadable: closedHistory == nil)
         var readOnly: String?
         if let refusal = engine.writeAccessProblem() {
             if case .notWritable(let path, let who) = refusal { readOnly = "cannot write \(path) (\(who))" } else { readOnly = refusal.description }

@@ -14,7 +14,7 @@ struct List: ParsableCommand {
 
     func run() throws {
         let engine = try global.makeEngine()
-        if let closed = engine.unreadableFolder(includingHistory: false) { throw closed }
+        if let closed = engine.unreadableBackupFolder() { throw closed }
         let entries = engine.listBackups()
         if json {
             return try JSONOutput.print(ListJSON(dataDir: engine.layout.dataDir, backups: entries.map(BackupJSON.init)))

@@ -23,21 +23,14 @@ struct Status: ParsableCommand {
         let now = Date()
         let layout = global.layout()
         // A folder above the data dir closed to this user is not "not found": nothing is known.
-        let found: FileSystem.Info?
-        do { found = try FileSystem.lookup(layout.dataDir) } catch {
-            let why = BackupError(error).description
-            try finish(StatusJSON(
-                status: HealthLevel.unknown.word, exitCode: HealthLevel.unknown.rawValue, summary: OneLine.make("UNKNOWN - " + why),
-                reasons: [why], checkedAt: now, dataDir: layout.dataDir, backupCount: nil, schedulerRunning: nil,
-                corruptBackupCount: nil, notifyPending: nil))
+        let there: Bool
+        do { there = try FileSystem.lookup(layout.dataDir) != nil } catch {
+            try finishUnknown(BackupError(error).description, at: now, dataDir: layout.dataDir, countsKnown: false)
         }
-        // A data dir may be a symlink to the folder (lookup does not follow it).
-        guard let found, found.isDirectory || (found.isSymlink && FileSystem.isDirectory(layout.dataDir)) else {
-            try finish(StatusJSON(
-                status: HealthLevel.unknown.word, exitCode: HealthLevel.unknown.rawValue,
-                summary: "UNKNOWN - data dir not found: \(layout.dataDir) (check --data-dir or \(DataLayout.environmentVariable))",
-                reasons: ["data dir not found: \(layout.dataDir)"], checkedAt: now, dataDir: layout.dataDir,
-                backupCount: 0, schedulerRunning: false))
+        // isDirectory follows a data dir that is a symlink to its folder.
+        guard there, FileSystem.isDirectory(layout.dataDir) else {
+            try finishUnknown("data dir not found: \(layout.dataDir)", hint: " (check --data-dir or \(DataLayout.environmentVariable))",
+                              at: now, dataDir: layout.dataDir, countsKnown: true)
         }
         let engine = BackupEngine(layout: layout, busyTimeoutSeconds: global.busyTimeout)
         if checkLive { _ = engine.checkLiveDatabase(full: true) }
@@ -53,7 +46,7 @@ struct Status: ParsableCommand {
         let next = HealthEvaluator.nextRun(engine: engine, snapshot: snapshot)
         // A backup folder this user cannot open (a monitor running as another user): the
         // counts and the scheduler's lock (kept in backups/) are unknown, not zero or absent.
-        let closed = engine.unreadableFolder(includingHistory: false) != nil
+        let closed = engine.unreadableBackupFolder() != nil
         // The history and the notification outbox are in logs/: closed, their counts are unknown too.
         let historyClosed = engine.unreadableHistoryFolder() != nil
 
@@ -109,6 +102,15 @@ struct Status: ParsableCommand {
         let age = newest.map { String(max(0, Int(now.timeIntervalSince($0.createdAt)))) + "s" } ?? "U"
         let size = newest.map { "\($0.sizeBytes)B" } ?? (count == nil ? "U" : "0B")
         return "age=\(age);\(warn);\(crit);0 backups=\(count.map(String.init) ?? "U");;;0 failures=\(failures.map(String.init) ?? "U");1;3;0 size=\(size)"
+    }
+
+    /// UNKNOWN before the data dir could be opened. A data dir that is not there has no
+    /// backups and no scheduler (`countsKnown`); one behind a closed folder says nothing.
+    private func finishUnknown(_ reason: String, hint: String = "", at now: Date, dataDir: String, countsKnown: Bool) throws -> Never {
+        try finish(StatusJSON(
+            status: HealthLevel.unknown.word, exitCode: HealthLevel.unknown.rawValue, summary: OneLine.make("UNKNOWN - " + reason + hint),
+            reasons: [reason], checkedAt: now, dataDir: dataDir, backupCount: countsKnown ? 0 : nil,
+            schedulerRunning: countsKnown ? false : nil, corruptBackupCount: countsKnown ? 0 : nil, notifyPending: countsKnown ? 0 : nil))
     }
 
     private func finish(_ status: StatusJSON) throws -> Never {

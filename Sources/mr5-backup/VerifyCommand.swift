@@ -35,7 +35,7 @@ struct Verify: ParsableCommand {
             names = [name]
         } else {
             // Backups only; a saved copy is checked when named.
-            if let closed = engine.unreadableFolder(includingHistory: false) { throw closed }
+            if let closed = engine.unreadableBackupFolder() { throw closed }
             let sqlite = engine.listBackups().filter(\.kind.isBackup)
             guard let newest = sqlite.first else {
                 throw CLIError.failed("no backups to verify in \(engine.layout.backupsDir) (make one with 'mr5-backup create')")

@@ -21,9 +21,11 @@ extension BackupEngine {
     public func prune(policy: RetentionPolicy? = nil, dryRun: Bool = false, trigger: Trigger = .cli) throws -> PruneResult {
         let policy = policy ?? retentionPolicy()
         guard policy.keepRegular >= 1, policy.keepPreUpdate >= 1 else { throw BackupError.keepCountTooSmall }
-        // An empty listing of a folder this user cannot open is not "nothing to prune".
-        if dryRun, let closed = unreadableFolder(includingHistory: false) { throw closed }
-        if dryRun { return pruneResult(policy.decide(catalog.entries(), protecting: Set([backupBeingPushed()].compactMap { $0 })), dryRun: true) }
+        if dryRun {
+            // An empty listing of a folder this user cannot open is not "nothing to prune".
+            if let closed = unreadableBackupFolder() { throw closed }
+            return pruneResult(policy.decide(catalog.entries(), protecting: Set([backupBeingPushed()].compactMap { $0 })), dryRun: true)
+        }
         return try recorded(.prune, trigger: trigger, failureLog: "Prune failed: ") { run in
             try run.takeLock()
             // A backup an off-site push is reading stays until the push is done.

@@ -53,18 +53,13 @@ public final class BackupEngine: Sendable {
     /// Every backup in the folders, newest first. Cheap: no hashing, no SQLite.
     public func listBackups() -> [BackupEntry] { catalog.entries() }
 
-    /// A backup folder, or with `includingHistory` the history's folder, that this user
-    /// may not read; nil when all can be read (or are not there yet). Ask before taking an
-    /// empty `listBackups()` to mean "no backups".
-    public func unreadableFolder(includingHistory: Bool) -> BackupError? {
-        catalog.unreadableFolder(includingHistory: includingHistory)
-    }
+    /// A backup folder this user may not read; nil when all can be read (or are not there
+    /// yet). Ask before taking an empty `listBackups()` to mean "no backups".
+    public func unreadableBackupFolder() -> BackupError? { catalog.unreadableBackupFolder() }
 
     /// The history's folder (`logs/`, also the notification outbox's) when this user may
     /// not read it, whatever the backup folders are: an empty history then says nothing.
-    public func unreadableHistoryFolder() -> BackupError? {
-        catalog.unreadable(among: [layout.logsDir])
-    }
+    public func unreadableHistoryFolder() -> BackupError? { catalog.unreadableHistoryFolder() }
 
     /// One backup by name; throws for a bad or unknown name.
     public func backup(named name: String) throws -> BackupEntry { try catalog.entry(named: name) }

@@ -240,7 +240,7 @@ public enum HealthEvaluator {
             backups = engine.listBackups()
             // One unknown, the first folder that cannot be read; the backups can still be
             // judged when only the history's folder is closed.
-            if let error = engine.unreadableFolder(includingHistory: false) {
+            if let error = engine.unreadableBackupFolder() {
                 unknowns.append(error.description)
                 backupsReadable = false
             }

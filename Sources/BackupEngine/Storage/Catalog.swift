@@ -35,12 +35,13 @@ struct Catalog {
     /// running as another user). `entries()` and the history read nothing from it, so an
     /// empty list would be a false "no backups". Opened as the listing opens it, so
     /// capabilities and ACLs count as they do there; only a missing folder is fine.
-    func unreadableFolder(includingHistory: Bool) -> BackupError? {
-        unreadable(among: [layout.backupsDir, layout.preUpdateDir] + (includingHistory ? [layout.logsDir] : []))
-    }
+    func unreadableBackupFolder() -> BackupError? { unreadable(among: [layout.backupsDir, layout.preUpdateDir]) }
 
-    /// The first of `dirs` this user may not open, as `unreadableFolder` says it.
-    func unreadable(among dirs: [String]) -> BackupError? {
+    /// The history's folder (`logs/`) closed the same way.
+    func unreadableHistoryFolder() -> BackupError? { unreadable(among: [layout.logsDir]) }
+
+    /// The first of `dirs` this user may not open.
+    private func unreadable(among dirs: [String]) -> BackupError? {
         for dir in dirs {
             if Self.opens(dir) { continue }
             let err = errno
@@ -68,7 +69,7 @@ struct Catalog {
     func entry(named name: String) throws -> BackupEntry {
         let (dir, parsed) = try BackupName.validate(name, layout: layout)
         let path = dir + "/" + name
-        if let closed = unreadableFolder(includingHistory: false) { throw closed }
+        if let closed = unreadableBackupFolder() { throw closed }
         guard let info = try FileSystem.lookup(path) else { throw BackupError.backupNotFound(name: name) }
         guard info.isRegular else {
             throw BackupError.notRestorable(name: name, reason: "not a regular file inside the backup folder (a symlink or folder is never used)")

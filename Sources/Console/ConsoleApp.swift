@@ -412,7 +412,8 @@ final class ConsoleApp {
             mountPoint: disk?.mountPoint, expectedBackupBytes: database?.sizeBytes,
             snapshot: own ?? followed, now: engine.clock.now(), unknowns: unknowns,
             live: live, lastLiveCheck: lastLiveCheck, schedulerExpected: engine.schedulerExpected(), offsite: offsite.health,
-            backupsReadable: closedBackups == nil, historyReadable: closedHistory == nil)
+            backupsReadable: closedBackups == nil, historyReadable: closedHistory == nil,
+            untrustedFiles: engine.untrustedFiles().map(\.description))
         var readOnly: String?
         if let refusal = engine.writeAccessProblem() {
             if case .notWritable(let path, let who) = refusal { readOnly = "cannot write \(path) (\(who))" } else { readOnly = refusal.description }

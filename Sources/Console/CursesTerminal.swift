@@ -1,3 +1,4 @@
+import BackupEngine
 import CNCurses
 import Foundation
 #if canImport(Glibc)
@@ -23,9 +24,7 @@ public enum ConsoleStartError: Error, Equatable, CustomStringConvertible {
 }
 
 extension String {
-    fileprivate var debugSafeTerm: String {
-        String(unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
-    }
+    fileprivate var debugSafeTerm: String { SafeText.forTerminal(self) }
 }
 
 /// An input event from the terminal.

@@ -1,3 +1,5 @@
+import BackupEngine
+
 /// What a cell means. The curses layer maps a role to a colour pair; the renderer also
 /// sets `bold`/`reverse` so that meaning survives without colour (`NO_COLOR`, `TERM=vt100`).
 public enum CellRole: Sendable, Equatable, CaseIterable {
@@ -87,7 +89,7 @@ public struct ScreenGrid: Sendable, Equatable {
     static func singleColumn(_ ch: Character) -> Character {
         for scalar in ch.unicodeScalars {
             let v = scalar.value
-            if v < 0x20 || (0x7F...0x9F).contains(v) { return "?" }
+            if SafeText.isControl(scalar) { return "?" }
             if (0x0300...0x036F).contains(v) || (0x200B...0x200F).contains(v) { return "?" }
             if (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
                 || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)

@@ -20,7 +20,7 @@ enum ErrorExit {
     static func printError(_ message: String) {
         let line = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }.joined(separator: " ")
-        FileHandle.standardError.write(Data("mr5-backup: \(line)\n".utf8))
+        FileHandle.standardError.write(Data("mr5-backup: \(SafeText.forTerminal(line))\n".utf8))
     }
 
     /// An error thrown while running a command.

@@ -19,6 +19,13 @@ struct GlobalOptions: ParsableArguments {
             help: ArgumentHelp("Seconds to wait for a lock held by the POS app before failing (1-3600).", valueName: "seconds"))
     var busyTimeout: Int = 30
 
+    /// Only for root on a data dir root owns (a recovery into a folder root just made):
+    /// the user to give the data dir to, so the POS app can open what is created in it.
+    @Option(name: .customLong("owner"),
+            help: ArgumentHelp("As root on a data dir root owns: give it to this user first (the POS app's user), or 'root' to keep it root's.",
+                               valueName: "user"))
+    var owner: String?
+
     func validate() throws {
         guard (1...3600).contains(busyTimeout) else {
             throw ValidationError("--busy-timeout must be between 1 and 3600 seconds, not \(busyTimeout)")
@@ -33,14 +40,48 @@ struct GlobalOptions: ParsableArguments {
     /// An engine on the resolved data dir. A missing data dir is refused here (exit 2):
     /// a typo must not look like a shop without backups.
     func makeEngine() throws -> BackupEngine {
-        let layout = layout()
+        try actAsOwner()
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: layout.dataDir, isDirectory: &isDir), isDir.boolValue else {
-            throw BackupError.dataDirNotFound(path: layout.dataDir)
+        guard FileManager.default.fileExists(atPath: layout().dataDir, isDirectory: &isDir), isDir.boolValue else {
+            throw BackupError.dataDirNotFound(path: layout().dataDir)
         }
+        let layout = try layout().resolvingDatabaseLink()
         let engine = BackupEngine(layout: layout, busyTimeoutSeconds: busyTimeout)
         CLIContext.engine = engine
         return engine
+    }
+
+    /// As root over a data dir another user owns, becomes that user before anything in it
+    /// is opened (`OwnerSwitch`), and says so once on stderr (stdout stays clean for
+    /// `--json` and Nagios).
+    func actAsOwner(dataDir: String? = nil) throws {
+        let dir = dataDir.map { DataLayout(dataDir: $0).dataDir } ?? layout().dataDir
+        let giveTo = try owner.map { name -> OwnerSwitch.Owner in
+            guard let user = OwnerSwitch.Owner.named(name) else { throw CLIError.usage("--owner \(name): no such user") }
+            if geteuid() == 0, let current = OwnerSwitch.Owner.of(dir), current.uid != 0, current.uid != user.uid {
+                throw CLIError.usage("--owner \(user.name): the data dir \(dir) already belongs to \(current.name)")
+            }
+            return user
+        }
+        // Checked before the switch too: root can see whose folder a link leads to.
+        try DataLayout(dataDir: dir).checkFolderLinks()
+        let outcome = try OwnerSwitch.actAsOwner(of: dir, giveTo: giveTo)
+        try DataLayout(dataDir: dir).checkFolderLinks()
+        guard let user = outcome.user else { return }
+        Terminal.note("running as \(user), the owner of \(dir)")
+        if let first = outcome.handedBack.first {
+            let count = outcome.handedBack.count
+            Terminal.note("gave \(count) \(count == 1 ? "file" : "files") left by root back to \(user) (\(first)\(count > 1 ? ", …" : ""))")
+        }
+    }
+
+    /// As root on a data dir root owns, a command that would create the live database
+    /// must be told who the POS app runs as: a root-owned database is one it cannot open.
+    func requireOwnerForNewDatabase() throws {
+        let layout = layout()
+        guard geteuid() == 0, owner == nil, OwnerSwitch.switchedTo == nil,
+              OwnerSwitch.Owner.of(layout.dataDir)?.uid == 0, !FileSystem.exists(layout.databasePath) else { return }
+        throw CLIError.usage("the data dir \(layout.dataDir) belongs to root, so the restored \(FileSystem.fileName(of: layout.databasePath)) would be root's and the POS app could not open it: add --owner USER (the POS app's user), or --owner root")
     }
 
     /// A backup NAME as given: a file name as `list` shows it, or a full path as `create`

@@ -187,7 +187,7 @@ enum JSONOutput {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         let data = try encoder.encode(value)
-        Swift.print(String(decoding: data, as: UTF8.self))
+        Swift.print(escapingControls(String(decoding: data, as: UTF8.self)))
     }
 }
 

@@ -104,7 +104,7 @@ struct NotifyFlush: ParsableCommand {
 enum NotifyResultLines {
     static func print(_ results: [DeliveryResult]) {
         for r in results {
-            Swift.print(r.ok ? "\(r.target) ok \(r.milliseconds) ms" : "\(r.target) failed: \(r.detail)")
+            printSafely(r.ok ? "\(r.target) ok \(r.milliseconds) ms" : "\(r.target) failed: \(r.detail)")
         }
     }
 }

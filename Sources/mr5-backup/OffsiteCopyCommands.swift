@@ -25,7 +25,7 @@ struct OffsitePush: ParsableCommand {
     func run() throws {
         let engine = try global.makeEngine()
         let name = try self.name.map { try global.backupName($0) }
-        guard let config = engine.offsiteConfig() else { throw BackupError.offsiteNotConfigured }
+        let config = try engine.requireOffsiteConfig()
         if !json, name == nil {
             let pending = engine.pendingPushes()
             print(pending.isEmpty ? "Nothing waits to be pushed." : "Pushing \(CLIFormat.count(pending.count, "backup")) to \(config.displayRepository) ...")
@@ -98,6 +98,7 @@ struct OffsiteRestore: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
+        if !dryRun { try global.requireOwnerForNewDatabase() }
         let engine = try global.makeEngine()
         if !yes && !dryRun && !Terminal.stdinIsTerminal {
             throw CLIError.usage("restore needs confirmation and there is no terminal to ask on: add --yes to confirm")

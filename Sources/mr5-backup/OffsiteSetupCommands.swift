@@ -33,9 +33,12 @@ struct OffsiteInit: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
+        // Read before a root run becomes the data dir's owner, who may not read them.
+        let password = try passwordFile.map { try GivenFile.read($0, what: "password file") }
+        let environment = try envFile.map { try GivenFile.read($0, what: "environment file") }
         let engine = try global.makeEngine()
-        let result = try engine.offsiteInit(repository: repository, options: options, passwordFile: passwordFile,
-                                            environmentFile: envFile, allowSameDisk: sameDisk, trigger: .cli)
+        let result = try engine.offsiteInit(repository: repository, options: options, passwordFile: password,
+                                            environmentFile: environment, allowSameDisk: sameDisk, trigger: .cli)
         print(result.created ? "Created the off-site repository \(result.repository) (restic, repository format 2, compressed)."
                              : "Off-site copies will go to the existing repository \(result.repository).")
         if let password = result.generatedPassword {

@@ -28,6 +28,7 @@ struct Restore: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
+        try global.requireOwnerForNewDatabase()
         let engine = try global.makeEngine()
         try Self.restore(engine: engine, name: try global.backupName(self.name), yes: yes, dryRun: dryRun, json: json)
     }
@@ -107,7 +108,7 @@ enum RestorePreviewText {
 
     /// `about`: when the copy was made, its size and state, as the first line says them.
     static func print(_ p: RestorePreview, about: String, databasePath: String) {
-        Swift.print("Restore \(p.backup) (\(about)) over \(databasePath) (\(ByteCount.format(p.liveSizeBytes)))")
+        printSafely("Restore \(p.backup) (\(about)) over \(databasePath) (\(ByteCount.format(p.liveSizeBytes)))")
         var rows = [["TABLE", "NOW", "IN BACKUP", "CHANGE", "NEWEST NOW", "NEWEST IN BACKUP"]]
         for t in p.tables {
             let change = t.rowsLost.map { $0 == 0 ? "=" : ($0 > 0 ? "-" : "+") + RestorePreview.grouped(abs($0)) } ?? "…"
@@ -115,8 +116,8 @@ enum RestorePreviewText {
                          t.backupRows.map(RestorePreview.grouped) ?? (t.timedOut ? "…" : "-"), change,
                          t.liveNewest ?? "", t.backupNewest ?? ""])
         }
-        Swift.print(CLIFormat.table(rows))
-        Swift.print(p.consequence)
-        Swift.print(RestorePreview.restartAdvice)
+        printSafely(CLIFormat.table(rows))
+        printSafely(p.consequence)
+        printSafely(RestorePreview.restartAdvice)
     }
 }

@@ -21,16 +21,23 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let now = Date()
-        let layout = global.layout()
+        let given = global.layout()
         // A folder above the data dir closed to this user is not "not found": nothing is known.
         let there: Bool
-        do { there = try FileSystem.lookup(layout.dataDir) != nil } catch {
-            try finishUnknown(BackupError(error).description, at: now, dataDir: layout.dataDir, countsKnown: false)
+        do { there = try FileSystem.lookup(given.dataDir) != nil } catch {
+            try finishUnknown(BackupError(error).description, at: now, dataDir: given.dataDir, countsKnown: false)
         }
         // isDirectory follows a data dir that is a symlink to its folder.
-        guard there, FileSystem.isDirectory(layout.dataDir) else {
-            try finishUnknown("data dir not found: \(layout.dataDir)", hint: " (check --data-dir or \(DataLayout.environmentVariable))",
-                              at: now, dataDir: layout.dataDir, countsKnown: true)
+        guard there, FileSystem.isDirectory(given.dataDir) else {
+            try finishUnknown("data dir not found: \(given.dataDir)", hint: " (check --data-dir or \(DataLayout.environmentVariable))",
+                              at: now, dataDir: given.dataDir, countsKnown: true)
+        }
+        let layout: DataLayout
+        do {
+            try global.actAsOwner()
+            layout = try given.resolvingDatabaseLink()
+        } catch {
+            try finishUnknown(BackupError(error).description, at: now, dataDir: given.dataDir, countsKnown: false)
         }
         let engine = BackupEngine(layout: layout, busyTimeoutSeconds: global.busyTimeout)
         if checkLive { _ = engine.checkLiveDatabase(full: true) }

@@ -10,6 +10,12 @@ enum Terminal {
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
+    /// One line of ours on stderr (`mr5-backup: running as pos, …`), never on stdout, so
+    /// `--json` and Nagios output stay clean.
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("mr5-backup: \(SafeText.forTerminal(message))\n".utf8))
+    }
+
     /// Asks `question [y/N]` on the terminal; only `y`/`yes` confirms. Without a terminal
     /// on stdin it refuses (exit 2): a script must say `--yes` explicitly.
     static func confirm(_ question: String, command: String) throws {

@@ -13,6 +13,10 @@ final class OffsiteUnitTests: XCTestCase {
         XCTAssertEqual(OffsiteConfig.mask("s3:https://s3.example.com/bucket/shop-12"), "s3:https://s3.example.com/bucket/shop-12")
         XCTAssertEqual(OffsiteConfig.mask("sftp:backup@nas:/srv/mr5"), "sftp:backup@nas:/srv/mr5")
         XCTAssertEqual(OffsiteConfig.mask("/media/usb/mr5"), "/media/usb/mr5")
+        // A password holding '@' is masked up to the last '@' before the host, and an '@' in the path is left alone.
+        XCTAssertEqual(OffsiteConfig.mask("rest:http://u:Pa@ss@host"), "rest:http://u:***@host")
+        XCTAssertEqual(OffsiteConfig.mask("rest:http://u:Pa@s@s@host:8000/p@th"), "rest:http://u:***@host:8000/p@th")
+        XCTAssertEqual(OffsiteConfig.mask("rest:http://host:8000/p@th"), "rest:http://host:8000/p@th")
         var config = OffsiteConfig(repository: "s3:https://objects.example.com/mr5-shops/branches/shop-12", options: [], configuredAt: now)
         XCTAssertEqual(config.shortRepository, "s3:…/shop-12")
         config.repository = "/media/usb/mr5"
@@ -150,5 +154,14 @@ final class OffsiteUnitTests: XCTestCase {
         // A marker left by a process that is gone protects nothing.
         try JSONEncoder().encode(BackupEngine.PushMarker(name: oldest, pid: 999_999)).write(to: URL(fileURLWithPath: engine.offsitePaths.pushing))
         XCTAssertNil(engine.backupBeingPushed())
+    }
+}
+
+final class SafeTextTests: XCTestCase {
+    func testControlCharactersBecomeQuestionMarksAndLineBreaksStayOnlyWhenAsked() {
+        XCTAssertEqual(SafeText.forTerminal("a\u{1B}[2Jb\u{07}c\u{9B}d\u{7F}"), "a?[2Jb?c?d?")
+        XCTAssertEqual(SafeText.forTerminal("one\ntwo\tthree"), "one?two?three")
+        XCTAssertEqual(SafeText.forTerminal("one\ntwo\tthree", keepingLineBreaks: true), "one\ntwo\tthree")
+        XCTAssertEqual(SafeText.forTerminal("Café ✓ 東京"), "Café ✓ 東京")
     }
 }

@@ -8,7 +8,8 @@ import XCTest
 final class OffsiteRemoteTests: XCTestCase {
     /// Pushes the newest backup, loses the data dir, and recovers it on "a new terminal"
     /// from the same repository; the database's content must come back.
-    private func pushThenRecover(_ f: OffsiteFixture, setup: [String], newSetup: (String) -> [String]) throws {
+    /// `owner`: the `--owner` the recovery gives the empty folder root made (nil: root's own).
+    private func pushThenRecover(_ f: OffsiteFixture, setup: [String], newSetup: (String) -> [String], owner: String? = nil) throws {
         let name = try f.newestBackup(self)
         let push = try run(["offsite", "push", name] + f.dirArgs)
         XCTAssertEqual(push.exitCode, 0, push.stderr)
@@ -25,8 +26,21 @@ final class OffsiteRemoteTests: XCTestCase {
         let newDir = ["--data-dir", dir]
         let again = try run(["offsite", "init", "--repository", f.repository, "--password-file", safe] + newSetup(tmp.path) + newDir)
         XCTAssertEqual(again.exitCode, 0, again.stderr)
-        let restore = try run(["offsite", "restore", "--latest", "--yes"] + newDir)
+        let restore = try run(["offsite", "restore", "--latest", "--yes", "--owner", owner ?? "root"] + newDir)
         XCTAssertEqual(restore.exitCode, 0, restore.stderr)
+        if owner == "nobody" {
+            // Root's recovery leaves only files the POS user owns, and that user opens the database.
+            XCTAssertTrue(restore.stderr.contains("running as nobody, the owner of \(dir)"), restore.stderr)
+            var notNobodys: [String] = []
+            let walker = FileManager.default.enumerator(atPath: dir)
+            while let relative = walker?.nextObject() as? String {
+                if FileSystem.ownerID(dir + "/" + relative, followingLinks: false) != 65534 { notNobodys.append(relative) }
+            }
+            XCTAssertEqual(notNobodys, [])
+            let read = try ChildProcess.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
+                                                                  "/usr/bin/sqlite3", "-readonly", dir + "/mr5-pos.db", "PRAGMA quick_check"])
+            XCTAssertEqual(read.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "ok", read.stderr)
+        }
         XCTAssertEqual(try OffsiteFixture.counts(dir + "/mr5-pos.db"), expected)
         XCTAssertEqual(try run(["verify", name] + newDir).exitCode, 0)
     }
@@ -80,6 +94,6 @@ final class OffsiteRemoteTests: XCTestCase {
         XCTAssertFalse(f.everythingWritten().contains("mr5testsecret"), "the S3 secret leaked into logs, history or metadata")
 
         // Back again: the next push works, then the data dir is lost and recovered.
-        try pushThenRecover(f, setup: [], newSetup: { _ in ["--env-file", envFile] })
+        try pushThenRecover(f, setup: [], newSetup: { _ in ["--env-file", envFile] }, owner: "nobody")
     }
 }

@@ -77,7 +77,7 @@ final class OffsiteTests: XCTestCase {
         let setup = try run(["offsite", "init", "--same-disk", "--repository", f.repository, "--password-file", safe] + newDir)
         XCTAssertEqual(setup.exitCode, 0, setup.stderr)
         XCTAssertTrue(setup.stdout.contains("existing repository"), setup.stdout)
-        let restore = try run(["offsite", "restore", "--latest", "--yes"] + newDir)
+        let restore = try run(["offsite", "restore", "--latest", "--yes", "--owner", "root"] + newDir)
         XCTAssertEqual(restore.exitCode, 0, restore.stderr)
         XCTAssertTrue(restore.stdout.contains("Restored \(name)"), restore.stdout)
         XCTAssertEqual(try OffsiteFixture.counts(tmp.file("mr5-pos.db")), expected)

@@ -67,7 +67,7 @@ extension BackupEngine {
             throw BackupError.insufficientSpace(needed: needed, available: space.free, mountPoint: space.mountPoint)
         }
 
-        let tmp = dir + "/.tmp-\(getpid())-\(BackupName.stamp(started)).db"
+        let tmp = FileSystem.temporaryPath(in: dir, label: BackupName.stamp(started) + ".db")
         var keepTemp = false
         defer {
             if !keepTemp {

@@ -11,7 +11,7 @@ extension BackupEngine {
 
     /// The last full check of the live database (by a backup, `status --check-live` or a restore).
     public func lastLiveCheck() -> LiveCheckRecord? {
-        guard let data = FileManager.default.contents(atPath: layout.liveCheckPath) else { return nil }
+        guard let data = FileSystem.readFile(layout.liveCheckPath) else { return nil }
         return try? HistoryLog.decoder.decode(LiveCheckRecord.self, from: data)
     }
 

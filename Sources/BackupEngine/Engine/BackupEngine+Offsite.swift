@@ -15,15 +15,23 @@ extension BackupEngine {
 
     /// The off-site setup, nil when off-site copies are not set up.
     public func offsiteConfig() -> OffsiteConfig? {
-        guard let data = FileManager.default.contents(atPath: offsitePaths.config) else { return nil }
+        guard let data = try? TrustedFile.read(offsitePaths.config, what: Self.offsiteConfigWhat, dataDir: layout.dataDir) else { return nil }
         return try? HistoryLog.decoder.decode(OffsiteConfig.self, from: data)
+    }
+
+    /// The setup for work that uses it: refused naming the file when one of the off-site
+    /// files may not be trusted (never "not set up": it is, and someone may have changed it).
+    public func requireOffsiteConfig() throws -> OffsiteConfig {
+        try requireTrustedOffsiteFiles()
+        guard let config = offsiteConfig() else { throw BackupError.offsiteNotConfigured }
+        return config
     }
 
     public func offsiteState() -> OffsiteState { OffsiteState.read(offsitePaths.state) }
 
     /// restic for the kept setup, or why there is none.
     func restic(cancellation: CancellationFlag? = nil) throws -> Restic {
-        guard let config = offsiteConfig() else { throw BackupError.offsiteNotConfigured }
+        let config = try requireOffsiteConfig()
         let paths = offsitePaths
         return Restic(executable: try Restic.locate(), config: config, passwordPath: paths.password,
                       environmentPath: paths.environment, cachePath: paths.cache, cancellation: cancellation)
@@ -48,8 +56,8 @@ extension BackupEngine {
     /// A local folder must be on another filesystem than the data dir (a USB drive, a second
     /// disk), unless `allowSameDisk`: a drive that is not mounted leaves its mount point an
     /// empty folder on the terminal's own disk, and copies there die with it.
-    public func offsiteInit(repository: String, options: [String] = [], passwordFile: String? = nil,
-                            environmentFile: String? = nil, allowSameDisk: Bool = false,
+    public func offsiteInit(repository: String, options: [String] = [], passwordFile: GivenFile? = nil,
+                            environmentFile: GivenFile? = nil, allowSameDisk: Bool = false,
                             trigger: Trigger = .cli) throws -> OffsiteInitResult {
         let repository = repository.trimmingCharacters(in: .whitespaces)
         guard !repository.isEmpty else { throw BackupError.offsiteInvalidSetting(what: "repository", reason: "it is empty") }
@@ -69,14 +77,10 @@ extension BackupEngine {
                 throw BackupError.offsiteInvalidSetting(what: "repository", reason: "\(folder) is on the same disk as the data dir (is the drive mounted?); copies there die with this disk")
             }
         }
-        let given = try passwordFile.map(readPasswordFile)
-        let environment = try environmentFile.map { path -> String in
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw BackupError.offsiteInvalidSetting(what: "environment file", reason: "cannot read \(path)")
-            }
-            let text = String(decoding: data, as: UTF8.self)
-            _ = try Restic.parseEnvironment(text, source: path)
-            return text
+        let given = try passwordFile.map { try Self.password(in: $0.data, source: $0.path) }
+        let environment = try environmentFile.map { file -> String in
+            _ = try Restic.parseEnvironment(file.text, source: file.path)
+            return file.text
         }
         guard FileSystem.isDirectory(layout.dataDir) else { throw BackupError.dataDirNotFound(path: layout.dataDir) }
         let executable = try Restic.locate()
@@ -95,11 +99,11 @@ extension BackupEngine {
             let password = given ?? keptPassword ?? generated!
 
             // Tried from temp files: nothing is kept until the repository opened.
-            let tmpPassword = paths.directory + "/.tmp-\(getpid())-password"
-            let tmpEnvironment = paths.directory + "/.tmp-\(getpid())-env"
+            let tmpPassword = FileSystem.temporaryPath(in: paths.directory, label: "password")
+            let tmpEnvironment = FileSystem.temporaryPath(in: paths.directory, label: "env")
             defer { try? FileSystem.remove(tmpPassword); try? FileSystem.remove(tmpEnvironment) }
             try FileSystem.writeAtomically(Data((password + "\n").utf8), to: tmpPassword)
-            let environmentText = environment ?? (old?.repository == repository ? FileManager.default.contents(atPath: paths.environment).map { String(decoding: $0, as: UTF8.self) } : nil)
+            let environmentText = environment ?? (old?.repository == repository ? FileSystem.readFile(paths.environment).map { String(decoding: $0, as: UTF8.self) } : nil)
             if let environmentText { try FileSystem.writeAtomically(Data(environmentText.utf8), to: tmpEnvironment) }
 
             var config = OffsiteConfig(repository: repository, options: options, configuredAt: clock.now())
@@ -151,9 +155,14 @@ extension BackupEngine {
     }
 
     private func readPasswordFile(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = FileSystem.readFile(path) else {
             throw BackupError.offsiteInvalidSetting(what: "password file", reason: "cannot read \(path)")
         }
+        return try Self.password(in: data, source: path)
+    }
+
+    /// The first line of a password file.
+    static func password(in data: Data, source path: String) throws -> String {
         let first = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
         guard !first.isEmpty else { throw BackupError.offsiteInvalidSetting(what: "password file", reason: "\(path) has no password on its first line") }
         return first
@@ -210,7 +219,7 @@ extension BackupEngine {
 
     /// The backup a live push is reading now (retention must leave it alone).
     public func backupBeingPushed() -> String? {
-        guard let data = FileManager.default.contents(atPath: offsitePaths.pushing),
+        guard let data = FileSystem.readFile(offsitePaths.pushing),
               let marker = try? JSONDecoder().decode(PushMarker.self, from: data),
               marker.pid == getpid() || kill(marker.pid, 0) == 0 || errno == EPERM else { return nil }
         return marker.name
@@ -237,7 +246,7 @@ extension BackupEngine {
     public func offsitePush(name: String? = nil, trigger: Trigger = .cli, timeLimit: TimeInterval? = nil,
                             lockWait: TimeInterval = 120, repositoryLockWait: TimeInterval = 600,
                             cancellation: CancellationFlag? = nil) throws -> [OffsitePushResult] {
-        guard offsiteConfig() != nil else { throw BackupError.offsiteNotConfigured }
+        _ = try requireOffsiteConfig()
         let entries: [BackupEntry]
         if let name {
             let entry = try catalog.entry(named: name)

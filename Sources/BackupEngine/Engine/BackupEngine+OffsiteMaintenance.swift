@@ -18,7 +18,7 @@ extension BackupEngine {
     /// `restic forget` for this terminal's snapshots with the kept counts (`--prune` unless a dry run).
     public func offsitePrune(dryRun: Bool = false, trigger: Trigger = .cli, lockWait: TimeInterval = 600,
                              cancellation: CancellationFlag? = nil) throws -> OffsitePruneResult {
-        guard let config = offsiteConfig() else { throw BackupError.offsiteNotConfigured }
+        let config = try requireOffsiteConfig()
         let rules = "daily \(config.keepDaily), weekly \(config.keepWeekly), monthly \(config.keepMonthly)"
         let arguments = ["forget", "--json", "--host", terminalID, "--tag", "mr5-backup",
                          "--keep-daily", String(config.keepDaily), "--keep-weekly", String(config.keepWeekly),

@@ -57,8 +57,8 @@ extension BackupEngine {
         for name in FileSystem.list(folder) where name.hasPrefix(".tmp-") && name.contains("-\(label)-") && !FileSystem.isOwnedByLiveProcess(tempName: name) {
             try? FileSystem.remove(folder + "/" + name)
         }
-        let tmp = folder + "/.tmp-\(getpid())-\(label)-\(snapshot.shortID).db"
-        try FileSystem.createPrivateFile(tmp, replacing: true)
+        let tmp = FileSystem.temporaryPath(in: folder, label: "\(label)-\(snapshot.shortID).db")
+        try FileSystem.createPrivateFile(tmp)
         do {
             let limit = Self.pushTimeLimit(bytes: snapshot.sizeBytes ?? 0)
             _ = try withRepositoryLockRetry(restic, wait: lockWait) {

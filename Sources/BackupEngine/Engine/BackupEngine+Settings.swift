@@ -68,7 +68,7 @@ extension BackupEngine {
         guard (0...1000).contains(value) else {
             throw BackupError.invalidSetting(key: key, value: String(value), reason: "keep between 0 and 1000")
         }
-        guard var config = offsiteConfig() else { throw BackupError.offsiteNotConfigured }
+        var config = try requireOffsiteConfig()
         config[keep: key] = value
         guard config.keepDaily + config.keepWeekly + config.keepMonthly > 0 else {
             throw BackupError.invalidSetting(key: key, value: String(value), reason: "daily, weekly and monthly cannot all be 0 (that would remove every snapshot)")

@@ -191,17 +191,22 @@ public final class BackupEngine: Sendable {
         // Read without waiting on a POS holding its lock: a notification must not wait 30 s.
         // Whatever was read last is kept beside our metadata, so a locked, damaged or lost
         // database never makes off-site snapshots go under another name.
+        // Every source is held to `isValidTerminalID` and the kept copy to `TrustedFile`'s
+        // checks: a planted file or setting must not name this till after anything else.
         let quick = SettingsStore(layout: layout, busyTimeoutMs: 50)
-        let cache = layout.metaDir + "/terminal-id"
+        let cache = terminalIDCachePath
+        let host = ProcessInfo.processInfo.hostName
         let id: String
         do {
-            id = try quick.get("terminal_id").flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.hostName
+            let set = try quick.get("terminal_id").flatMap { Self.isValidTerminalID($0) ? $0 : nil }
+            id = set ?? host
         } catch {
-            if let data = FileManager.default.contents(atPath: cache), let kept = String(data: data, encoding: .utf8), !kept.isEmpty { return kept }
-            return ProcessInfo.processInfo.hostName
+            let kept = (try? TrustedFile.read(cache, what: "the terminal id file", dataDir: layout.dataDir))
+                .flatMap { $0 }.flatMap { String(data: $0, encoding: .utf8) }
+            return kept.flatMap { Self.isValidTerminalID($0) ? $0 : nil } ?? host
         }
         if FileSystem.isDirectory(layout.metaDir),
-           FileManager.default.contents(atPath: cache).flatMap({ String(data: $0, encoding: .utf8) }) != id {
+           FileSystem.readFile(cache).flatMap({ String(data: $0, encoding: .utf8) }) != id {
             try? FileSystem.writeAtomically(Data(id.utf8), to: cache)
         }
         return id

@@ -71,11 +71,11 @@ struct LiveDatabaseReplacement {
         var n = 2
         while FileSystem.exists(savedPath) { savedPath = databasePath + ".corrupted." + stamp + "-\(n)"; n += 1 }
 
-        let tmp = folder + "/.tmp-\(getpid())-" + FileSystem.fileName(of: savedPath)
+        let tmp = FileSystem.temporaryPath(in: folder, label: FileSystem.fileName(of: savedPath))
         defer { try? FileSystem.remove(tmp); try? FileSystem.remove(tmp + "-journal") }
         if consistent {
             do {
-                try FileSystem.createPrivateFile(tmp, replacing: true)
+                try FileSystem.createPrivateFile(tmp)
                 _ = try HotCopy(busyTimeoutMs: busyTimeoutMs).copy(
                     source: databasePath, destination: tmp,
                     progress: progress.map { p in { d, t in p(BackupProgress(phase: .savingCurrent, done: d, total: t)) } },
@@ -172,7 +172,7 @@ struct LiveDatabaseReplacement {
     /// Copies the backup beside the live file (fsynced), ready to be swapped in; the live
     /// database is not touched yet.
     func stage(_ backupPath: String) throws -> String {
-        let tmp = folder + "/.tmp-\(getpid())-restore.db"
+        let tmp = FileSystem.temporaryPath(in: folder, label: "restore.db")
         do { try FileSystem.copyFile(backupPath, to: tmp) } catch { try? FileSystem.remove(tmp); throw error }
         return tmp
     }

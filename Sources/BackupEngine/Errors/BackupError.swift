@@ -104,6 +104,16 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
     case offsiteSnapshotNotFound(String)
     /// Any other restic failure: its own first `Fatal:` line, the whole text in `detail`.
     case offsiteFailed(action: String, reason: String, detail: String?)
+    /// Root could not become the data dir's owner (see `OwnerSwitch`).
+    case cannotActAsOwner(user: String, reason: String)
+    /// Something an earlier root run left in the data dir that cannot safely be given back.
+    case rootOwnedLeftover(path: String, owner: String)
+    /// An external program is there but this user may not run it.
+    case programNotExecutable(path: String, who: String)
+    /// A path we write or lock is a link or not a regular file: never followed.
+    case unsafePath(path: String, reason: String)
+    /// A file that decides what runs or where data goes, owned or writable by someone untrusted.
+    case untrustedFile(what: String, path: String, reason: String)
 
     /// True for errors caused by what the caller asked for (exit code 2 in the CLI),
     /// false for failures of the operation itself (exit code 1).
@@ -255,6 +265,16 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
             return "no off-site snapshot \(id) for this terminal"
         case .offsiteFailed(let action, let reason, _):
             return "off-site \(action) failed: \(reason)"
+        case .cannotActAsOwner(let user, let reason):
+            return "cannot act as \(user), the owner of the data dir: \(reason)"
+        case .rootOwnedLeftover(let path, let owner):
+            return "\(path.debugSafe) belongs to root and is not a plain file that can safely be given back: check it, then run chown -h \(owner) '\(path.debugSafe)'"
+        case .programNotExecutable(let path, let who):
+            return "\(path) cannot be run by this user (\(who)): install it where any user can run it (/usr/bin, /usr/local/bin)"
+        case .unsafePath(let path, let reason):
+            return "refusing \(path.debugSafe): \(reason)"
+        case .untrustedFile(let what, let path, let reason):
+            return "\(what) is \(reason): \(path.debugSafe) (ignored; make it the owner's and chmod go-w it)"
         }
     }
 

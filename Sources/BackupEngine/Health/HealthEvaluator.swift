@@ -17,6 +17,9 @@ import Foundation
 /// And, whatever the backups say:
 /// - CRITICAL when the live database is missing, empty, not a database or damaged (with
 ///   the backup to restore in the same line), or when no verified backup is on disk;
+/// - CRITICAL when a file that decides what runs (notification targets, the off-site
+///   config, password or environment, the terminal id) is a link, someone else's or
+///   writable by others (`TrustedFile`): it is not obeyed;
 /// - WARNING when no scheduler runs (unless `scheduler_expected` is `false`), when corrupt
 ///   backups are on disk, when the live database has a hot journal, or when the system
 ///   clock is behind the newest backup.
@@ -49,8 +52,12 @@ public enum HealthEvaluator {
                                 snapshot: SchedulerSnapshot?, now: Date, unknowns: [String] = [],
                                 live: LiveDatabaseState = .ok, lastLiveCheck: LiveCheckRecord? = nil,
                                 schedulerExpected: Bool? = nil, offsite: OffsiteHealth? = nil,
-                                backupsReadable: Bool = true, historyReadable: Bool = true) -> HealthReport {
+                                backupsReadable: Bool = true, historyReadable: Bool = true,
+                                untrustedFiles: [String] = []) -> HealthReport {
         var findings: [(HealthLevel, String)] = unknowns.map { (.unknown, $0) }
+        // A file we refuse to obey (planted, or loosened so others can write it) means a
+        // notification or an off-site copy that will not happen.
+        findings += untrustedFiles.map { (.critical, $0) }
         let summary = BackupHistorySummary(history: history)
         findings += liveFindings(live: live, lastLiveCheck: lastLiveCheck, backups: backups, now: now,
                                  backupsReadable: backupsReadable)
@@ -196,7 +203,8 @@ public enum HealthEvaluator {
                         expectedBackupBytes: inputs.databaseBytes, snapshot: snapshot, now: now,
                         unknowns: inputs.unknowns, live: inputs.live, lastLiveCheck: engine.lastLiveCheck(),
                         schedulerExpected: engine.schedulerExpectedIfReadable(), offsite: OffsiteHealth.read(engine: engine),
-                        backupsReadable: inputs.backupsReadable, historyReadable: inputs.historyReadable)
+                        backupsReadable: inputs.backupsReadable, historyReadable: inputs.historyReadable,
+                        untrustedFiles: engine.untrustedFiles().map(\.description))
     }
 
     /// When the next backup will run: the active scheduler's plan when one runs

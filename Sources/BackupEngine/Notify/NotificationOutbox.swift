@@ -19,7 +19,7 @@ struct NotificationOutbox {
     let path: String
 
     func read() -> [Item] {
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        guard let data = FileSystem.readFile(path) else { return [] }
         return data.split(separator: 0x0A).compactMap { try? HistoryLog.decoder.decode(Item.self, from: $0) }
     }
 
@@ -42,7 +42,7 @@ struct NotificationMemory: Codable, Equatable {
     var lastDelivery: DeliveryResult?
 
     static func read(_ path: String) -> NotificationMemory {
-        guard let data = FileManager.default.contents(atPath: path),
+        guard let data = FileSystem.readFile(path),
               let memory = try? HistoryLog.decoder.decode(NotificationMemory.self, from: data) else { return NotificationMemory() }
         return memory
     }

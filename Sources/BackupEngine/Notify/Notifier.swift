@@ -20,10 +20,23 @@ public struct Notifier: Sendable {
     /// The targets, kept in `backups/.meta/notify-targets.json` (0600) beside the other
     /// files of ours rather than in the POS database: a locked, damaged or lost database
     /// is exactly when they must still be read.
+    ///
+    /// A targets file that fails `TrustedFile`'s checks is not used at all (nothing is run
+    /// or sent from it; the health rules say CRITICAL with its reason).
     public func targets() -> [NotifyTarget] {
-        guard let data = FileManager.default.contents(atPath: layout.notifyTargetsPath),
+        guard let data = try? TrustedFile.read(layout.notifyTargetsPath, what: Self.targetsFileWhat, dataDir: layout.dataDir),
               let list = try? JSONDecoder().decode([NotifyTarget].self, from: data) else { return [] }
         return list
+    }
+
+    /// How the targets file is named in refusals and health reasons.
+    static let targetsFileWhat = "the notification targets file"
+
+    /// True when this process may deliver: it runs as the data dir's owner (or root on a
+    /// data dir root owns). A monitor in the owner's group reads the state and never runs
+    /// a command or sends anything on the owner's behalf.
+    var mayDeliver: Bool {
+        FileSystem.ownerID(layout.dataDir, followingLinks: true) == geteuid()
     }
 
     func saveTargets(_ list: [NotifyTarget]) throws {
@@ -177,8 +190,22 @@ public struct Notifier: Sendable {
         // nothing is sent twice; a round that finds another one running leaves it to it.
         guard let round = try? FileLock(path: layout.logsDir + "/.notify-deliver.lock", operation: "notify", now: now) else { return [] }
         defer { round.release() }
+        guard mayDeliver else { return [] }
         var due: [NotificationOutbox.Item] = []
-        withNotifyLock { due = outbox.read().filter { $0.nextAttemptAt <= now } }
+        // Only the targets file says what is run or called: an outbox line naming a target
+        // that is not in it (a command written into the outbox by hand) is dropped.
+        let known = targets()
+        withNotifyLock {
+            let items = outbox.read()
+            let kept = items.filter { known.contains($0.target) }
+            if kept.count != items.count {
+                for item in items where !known.contains(item.target) {
+                    engine.logger.warning("Dropped a waiting notification for \(item.target.display): that target is not in the notification targets file")
+                }
+                writeOutbox(kept)
+            }
+            due = kept.filter { $0.nextAttemptAt <= now }
+        }
         guard !due.isEmpty else { return [] }
         var results: [DeliveryResult] = []
         var failedTargets = Set<String>()
@@ -228,8 +255,12 @@ public struct Notifier: Sendable {
     /// Runs `body` holding `logs/.notify.lock` (waiting a few seconds for another process).
     private func withNotifyLock(_ body: () -> Void) {
         guard FileSystem.isDirectory(layout.logsDir) || (try? FileSystem.makeDirectory(layout.logsDir, mode: 0o700)) != nil else { return }
-        guard let lock = try? FileLock(path: layout.notifyLockPath, operation: "notify", now: engine.clock.now(), wait: 5) else {
+        let lock: FileLock
+        do { lock = try FileLock(path: layout.notifyLockPath, operation: "notify", now: engine.clock.now(), wait: 5) } catch BackupError.busy {
             engine.logger.warning("Notifications skipped this time: the notification lock is busy")
+            return
+        } catch {
+            engine.logger.error("Notifications skipped: \(BackupError(error).description)")
             return
         }
         defer { lock.release() }

@@ -53,8 +53,12 @@ public struct OffsiteConfig: Codable, Sendable, Equatable {
 
     /// Masks the password of a `user:password@` part anywhere in a repository string or an
     /// option (the rest stays readable: a technician must see which repository it is).
+    ///
+    /// The host starts after the last `@` before the path (a password may itself hold
+    /// `@`: `rest:http://u:Pa@ss@host/` shows `u:***@host/`).
     public static func mask(_ text: String) -> String {
-        guard let at = text.range(of: "@") else { return text }
+        let authorityEnd = text.range(of: "//").flatMap { text[$0.upperBound...].firstIndex(of: "/") } ?? text.endIndex
+        guard let at = text[..<authorityEnd].range(of: "@", options: .backwards) else { return text }
         let before = text[..<at.lowerBound]
         // The user part starts after the last "//" (URLs) or the scheme's ":" (sftp:user@host).
         let start = before.range(of: "//", options: .backwards)?.upperBound

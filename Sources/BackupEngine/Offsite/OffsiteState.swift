@@ -37,7 +37,7 @@ public struct OffsiteState: Codable, Sendable, Equatable {
     public init() {}
 
     static func read(_ path: String) -> OffsiteState {
-        guard let data = FileManager.default.contents(atPath: path),
+        guard let data = FileSystem.readFile(path),
               let state = try? HistoryLog.decoder.decode(OffsiteState.self, from: data) else { return OffsiteState() }
         return state
     }

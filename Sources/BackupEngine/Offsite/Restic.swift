@@ -14,7 +14,14 @@ struct Restic {
 
     /// The restic on `PATH`, or `.resticNotInstalled`.
     static func locate() throws -> String {
-        guard let path = ChildProgram.locate("restic") else { throw BackupError.resticNotInstalled }
+        guard let path = ChildProgram.locate("restic") else {
+            // Found but not ours to run: root's own install (pyenv, /root/bin) after the
+            // switch to the data dir's owner.
+            if let found = ChildProgram.locate("restic", requireExecutable: false) {
+                throw BackupError.programNotExecutable(path: found, who: Ownership.describe(found))
+            }
+            throw BackupError.resticNotInstalled
+        }
         return path
     }
 
@@ -52,7 +59,7 @@ struct Restic {
     /// `KEY=VALUE` lines (blank lines, `#` comments and a leading `export ` allowed;
     /// quotes around a value removed). A missing file is no keys.
     static func readEnvironmentFile(_ path: String) throws -> [(String, String)] {
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        guard let data = FileSystem.readFile(path) else { return [] }
         return try parseEnvironment(String(decoding: data, as: UTF8.self), source: path)
     }
 

@@ -25,6 +25,12 @@ public final class SQLiteConnection {
     public init(path: String, mode: Mode, busyTimeoutMs: Int32 = 5_000) throws {
         self.path = path
         self.busyTimeoutMs = busyTimeoutMs
+        // Not SQLITE_OPEN_NOFOLLOW: it refuses a link anywhere in the path, and a data dir
+        // or `backups/` that is a link (a second disk) is a real setup. The last component
+        // is ours to check: a live database behind a link is resolved and checked once
+        // (`DataLayout.resolvingDatabaseLink`), temp files are created by `FileSystem`
+        // with O_EXCL|O_NOFOLLOW before SQLite opens them, and a backup that is a link is
+        // never used (`Catalog`).
         var flags = SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX
         switch mode {
         case .readOnly, .immutable: flags |= SQLITE_OPEN_READONLY

@@ -11,7 +11,7 @@ public enum SchedulerStateFile {
 
     /// The snapshot in the file, or nil when there is none or it cannot be decoded.
     public static func read(_ path: String) -> SchedulerSnapshot? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard let data = FileSystem.readFile(path) else { return nil }
         return try? HistoryLog.decoder.decode(SchedulerSnapshot.self, from: data)
     }
 

@@ -81,8 +81,63 @@ public struct DataLayout: Sendable, Equatable {
         guard FileSystem.isDirectory(dataDir) else {
             throw BackupError.dataDirNotFound(path: dataDir)
         }
+        try checkFolderLinks()
         for dir in [backupsDir, preUpdateDir, metaDir, logsDir] {
             try FileSystem.makeDirectory(dir, mode: 0o700)
+        }
+    }
+
+    /// This layout with the live database's link, if it is one, resolved to the file it
+    /// leads to, which must be a regular file belonging to the data dir's owner (a link
+    /// to another user's database would have us copy it into backups its owner cannot
+    /// guard). Everything then works on that file: backups read it, a restore writes it in
+    /// place and the link stays. The database itself must be the data dir owner's too.
+    public func resolvingDatabaseLink() throws -> DataLayout {
+        var resolved = self
+        if FileSystem.info(databasePath)?.isSymlink == true {
+            guard let real = realpath(databasePath, nil) else { return self }  // a dangling link reads as missing
+            defer { free(real) }
+            resolved = DataLayout(dataDir: dataDir, resolvedDatabase: String(cString: real))
+            guard FileSystem.info(resolved.databasePath)?.isRegular == true else {
+                throw BackupError.notARegularFile(path: resolved.databasePath)
+            }
+        }
+        if let owner = FileSystem.ownerID(dataDir, followingLinks: true),
+           let holder = FileSystem.ownerID(resolved.databasePath, followingLinks: false), holder != owner {
+            throw BackupError.unsafePath(path: resolved.databasePath,
+                                         reason: "the live database belongs to \(Ownership.userName(holder)), not to \(Ownership.userName(owner)), the data dir's owner")
+        }
+        return resolved
+    }
+
+    private init(dataDir: String, resolvedDatabase: String) {
+        self.dataDir = dataDir
+        self.databasePath = resolvedDatabase
+    }
+
+    /// `backups/` and `logs/` may be links (backups on a second disk is a real setup) only
+    /// when the link and the folder it leads to belong to the data dir's owner or root: a
+    /// link to another shop's folder would have us prune that shop's backups. The folders
+    /// inside `backups/` are never links (we make them).
+    public func checkFolderLinks() throws {
+        guard let owner = FileSystem.ownerID(dataDir, followingLinks: true) else { return }
+        let trusted: Set<uid_t> = [owner, 0]
+        for dir in [backupsDir, logsDir] {
+            guard let link = FileSystem.ownerID(dir, followingLinks: false), FileSystem.info(dir)?.isSymlink == true else { continue }
+            guard trusted.contains(link) else {
+                throw BackupError.unsafePath(path: dir, reason: "it is a link that belongs to \(Ownership.userName(link)), not to the data dir's owner")
+            }
+            // A link whose folder cannot be looked at (not ours to open, or a drive that is
+            // not mounted) is refused too: nothing is created through it.
+            guard let target = FileSystem.ownerID(dir, followingLinks: true), FileSystem.isDirectory(dir) else {
+                throw BackupError.unsafePath(path: dir, reason: "it is a link to a folder that is missing or that this user cannot open (is the drive mounted?)")
+            }
+            guard trusted.contains(target) else {
+                throw BackupError.unsafePath(path: dir, reason: "it is a link to a folder that belongs to \(Ownership.userName(target)), not to the data dir's owner")
+            }
+        }
+        for dir in [preUpdateDir, metaDir] where FileSystem.info(dir)?.isSymlink == true {
+            throw BackupError.unsafePath(path: dir, reason: "it is a symbolic link")
         }
     }
 

@@ -34,7 +34,7 @@ final class DecodedFileCache<Value: Sendable>: Sendable {
     /// The decoded file, or nil when it is missing, unreadable or does not decode.
     func value(path: String, decode: (Data) -> Value?) -> Value? {
         var st = stat()
-        guard stat(path, &st) == 0 else {
+        guard lstat(path, &st) == 0 else {
             files.withLock { $0[path] = nil }
             return nil
         }
@@ -45,7 +45,7 @@ final class DecodedFileCache<Value: Sendable>: Sendable {
         defer { decoding.unlock() }
         if let hit = files.withLock({ $0[path] }), hit.stamp == stamp { return hit.value }
         // Read outside the dictionary's lock; a file replaced meanwhile gets a new stamp next time.
-        let value = FileManager.default.contents(atPath: path).flatMap(decode)
+        let value = FileSystem.readFile(path).flatMap(decode)
         files.withLock { cache in
             if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
             cache[path] = (stamp, value)

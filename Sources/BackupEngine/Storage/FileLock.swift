@@ -25,8 +25,7 @@ public final class FileLock: @unchecked Sendable {
     /// Takes the lock or throws `busy` naming the holder. `wait` retries for that long.
     public init(path: String, operation: String, now: Date, wait: TimeInterval = 0) throws {
         self.path = path
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw BackupError.io(operation: "open lock", path: path, errno: errno) }
+        fd = try FileSystem.openNoFollow(path, O_RDWR | O_CREAT)
         let deadline = Date().addingTimeInterval(wait)
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             if errno != EWOULDBLOCK && errno != EINTR {
@@ -50,14 +49,13 @@ public final class FileLock: @unchecked Sendable {
 
     /// Who holds the lock at `path`, or nil when nobody does.
     public static func holder(at path: String) -> Holder? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
+        guard let fd = try? FileSystem.openNoFollow(path, O_RDONLY) else { return nil }
         defer { close(fd) }
         if flock(fd, LOCK_SH | LOCK_NB) == 0 {
             flock(fd, LOCK_UN)
             return nil
         }
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard let data = FileSystem.readAll(fd) else { return nil }
         return try? HistoryLog.decoder.decode(Holder.self, from: data)
     }
 

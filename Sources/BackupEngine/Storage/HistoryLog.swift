@@ -27,8 +27,7 @@ public struct HistoryLog: Sendable {
     public func append(_ entry: HistoryEntry) throws {
         var data = try HistoryLog.encoder.encode(entry)
         data.append(0x0A)
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw BackupError.io(operation: "open history", path: path, errno: errno) }
+        let fd = try FileSystem.openNoFollow(path, O_WRONLY | O_APPEND | O_CREAT)
         defer { close(fd) }
         let written = data.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
         if written != data.count {

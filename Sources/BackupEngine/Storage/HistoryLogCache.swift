@@ -71,8 +71,9 @@ final class HistoryLogCache: Sendable {
         let cached = files.withLock { $0[path] }
         // Another thread may have parsed it while this one waited for `parsing`.
         if let c = cached, c.matches(st) { return c.entries }
-        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
-        defer { try? handle.close() }
+        guard let fd = try? FileSystem.openNoFollow(path, O_RDONLY) else { return [] }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
+        defer { close(fd) }
         var parsed = Parsed(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: size, modified: st.st_mtim,
                             consumed: 0, tail: Data(), entries: [], lineCount: 0)
         if let c = cached, c.device == parsed.device, c.inode == parsed.inode, size > c.consumed,

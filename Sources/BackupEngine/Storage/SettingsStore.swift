@@ -59,7 +59,7 @@ struct SettingsStore {
     }
 
     private func fileSettings() -> [String: String] {
-        guard let data = FileManager.default.contents(atPath: layout.settingsPath) else { return [:] }
+        guard let data = FileSystem.readFile(layout.settingsPath) else { return [:] }
         return (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:]
     }
 }

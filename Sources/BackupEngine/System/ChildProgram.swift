@@ -31,10 +31,13 @@ struct ChildProgram {
     var cancellation: CancellationFlag? = nil
 
     /// The program's path: `name` looked up in `PATH`, as a shell would, without one.
-    static func locate(_ name: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
+    /// With `requireExecutable` false, also a file this user may not run.
+    static func locate(_ name: String, path: String? = ProcessInfo.processInfo.environment["PATH"],
+                       requireExecutable: Bool = true) -> String? {
         for dir in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") where !dir.isEmpty {
             let candidate = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate), !FileSystem.isDirectory(candidate) { return candidate }
+            let usable = requireExecutable ? FileManager.default.isExecutableFile(atPath: candidate) : FileSystem.exists(candidate)
+            if usable, !FileSystem.isDirectory(candidate) { return candidate }
         }
         return nil
     }
@@ -49,7 +52,7 @@ struct ChildProgram {
         switch input {
         case .none: process.standardInput = FileHandle.nullDevice
         case .file(let path):
-            guard let h = FileHandle(forReadingAtPath: path) else { throw BackupError.io(operation: "open", path: path, errno: errno) }
+            let h = FileHandle(fileDescriptor: try FileSystem.openNoFollow(path, O_RDONLY), closeOnDealloc: true)
             opened.append(h)
             process.standardInput = h
         }
@@ -57,7 +60,7 @@ struct ChildProgram {
         switch output {
         case .capture: process.standardOutput = outPipe
         case .file(let path):
-            guard let h = FileHandle(forWritingAtPath: path) else { throw BackupError.io(operation: "open", path: path, errno: errno) }
+            let h = FileHandle(fileDescriptor: try FileSystem.openNoFollow(path, O_WRONLY), closeOnDealloc: true)
             opened.append(h)
             process.standardOutput = h
         }

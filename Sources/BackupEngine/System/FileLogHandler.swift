@@ -22,9 +22,9 @@ public struct FileLogHandler: LogHandler {
     public func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?,
                     source: String, file: String, function: String, line: UInt) {
         let stamp = ISO8601DateFormatter().string(from: Date())
-        let line = "\(stamp) \(level) [pid \(getpid())] \(message)\n"
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return }
+        // Cleaned like the terminal's output: a technician reads this log with `cat` and `tail -f`.
+        let line = "\(stamp) \(level) [pid \(getpid())] \(SafeText.forTerminal(message.description))\n"
+        guard let fd = try? FileSystem.openNoFollow(path, O_WRONLY | O_APPEND | O_CREAT) else { return }
         _ = line.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress!, $0.count - 1) }
         close(fd)
     }

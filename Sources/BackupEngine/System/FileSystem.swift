@@ -44,6 +44,12 @@ public enum FileSystem {
         throw BackupError.io(operation: "stat", path: path, errno: err)
     }
 
+    /// The uid owning `path` (the link itself unless `followingLinks`); nil when it cannot be read.
+    public static func ownerID(_ path: String, followingLinks: Bool) -> uid_t? {
+        var st = stat()
+        return (followingLinks ? stat(path, &st) : lstat(path, &st)) == 0 ? st.st_uid : nil
+    }
+
     public static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
@@ -72,8 +78,7 @@ public enum FileSystem {
     }
 
     public static func fsyncFile(_ path: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw BackupError.io(operation: "open", path: path, errno: errno) }
+        let fd = try openNoFollow(path, O_RDONLY)
         defer { close(fd) }
         if fsync(fd) != 0 { throw BackupError.io(operation: "fsync", path: path, errno: errno) }
     }
@@ -106,9 +111,8 @@ public enum FileSystem {
     /// Writes `data` to `path` atomically: temp file, fsync, rename, folder fsync.
     public static func writeAtomically(_ data: Data, to path: String, mode: mode_t = 0o600) throws {
         let dir = parent(of: path)
-        let tmp = dir + "/.tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-" + fileName(of: path)
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw writeError("create", tmp, errno) }
+        let tmp = temporaryPath(in: dir, label: fileName(of: path))
+        let fd = try openNoFollow(tmp, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
         var ok = false
         defer { if !ok { unlink(tmp) } }
         do {
@@ -159,12 +163,58 @@ public enum FileSystem {
         .io(operation: op, path: path, errno: err)
     }
 
-    /// Creates an empty file readable by its owner only (it will hold payment data);
-    /// refuses an existing one unless `replacing`.
-    static func createPrivateFile(_ path: String, replacing: Bool = false) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (replacing ? O_TRUNC : O_EXCL), 0o600)
-        guard fd >= 0 else { throw BackupError.io(operation: "create", path: path, errno: errno) }
+    /// Creates an empty file readable by its owner only (it will hold payment data). The
+    /// name must be new: an existing file, or a link planted at the name, is refused.
+    static func createPrivateFile(_ path: String) throws {
+        let fd = try openNoFollow(path, O_WRONLY | O_CREAT | O_EXCL)
         close(fd)
+    }
+
+    /// A new temp name in `dir` nobody can guess before we create it: `.tmp-<pid>-<random>-<label>`
+    /// (the pid lets a later run tell a dead process's leftovers from a live one's).
+    static func temporaryPath(in dir: String, label: String) -> String {
+        let random = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        return dir + "/.tmp-\(getpid())-\(random)-" + label
+    }
+
+    /// Opens `path` never through a link, for the files we lock, append to or create in
+    /// folders another user may write: `O_NOFOLLOW` (a link is refused, naming it), and an
+    /// existing file must be a regular one (`O_NONBLOCK` so a planted FIFO cannot hang us).
+    static func openNoFollow(_ path: String, _ flags: Int32, mode: mode_t = 0o600) throws -> Int32 {
+        let fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode)
+        guard fd >= 0 else {
+            let err = errno
+            if err == ELOOP { throw BackupError.unsafePath(path: path, reason: "it is a symbolic link (mr5-backup never makes one there; remove it)") }
+            if err == ENXIO { throw BackupError.unsafePath(path: path, reason: "it is not a regular file (mr5-backup never makes anything else there; remove it)") }
+            throw BackupError.io(operation: flags & O_CREAT != 0 ? "create" : "open", path: path, errno: err)
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw BackupError.unsafePath(path: path, reason: "it is not a regular file (mr5-backup never makes anything else there; remove it)")
+        }
+        return fd
+    }
+
+    /// The whole of a small file of ours (metadata, state, settings), never through a link:
+    /// nil when it is missing, a link or not a regular file (metadata is a cache: a planted
+    /// link reads as missing, never as someone else's file).
+    public static func readFile(_ path: String) -> Data? {
+        guard let fd = try? openNoFollow(path, O_RDONLY) else { return nil }
+        defer { close(fd) }
+        return readAll(fd)
+    }
+
+    /// Everything left to read on `fd`; nil on a read error.
+    static func readAll(_ fd: Int32) -> Data? {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; return nil }
+            if n == 0 { return data }
+            data.append(contentsOf: buffer[0..<n])
+        }
     }
 
     /// For our temp names `.tmp-<pid>-...`: true when that process still runs (and is not us:
@@ -189,8 +239,19 @@ public enum FileSystem {
 
     /// Names in a folder (no `.` and `..`), empty when the folder is missing.
     static func list(_ dir: String) -> [String] {
-        guard let d = opendir(dir) else { return [] }
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        return list(fd: fd)
+    }
+
+    /// Names in the open folder `fd` (no `.` and `..`); the descriptor stays open.
+    static func list(fd: Int32) -> [String] {
+        let copy = dup(fd)
+        guard copy >= 0 else { return [] }
+        guard let d = fdopendir(copy) else { close(copy); return [] }
         defer { closedir(d) }
+        rewinddir(d)  // the copy shares the offset of `fd`, which may have been read before
         var names: [String] = []
         while let entry = readdir(d) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
@@ -232,8 +293,7 @@ public enum FileSystem {
         let src = open(from, O_RDONLY | O_CLOEXEC)
         guard src >= 0 else { throw BackupError.io(operation: "open", path: from, errno: errno) }
         defer { close(src) }
-        let dst = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard dst >= 0 else { throw writeError("create", to, errno) }
+        let dst = try openNoFollow(to, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
         var ok = false
         defer { close(dst); if !ok { unlink(to) } }
         let size = 1 << 20

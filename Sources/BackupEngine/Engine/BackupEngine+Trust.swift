@@ -1,0 +1,43 @@
+import Foundation
+
+/// The files of ours that decide what runs or where data goes, checked by `TrustedFile`.
+extension BackupEngine {
+    /// Each file that exists and may not be trusted, as the refusal naming it. The health
+    /// rules make each one CRITICAL: a file we refuse to obey is a notification or an
+    /// off-site copy that will not happen.
+    public func untrustedFiles() -> [BackupError] {
+        trustedFilePaths.compactMap { what, path in
+            TrustedFile.problem(path, dataDir: layout.dataDir).map { .untrustedFile(what: what, path: path, reason: $0) }
+        }
+    }
+
+    /// The off-site files restic would use, refused when any may not be trusted: restic
+    /// would run `sftp.command` from the config and take its environment (`LD_PRELOAD`
+    /// included) from the env file.
+    func requireTrustedOffsiteFiles() throws {
+        let paths = offsitePaths
+        for (what, path) in [(Self.offsiteConfigWhat, paths.config), ("the off-site password file", paths.password),
+                             ("the off-site environment file", paths.environment)] {
+            if let reason = TrustedFile.problem(path, dataDir: layout.dataDir) {
+                throw BackupError.untrustedFile(what: what, path: path, reason: reason)
+            }
+        }
+    }
+
+    static let offsiteConfigWhat = "the off-site config"
+
+    private var trustedFilePaths: [(String, String)] {
+        let paths = offsitePaths
+        return [(Notifier.targetsFileWhat, layout.notifyTargetsPath), (Self.offsiteConfigWhat, paths.config),
+                ("the off-site password file", paths.password), ("the off-site environment file", paths.environment),
+                ("the terminal id file", terminalIDCachePath)]
+    }
+
+    var terminalIDCachePath: String { layout.metaDir + "/terminal-id" }
+
+    /// A terminal id as `terminal_id` allows it: 1 to 64 ASCII letters, digits, `-`, `_`,
+    /// `.` (it becomes a restic host and tag, and goes into every notification).
+    public static func isValidTerminalID(_ text: String) -> Bool {
+        (1...64).contains(text.count) && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+    }
+}

@@ -373,29 +373,9 @@ final class ConsoleApp {
     /// - Parameter schedulerSnapshot: called after the folders are read, so a scheduler
     ///   still starting can finish meanwhile.
     static func read(engine: BackupEngine, schedulerSnapshot: () -> SchedulerSnapshot?) -> RefreshData {
-        let backups = engine.listBackups()
-        // The cheap check (a header read and the schema): the live database as the
-        // health rules, the header and the `c` key see it.
-        let live = engine.checkLiveDatabase(full: false)
-        let lastLiveCheck = engine.lastLiveCheck()
-        var unknowns: [String] = []
-        // A backup folder closed to this user: its empty list says nothing about the disk.
-        let closedBackups = engine.unreadableBackupFolder()
-        let closedHistory = engine.unreadableHistoryFolder()
-        let backupsUnreadable = closedBackups?.description
-        // One unknown: the first folder that cannot be read.
-        if let first = closedBackups ?? closedHistory { unknowns.append(first.description) }
-        var disk: DiskUsage?
-        do { disk = try engine.diskUsage(entries: backups) } catch { unknowns.append("free space unknown: \(error)") }
-        var database: DatabaseInfo?
-        var problem: String?
-        do { database = try engine.databaseInfo() } catch let e as BackupError { problem = e.description } catch { problem = "\(error)" }
-        var frequency: BackupFrequency?
-        do { frequency = try engine.frequency() } catch {
-            // The setting lived in the database that is lost: judge by the default schedule, as `status` does.
-            if live.isLost { frequency = .defaultFrequency } else { unknowns.append(BackupError(error).description) }
-        }
-        let history = engine.history(limit: 500)
+        // The same inputs `status` judges, so the banner and `status` agree.
+        let inputs = HealthInputs.gather(engine: engine)
+        let backups = inputs.backups
         let snapshot = schedulerSnapshot()
         // No scheduler of our own (it could not start in a data dir we cannot write): the
         // schedule is whoever holds the data dir's scheduler lock, as `status` sees it.
@@ -407,22 +387,17 @@ final class ConsoleApp {
             followed = active
         }
         let offsite = OffsiteSummary(engine.offsiteStatus())
-        let health = HealthEvaluator.evaluate(
-            frequency: frequency, history: history, backups: backups, freeBytes: disk?.freeBytes,
-            mountPoint: disk?.mountPoint, expectedBackupBytes: database?.sizeBytes,
-            snapshot: own ?? followed, now: engine.clock.now(), unknowns: unknowns,
-            live: live, lastLiveCheck: lastLiveCheck, schedulerExpected: engine.schedulerExpected(), offsite: offsite.health,
-            backupsReadable: closedBackups == nil, historyReadable: closedHistory == nil,
-            untrustedFiles: engine.untrustedFiles().map(\.description))
+        let health = inputs.evaluate(snapshot: own ?? followed, now: engine.clock.now())
         var readOnly: String?
         if let refusal = engine.writeAccessProblem() {
             if case .notWritable(let path, let who) = refusal { readOnly = "cannot write \(path) (\(who))" } else { readOnly = refusal.description }
         }
         let notifier = engine.notifier
-        return RefreshData(backups: backups, lastGood: LastGoodBackups(engine: engine, backups: backups), disk: disk, database: database, databaseProblem: problem,
-                           history: history, retention: engine.retentionPolicy(),
+        return RefreshData(backups: backups, lastGood: LastGoodBackups(engine: engine, backups: backups), disk: inputs.disk,
+                           database: inputs.database, databaseProblem: inputs.databaseProblem?.description,
+                           history: Array(inputs.history.prefix(500)), retention: engine.retentionPolicy(),
                            alertTargets: notifier.targets(), pendingAlerts: notifier.pendingCount(), offsite: offsite, health: health,
-                           live: live, lastLiveCheck: lastLiveCheck, readOnly: readOnly, backupsUnreadable: backupsUnreadable,
-                           followedScheduler: followed)
+                           live: inputs.live, lastLiveCheck: inputs.lastLiveCheck, readOnly: readOnly,
+                           backupsUnreadable: inputs.closedBackupFolder?.description, followedScheduler: followed)
     }
 }

@@ -26,10 +26,16 @@ extension ConsoleState {
     }
 
     /// What is wrong with the live database and what to do, in one line: the health
-    /// banner's reason about it (`live database is empty (0 bytes): restore backup-...`),
+    /// banner's finding about it (`live database is empty (0 bytes): restore backup-...`),
     /// else the live state's own description.
     func liveProblem(_ live: LiveDatabaseState) -> String {
-        health?.reasons.first { $0.hasPrefix(live.description) } ?? live.description
+        let kind: HealthFinding.Kind?
+        switch live {
+        case .missing, .empty, .notADatabase: kind = .liveDatabaseMissing
+        case .damaged: kind = .liveDatabaseDamaged
+        case .ok, .locked, .hotJournal, .unreadable: kind = nil
+        }
+        return health?.findings.first { $0.kind == kind }?.message ?? live.description
     }
 
     /// The header's second row when read-only: `read-only: cannot write DIR (running as X; owned by Y)`.

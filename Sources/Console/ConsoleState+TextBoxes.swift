@@ -25,7 +25,7 @@ extension ConsoleState {
     /// The box for the health banner: every reason, one per line, then the live database:
     /// its state now, its last full check, and every problem a check found in it.
     func healthBox() -> ConsoleDialog {
-        let report = health ?? HealthReport(level: .unknown, reasons: [])
+        let report = health ?? HealthReport(level: .unknown, findings: [])
         var lines = report.reasons.isEmpty ? ["No problem found."] : report.reasons
         lines.append("")
         if let live { lines.append("Now: " + live.description) }

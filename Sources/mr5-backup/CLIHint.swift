@@ -17,8 +17,7 @@ enum CLIHint {
         case .appVersionRequired: return " (--app-version)"
         case .keepCountTooSmall: return " (--keep 1 or more)"
         case .demoSizeOutOfRange: return " (--size-mb)"
-        case .offsiteInvalidSetting(let what, let reason) where what == "repository" && reason.contains("same disk"):
-            return " (--same-disk to allow it anyway)"
+        case .offsiteRepositoryOnSameDisk: return " (--same-disk to allow it anyway)"
         case .offsiteNotConfigured: return " (mr5-backup offsite init --repository REPO)"
         default: return nil
         }

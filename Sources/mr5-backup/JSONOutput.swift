@@ -116,6 +116,8 @@ struct StatusJSON: Encodable {
     /// The one line plain `status` prints.
     var summary: String
     var reasons: [String]
+    /// The reasons with their kind, for code that acts on them (never parse `reasons`).
+    var findings: [FindingJSON]
     var checkedAt: Date
     var dataDir: String
     /// Absent when a backup folder cannot be read (the status is then UNKNOWN and says why).
@@ -145,6 +147,19 @@ struct StatusJSON: Encodable {
     var lastNotification: NotifyResultJSON? = nil
     /// Off-site copies, when set up (as `offsite status --json`).
     var offsite: OffsiteStatusJSON? = nil
+}
+
+/// One health finding in `status --json`: `kind` is stable (`live_db_missing`, `disk_low`…).
+struct FindingJSON: Encodable {
+    var kind: String
+    var level: String
+    var message: String
+    var backupName: String?
+    var path: String?
+
+    init(_ f: HealthFinding) {
+        kind = f.kind.rawValue; level = f.level.word; message = f.message; backupName = f.backupName; path = f.path
+    }
 }
 
 /// One attempt in `history --json`.

@@ -61,9 +61,9 @@ struct Status: ParsableCommand {
         let reasons = report.reasons.joined(separator: "; ")
         if !reasons.isEmpty { parts.append(reasons) }
         if let newest {
-            // A reason may already say "last successful backup 21s ago": say it once.
+            // An overdue or schedule-off finding already says how long ago: say it once.
             let age = CLIFormat.duration(now.timeIntervalSince(newest.createdAt))
-            if !reasons.contains("last successful backup \(age) ago") { parts.append("last backup \(age) ago") }
+            if !report.has(.backupOverdue) && !report.has(.scheduleOff) { parts.append("last backup \(age) ago") }
             if !closed { parts.append(CLIFormat.count(backups.count, "backup")) }
         } else if !closed {
             parts.append("no backups on disk")
@@ -75,10 +75,10 @@ struct Status: ParsableCommand {
                                   : "next overdue by \(CLIFormat.duration(now.timeIntervalSince(next)))"
             // Not from a running scheduler: "next due in", judged from the history ("next overdue by" stays).
             let due = next > now ? "next due in \(CLIFormat.duration(next.timeIntervalSince(now)))" : when
-            // A reason may already say "no scheduler running": say it once.
-            let why = closed ? " (scheduler unknown)" : reasons.contains("no scheduler running") ? "" : " (no scheduler running)"
+            // A finding may already say "no scheduler running": say it once.
+            let why = closed ? " (scheduler unknown)" : report.has(.schedulerStopped) ? "" : " (no scheduler running)"
             parts.append(snapshot != nil ? when : due + why)
-        } else if snapshot == nil && !closed && !reasons.contains("no scheduler running") {
+        } else if snapshot == nil && !closed && !report.has(.schedulerStopped) {
             parts.append("no scheduler running")
         }
         let text = OneLine.make("\(report.level.word) - " + parts.joined(separator: ", "))
@@ -89,6 +89,7 @@ struct Status: ParsableCommand {
         if detail == nil, case .damaged(let findings)? = lastCheck?.state { detail = findings.detail }
         try finish(StatusJSON(
             status: report.level.word, exitCode: report.level.rawValue, summary: text + " | " + perf, reasons: report.reasons,
+            findings: report.findings.map(FindingJSON.init),
             checkedAt: now, dataDir: layout.dataDir, backupCount: closed ? nil : backups.count, lastBackupName: newest?.name,
             lastBackupAt: newest?.createdAt, frequency: frequency?.settingValue, nextBackupAt: next,
             schedulerRunning: closed && snapshot == nil ? nil : snapshot != nil, schedulerPid: snapshot?.ownerPid,
@@ -116,7 +117,7 @@ struct Status: ParsableCommand {
     private func finishUnknown(_ reason: String, hint: String = "", at now: Date, dataDir: String, countsKnown: Bool) throws -> Never {
         try finish(StatusJSON(
             status: HealthLevel.unknown.word, exitCode: HealthLevel.unknown.rawValue, summary: OneLine.make("UNKNOWN - " + reason + hint),
-            reasons: [reason], checkedAt: now, dataDir: dataDir, backupCount: countsKnown ? 0 : nil,
+            reasons: [reason], findings: [FindingJSON(HealthFinding(.unknown, .unreadable, reason, path: dataDir))], checkedAt: now, dataDir: dataDir, backupCount: countsKnown ? 0 : nil,
             schedulerRunning: countsKnown ? false : nil, corruptBackupCount: countsKnown ? 0 : nil, notifyPending: countsKnown ? 0 : nil))
     }
 

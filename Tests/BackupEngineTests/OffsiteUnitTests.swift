@@ -110,7 +110,7 @@ final class OffsiteUnitTests: XCTestCase {
     private func health(_ state: OffsiteState, restic: Bool = true, interval: TimeInterval = 3 * 3600) -> [(HealthLevel, String)] {
         OffsiteHealth.findings(OffsiteHealth(repository: "s3:…/shop-12", resticInstalled: restic,
                                              configuredAt: now.addingTimeInterval(-30 * 86_400), state: state),
-                               interval: interval, now: now)
+                               interval: interval, now: now).map { ($0.level, $0.message) }
     }
 
     func testOffsiteHealthRules() {

@@ -106,7 +106,7 @@ final class OneLineAndWholeTextTests: XCTestCase {
         var state = f.state()
         let reasons = ["3 backups failed in a row: database is locked\n(second line of the error)"]
             + (1...12).map { "reason number \($0) with enough words to need more than one row somewhere" }
-        state.health = HealthReport(level: .critical, reasons: reasons)
+        state.health = HealthReport(level: .critical, findings: reasons.map { HealthFinding(.critical, .backupsFailing, $0) })
         var grid = ScreenRenderer.render(state, width: 80, height: 24)
         XCTAssertEqual(grid.rows(containing: "CRITICAL:"), [1])
         XCTAssertTrue(grid.line(1).hasPrefix(" ✗ CRITICAL: 3 backups failed in a row: database is locked; (second line"), grid.line(1))

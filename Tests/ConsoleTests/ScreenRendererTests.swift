@@ -111,7 +111,7 @@ final class ScreenRendererTests: XCTestCase {
     func testMonochromeCarriesMeaningWithAttributesAndWords() throws {
         let f = try ConsoleFixture()
         var state = f.state(colour: false)
-        state.health = HealthReport(level: .critical, reasons: ["3 backups failed in a row: database is locked"])
+        state.health = HealthReport(level: .critical, findings: [HealthFinding(.critical, .backupsFailing, "3 backups failed in a row: database is locked")])
         let grid = ScreenRenderer.render(state, width: 80, height: 24)
         // The banner: a word and the reason, bold and reverse.
         let bannerStyle = try XCTUnwrap(grid.style(of: "CRITICAL: 3 backups failed in a row: database is locked"), grid.text)

@@ -210,6 +210,11 @@ final class RootOverOwnerTests: XCTestCase {
         let status = try run(["status"] + shop.dirArgs)
         XCTAssertEqual(status.exitCode, 2, status.stdout)
         XCTAssertTrue(status.stdout.hasPrefix("CRITICAL - the notification targets file is writable by others: \(targets)"), status.stdout)
+        let json = try run(["status", "--json"] + shop.dirArgs).json()
+        let findings = json["findings"] as? [[String: Any]] ?? []
+        let untrusted = findings.first { $0["kind"] as? String == "untrusted_file" }
+        XCTAssertEqual(untrusted?["level"] as? String, "CRITICAL", "\(findings)")
+        XCTAssertEqual(untrusted?["path"] as? String, targets)
         _ = try run(["notify", "test"] + shop.dirArgs)
         XCTAssertFalse(FileManager.default.fileExists(atPath: shop.marker), "a command from a file anyone can write ran")
     }

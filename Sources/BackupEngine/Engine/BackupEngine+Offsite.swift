@@ -74,7 +74,7 @@ extension BackupEngine {
             }
             let existing = FileSystem.isDirectory(folder) ? folder : parent
             if !allowSameDisk, let here = FileSystem.device(layout.dataDir), FileSystem.device(existing) == here {
-                throw BackupError.offsiteInvalidSetting(what: "repository", reason: "\(folder) is on the same disk as the data dir (is the drive mounted?); copies there die with this disk")
+                throw BackupError.offsiteRepositoryOnSameDisk(folder: folder)
             }
         }
         let given = try passwordFile.map { try Self.password(in: $0.data, source: $0.path) }

@@ -88,6 +88,9 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
     case offsiteNotConfigured
     /// A repository string or option that cannot be used (empty, several lines).
     case offsiteInvalidSetting(what: String, reason: String)
+    /// A folder repository on the data dir's own disk (a drive not mounted leaves its mount
+    /// point an empty folder there): copies there die with that disk.
+    case offsiteRepositoryOnSameDisk(folder: String)
     /// restic could not open the repository with the password kept for it.
     case offsiteWrongPassword(repository: String)
     /// No restic repository where the setting points.
@@ -123,7 +126,7 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
              .invalidBackupName, .backupNotFound, .invalidSetting, .unknownSetting, .settingNotWritable,
              .appVersionRequired, .invalidAppVersion, .legacyKindNotCreatable, .keepCountTooSmall,
              .demoSizeOutOfRange, .notRestorable, .demoDataExists, .lastGoodBackup, .nothingToUndo,
-             .offsiteNotConfigured, .offsiteInvalidSetting, .offsiteSnapshotNotFound:
+             .offsiteNotConfigured, .offsiteInvalidSetting, .offsiteRepositoryOnSameDisk, .offsiteSnapshotNotFound:
             return true
         default:
             return false
@@ -247,6 +250,8 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
             return "off-site copies are not set up for this data dir"
         case .offsiteInvalidSetting(let what, let reason):
             return "invalid off-site \(what): \(reason)"
+        case .offsiteRepositoryOnSameDisk(let folder):
+            return "invalid off-site repository: \(folder) is on the same disk as the data dir (is the drive mounted?); copies there die with this disk"
         case .offsiteWrongPassword(let repository):
             return "wrong password for the off-site repository \(repository) (restic found no key it opens)"
         case .offsiteRepositoryNotFound(let repository):

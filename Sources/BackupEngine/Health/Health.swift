@@ -20,15 +20,20 @@ public enum HealthLevel: Int, Codable, Sendable, Comparable {
     }
 }
 
-/// The health verdict with every reason that contributed, worst first.
+/// The health verdict with every finding that contributed, worst first.
 public struct HealthReport: Sendable, Equatable, Codable {
     public var level: HealthLevel
-    /// Human-readable reasons, e.g. "3 backups failed in a row: database is locked".
-    public var reasons: [String]
+    public var findings: [HealthFinding]
 
-    public init(level: HealthLevel, reasons: [String]) {
-        self.level = level; self.reasons = reasons
+    public init(level: HealthLevel, findings: [HealthFinding]) {
+        self.level = level; self.findings = findings
     }
+
+    /// The findings' one-line messages, worst first, e.g. "3 backups failed in a row: database is locked".
+    public var reasons: [String] { findings.map(\.message) }
+
+    /// True when a finding of `kind` is among them.
+    public func has(_ kind: HealthFinding.Kind) -> Bool { findings.contains { $0.kind == kind } }
 
     /// `CRITICAL: 3 backups failed in a row: database is locked`.
     public var summary: String {

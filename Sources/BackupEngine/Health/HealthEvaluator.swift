@@ -53,11 +53,15 @@ public enum HealthEvaluator {
                                 live: LiveDatabaseState = .ok, lastLiveCheck: LiveCheckRecord? = nil,
                                 schedulerExpected: Bool? = nil, offsite: OffsiteHealth? = nil,
                                 backupsReadable: Bool = true, historyReadable: Bool = true,
-                                untrustedFiles: [String] = []) -> HealthReport {
-        var findings: [(HealthLevel, String)] = unknowns.map { (.unknown, $0) }
+                                untrustedFiles: [BackupError] = []) -> HealthReport {
+        var findings: [HealthFinding] = unknowns.map { HealthFinding(.unknown, .unreadable, $0) }
         // A file we refuse to obey (planted, or loosened so others can write it) means a
         // notification or an off-site copy that will not happen.
-        findings += untrustedFiles.map { (.critical, $0) }
+        findings += untrustedFiles.map { error in
+            var path: String?
+            if case .untrustedFile(_, let p, _) = error { path = p }
+            return HealthFinding(.critical, .untrustedFile, error.description, path: path)
+        }
         let summary = BackupHistorySummary(history: history)
         findings += liveFindings(live: live, lastLiveCheck: lastLiveCheck, backups: backups, now: now,
                                  backupsReadable: backupsReadable)
@@ -75,33 +79,33 @@ public enum HealthEvaluator {
         let error = summary.lastError ?? snapshot?.lastError
         let because = error.map { ": \($0)" } ?? ""
         if failures >= 3 {
-            findings.append((.critical, "\(failures) backups failed in a row\(because)"))
+            findings.append(HealthFinding(.critical, .backupsFailing, "\(failures) backups failed in a row\(because)"))
         } else if failures == 2 {
-            findings.append((.warning, "2 backups failed in a row\(because)"))
+            findings.append(HealthFinding(.warning, .backupsFailing, "2 backups failed in a row\(because)"))
         } else if failures == 1 {
-            findings.append((.warning, "the last backup failed\(because)"))
+            findings.append(HealthFinding(.warning, .backupsFailing, "the last backup failed\(because)"))
         }
 
         // Age of the last success.
         let ageText = lastSuccess.map { "last successful backup \(SchedulePlanner.durationText(now.timeIntervalSince($0))) ago" }
         switch frequency {
         case .off?:
-            findings.append((.warning, "scheduled backups are off (backup_frequency = off)" + (ageText.map { "; \($0)" } ?? "; no successful backup yet")))
+            findings.append(HealthFinding(.warning, .scheduleOff, "scheduled backups are off (backup_frequency = off)" + (ageText.map { "; \($0)" } ?? "; no successful backup yet")))
         case .every(let seconds)?:
             let interval = TimeInterval(seconds)
             let every = BackupFrequency.every(seconds: seconds).description
             if let lastSuccess, let ageText {
                 let age = now.timeIntervalSince(lastSuccess)
                 if age > 2 * interval {
-                    findings.append((.critical, "\(ageText), more than twice the interval (every \(every))"))
+                    findings.append(HealthFinding(.critical, .backupOverdue, "\(ageText), more than twice the interval (every \(every))"))
                 } else if age > 1.5 * interval {
-                    findings.append((.warning, "\(ageText), more than 1.5x the interval (every \(every))"))
+                    findings.append(HealthFinding(.warning, .backupOverdue, "\(ageText), more than 1.5x the interval (every \(every))"))
                 }
             } else if backupsReadable && historyReadable {
-                findings.append((.critical, "no successful backup yet"))
+                findings.append(HealthFinding(.critical, .backupOverdue, "no successful backup yet"))
             }
         case nil:
-            if lastSuccess == nil && backupsReadable && historyReadable { findings.append((.critical, "no successful backup yet")) }
+            if lastSuccess == nil && backupsReadable && historyReadable { findings.append(HealthFinding(.critical, .backupOverdue, "no successful backup yet")) }
         }
 
         // Size change between the two newest backups.
@@ -109,9 +113,9 @@ public enum HealthEvaluator {
             let newest = regular[0], previous = regular[1]
             if previous.sizeBytes > 0 {
                 if newest.sizeBytes * 2 < previous.sizeBytes {
-                    findings.append((.warning, "newest backup \(newest.name) is \(ByteCount.format(newest.sizeBytes)), under half the previous one (\(ByteCount.format(previous.sizeBytes)))"))
+                    findings.append(HealthFinding(.warning, .sizeAnomaly, "newest backup \(newest.name) is \(ByteCount.format(newest.sizeBytes)), under half the previous one (\(ByteCount.format(previous.sizeBytes)))", backupName: newest.name))
                 } else if newest.sizeBytes > previous.sizeBytes * 2 {
-                    findings.append((.warning, "newest backup \(newest.name) is \(ByteCount.format(newest.sizeBytes)), over twice the previous one (\(ByteCount.format(previous.sizeBytes)))"))
+                    findings.append(HealthFinding(.warning, .sizeAnomaly, "newest backup \(newest.name) is \(ByteCount.format(newest.sizeBytes)), over twice the previous one (\(ByteCount.format(previous.sizeBytes)))", backupName: newest.name))
                 }
             }
         }
@@ -120,9 +124,9 @@ public enum HealthEvaluator {
         if let free = freeBytes, let expected = expectedBackupBytes ?? regular.first?.sizeBytes, expected > 0 {
             let on = mountPoint.map { " on \($0)" } ?? ""
             if free < expected + spaceMargin {
-                findings.append((.critical, "the next backup will not fit: about \(ByteCount.format(expected)) needed, \(ByteCount.format(free)) free\(on)"))
+                findings.append(HealthFinding(.critical, .diskLow, "the next backup will not fit: about \(ByteCount.format(expected)) needed, \(ByteCount.format(free)) free\(on)", path: mountPoint))
             } else if free < 2 * expected {
-                findings.append((.warning, "free space is low: \(ByteCount.format(free)) free\(on), under twice the backup size (\(ByteCount.format(expected)))"))
+                findings.append(HealthFinding(.warning, .diskLow, "free space is low: \(ByteCount.format(free)) free\(on), under twice the backup size (\(ByteCount.format(expected)))", path: mountPoint))
             }
         }
 
@@ -130,20 +134,20 @@ public enum HealthEvaluator {
 
         // The scheduler's lock is in backups/: a folder this user cannot read hides it.
         if schedulerExpected == true && snapshot == nil && backupsReadable {
-            findings.append((.warning, "no scheduler running (start the daemon or the console)"))
+            findings.append(HealthFinding(.warning, .schedulerStopped, "no scheduler running (start the daemon or the console)"))
         }
 
-        let level = findings.map(\.0).max() ?? .ok
+        let level = findings.map(\.level).max() ?? .ok
         // Worst first; the order of the rules above within one level.
-        let reasons = findings.enumerated()
-            .sorted { ($0.element.0, -$0.offset) > ($1.element.0, -$1.offset) }
-            .map(\.element.1)
-        return HealthReport(level: level, reasons: reasons)
+        let sorted = findings.enumerated()
+            .sorted { ($0.element.level, -$0.offset) > ($1.element.level, -$1.offset) }
+            .map(\.element)
+        return HealthReport(level: level, findings: sorted)
     }
 
     /// The live database's own state, with the backup to restore when it is lost.
     static func liveFindings(live: LiveDatabaseState, lastLiveCheck: LiveCheckRecord?, backups: [BackupEntry],
-                             now: Date, backupsReadable: Bool = true) -> [(HealthLevel, String)] {
+                             now: Date, backupsReadable: Bool = true) -> [HealthFinding] {
         // The cheap check sees a missing or unreadable file at once; damaged pages deep in
         // the file only a full check sees, and the last one stands until a newer one.
         var state = live
@@ -155,32 +159,34 @@ public enum HealthEvaluator {
         case .ok, .locked:
             return []
         case .missing, .empty, .notADatabase:
-            return [(.critical, "\(state.description): \(advice)")]
+            return [HealthFinding(.critical, .liveDatabaseMissing, "\(state.description): \(advice)", backupName: newest?.name)]
         case .damaged(let findings):
             let more = findings.problems.count > 1 ? " and \(findings.problems.count - 1) more" : ""
-            return [(.critical, "live database damaged (\(OneLine.clip(findings.first, to: 90))\(more)): \(advice)")]
+            return [HealthFinding(.critical, .liveDatabaseDamaged, "live database damaged (\(OneLine.clip(findings.first, to: 90))\(more)): \(advice)",
+                                  backupName: newest?.name)]
         case .hotJournal:
-            return [(.warning, "\(state.description): the next backup or the POS app rolls it back")]
+            return [HealthFinding(.warning, .liveDatabaseHotJournal, "\(state.description): the next backup or the POS app rolls it back")]
         case .unreadable(let why):
-            return [(.unknown, "cannot read the live database: \(why)")]
+            return [HealthFinding(.unknown, .liveDatabaseUnreadable, "cannot read the live database: \(why)")]
         }
     }
 
     /// What is on disk: a verified backup at all, corrupt ones, dates from the future.
-    static func diskFindings(backups: [BackupEntry], now: Date) -> [(HealthLevel, String)] {
-        var out: [(HealthLevel, String)] = []
+    static func diskFindings(backups: [BackupEntry], now: Date) -> [HealthFinding] {
+        var out: [HealthFinding] = []
         let restorable = backups.filter(\.kind.isBackup)
         if !restorable.contains(where: { $0.status == .verified }) {
-            out.append((.critical, "no verified backup on disk"))
+            out.append(HealthFinding(.critical, .noVerifiedBackup, "no verified backup on disk"))
         }
         let corrupt = restorable.filter { $0.status == .corrupt }
         if !corrupt.isEmpty {
             let names = corrupt.prefix(3).map(\.name).joined(separator: ", ") + (corrupt.count > 3 ? " and \(corrupt.count - 3) more" : "")
-            out.append((.warning, "\(corrupt.count) corrupt backup\(corrupt.count == 1 ? "" : "s") on disk (\(names)): delete or verify \(corrupt.count == 1 ? "it" : "them")"))
+            out.append(HealthFinding(.warning, .corruptBackups, "\(corrupt.count) corrupt backup\(corrupt.count == 1 ? "" : "s") on disk (\(names)): delete or verify \(corrupt.count == 1 ? "it" : "them")",
+                                     backupName: corrupt.first?.name))
         }
         // A clock that lost its battery: backups "from the future" mean the clock is behind.
         if let newest = restorable.map(\.createdAt).max(), newest.timeIntervalSince(now) > 60 {
-            out.append((.warning, "the system clock (\(clockText(now))) is behind the newest backup (\(clockText(newest))): check the date"))
+            out.append(HealthFinding(.warning, .clockBehind, "the system clock (\(clockText(now))) is behind the newest backup (\(clockText(newest))): check the date"))
         }
         return out
     }
@@ -193,18 +199,11 @@ public enum HealthEvaluator {
         return f.string(from: date)
     }
 
-    /// Evaluates the rules for an engine's data dir: reads the schedule, history, backups,
-    /// free space and database size. What cannot be read makes the verdict UNKNOWN
-    /// (unless something is worse). Reads files: call it on a change, not every frame.
+    /// Evaluates the rules for an engine's data dir (`HealthInputs.gather`). What cannot be
+    /// read makes the verdict UNKNOWN (unless something is worse). Reads files: call it on
+    /// a change, not every frame.
     public static func evaluate(engine: BackupEngine, snapshot: SchedulerSnapshot?, now: Date) -> HealthReport {
-        let inputs = Inputs(engine: engine)
-        return evaluate(frequency: inputs.frequency, history: inputs.history, backups: inputs.backups,
-                        freeBytes: inputs.disk?.freeBytes, mountPoint: inputs.disk?.mountPoint,
-                        expectedBackupBytes: inputs.databaseBytes, snapshot: snapshot, now: now,
-                        unknowns: inputs.unknowns, live: inputs.live, lastLiveCheck: engine.lastLiveCheck(),
-                        schedulerExpected: engine.schedulerExpectedIfReadable(), offsite: OffsiteHealth.read(engine: engine),
-                        backupsReadable: inputs.backupsReadable, historyReadable: inputs.historyReadable,
-                        untrustedFiles: engine.untrustedFiles().map(\.description))
+        HealthInputs.gather(engine: engine).evaluate(snapshot: snapshot, now: now)
     }
 
     /// When the next backup will run: the active scheduler's plan when one runs
@@ -215,57 +214,5 @@ public enum HealthEvaluator {
         guard let frequency = try? engine.frequency() else { return nil }
         return SchedulePlanner.projectedNextRun(history: BackupHistorySummary(history: engine.history()), frequency: frequency,
                                                 now: engine.clock.now())
-    }
-
-    /// Everything the rules read from a data dir, with what could not be read in words.
-    struct Inputs {
-        var frequency: BackupFrequency?
-        var history: [HistoryEntry]
-        var backups: [BackupEntry]
-        var disk: DiskUsage?
-        var databaseBytes: Int64?
-        var live: LiveDatabaseState
-        var unknowns: [String] = []
-        /// False when a backup folder could not be read: `backups` is then not what is on disk.
-        var backupsReadable = true
-        /// False when the history's folder could not be read: `history` is then not all there is.
-        var historyReadable = true
-
-        init(engine: BackupEngine) {
-            live = engine.checkLiveDatabase(full: false)
-            if live.isLost || live == .hotJournal {
-                // The settings live in a database that is not there, or that only a writer can
-                // read until its hot journal is rolled back: judge by the default schedule
-                // (the live state itself is the reason given), not "cannot tell".
-                frequency = (try? engine.frequency()) ?? .defaultFrequency
-            } else {
-                do { frequency = try engine.frequency() } catch {
-                    frequency = nil
-                    unknowns.append("cannot read backup_frequency: \(BackupError(error).description)")
-                }
-            }
-            history = engine.history()
-            backups = engine.listBackups()
-            // One unknown, the first folder that cannot be read; the backups can still be
-            // judged when only the history's folder is closed.
-            if let error = engine.unreadableBackupFolder() {
-                unknowns.append(error.description)
-                backupsReadable = false
-            }
-            if let error = engine.unreadableHistoryFolder() {
-                if backupsReadable { unknowns.append(error.description) }
-                historyReadable = false
-            }
-            do { disk = try engine.diskUsage(entries: backups) } catch {
-                disk = nil
-                unknowns.append("cannot read free space: \(BackupError(error).description)")
-            }
-            if live == .ok, let info = try? engine.databaseInfo() {
-                databaseBytes = info.pageCount * info.pageSize
-            } else {
-                // Not readable through SQLite now (the live state says why): its size on disk.
-                databaseBytes = FileSystem.info(engine.layout.databasePath).map(\.size).flatMap { $0 > 0 ? $0 : nil }
-            }
-        }
     }
 }

@@ -24,29 +24,31 @@ public struct OffsiteHealth: Sendable, Equatable {
     /// - WARNING when restic is not installed, when no push worked within two backup
     ///   intervals (at least 24 h) of the last one (or of the setup), when 3 or more pushes
     ///   failed in a row, or when the last check or drill could not run.
-    static func findings(_ offsite: OffsiteHealth?, interval: TimeInterval?, now: Date) -> [(HealthLevel, String)] {
+    static func findings(_ offsite: OffsiteHealth?, interval: TimeInterval?, now: Date) -> [HealthFinding] {
         guard let offsite else { return [] }
         let s = offsite.state
-        var out: [(HealthLevel, String)] = []
+        var out: [HealthFinding] = []
         if !offsite.resticInstalled {
-            out.append((.warning, "restic is not installed (apt install restic): off-site copies are not being made"))
+            out.append(HealthFinding(.warning, .offsiteNotInstalled, "restic is not installed (apt install restic): off-site copies are not being made"))
         }
         if let check = s.lastCheck, !check.ok {
-            out.append(check.damaged ? (.critical, check.message) : (.warning, "the last off-site check could not run: \(check.message)"))
+            out.append(check.damaged ? HealthFinding(.critical, .offsiteDamaged, check.message)
+                                     : HealthFinding(.warning, .offsiteCheckNotRun, "the last off-site check could not run: \(check.message)"))
         }
         if let drill = s.lastDrill, !drill.ok {
-            out.append(drill.damaged ? (.critical, "off-site restore drill failed: \(drill.message)")
-                                     : (.warning, "the last off-site restore drill could not run: \(drill.message)"))
+            out.append(drill.damaged ? HealthFinding(.critical, .offsiteDamaged, "off-site restore drill failed: \(drill.message)")
+                                     : HealthFinding(.warning, .offsiteCheckNotRun, "the last off-site restore drill could not run: \(drill.message)"))
         }
         let window = max(2 * (interval ?? 86_400), 86_400)
         let since = s.lastPushAt ?? offsite.configuredAt
         let because = s.consecutiveFailures > 0 ? " (\(s.consecutiveFailures) failed in a row: \(s.lastFailure ?? "?"))" : ""
         if now.timeIntervalSince(since) > window {
             let age = SchedulePlanner.durationText(now.timeIntervalSince(since))
-            out.append((.warning, s.lastPushAt == nil ? "no off-site copy made since off-site was set up \(age) ago\(because)"
-                                                      : "no off-site copy for \(age), more than 2 backup intervals\(because)"))
+            out.append(HealthFinding(.warning, .offsitePushesFailing,
+                                     s.lastPushAt == nil ? "no off-site copy made since off-site was set up \(age) ago\(because)"
+                                                         : "no off-site copy for \(age), more than 2 backup intervals\(because)"))
         } else if s.consecutiveFailures >= 3 {
-            out.append((.warning, "\(s.consecutiveFailures) off-site pushes failed in a row: \(s.lastFailure ?? "?")"))
+            out.append(HealthFinding(.warning, .offsitePushesFailing, "\(s.consecutiveFailures) off-site pushes failed in a row: \(s.lastFailure ?? "?")"))
         }
         return out
     }

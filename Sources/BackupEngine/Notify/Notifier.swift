@@ -89,18 +89,10 @@ public struct Notifier: Sendable {
             conditions[.backupFailed] = event(.backupFailed, health.level, "\(summary.consecutiveFailures) backup\(summary.consecutiveFailures == 1 ? "" : "s") failed in a row: \(summary.lastError ?? "")",
                                               error: summary.lastError, reasons: health.reasons)
         }
-        for reason in health.reasons {
-            let name: NotifyEvent.Name?
-            if reason.hasPrefix("live database damaged") { name = .liveDBDamaged }
-            else if reason.hasPrefix("live database missing") || reason.hasPrefix("live database is") { name = .liveDBMissing }
-            else if reason.hasPrefix("last successful backup") || reason == "no successful backup yet" { name = .backupOverdue }
-            else if reason.hasPrefix("free space is low") || reason.hasPrefix("the next backup will not fit") { name = .diskLow }
-            else if reason.hasPrefix("newest backup ") { name = .sizeAnomaly }
-            else if reason.contains("corrupt backup") { name = .corruptBackupFound }
-            else if reason.hasPrefix("no scheduler running") { name = .schedulerStopped }
-            else if reason.contains("off-site") || reason.hasPrefix("restic is not installed") { name = .offsiteFailed }
-            else { name = nil }
-            if let name, conditions[name] == nil { conditions[name] = event(name, health.level, reason, reasons: health.reasons) }
+        for finding in health.findings {
+            if let name = Self.event(for: finding.kind), conditions[name] == nil {
+                conditions[name] = event(name, health.level, finding.message, backupName: finding.backupName, reasons: health.reasons)
+            }
         }
 
         let memoryPath = layout.notifyStatePath
@@ -124,6 +116,25 @@ public struct Notifier: Sendable {
             }
             try? memory.write(memoryPath)
             appendToOutbox(raised, pingSuffix: nil)
+        }
+    }
+
+    /// The notification a kind of health finding raises, nil for those told only through
+    /// `status` and the console (a failure streak is raised from the history above, with
+    /// its count and error). The compiler checks that every kind is decided here.
+    static func event(for kind: HealthFinding.Kind) -> NotifyEvent.Name? {
+        switch kind {
+        case .liveDatabaseDamaged: return .liveDBDamaged
+        case .liveDatabaseMissing: return .liveDBMissing
+        case .backupOverdue: return .backupOverdue
+        case .diskLow: return .diskLow
+        case .sizeAnomaly: return .sizeAnomaly
+        case .corruptBackups: return .corruptBackupFound
+        case .schedulerStopped: return .schedulerStopped
+        case .offsiteNotInstalled, .offsiteDamaged, .offsiteCheckNotRun, .offsitePushesFailing: return .offsiteFailed
+        case .unreadable, .untrustedFile, .liveDatabaseHotJournal, .liveDatabaseUnreadable, .noVerifiedBackup,
+             .clockBehind, .backupsFailing, .scheduleOff:
+            return nil
         }
     }
 

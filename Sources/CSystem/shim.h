@@ -1,5 +1,14 @@
 #ifndef MR5_CSYSTEM_SHIM_H
 #define MR5_CSYSTEM_SHIM_H
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+/* glibc 2.26 and 2.34 extensions, declared here: defining _GNU_SOURCE in this module
+   would change struct definitions that Swift's Glibc module also holds. */
+#ifndef POSIX_SPAWN_SETSID
+#define POSIX_SPAWN_SETSID 0x80
+#endif
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *, int);
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -26,4 +35,35 @@ static inline int mr5_start_writeback(int fd, long long offset, long long bytes)
 #include <sys/resource.h>
 static inline int mr5_thread_nice_get(void) { return getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid)); }
 static inline int mr5_thread_nice_set(int value) { return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), value); }
+
+/* Starts a child in a session of its own, with no controlling terminal: a program the
+   data dir's owner chose (a notification command, ssh under restic) must not reach the
+   technician's terminal (TIOCSTI) after a root run switched to that owner. Its stdin,
+   stdout and stderr are the given descriptors; every other descriptor is closed; signals
+   are at their defaults and none is blocked. Returns posix_spawn's error number. */
+static inline int mr5_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
+                            int in_fd, int out_fd, int err_fd) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attributes;
+    sigset_t all, none;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
+    posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+    posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+    posix_spawnattr_init(&attributes);
+    sigfillset(&all);
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&attributes, &all);
+    posix_spawnattr_setsigmask(&attributes, &none);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    int rc = posix_spawn(pid, path, &actions, &attributes, argv, envp);
+    posix_spawnattr_destroy(&attributes);
+    posix_spawn_file_actions_destroy(&actions);
+    return rc;
+}
+
+/* After dropping root: no core dumps of our memory and no ptrace by the new user, even
+   where fs.suid_dumpable is 1. */
+static inline int mr5_set_not_dumpable(void) { return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
 #endif

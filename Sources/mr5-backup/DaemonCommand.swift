@@ -32,7 +32,7 @@ struct Daemon: ParsableCommand {
         try layout.ensureDirectories()
         let logPath = layout.logPath
         let logger = Logger(label: "mr5-backup") { label in
-            MultiplexLogHandler([FileLogHandler(path: logPath), StreamLogHandler.standardError(label: label)])
+            MultiplexLogHandler([FileLogHandler(path: logPath), SafeStderrLogHandler(label: label)])
         }
         let metrics: BackupEngine.MetricsOutput = noMetrics ? .none : metricsPath.map { .file($0) } ?? .dataDir
         let engine = BackupEngine(layout: layout, logger: logger, busyTimeoutSeconds: global.busyTimeout, metrics: metrics)

@@ -193,7 +193,8 @@ final class FaultInjectionTests: XCTestCase {
             print("NOTICE: not root, tmpfs disk-full cases skipped; the injected write failure case (RLIMIT_FSIZE) covers them")
             return false
         }
-        let m = shell("mount -t tmpfs -o size=\(sizeMB)m tmpfs \(shq(dir))")
+        // 0700 as the engine makes backups/ (a tmpfs is 1777 by default, which a root run refuses).
+        let m = shell("mount -t tmpfs -o size=\(sizeMB)m,mode=0700 tmpfs \(shq(dir))")
         guard m.status == 0 else {
             print("NOTICE: mount -t tmpfs failed (\(m.output.trimmingCharacters(in: .whitespacesAndNewlines))); tmpfs disk-full cases skipped, the injected write failure case covers them")
             return false

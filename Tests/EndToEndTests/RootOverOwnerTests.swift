@@ -367,6 +367,60 @@ final class RootOverOwnerTests: XCTestCase {
         XCTAssertEqual(FileSystem.ownerID(real, followingLinks: false), Self.nobody)
     }
 
+    // MARK: - Links that would lead root elsewhere
+
+    func testBackupsLinkedToARootFolderIsNeverGivenAwayOrWalked() throws {
+        let shop = try Shop()
+        let victim = shop.tmp.file("victim")
+        try FileManager.default.createDirectory(atPath: victim + "/sub", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: victim + "/sub/file", contents: Data("root's".utf8))
+        try shop.asNobody("/bin/mv", [shop.layout.backupsDir, shop.dataDir + "/backups.mine"])
+        try shop.link(victim, at: shop.layout.backupsDir)
+        _ = try run(["list"] + shop.dirArgs)
+        _ = try run(["create"] + shop.dirArgs)
+        for path in [victim, victim + "/sub", victim + "/sub/file"] {
+            XCTAssertEqual(FileSystem.ownerID(path, followingLinks: false), 0, "\(path) was given away")
+        }
+    }
+
+    func testADataDirPathThatIsTheOwnersLinkToARootFolderIsRefusedWithAndWithoutOwner() throws {
+        let shop = try Shop()
+        let victim = shop.tmp.file("victim")
+        try FileManager.default.createDirectory(atPath: victim, withIntermediateDirectories: false)
+        FileManager.default.createFile(atPath: victim + "/file", contents: Data("root's".utf8))
+        let link = shop.dataDir + "/elsewhere"
+        try shop.link(victim, at: link)
+        for extra in [["--owner", "nobody"], []] {
+            let r = try run(["list", "--data-dir", link] + extra)
+            assertRefused(r, exit: 1, mentioning: "the way to the data dir goes through a link that belongs to nobody")
+        }
+        XCTAssertEqual(FileSystem.ownerID(victim, followingLinks: false), 0)
+        XCTAssertEqual(FileSystem.ownerID(victim + "/file", followingLinks: false), 0)
+    }
+
+    func testARootOwnedDataDirWithAFolderOthersCanWriteIsRefused() throws {
+        let tmp = TempDir("mr5-root")
+        let dir = tmp.file("shop")
+        _ = try DemoShop.create(at: dir, sizeMB: 1)
+        XCTAssertEqual(try run(["list", "--data-dir", dir]).exitCode, 0, "root's own data dir is used as root")
+        chmod(dir + "/backups", 0o770)
+        let r = try run(["create", "--data-dir", dir])
+        assertRefused(r, exit: 1, mentioning: "refusing \(dir)/backups: it is writable by its group or others in a data dir root owns")
+    }
+
+    func testAPlantedProgramNeverGetsTheTechniciansTerminal() throws {
+        let shop = try Shop()
+        let program = shop.dataDir + "/evil.sh"
+        // What a TIOCSTI injection needs first: the controlling terminal, through /dev/tty.
+        try shop.plant("#!/bin/sh\nif (exec 3</dev/tty) 2>/dev/null; then echo terminal; else echo none; fi > '\(shop.marker)'\ncat > /dev/null\n",
+                       at: program, mode: "755")
+        let binary = try BuiltProduct.backup.required()
+        XCTAssertEqual(try shop.asNobody(binary, ["notify", "add", "command", program] + shop.dirArgs).exitCode, 0)
+        let r = try runInTerminal(["notify", "test"] + shop.dirArgs, stdin: "")
+        XCTAssertTrue(r.stdout.contains("ok"), r.stdout)
+        XCTAssertEqual(try String(contentsOfFile: shop.marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), "none")
+    }
+
     // MARK: - Clean text
 
     func testControlBytesInHistoryAndTableNamesNeverReachTheTerminal() throws {

@@ -218,8 +218,7 @@ struct HotCopy {
         try FileSystem.remove(destination)
         try FileSystem.createPrivateFile(destination)
         flusher.reopen()
-        let out = open(destination, O_RDWR | O_CLOEXEC)
-        guard out >= 0 else { throw BackupError.io(operation: "open", path: destination, errno: errno) }
+        let out = try FileSystem.openNoFollow(destination, O_RDWR)
         defer { close(out) }
         let chunkBytes = rawChunkBytes
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkBytes, alignment: 4096)

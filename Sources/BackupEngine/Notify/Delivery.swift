@@ -54,42 +54,20 @@ enum Delivery {
         return result.withLock { $0 } ?? (false, "no result")
     }
 
+    /// A command target: the event's JSON on its stdin, through the one child-process seam
+    /// (its own session, no terminal of ours, a time limit).
     private static func command(_ arguments: [String], input: Data) -> (ok: Bool, detail: String) {
         guard let program = arguments.first else { return (false, "no command") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = Array(arguments.dropFirst())
-        let stdin = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch {
-            return (false, "cannot run \(program): \(OneLine.make(error.localizedDescription, limit: 100))")
+        let child = ChildProgram(executable: program, arguments: Array(arguments.dropFirst()),
+                                 environment: ProcessInfo.processInfo.environment, input: .data(input), timeLimit: commandLimit)
+        let result: ChildProgram.Result
+        do { result = try child.run() } catch {
+            var reason = BackupError(error).description
+            if case .system(_, _, let err) = BackupError(error) { reason = err.description }
+            return (false, "cannot run \(program): \(OneLine.make(reason, limit: 100))")
         }
-        // A program that does not read its input (or exits at once) must not kill us with
-        // SIGPIPE: ignore it while writing, then put the old disposition back.
-        let previous = signal(SIGPIPE, SIG_IGN)
-        input.withUnsafeBytes { raw in
-            var offset = 0
-            let fd = stdin.fileHandleForWriting.fileDescriptor
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 { if errno == EINTR { continue }; break }
-                offset += n
-            }
-        }
-        try? stdin.fileHandleForWriting.close()
-        signal(SIGPIPE, previous)
-        let deadline = Date().addingTimeInterval(commandLimit)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            process.terminate()
-            usleep(200_000)
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-            return (false, "timed out after \(Int(commandLimit)) s")
-        }
-        process.waitUntilExit()
-        return process.terminationStatus == 0 ? (true, "exit 0") : (false, "exit \(process.terminationStatus)")
+        if result.timedOut { return (false, "timed out after \(Int(commandLimit)) s") }
+        if result.signalled { return (false, "killed by signal \(result.status)") }
+        return result.status == 0 ? (true, "exit 0") : (false, "exit \(result.status)")
     }
 }

@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -6,9 +7,10 @@ import Glibc
 /// Runs another program as a child process: an argument list (never a shell, so no
 /// argument is ever re-read as shell syntax), an environment given in full, stdin from a
 /// file, stdout kept in memory or written to a file, stderr kept, and a time limit.
-/// The one seam for child processes in the engine.
+/// The one seam for child processes in the engine. Each child runs in a session of its
+/// own with no controlling terminal and no descriptor of ours but its three (`mr5_spawn`).
 struct ChildProgram {
-    enum Input { case none, file(String) }
+    enum Input { case none, file(String), data(Data) }
     enum Output { case capture, file(String) }
 
     struct Result {
@@ -43,62 +45,122 @@ struct ChildProgram {
     }
 
     func run() throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        var opened: [FileHandle] = []
-        defer { for h in opened { try? h.close() } }
+        var toClose: [Int32] = []
+        defer { for fd in toClose { close(fd) } }
+        func pipePair() throws -> (read: Int32, write: Int32) {
+            var fds: [Int32] = [0, 0]
+            guard pipe2(&fds, O_CLOEXEC) == 0 else { throw BackupError.io(operation: "pipe", path: executable, errno: errno) }
+            return (fds[0], fds[1])
+        }
+        // The child's ends, closed in this process once it runs.
+        let childIn: Int32, childOut: Int32
+        var feed: (fd: Int32, data: Data)?
         switch input {
-        case .none: process.standardInput = FileHandle.nullDevice
+        case .none:
+            childIn = open("/dev/null", O_RDONLY | O_CLOEXEC)
         case .file(let path):
-            let h = FileHandle(fileDescriptor: try FileSystem.openNoFollow(path, O_RDONLY), closeOnDealloc: true)
-            opened.append(h)
-            process.standardInput = h
+            childIn = try FileSystem.openNoFollow(path, O_RDONLY)
+        case .data(let data):
+            let p = try pipePair()
+            childIn = p.read
+            feed = (p.write, data)
         }
-        let outPipe = Pipe(), errPipe = Pipe()
+        guard childIn >= 0 else { throw BackupError.io(operation: "open", path: "/dev/null", errno: errno) }
+        var parentSide: [Int32] = []
+        var outRead: Int32 = -1
         switch output {
-        case .capture: process.standardOutput = outPipe
+        case .capture:
+            let p = try pipePair()
+            outRead = p.read
+            childOut = p.write
         case .file(let path):
-            let h = FileHandle(fileDescriptor: try FileSystem.openNoFollow(path, O_WRONLY), closeOnDealloc: true)
-            opened.append(h)
-            process.standardOutput = h
+            childOut = try FileSystem.openNoFollow(path, O_WRONLY)
         }
-        process.standardError = errPipe
-        try process.run()
+        let errPipe = try pipePair()
+        let childSide = [childIn, childOut, errPipe.write]
+        parentSide = [outRead, errPipe.read, feed?.fd ?? -1].filter { $0 >= 0 }
 
-        // Both pipes are drained while the child runs, so a chatty child never blocks on a full pipe.
+        var pid: pid_t = 0
+        let argv = [executable] + arguments
+        let envp = environment.map { "\($0.key)=\($0.value)" }
+        let rc = withCStrings(argv) { cArgv in
+            withCStrings(envp) { cEnvp in
+                mr5_spawn(&pid, executable, cArgv, cEnvp, childIn, childOut, errPipe.write)
+            }
+        }
+        for fd in childSide { close(fd) }
+        guard rc == 0 else {
+            for fd in parentSide { close(fd) }
+            throw BackupError.io(operation: "run", path: executable, errno: rc)
+        }
+        toClose = parentSide
+
+        // Input is fed and both pipes are drained while the child runs, so a chatty child
+        // never blocks on a full pipe; a child that does not read its input must not kill
+        // us with SIGPIPE (the write fails with EPIPE instead: SIGPIPE is ignored here).
         let collected = Locked<(out: Data, err: Data)>((Data(), Data()))
         let readers = DispatchGroup()
-        for (pipe, isOut) in [(outPipe, true), (errPipe, false)] {
-            if isOut, case .file = output { continue }
+        for (fd, isOut) in [(outRead, true), (errPipe.read, false)] where fd >= 0 {
             readers.enter()
             Thread.detachNewThread {
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                let data = FileSystem.readAll(fd) ?? Data()
                 collected.withLock { if isOut { $0.out = data } else { $0.err = data } }
                 readers.leave()
             }
         }
+        if let feed {
+            let fd = feed.fd
+            toClose.removeAll { $0 == fd }
+            // Ignored for good, not put back: another thread's feed may be writing meanwhile.
+            Foundation.signal(SIGPIPE, SIG_IGN)
+            Thread.detachNewThread {
+                feed.data.withUnsafeBytes { raw in
+                    if let base = raw.baseAddress { try? FileSystem.writeAll(fd, base, raw.count, path: "stdin") }
+                }
+                close(fd)
+            }
+        }
         var timedOut = false, cancelled = false
         let deadline = Date().addingTimeInterval(timeLimit)
-        while process.isRunning {
+        var status: Int32 = 0
+        var exited = false
+        func reap() -> Bool {
+            let r = waitpid(pid, &status, WNOHANG)
+            return r == pid || (r < 0 && errno == ECHILD)
+        }
+        while true {
+            exited = reap()
+            if exited { break }
             if Date() >= deadline { timedOut = true; break }
             if cancellation?.isCancelled == true { cancelled = true; break }
             usleep(20_000)
         }
-        if timedOut || cancelled {
-            // SIGTERM lets restic remove its lock; SIGKILL after 5 s if it does not stop.
-            process.terminate()
+        if !exited {
+            // SIGTERM lets restic remove its lock; the whole session (ssh under restic too);
+            // SIGKILL after 5 s if it does not stop.
+            kill(-pid, SIGTERM)
             let hard = Date().addingTimeInterval(5)
-            while process.isRunning && Date() < hard { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            while !reap() && Date() < hard { usleep(20_000) }
+            if waitpid(pid, &status, WNOHANG) == 0 {
+                kill(-pid, SIGKILL)
+                waitpid(pid, &status, 0)
+            }
         }
-        process.waitUntilExit()
         // Grandchildren (ssh under restic) may keep the pipes open: do not wait for them forever.
         _ = readers.wait(timeout: .now() + 5)
         let (out, err) = collected.withLock { $0 }
-        return Result(status: process.terminationStatus, stdout: out,
+        let termSignal = status & 0x7f
+        let signalled = termSignal != 0 && termSignal != 0x7f
+        return Result(status: signalled ? termSignal : (status >> 8) & 0xff, stdout: out,
                       stderr: String(decoding: err, as: UTF8.self), timedOut: timedOut, cancelled: cancelled,
-                      signalled: process.terminationReason == .uncaughtSignal)
+                      signalled: signalled)
     }
+}
+
+/// Calls `body` with `strings` as a NULL-terminated C array that lives for the call.
+private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    pointers.append(nil)
+    defer { for p in pointers { free(p) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }

@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -63,20 +64,86 @@ public enum OwnerSwitch {
 
     /// Becomes the owner of `dataDir` when running as root and someone else owns it.
     /// `giveTo` first hands a root-owned data dir to that user (a recovery on a new
-    /// terminal, where root made the empty folder). A data dir root owns is used as root.
+    /// terminal, where root made the empty folder). A data dir root owns is used as root,
+    /// only when no other user can redirect or change what root works on there.
+    ///
+    /// The folder is opened once and everything here goes through that descriptor: a path
+    /// looked up again could lead somewhere else by then.
     public static func actAsOwner(of dataDir: String, giveTo newOwner: Owner? = nil) throws -> Outcome {
         guard geteuid() == 0, switchedTo == nil else { return Outcome() }
+        let fd = open(dataDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return Outcome() }  // missing: the command says so in its own words
+        defer { close(fd) }
         var st = stat()
-        guard stat(dataDir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return Outcome() }
-        if let newOwner, st.st_uid == 0, newOwner.uid != 0 {
-            guard chown(dataDir, newOwner.uid, newOwner.gid) == 0 else {
-                throw BackupError.io(operation: "give the data dir to \(newOwner.name)", path: dataDir, errno: errno)
+        guard fstat(fd, &st) == 0 else { throw BackupError.io(operation: "stat", path: dataDir, errno: errno) }
+        try requireLinksOwnedBy([0, st.st_uid], along: dataDir)
+        if st.st_uid == 0 {
+            // Root stays root here (or gives the folder away): nobody else may be able to
+            // change the way to it.
+            try requireRootControlled(ancestorsOf: dataDir)
+            if let newOwner, newOwner.uid != 0 {
+                guard fchown(fd, newOwner.uid, newOwner.gid) == 0 else {
+                    throw BackupError.io(operation: "give the data dir to \(newOwner.name)", path: dataDir, errno: errno)
+                }
+                guard fstat(fd, &st) == 0 else { throw BackupError.io(operation: "stat", path: dataDir, errno: errno) }
+            } else {
+                try requireRootControlled(foldersIn: fd, dataDir: dataDir)
+                return Outcome()
             }
         }
-        guard let owner = Owner.of(dataDir), owner.uid != 0 else { return Outcome() }
-        let handedBack = try handBack(dataDir, to: owner)
+        let owner = Owner.user(uid: st.st_uid, fallbackGroup: st.st_gid)
+        let handedBack = try handBack(fd, path: dataDir, to: owner)
         try become(owner)
         return Outcome(user: owner.name, handedBack: handedBack)
+    }
+
+    /// Every link on the way to `path` (the data dir itself or a folder above it) belongs
+    /// to root or to `owners`: a link another user made could send root to a folder that
+    /// user chose (another shop's data dir, or /etc with `--owner`).
+    static func requireLinksOwnedBy(_ owners: Set<uid_t>, along path: String) throws {
+        var prefix = ""
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            var ls = stat()
+            guard lstat(prefix, &ls) == 0 else { return }
+            if (ls.st_mode & S_IFMT) == S_IFLNK, !owners.contains(ls.st_uid) {
+                throw BackupError.unsafePath(path: prefix, reason: "the way to the data dir goes through a link that belongs to \(Ownership.userName(ls.st_uid)); give the data dir's real path")
+            }
+        }
+    }
+
+    /// Every folder above the data dir (as it really is, links resolved) belongs to root and
+    /// is writable by nobody else (sticky folders such as /tmp aside, where others cannot
+    /// replace root's entries): otherwise another user could swap the data dir under root.
+    static func requireRootControlled(ancestorsOf dataDir: String) throws {
+        guard let real = realpath(dataDir, nil) else { return }
+        defer { free(real) }
+        var folder = FileSystem.parent(of: String(cString: real))
+        while true {
+            var st = stat()
+            guard lstat(folder, &st) == 0 else { return }
+            let writableByOthers = st.st_mode & (S_IWGRP | S_IWOTH) != 0 && st.st_mode & S_ISVTX == 0
+            if st.st_uid != 0 || writableByOthers {
+                throw BackupError.unsafePath(path: folder, reason: "the data dir is inside a folder that \(st.st_uid != 0 ? Ownership.userName(st.st_uid) : "others") can change, so root will not work there; run as that user, or use a folder only root can change")
+            }
+            if folder == "/" { return }
+            folder = FileSystem.parent(of: folder)
+        }
+    }
+
+    /// A data dir root keeps: it and the folders we write in it are root's and writable by
+    /// nobody else (a 2770 root:pos data dir would let pos plant links where root writes).
+    static func requireRootControlled(foldersIn fd: Int32, dataDir: String) throws {
+        for name in [".", "backups", "backups/pre-update", "backups/.meta", "logs"] {
+            var st = stat()
+            guard fstatat(fd, name, &st, 0) == 0 else { continue }
+            if st.st_uid != 0 || st.st_mode & (S_IWGRP | S_IWOTH) != 0 {
+                let path = name == "." ? dataDir : dataDir + "/" + name
+                throw BackupError.unsafePath(path: path, reason: st.st_uid != 0
+                    ? "it belongs to \(Ownership.userName(st.st_uid)) in a data dir root owns; run as that user, or give the data dir to the POS app's user with --owner"
+                    : "it is writable by its group or others in a data dir root owns; chmod go-w it, or give the data dir to the POS app's user with --owner")
+            }
+        }
     }
 
     /// groups, gid, uid; then checks that root cannot be had back.
@@ -89,6 +156,7 @@ public enum OwnerSwitch {
         guard setuid(0) != 0, getuid() == owner.uid, geteuid() == owner.uid, getgid() == owner.gid, getegid() == owner.gid else {
             throw BackupError.cannotActAsOwner(user: owner.name, reason: "root could be regained after the switch")
         }
+        _ = mr5_set_not_dumpable()
         // ssh (SFTP repositories) and other programs look for their files under HOME.
         setenv("HOME", owner.home ?? "/nonexistent", 1)
         setenv("USER", owner.name, 1)
@@ -102,13 +170,11 @@ public enum OwnerSwitch {
 
     // MARK: - Giving back what root left
 
-    /// Walks the data dir without following links (but into `backups/` and `logs/` when
-    /// they are links the owner or root made, as a second disk is) and gives root-owned
-    /// folders and single-link regular files to `owner`.
-    static func handBack(_ dataDir: String, to owner: Owner) throws -> [String] {
-        let top = open(dataDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard top >= 0 else { throw BackupError.io(operation: "open folder", path: dataDir, errno: errno) }
-        defer { close(top) }
+    /// Walks the data dir (from its open descriptor) without following links, and into
+    /// `backups/` and `logs/` when they are links to folders the owner owns (a second disk),
+    /// giving root-owned folders and single-link regular files to `owner`. A link's
+    /// root-owned target is never given away or walked: it may be any folder of root's.
+    static func handBack(_ top: Int32, path dataDir: String, to owner: Owner) throws -> [String] {
         var given: [String] = []
         try walk(top, path: dataDir, owner: owner, depth: 0, given: &given)
         for name in ["backups", "logs"] {
@@ -119,8 +185,7 @@ public enum OwnerSwitch {
             guard fd >= 0 else { continue }
             defer { close(fd) }
             var ts = stat()
-            guard fstat(fd, &ts) == 0, ts.st_uid == owner.uid || ts.st_uid == 0 else { continue }
-            if ts.st_uid == 0 { try give(fd, path: dataDir + "/" + name, owner: owner, given: &given) }
+            guard fstat(fd, &ts) == 0, ts.st_uid == owner.uid else { continue }
             try walk(fd, path: dataDir + "/" + name, owner: owner, depth: 1, given: &given)
         }
         return given
@@ -137,7 +202,10 @@ public enum OwnerSwitch {
                 let fd = openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
                 guard fd >= 0 else { continue }
                 defer { close(fd) }
-                if st.st_uid == 0 { try give(fd, path: full, owner: owner, given: &given) }
+                // Decided on what was opened, not on what the name held a moment before.
+                var opened = stat()
+                guard fstat(fd, &opened) == 0, opened.st_dev == st.st_dev else { continue }
+                if opened.st_uid == 0 { try give(fd, path: full, owner: owner, given: &given) }
                 try walk(fd, path: full, owner: owner, depth: depth + 1, given: &given)
                 continue
             }

@@ -6,9 +6,14 @@ import XCTest
 /// The scheduler thread driven by a ManualClock: every wait here is for the thread to
 /// react to a clock advance, never for a schedule to elapse in real time.
 final class SchedulerTests: XCTestCase {
-    /// A settle time for "nothing happens" checks: the thread wakes on every advance
-    /// (within 10 ms) and would have started a backup by then.
-    let settle: UInt32 = 300_000
+    /// For "nothing happens" checks: waits until the scheduler thread has taken in the
+    /// clock as it is now and sleeps past it (and nobody woke it since), so that nothing
+    /// having happened is a fact, not a guess about how long the thread takes.
+    func settled(_ scheduler: Scheduler, _ clock: ManualClock, file: StaticString = #filePath, line: UInt = #line) {
+        let now = clock.monotonicNanos()
+        XCTAssertTrue(waitUntil { scheduler.isSettled(atMonotonic: now) }, "the scheduler never settled: \(scheduler.snapshot)",
+                      file: file, line: line)
+    }
 
     func makeScheduler(_ layout: DataLayout, clock: ManualClock, timing: SchedulerTiming = SchedulerTiming(lockWait: 0.2),
                        log: SnapshotLog? = nil) -> (BackupEngine, Scheduler) {
@@ -35,7 +40,7 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(scheduler.snapshot.frequency, "3h")
 
         clock.advance(by: 119)
-        usleep(settle)
+        settled(scheduler, clock)
         XCTAssertEqual(scheduledAttempts(engine).count, 0)
 
         clock.advance(by: 1)
@@ -67,9 +72,9 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(scheduler.snapshot.lastSuccessAt, manual.record.createdAt)
 
         clock.advance(by: 120)   // past the 2 minutes: no pile-up
-        usleep(settle)
+        settled(scheduler, clock)
         clock.advance(by: 2 * 3600 - 121)
-        usleep(settle)
+        settled(scheduler, clock)
         XCTAssertEqual(scheduledAttempts(engine).count, 0)
         clock.advance(by: 1)
         XCTAssertTrue(waitUntil { scheduledAttempts(engine).count == 1 && scheduler.snapshot.activity == .idle })
@@ -102,12 +107,12 @@ final class SchedulerTests: XCTestCase {
         XCTAssertNil(scheduler.snapshot.nextRunAt)
         XCTAssertEqual(scheduler.health().level, .warning)
         clock.advance(by: 2 * 3600)
-        usleep(settle)
+        settled(scheduler, clock)
         XCTAssertEqual(scheduledAttempts(engine).count, 1)
 
         // Not told: picked up by the 30-second re-read. The last success is 2 h old, so it runs now.
         try engine.setFrequency("30m")
-        usleep(settle)
+        settled(scheduler, clock)
         XCTAssertEqual(scheduler.snapshot.activity, .disabled)
         clock.advance(by: 30)
         XCTAssertTrue(waitUntil { scheduledAttempts(engine).count == 2 && scheduler.snapshot.activity == .idle })
@@ -139,7 +144,7 @@ final class SchedulerTests: XCTestCase {
             XCTAssertTrue(scheduler.snapshot.lastError?.hasPrefix("database not found") == true, "\(scheduler.snapshot)")
             // Nothing before the retry time...
             clock.advance(by: retryMinutes * 60 - 1)
-            usleep(settle)
+            settled(scheduler, clock)
             XCTAssertEqual(scheduledAttempts(engine).count, failures)
             if failures == 3 {
                 let health = scheduler.health()
@@ -200,18 +205,18 @@ final class SchedulerTests: XCTestCase {
 
         clock.jumpWallClock(by: 86400)     // NTP or a technician moves the time a day forward
         clock.advance(by: 30)              // the thread wakes and re-reads settings
-        usleep(settle)
+        settled(scheduler, clock)
         XCTAssertEqual(scheduledAttempts(engine).count, 1)
         clock.jumpWallClock(by: -2 * 86400) // and back two days
         clock.advance(by: 30)
-        usleep(settle)
+        settled(scheduler, clock)
         XCTAssertEqual(scheduledAttempts(engine).count, 1)
         clock.advance(by: 3 * 3600 - 61)
-        usleep(settle)
+        settled(scheduler, clock)
         XCTAssertEqual(scheduledAttempts(engine).count, 1)
         clock.advance(by: 1)
         XCTAssertTrue(waitUntil { engine.listBackups().count == 2 && scheduler.snapshot.activity == .idle })
-        usleep(settle)
+        settled(scheduler, clock)
         XCTAssertEqual(scheduledAttempts(engine).count, 2)
     }
 

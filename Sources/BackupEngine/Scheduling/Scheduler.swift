@@ -36,6 +36,9 @@ public final class Scheduler: @unchecked Sendable {
         var stopRequested = false
         var settingsDirty = false
         var cancellation: CancellationFlag?
+        /// While the thread sleeps: until when (monotonic nanoseconds) and the wake
+        /// generation it sleeps on. Nil while it decides or works.
+        var sleeping: (until: UInt64, token: UInt64)?
     }
     let shared: Locked<Shared>
 
@@ -155,7 +158,22 @@ public final class Scheduler: @unchecked Sendable {
     /// before the flags were looked at, so no `settingsChanged()` or `stop()` is missed).
     func sleep(untilMono deadline: Double, since token: UInt64) {
         guard !isStopRequested else { return }
-        clock.sleep(untilMonotonic: UInt64(max(0, deadline) * 1e9), wake: wake, since: token)
+        let until = UInt64(max(0, deadline) * 1e9)
+        shared.withLock { $0.sleeping = (until, token) }
+        clock.sleep(untilMonotonic: until, wake: wake, since: token)
+        shared.withLock { $0.sleeping = nil }
+    }
+
+    /// True when the thread has taken in everything up to the monotonic time `now` and has
+    /// nothing to do before a later time: it sleeps past `now`, and nobody woke it since it
+    /// decided so. What a test waits for instead of a fixed time before it asserts that
+    /// nothing happened.
+    func isSettled(atMonotonic now: UInt64) -> Bool {
+        let generation = wake.generation
+        return shared.withLock { s in
+            guard let z = s.sleeping else { return false }
+            return z.until > now && z.token == generation
+        }
     }
 
     func loop() {

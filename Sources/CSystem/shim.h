@@ -9,6 +9,11 @@
 #define POSIX_SPAWN_SETSID 0x80
 #endif
 extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *, int);
+extern int pipe2(int pipefd[2], int flags);
+#include <fcntl.h>
+
+/* A pipe whose two ends are closed on exec (the child gets only what mr5_spawn dup2s). */
+static inline int mr5_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 #include <sys/syscall.h>
 #include <unistd.h>
 

@@ -49,7 +49,7 @@ struct ChildProgram {
         defer { for fd in toClose { close(fd) } }
         func pipePair() throws -> (read: Int32, write: Int32) {
             var fds: [Int32] = [0, 0]
-            guard pipe2(&fds, O_CLOEXEC) == 0 else { throw BackupError.io(operation: "pipe", path: executable, errno: errno) }
+            guard mr5_pipe(&fds) == 0 else { throw BackupError.io(operation: "pipe", path: executable, errno: errno) }
             return (fds[0], fds[1])
         }
         // The child's ends, closed in this process once it runs.

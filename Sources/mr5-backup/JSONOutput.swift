@@ -42,7 +42,7 @@ struct BackupJSON: Encodable {
         offsiteSnapshot = e.record?.offsite?.snapshot; offsitePushedAt = e.record?.offsite?.pushedAt
         if let r = e.record {
             pace = r.pace?.rawValue; copySeconds = r.copySeconds; pauses = r.pauses; pausedSeconds = r.pausedSeconds
-            longestWriterWaitMs = r.longestWriterHoldMs; copyStrategy = r.strategy
+            longestWriterWaitMs = r.longestWriterHoldMs; copyStrategy = r.strategy.rawValue
         }
     }
 }
@@ -75,7 +75,7 @@ struct CreateJSON: Encodable {
         backup = BackupJSON(r.entry)
         durationSeconds = r.record.durationSeconds
         copySeconds = r.record.copySeconds
-        strategy = r.record.strategy
+        strategy = r.record.strategy.rawValue
         restarts = r.record.restarts
         longestWriterHoldMs = r.record.longestWriterHoldMs
         tables = Dictionary(r.record.tables.map { ($0.table, $0.rows) }, uniquingKeysWith: { a, _ in a })

@@ -34,7 +34,7 @@ final class ConcurrentWriterTests: XCTestCase {
 
     func testWALBackupsAreConsistentAndNeverBlockTheWriter() throws {
         let (stats, records) = try runBackupsUnderWriter(journal: "wal", padMB: 24, backups: 4, intervalMs: 2)
-        XCTAssertTrue(records.allSatisfy { $0.strategy == CopyStrategy.walSnapshot.rawValue && $0.restarts == 0 })
+        XCTAssertTrue(records.allSatisfy { $0.strategy.rawValue == CopyStrategy.walSnapshot.rawValue && $0.restarts == 0 })
         // Commits kept flowing: a stall would show as a max commit time near the copy time.
         XCTAssertLessThan(stats.maxMs, 2000, "writer stalled \(stats.maxMs) ms")
         // Every backup saw committed transfers the writer made meanwhile.
@@ -44,9 +44,9 @@ final class ConcurrentWriterTests: XCTestCase {
     func testRollbackModeBackupsFinishAndWriterWithBusyTimeoutNeverFails() throws {
         let (stats, records) = try runBackupsUnderWriter(journal: "delete", padMB: 24, backups: 4, intervalMs: 2)
         // A busy writer forces the bounded fallback; the stall is measured and recorded.
-        XCTAssertTrue(records.allSatisfy { $0.strategy.hasPrefix("rollback-") })
+        XCTAssertTrue(records.allSatisfy { $0.strategy.rawValue.hasPrefix("rollback-") })
         // A commit every 2 ms restarts the stepped copy: the raw copy under one SHARED lock ran.
-        XCTAssertTrue(records.contains { $0.strategy == CopyStrategy.rollbackSnapshot.rawValue }, "\(records.map(\.strategy))")
+        XCTAssertTrue(records.contains { $0.strategy.rawValue == CopyStrategy.rollbackSnapshot.rawValue }, "\(records.map(\.strategy))")
         XCTAssertTrue(records.allSatisfy { $0.restarts <= 3 })
         XCTAssertTrue(records.allSatisfy { $0.longestWriterHoldMs < 5000 })
         XCTAssertLessThan(stats.maxMs, 5000)
@@ -54,7 +54,7 @@ final class ConcurrentWriterTests: XCTestCase {
 
     func testPoliteRollbackBackupsCopyRawThenWriteBackPolitely() throws {
         let (stats, records) = try runBackupsUnderWriter(journal: "delete", padMB: 24, backups: 2, intervalMs: 1, pace: .polite)
-        let raw = records.filter { $0.strategy == CopyStrategy.rollbackSnapshot.rawValue }
+        let raw = records.filter { $0.strategy.rawValue == CopyStrategy.rollbackSnapshot.rawValue }
         XCTAssertFalse(raw.isEmpty, "\(records.map(\.strategy))")
         // The writeback happens after the lock is released, 4 MiB at a time, each paused for.
         XCTAssertTrue(raw.allSatisfy { $0.pace == .polite && ($0.pauses ?? 0) >= 5 }, "\(raw.map { $0.pauses ?? -1 })")
@@ -87,7 +87,7 @@ final class ConcurrentWriterTests: XCTestCase {
         let layout = DataLayout(dataDir: tmp.path)
         XCTAssertEqual(try ChildProcess.run(try BuiltProduct.posSim.required(), ["init", "--db", layout.databasePath, "--journal", "delete", "--pad-mb", "8"]).exitCode, 0)
         let record = try BackupEngine(layout: layout).createBackup().record
-        XCTAssertEqual(record.strategy, CopyStrategy.rollbackStepped.rawValue)
+        XCTAssertEqual(record.strategy.rawValue, CopyStrategy.rollbackStepped.rawValue)
         XCTAssertEqual(record.restarts, 0)
         XCTAssertLessThan(record.longestWriterHoldMs, 500, "each step holds the lock only briefly")
     }

@@ -164,7 +164,7 @@ final class RestoreSafetyTests: XCTestCase {
         let backup = try XCTUnwrap(BackupEngine(layout: shop.layout).newestVerified(in: BackupEngine(layout: shop.layout).listBackups()))
         XCTAssertEqual(try run(["restore", backup.name, "--yes"] + shop.dirArgs).exitCode, 0)
         let engine = BackupEngine(layout: shop.layout)
-        let raw = try XCTUnwrap(engine.listBackups().first { $0.kind == .savedBeforeRestore && $0.record?.strategy == "saved-raw" })
+        let raw = try XCTUnwrap(engine.listBackups().first { $0.kind == .savedBeforeRestore && $0.record?.strategy.rawValue == "saved-raw" })
         XCTAssertEqual(raw.status, .corrupt, "listed as damaged")
         for args in [["verify", raw.name], ["restore", raw.name, "--yes"]] {
             let r = try run(args + shop.dirArgs)

@@ -131,7 +131,7 @@ extension BackupEngine {
             sourceSizeBytes: info.sizeBytes, sourceJournalMode: copy.sourceJournalMode,
             userVersion: copy.userVersion, applicationId: copy.applicationId, appVersion: appVersion,
             tables: tables, verification: Verification(method: "quick_check", ok: true, checkedAt: verifiedAt),
-            strategy: copy.strategy.rawValue, restarts: copy.restarts, longestWriterHoldMs: copy.longestWriterHoldMs,
+            strategy: copy.strategy, restarts: copy.restarts, longestWriterHoldMs: copy.longestWriterHoldMs,
             madeSequence: (catalog.entries().compactMap { $0.record?.madeSequence }.max() ?? 0) + 1,
             toolVersion: ToolVersion.current)
         newRecord.pace = pace
@@ -172,7 +172,7 @@ extension BackupEngine {
     private func withHotJournalAdvice<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let e as SQLiteError where e.resultCode == 8 || e.resultCode == 10 {
+        } catch let e as SQLiteError where e.isWriteRefused {
             guard FileSystem.exists(layout.databasePath + "-journal") else { throw e }
             let folder = FileSystem.parent(of: layout.databasePath)
             throw BackupError.hotJournalNeedsWriteAccess(path: layout.databasePath, folder: folder, who: Ownership.describe(folder))

@@ -134,7 +134,7 @@ extension BackupEngine {
                 // snapshot's `app:` tag is mr5-backup's own).
                 appVersion: kind == .preUpdate ? (original?.appVersion ?? "unknown") : nil,
                 tables: checked.tables, verification: Verification(method: "quick_check", ok: true, checkedAt: now),
-                strategy: "offsite", restarts: 0, longestWriterHoldMs: 0,
+                strategy: .fetched, restarts: 0, longestWriterHoldMs: 0,
                 madeSequence: (catalog.entries().compactMap { $0.record?.madeSequence }.max() ?? 0) + 1,
                 toolVersion: ToolVersion.current)
             fetched.offsite = OffsiteCopy(snapshot: snapshot.shortID, pushedAt: snapshot.time, bytesAdded: 0)

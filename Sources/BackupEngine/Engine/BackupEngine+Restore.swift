@@ -174,7 +174,7 @@ extension BackupEngine {
                 pageCount: pages.0, pageSize: pages.1, fileModifiedAt: info.modified.timeIntervalSince1970,
                 durationSeconds: 0, copySeconds: 0, sourcePath: layout.databasePath, sourceSizeBytes: info.size,
                 sourceJournalMode: journalMode ?? "", userVersion: 0, applicationId: 0, appVersion: nil, tables: tables,
-                verification: verification, strategy: consistent ? "saved-before-restore" : "saved-raw",
+                verification: verification, strategy: consistent ? .savedBeforeRestore : .savedRaw,
                 restarts: 0, longestWriterHoldMs: 0,
                 madeSequence: (catalog.entries().compactMap { $0.record?.madeSequence }.max() ?? 0) + 1)
             try metadata.save(record)
@@ -218,7 +218,7 @@ extension BackupEngine {
     func rawSavedCopyProblem(_ entry: BackupEntry) -> String? {
         guard entry.kind == .savedBeforeRestore else { return nil }
         let hasSideFiles = ["-wal", "-journal"].contains { FileSystem.exists(entry.path + $0) }
-        guard entry.record?.strategy == "saved-raw" || hasSideFiles else { return nil }
+        guard entry.record?.strategy == .savedRaw || hasSideFiles else { return nil }
         return "saved raw from a database that did not open: kept for investigation, not restorable"
     }
 

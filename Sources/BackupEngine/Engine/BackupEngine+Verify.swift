@@ -90,7 +90,7 @@ extension BackupEngine {
                                    fileModifiedAt: fileInfo.modified.timeIntervalSince1970, durationSeconds: 0, copySeconds: 0,
                                    sourcePath: "", sourceSizeBytes: 0, sourceJournalMode: header.journal,
                                    userVersion: 0, applicationId: 0, appVersion: entry.appVersion, tables: tables,
-                                   verification: verification, strategy: "imported", restarts: 0, longestWriterHoldMs: 0)
+                                   verification: verification, strategy: .imported, restarts: 0, longestWriterHoldMs: 0)
             try metadata.save(rec)
         }
         return VerifyResult(name: entry.name, ok: problem == nil, method: method, sha256: sha,

@@ -7,8 +7,6 @@ import Glibc
 /// Checks a backup file that no one else writes: SQLite's own structural check, the
 /// rows in every table, and the SHA-256 of its bytes.
 public enum BackupInspector {
-    /// SQLite's header magic; a file without it is not worth opening.
-    static let magic = Array("SQLite format 3\0".utf8)
 
     /// `PRAGMA quick_check` (or the full `integrity_check`); nil when fine, else what it found.
     static func check(path: String, full: Bool) throws -> CheckFindings? {
@@ -17,7 +15,7 @@ public enum BackupInspector {
         let db = try SQLiteConnection(path: path, mode: .immutable)
         let messages: [String]
         do {
-            messages = try checkLines(db, full ? "PRAGMA integrity_check(100)" : "PRAGMA quick_check(100)")
+            messages = try db.checkLines(full ? "PRAGMA integrity_check(100)" : "PRAGMA quick_check(100)")
         } catch let error as SQLiteError {
             return CheckFindings(check: name, lines: ["could not run: \(BackupError(error).description)"])
         }
@@ -28,16 +26,6 @@ public enum BackupInspector {
     /// The rows a check returns. On badly damaged files SQLite stops part-way with
     /// "database disk image is malformed" after some rows: that is one more finding, not
     /// a failure to check.
-    static func checkLines(_ db: SQLiteConnection, _ sql: String) throws -> [String] {
-        let statement = try db.prepare(sql)
-        var lines: [String] = []
-        do {
-            while try statement.step() { if let line = statement.text(0) { lines.append(line) } }
-        } catch let error as SQLiteError where error.resultCode == 11 || error.resultCode == 26 {
-            lines.append("check stopped: \(error.message)")
-        }
-        return lines
-    }
 
     /// Opens the file as a database and reads the basics; throws for a non-database.
     static func header(path: String) throws -> (pageCount: Int64, pageSize: Int64, journal: String) {
@@ -110,7 +98,7 @@ public enum BackupInspector {
         defer { close(fd) }
         var bytes = [UInt8](repeating: 0, count: 100)
         let n = read(fd, &bytes, 100)
-        guard n == 100, Array(bytes[0..<16]) == magic else {
+        guard n == 100, Array(bytes[0..<16]) == SQLiteConnection.headerMagic else {
             throw BackupError.notADatabase(path: path)
         }
         // Page size and page count in the header must account for the file's length.

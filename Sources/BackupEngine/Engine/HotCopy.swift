@@ -1,28 +1,6 @@
 import CSystem
 import Foundation
 
-/// How a copy was taken; recorded with each backup and explained in docs/ARCHITECTURE.md.
-public enum CopyStrategy: String, Codable, Sendable {
-    /// WAL source: one read transaction pins a snapshot for the whole copy; writers go on.
-    case walSnapshot = "wal-snapshot"
-    /// Rollback source: stepped copy with the lock released between steps; finished
-    /// without being restarted by a writer.
-    case rollbackStepped = "rollback-stepped"
-    /// Rollback source: writers restarted the stepped copy too often, so the file's raw
-    /// bytes were copied, then compared and patched under one SHARED lock (writers wait
-    /// for that pass only).
-    case rollbackSnapshot = "rollback-snapshot"
-}
-
-/// How a copy shares the disk with the POS.
-public enum CopyPace: String, Codable, Sendable {
-    /// As fast as the disk allows: someone is waiting (a person pressed `c`, an app updater).
-    case full
-    /// Writer-friendly: nobody waits for a scheduled backup, so it leaves the disk to the
-    /// POS's commits (see `WritebackPacer`) and lowers its own I/O priority.
-    case polite
-}
-
 /// What one copy through the backup API did.
 struct CopyReport {
     var pageCount: Int64

@@ -90,7 +90,7 @@ struct LiveDatabaseReplacement {
                 let damaged: Bool
                 switch e {
                 case .notADatabase: damaged = true
-                case .sqlite(let s): damaged = s.resultCode == 11
+                case .sqlite(let s): damaged = s.isCorrupt
                 default: damaged = false
                 }
                 guard damaged else { throw e }

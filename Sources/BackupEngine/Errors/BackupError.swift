@@ -145,16 +145,15 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// SQLite's result codes mapped to the cases with their own advice.
     init(sqlite e: SQLiteError) {
-        switch e.resultCode {
-        case 5, 6:  // BUSY, LOCKED
+        if e.isBusy {
             self = .databaseLocked(path: e.path, seconds: max(1, Int(e.busyTimeoutMs / 1000)))
-        case 26:  // NOTADB
+        } else if e.isNotADatabase {
             self = .notADatabase(path: e.path)
-        case 13:  // FULL
+        } else if e.isFull {
             self = .diskFull(path: e.path)
-        case 14 where !FileManager.default.fileExists(atPath: e.path):  // CANTOPEN
+        } else if e.isCantOpen && !FileManager.default.fileExists(atPath: e.path) {
             self = .databaseNotFound(path: e.path)
-        default:
+        } else {
             self = .sqlite(e)
         }
     }

@@ -34,7 +34,7 @@ struct LiveDatabaseInspector {
         let n = read(fd, &header, 100)
         close(fd)
         if n == 0 { return .empty }
-        guard n == 100, Array(header[0..<16]) == BackupInspector.magic else { return .notADatabase }
+        guard n == 100, Array(header[0..<16]) == SQLiteConnection.headerMagic else { return .notADatabase }
 
         do {
             let db = try SQLiteConnection(path: databasePath, mode: LiveDatabaseAccess.readMode(databasePath), busyTimeoutMs: busyTimeoutMs)
@@ -43,7 +43,7 @@ struct LiveDatabaseInspector {
             // One read transaction: a consistent snapshot (WAL writers go on).
             try db.execute("BEGIN")
             defer { try? db.execute("COMMIT") }
-            let lines = try BackupInspector.checkLines(db, "PRAGMA quick_check(100)")
+            let lines = try db.checkLines("PRAGMA quick_check(100)")
             return lines == ["ok"] ? .ok : .damaged(CheckFindings(check: "quick_check", lines: lines))
         } catch let e as SQLiteError {
             return state(for: e)
@@ -54,17 +54,12 @@ struct LiveDatabaseInspector {
 
     /// The state an SQLite error on the live file means.
     func state(for e: SQLiteError) -> LiveDatabaseState {
-        switch e.extendedCode {
-        case 776: return .hotJournal  // SQLITE_READONLY_ROLLBACK
-        default: break
-        }
-        switch e.resultCode {
-        case 5, 6: return .locked
-        case 10 where FileSystem.exists(databasePath + "-journal"): return .hotJournal
-        case 26: return .notADatabase
-        case 11: return .damaged(CheckFindings(check: "opening", lines: [e.message]))
-        case 3, 23: return .unreadable("permission denied (\(Ownership.describe(databasePath)))")
-        default: return .unreadable(e.description)
-        }
+        if e.isReadOnlyRollback { return .hotJournal }
+        if e.isBusy { return .locked }
+        if e.isIOError && FileSystem.exists(databasePath + "-journal") { return .hotJournal }
+        if e.isNotADatabase { return .notADatabase }
+        if e.isCorrupt { return .damaged(CheckFindings(check: "opening", lines: [e.message])) }
+        if e.isPermission { return .unreadable("permission denied (\(Ownership.describe(databasePath)))") }
+        return .unreadable(e.description)
     }
 }

@@ -52,7 +52,7 @@ public struct BackupRecord: Codable, Sendable, Equatable {
     public var verification: Verification
     /// How the copy was taken (see `CopyStrategy`), restarts seen and the longest time
     /// writers could have been held off.
-    public var strategy: String
+    public var strategy: CopyStrategy
     public var restarts: Int
     public var longestWriterHoldMs: Double
     /// 1 for the first backup this data dir made, then one more for each: the order backups

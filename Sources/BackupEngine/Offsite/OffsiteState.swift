@@ -51,11 +51,3 @@ public struct OffsiteState: Codable, Sendable, Equatable {
         min(3600, 60 * pow(2, Double(max(0, failures - 1))))
     }
 }
-
-/// One backup's copy in the off-site repository, kept in its metadata.
-public struct OffsiteCopy: Codable, Sendable, Equatable {
-    public var snapshot: String
-    public var pushedAt: Date
-    /// New bytes the push added to the repository (after deduplication and compression).
-    public var bytesAdded: Int64
-}

@@ -36,6 +36,21 @@ public struct SQLiteError: Error, Equatable, Sendable, CustomStringConvertible {
     public var meaning: String { SQLiteResultCode.words(extendedCode) }
 
     public var isBusy: Bool { resultCode == SQLITE_BUSY || resultCode == SQLITE_LOCKED }
+    /// Damaged pages (`SQLITE_CORRUPT`).
+    public var isCorrupt: Bool { resultCode == SQLITE_CORRUPT }
+    /// Not an SQLite database, or encrypted (`SQLITE_NOTADB`).
+    public var isNotADatabase: Bool { resultCode == SQLITE_NOTADB }
+    /// The disk is full (`SQLITE_FULL`).
+    public var isFull: Bool { resultCode == SQLITE_FULL }
+    /// The file cannot be opened (`SQLITE_CANTOPEN`).
+    public var isCantOpen: Bool { resultCode == SQLITE_CANTOPEN }
+    /// A write was refused or failed: read-only (`SQLITE_READONLY`) or an I/O error (`SQLITE_IOERR`).
+    public var isWriteRefused: Bool { resultCode == SQLITE_READONLY || resultCode == SQLITE_IOERR }
+    public var isIOError: Bool { resultCode == SQLITE_IOERR }
+    /// Access denied (`SQLITE_PERM`, `SQLITE_AUTH`).
+    public var isPermission: Bool { resultCode == SQLITE_PERM || resultCode == SQLITE_AUTH }
+    /// A crashed writer's hot journal that this read-only connection cannot roll back.
+    public var isReadOnlyRollback: Bool { extendedCode == SQLITE_READONLY | (3 << 8) }  // SQLITE_READONLY_ROLLBACK, 776 (a macro Swift does not import)
 
     /// One line: the meaning, SQLite's own text when it adds something, the code and the file.
     public var description: String {

@@ -27,6 +27,13 @@ extension BackupEngine {
         return config
     }
 
+    /// What the health rules need of the off-site setup; nil when it is not set up.
+    public func offsiteHealth() -> OffsiteHealth? {
+        guard let config = offsiteConfig() else { return nil }
+        return OffsiteHealth(repository: config.displayRepository, resticInstalled: Restic.isInstalled,
+                             configuredAt: config.configuredAt, state: offsiteState())
+    }
+
     public func offsiteState() -> OffsiteState { OffsiteState.read(offsitePaths.state) }
 
     /// restic for the kept setup, or why there is none.
@@ -65,7 +72,7 @@ extension BackupEngine {
         for option in options where !option.contains("=") || option.contains(where: \.isNewline) || option.hasPrefix("=") {
             throw BackupError.offsiteInvalidSetting(what: "option", reason: "\(OffsiteConfig.mask(option)) is not key=value on one line")
         }
-        if let folder = Self.localRepositoryFolder(repository) {
+        if let folder = RepositoryAddress.localFolder(repository) {
             // restic would make the whole path: an unmounted USB drive would then fill the
             // terminal's own disk while the technician believes the copies are off-site.
             let parent = FileSystem.parent(of: folder)
@@ -139,13 +146,6 @@ extension BackupEngine {
             logger.info("\(message)")
             return OffsiteInitResult(repository: config.displayRepository, created: created, generatedPassword: generated)
         }
-    }
-
-    /// The folder of a local repository (`/media/usb/mr5` or `local:/media/usb/mr5`); nil for remote ones.
-    static func localRepositoryFolder(_ repository: String) -> String? {
-        if repository.hasPrefix("/") { return repository }
-        if repository.hasPrefix("local:/") { return String(repository.dropFirst(6)) }
-        return nil
     }
 
     /// 32 random bytes, as 64 hex digits (easy to copy from a screen onto paper).

@@ -254,7 +254,7 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
         case .offsiteWrongPassword(let repository):
             return "wrong password for the off-site repository \(repository) (restic found no key it opens)"
         case .offsiteRepositoryNotFound(let repository):
-            return BackupEngine.localRepositoryFolder(repository) != nil
+            return RepositoryAddress.localFolder(repository) != nil
                 ? "no restic repository at \(repository) (is the drive mounted? wrong path, or never initialised)"
                 : "no restic repository at \(repository) (wrong path or bucket, or never initialised)"
         case .offsiteUnreachable(let repository, let reason):

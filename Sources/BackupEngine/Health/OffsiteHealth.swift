@@ -12,13 +12,6 @@ public struct OffsiteHealth: Sendable, Equatable {
         self.configuredAt = configuredAt; self.state = state
     }
 
-    /// The engine's off-site setup and state; nil when off-site copies are not set up.
-    public static func read(engine: BackupEngine) -> OffsiteHealth? {
-        guard let config = engine.offsiteConfig() else { return nil }
-        return OffsiteHealth(repository: config.displayRepository, resticInstalled: Restic.isInstalled,
-                             configuredAt: config.configuredAt, state: engine.offsiteState())
-    }
-
     /// The off-site rules (not set up: nothing to say, the console says "not set up"):
     /// - CRITICAL when the last check or restore drill found the repository damaged;
     /// - WARNING when restic is not installed, when no push worked within two backup

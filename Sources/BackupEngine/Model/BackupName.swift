@@ -85,22 +85,6 @@ public enum BackupName {
         return Parsed(kind: .savedBeforeRestore, date: date, appVersion: nil)
     }
 
-    /// Checks a name typed by a user before any path is built from it.
-    /// Returns the folder it belongs in (`backups/`, `backups/pre-update/`, or the
-    /// database's own folder for a copy saved by a restore).
-    public static func validate(_ name: String, layout: DataLayout) throws -> (directory: String, parsed: Parsed) {
-        guard !name.isEmpty, !name.contains("/"), !name.contains("\0"), name != ".", name != "..",
-              !name.contains(".."), !name.hasPrefix(".") else {
-            throw BackupError.invalidBackupName(name)
-        }
-        if let p = parse(name, inPreUpdateFolder: true) { return (layout.preUpdateDir, p) }
-        if let p = parse(name, inPreUpdateFolder: false) { return (layout.backupsDir, p) }
-        if let p = parseSaved(name, databaseFileName: FileSystem.fileName(of: layout.databasePath)) {
-            return (FileSystem.parent(of: layout.databasePath), p)
-        }
-        throw BackupError.invalidBackupName(name)
-    }
-
     /// Checks an app version before it becomes part of a file name.
     public static func validateAppVersion(_ version: String) throws {
         let range = NSRange(version.startIndex..., in: version)

@@ -65,9 +65,25 @@ struct Catalog {
         return true
     }
 
+    /// Checks a name typed by a user before any path is built from it.
+    /// Returns the folder it belongs in (`backups/`, `backups/pre-update/`, or the
+    /// database's own folder for a copy saved by a restore).
+    func validate(_ name: String) throws -> (directory: String, parsed: BackupName.Parsed) {
+        guard !name.isEmpty, !name.contains("/"), !name.contains("\0"), name != ".", name != "..",
+              !name.contains(".."), !name.hasPrefix(".") else {
+            throw BackupError.invalidBackupName(name)
+        }
+        if let p = BackupName.parse(name, inPreUpdateFolder: true) { return (layout.preUpdateDir, p) }
+        if let p = BackupName.parse(name, inPreUpdateFolder: false) { return (layout.backupsDir, p) }
+        if let p = BackupName.parseSaved(name, databaseFileName: FileSystem.fileName(of: layout.databasePath)) {
+            return (FileSystem.parent(of: layout.databasePath), p)
+        }
+        throw BackupError.invalidBackupName(name)
+    }
+
     /// One backup by (validated) name.
     func entry(named name: String) throws -> BackupEntry {
-        let (dir, parsed) = try BackupName.validate(name, layout: layout)
+        let (dir, parsed) = try validate(name)
         let path = dir + "/" + name
         if let closed = unreadableBackupFolder() { throw closed }
         guard let info = try FileSystem.lookup(path) else { throw BackupError.backupNotFound(name: name) }

@@ -11,6 +11,12 @@
 extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *, int);
 extern int pipe2(int pipefd[2], int flags);
 #include <fcntl.h>
+/* Opens a name as a handle without following it (Linux; this value on x86-64 and ARM). */
+#ifndef O_PATH
+#define MR5_O_PATH 010000000
+#else
+#define MR5_O_PATH O_PATH
+#endif
 
 /* A pipe whose two ends are closed on exec (the child gets only what mr5_spawn dup2s). */
 static inline int mr5_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

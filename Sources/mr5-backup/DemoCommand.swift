@@ -26,7 +26,7 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         let dir = DemoDirectory.resolve(explicit: global.dataDir)
-        try global.actAsOwner(dataDir: dir)
+        try global.actAsOwner(dataDir: dir, creating: true)
         let report = try DemoShop.create(at: dir, sizeMB: sizeMB)
         let counts = Dictionary(report.rowCounts.map { ($0.table, $0.rows) }, uniquingKeysWith: { a, _ in a })
         let engine = BackupEngine(layout: DataLayout(dataDir: report.dataDir))

@@ -54,10 +54,19 @@ struct GlobalOptions: ParsableArguments {
     /// As root over a data dir another user owns, becomes that user before anything in it
     /// is opened (`OwnerSwitch`), and says so once on stderr (stdout stays clean for
     /// `--json` and Nagios).
-    func actAsOwner(dataDir: String? = nil) throws {
-        let dir = dataDir.map { DataLayout(dataDir: $0).dataDir } ?? layout().dataDir
+    /// `creating`: the command makes the data dir when it is missing (`demo`): then root
+    /// first becomes the owner of the folder it will be made in.
+    func actAsOwner(dataDir: String? = nil, creating: Bool = false) throws {
+        let given = dataDir.map { DataLayout(dataDir: $0) } ?? layout()
+        var dir = given.dataDir
+        if creating && !FileSystem.exists(dir) { dir = FileSystem.parent(of: dir) }
         let giveTo = try owner.map { name -> OwnerSwitch.Owner in
             guard let user = OwnerSwitch.Owner.named(name) else { throw CLIError.usage("--owner \(name): no such user") }
+            // Only for a recovery into a folder with no database yet: on a working shop it
+            // would give away whatever root had left there.
+            if FileSystem.exists(given.databasePath) {
+                throw CLIError.usage("--owner is for a data dir with no database yet (a recovery); \(given.databasePath) exists")
+            }
             if geteuid() == 0, let current = OwnerSwitch.Owner.of(dir), current.uid != 0, current.uid != user.uid {
                 throw CLIError.usage("--owner \(user.name): the data dir \(dir) already belongs to \(current.name)")
             }
@@ -65,7 +74,7 @@ struct GlobalOptions: ParsableArguments {
         }
         // Checked before the switch too: root can see whose folder a link leads to.
         try DataLayout(dataDir: dir).checkFolderLinks()
-        let outcome = try OwnerSwitch.actAsOwner(of: dir, giveTo: giveTo)
+        let outcome = try OwnerSwitch.actAsOwner(of: dir, databasePath: given.databasePath, giveTo: giveTo)
         try DataLayout(dataDir: dir).checkFolderLinks()
         guard let user = outcome.user else { return }
         Terminal.note("running as \(user), the owner of \(dir)")

@@ -41,7 +41,7 @@ struct MR5Backup: ParsableCommand {
         if demo {
             let dir = DemoDirectory.resolve(explicit: global.dataDir)
             let layout = DataLayout(dataDir: dir)
-            try global.actAsOwner(dataDir: dir)
+            try global.actAsOwner(dataDir: dir, creating: true)
             if !FileManager.default.fileExists(atPath: layout.databasePath) {
                 FileHandle.standardError.write(Data("Creating the demo shop in \(layout.dataDir) ...\n".utf8))
                 _ = try DemoShop.create(at: dir)

@@ -100,6 +100,21 @@ final class NotificationTests: XCTestCase {
         receiver.stop()
     }
 
+    /// A wrapper that ignores SIGCHLD (inherited across exec) would let the kernel reap the
+    /// command, and its exit status would be lost: a failure must never read as "ok".
+    func testAFailingCommandIsAFailureEvenWhenSIGCHLDIsIgnored() throws {
+        let shop = try shopWithoutSchedulerWarnings()
+        let program = shop.root + "/fails.sh"
+        try "#!/bin/sh\ncat > /dev/null\nexit 3\n".write(toFile: program, atomically: true, encoding: .utf8)
+        chmod(program, 0o755)
+        XCTAssertEqual(try run(["notify", "add", "command", program] + shop.dirArgs).exitCode, 0)
+        let binary = try BuiltProduct.backup.required()
+        let r = try ChildProcess.run("/usr/bin/perl", ["-e", "$SIG{CHLD} = 'IGNORE'; exec @ARGV", binary, "notify", "test"] + shop.dirArgs,
+                                     env: ["HOME": shop.root])
+        XCTAssertTrue(r.stdout.contains("failed: exit 3"), r.stdout + r.stderr)
+        XCTAssertFalse(r.stdout.contains(" ok "), r.stdout)
+    }
+
     func testACommandTargetReadsTheEventOnStdin() throws {
         let shop = try shopWithoutSchedulerWarnings()
         let out = shop.root + "/event.json"

@@ -421,6 +421,21 @@ final class RootOverOwnerTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: shop.marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), "none")
     }
 
+    func testADemoMadeByRootInTheOwnersFolderIsTheOwners() throws {
+        let shop = try Shop()
+        let demo = shop.dataDir + "/newdemo"
+        let r = try run(["demo", "--size-mb", "1", "--data-dir", demo])
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("running as nobody, the owner of \(shop.dataDir)"), r.stderr)
+        XCTAssertEqual(shop.notOwnedByNobody(), [])
+    }
+
+    func testOwnerIsOnlyForAFolderWithNoDatabaseYet() throws {
+        let shop = try Shop()
+        let r = try run(["list", "--owner", "nobody"] + shop.dirArgs)
+        assertRefused(r, exit: 2, mentioning: "--owner is for a data dir with no database yet")
+    }
+
     // MARK: - Clean text
 
     func testControlBytesInHistoryAndTableNamesNeverReachTheTerminal() throws {

@@ -45,28 +45,35 @@ struct ChildProgram {
     }
 
     func run() throws -> Result {
-        var toClose: [Int32] = []
-        defer { for fd in toClose { close(fd) } }
+        // Every descriptor made here until the child runs: a failure on the way closes them all.
+        var opened: [Int32] = []
+        var handedOver = false
+        defer { if !handedOver { for fd in opened { close(fd) } } }
         func pipePair() throws -> (read: Int32, write: Int32) {
             var fds: [Int32] = [0, 0]
             guard mr5_pipe(&fds) == 0 else { throw BackupError.io(operation: "pipe", path: executable, errno: errno) }
+            opened += fds
             return (fds[0], fds[1])
         }
+        // A parent that ignores SIGCHLD (a wrapper's doing) would have the kernel reap the
+        // child, and its exit status would be lost: a failure could read as success.
+        Foundation.signal(SIGCHLD, SIG_DFL)
         // The child's ends, closed in this process once it runs.
         let childIn: Int32, childOut: Int32
         var feed: (fd: Int32, data: Data)?
         switch input {
         case .none:
             childIn = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            if childIn >= 0 { opened.append(childIn) }
         case .file(let path):
             childIn = try FileSystem.openNoFollow(path, O_RDONLY)
+            opened.append(childIn)
         case .data(let data):
             let p = try pipePair()
             childIn = p.read
             feed = (p.write, data)
         }
         guard childIn >= 0 else { throw BackupError.io(operation: "open", path: "/dev/null", errno: errno) }
-        var parentSide: [Int32] = []
         var outRead: Int32 = -1
         switch output {
         case .capture:
@@ -75,10 +82,10 @@ struct ChildProgram {
             childOut = p.write
         case .file(let path):
             childOut = try FileSystem.openNoFollow(path, O_WRONLY)
+            opened.append(childOut)
         }
         let errPipe = try pipePair()
         let childSide = [childIn, childOut, errPipe.write]
-        parentSide = [outRead, errPipe.read, feed?.fd ?? -1].filter { $0 >= 0 }
 
         var pid: pid_t = 0
         let argv = [executable] + arguments
@@ -88,12 +95,9 @@ struct ChildProgram {
                 mr5_spawn(&pid, executable, cArgv, cEnvp, childIn, childOut, errPipe.write)
             }
         }
+        guard rc == 0 else { throw BackupError.io(operation: "run", path: executable, errno: rc) }
+        handedOver = true
         for fd in childSide { close(fd) }
-        guard rc == 0 else {
-            for fd in parentSide { close(fd) }
-            throw BackupError.io(operation: "run", path: executable, errno: rc)
-        }
-        toClose = parentSide
 
         // Input is fed and both pipes are drained while the child runs, so a chatty child
         // never blocks on a full pipe; a child that does not read its input must not kill
@@ -102,15 +106,17 @@ struct ChildProgram {
         let readers = DispatchGroup()
         for (fd, isOut) in [(outRead, true), (errPipe.read, false)] where fd >= 0 {
             readers.enter()
+            // Each reader owns its descriptor and closes it at end of file: one a grandchild
+            // still holds after the wait below must not be closed (and its number reused) under it.
             Thread.detachNewThread {
                 let data = FileSystem.readAll(fd) ?? Data()
+                close(fd)
                 collected.withLock { if isOut { $0.out = data } else { $0.err = data } }
                 readers.leave()
             }
         }
         if let feed {
             let fd = feed.fd
-            toClose.removeAll { $0 == fd }
             // Ignored for good, not put back: another thread's feed may be writing meanwhile.
             Foundation.signal(SIGPIPE, SIG_IGN)
             Thread.detachNewThread {
@@ -124,9 +130,11 @@ struct ChildProgram {
         let deadline = Date().addingTimeInterval(timeLimit)
         var status: Int32 = 0
         var exited = false
+        var statusLost = false
         func reap() -> Bool {
             let r = waitpid(pid, &status, WNOHANG)
-            return r == pid || (r < 0 && errno == ECHILD)
+            if r < 0 && errno == ECHILD { statusLost = true }
+            return r == pid || statusLost
         }
         while true {
             exited = reap()
@@ -150,8 +158,9 @@ struct ChildProgram {
         _ = readers.wait(timeout: .now() + 5)
         let (out, err) = collected.withLock { $0 }
         let termSignal = status & 0x7f
-        let signalled = termSignal != 0 && termSignal != 0x7f
-        return Result(status: signalled ? termSignal : (status >> 8) & 0xff, stdout: out,
+        let signalled = !statusLost && termSignal != 0 && termSignal != 0x7f
+        // A status we never saw is a failure, never a success.
+        return Result(status: statusLost ? 255 : signalled ? termSignal : (status >> 8) & 0xff, stdout: out,
                       stderr: String(decoding: err, as: UTF8.self), timedOut: timedOut, cancelled: cancelled,
                       signalled: signalled)
     }

@@ -69,18 +69,22 @@ public enum OwnerSwitch {
     ///
     /// The folder is opened once and everything here goes through that descriptor: a path
     /// looked up again could lead somewhere else by then.
-    public static func actAsOwner(of dataDir: String, giveTo newOwner: Owner? = nil) throws -> Outcome {
+    public static func actAsOwner(of dataDir: String, databasePath: String, giveTo newOwner: Owner? = nil) throws -> Outcome {
         guard geteuid() == 0, switchedTo == nil else { return Outcome() }
-        let fd = open(dataDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return Outcome() }  // missing: the command says so in its own words
+        // Missing: the command says so in its own words.
+        guard let held = try HeldPath.open(dataDir) else { return Outcome() }
+        let fd = held.fd
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw BackupError.io(operation: "stat", path: dataDir, errno: errno) }
-        try requireLinksOwnedBy([0, st.st_uid], along: dataDir)
+        var st = held.info
+        // A link on the way that another user made could send root to a folder that user
+        // chose (another shop's data dir, or /etc with --owner).
+        if let link = held.links.first(where: { $0.owner != 0 && $0.owner != st.st_uid }) {
+            throw BackupError.unsafePath(path: link.path, reason: "the way to the data dir goes through a link that belongs to \(Ownership.userName(link.owner)); give the data dir's real path")
+        }
         if st.st_uid == 0 {
             // Root stays root here (or gives the folder away): nobody else may be able to
             // change the way to it.
-            try requireRootControlled(ancestorsOf: dataDir)
+            try requireRootControlled(held)
             if let newOwner, newOwner.uid != 0 {
                 guard fchown(fd, newOwner.uid, newOwner.gid) == 0 else {
                     throw BackupError.io(operation: "give the data dir to \(newOwner.name)", path: dataDir, errno: errno)
@@ -92,42 +96,23 @@ public enum OwnerSwitch {
             }
         }
         let owner = Owner.user(uid: st.st_uid, fallbackGroup: st.st_gid)
-        let handedBack = try handBack(fd, path: dataDir, to: owner)
+        let handedBack = try handBack(fd, path: dataDir, databasePath: databasePath, to: owner)
         try become(owner)
         return Outcome(user: owner.name, handedBack: handedBack)
     }
 
-    /// Every link on the way to `path` (the data dir itself or a folder above it) belongs
-    /// to root or to `owners`: a link another user made could send root to a folder that
-    /// user chose (another shop's data dir, or /etc with `--owner`).
-    static func requireLinksOwnedBy(_ owners: Set<uid_t>, along path: String) throws {
-        var prefix = ""
-        for component in path.split(separator: "/") {
-            prefix += "/" + component
-            var ls = stat()
-            guard lstat(prefix, &ls) == 0 else { return }
-            if (ls.st_mode & S_IFMT) == S_IFLNK, !owners.contains(ls.st_uid) {
-                throw BackupError.unsafePath(path: prefix, reason: "the way to the data dir goes through a link that belongs to \(Ownership.userName(ls.st_uid)); give the data dir's real path")
-            }
-        }
-    }
-
-    /// Every folder above the data dir (as it really is, links resolved) belongs to root and
+    /// Every link on the way is root's, and every folder passed through belongs to root and
     /// is writable by nobody else (sticky folders such as /tmp aside, where others cannot
     /// replace root's entries): otherwise another user could swap the data dir under root.
-    static func requireRootControlled(ancestorsOf dataDir: String) throws {
-        guard let real = realpath(dataDir, nil) else { return }
-        defer { free(real) }
-        var folder = FileSystem.parent(of: String(cString: real))
-        while true {
-            var st = stat()
-            guard lstat(folder, &st) == 0 else { return }
+    static func requireRootControlled(_ held: HeldPath) throws {
+        if let link = held.links.first(where: { $0.owner != 0 }) {
+            throw BackupError.unsafePath(path: link.path, reason: "the way to the data dir goes through a link that belongs to \(Ownership.userName(link.owner)); give the data dir's real path")
+        }
+        for (folder, st) in held.folders {
             let writableByOthers = st.st_mode & (S_IWGRP | S_IWOTH) != 0 && st.st_mode & S_ISVTX == 0
             if st.st_uid != 0 || writableByOthers {
                 throw BackupError.unsafePath(path: folder, reason: "the data dir is inside a folder that \(st.st_uid != 0 ? Ownership.userName(st.st_uid) : "others") can change, so root will not work there; run as that user, or use a folder only root can change")
             }
-            if folder == "/" { return }
-            folder = FileSystem.parent(of: folder)
         }
     }
 
@@ -174,9 +159,16 @@ public enum OwnerSwitch {
     /// `backups/` and `logs/` when they are links to folders the owner owns (a second disk),
     /// giving root-owned folders and single-link regular files to `owner`. A link's
     /// root-owned target is never given away or walked: it may be any folder of root's.
-    static func handBack(_ top: Int32, path dataDir: String, to owner: Owner) throws -> [String] {
+    static func handBack(_ top: Int32, path dataDir: String, databasePath: String, to owner: Owner) throws -> [String] {
         var given: [String] = []
-        try walk(top, path: dataDir, owner: owner, depth: 0, given: &given)
+        var topInfo = stat()
+        guard fstat(top, &topInfo) == 0 else { throw BackupError.io(operation: "stat", path: dataDir, errno: errno) }
+        // Only what mr5-backup writes: the database and its side and saved copies, our
+        // temp files, and the backups/ and logs/ trees (never the POS app's other files).
+        let database = FileSystem.fileName(of: databasePath)
+        try walk(top, path: dataDir, owner: owner, depth: 0, device: topInfo.st_dev, given: &given) { name in
+            name.hasPrefix(database) || name.hasPrefix(".tmp-") || name == "backups" || name == "logs"
+        }
         for name in ["backups", "logs"] {
             var ls = stat()
             guard fstatat(top, name, &ls, AT_SYMLINK_NOFOLLOW) == 0, (ls.st_mode & S_IFMT) == S_IFLNK,
@@ -186,17 +178,19 @@ public enum OwnerSwitch {
             defer { close(fd) }
             var ts = stat()
             guard fstat(fd, &ts) == 0, ts.st_uid == owner.uid else { continue }
-            try walk(fd, path: dataDir + "/" + name, owner: owner, depth: 1, given: &given)
+            try walk(fd, path: dataDir + "/" + name, owner: owner, depth: 1, device: ts.st_dev, given: &given) { _ in true }
         }
         return given
     }
 
-    private static func walk(_ dirFD: Int32, path: String, owner: Owner, depth: Int, given: inout [String]) throws {
+    private static func walk(_ dirFD: Int32, path: String, owner: Owner, depth: Int, device: dev_t, given: inout [String],
+                             including: (String) -> Bool) throws {
         guard depth < 8 else { return }
-        for name in FileSystem.list(fd: dirFD) {
+        for name in FileSystem.list(fd: dirFD) where including(name) {
             let full = path + "/" + name
             var st = stat()
-            guard fstatat(dirFD, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+            // Never onto another filesystem (a mount point inside the data dir).
+            guard fstatat(dirFD, name, &st, AT_SYMLINK_NOFOLLOW) == 0, st.st_dev == device else { continue }
             let kind = st.st_mode & S_IFMT
             if kind == S_IFDIR {
                 let fd = openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -206,7 +200,7 @@ public enum OwnerSwitch {
                 var opened = stat()
                 guard fstat(fd, &opened) == 0, opened.st_dev == st.st_dev else { continue }
                 if opened.st_uid == 0 { try give(fd, path: full, owner: owner, given: &given) }
-                try walk(fd, path: full, owner: owner, depth: depth + 1, given: &given)
+                try walk(fd, path: full, owner: owner, depth: depth + 1, device: device, given: &given) { _ in true }
                 continue
             }
             guard st.st_uid == 0 else { continue }

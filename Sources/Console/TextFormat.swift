@@ -96,17 +96,6 @@ enum TextFormat {
         return (delta > 0 ? "+" : "-") + ByteCount.format(delta == .min ? .max : abs(delta))
     }
 
-    /// `12,345`.
-    static func grouped(_ n: Int64) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, ch) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(ch)
-        }
-        return (n < 0 ? "-" : "") + out
-    }
-
     /// A bar of `width` cells filled to `fraction`.
     static func bar(_ fraction: Double, width: Int, glyphs: Glyphs) -> String {
         guard width > 0 else { return "" }
@@ -219,7 +208,7 @@ enum TextFormat {
             return "\(Int(p.fraction * 100))% hashing \(ByteCount.format(p.done))/\(ByteCount.format(p.total))"
         case .copying, .savingCurrent, .restoring:
             let word = p.phase == .copying ? "copying" : p.phase == .restoring ? "restoring" : "saving current"
-            return "\(Int(p.fraction * 100))% \(word) \(grouped(p.done))/\(grouped(p.total)) pages" + (p.polite ? " " + BackupProgress.politeNote : "")
+            return "\(Int(p.fraction * 100))% \(word) \(NumberText.grouped(p.done))/\(NumberText.grouped(p.total)) pages" + (p.polite ? " " + BackupProgress.politeNote : "")
         }
     }
 }

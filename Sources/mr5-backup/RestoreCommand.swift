@@ -111,9 +111,9 @@ enum RestorePreviewText {
         printSafely("Restore \(p.backup) (\(about)) over \(databasePath) (\(ByteCount.format(p.liveSizeBytes)))")
         var rows = [["TABLE", "NOW", "IN BACKUP", "CHANGE", "NEWEST NOW", "NEWEST IN BACKUP"]]
         for t in p.tables {
-            let change = t.rowsLost.map { $0 == 0 ? "=" : ($0 > 0 ? "-" : "+") + RestorePreview.grouped(abs($0)) } ?? "…"
-            rows.append(["  " + t.name, t.liveRows.map(RestorePreview.grouped) ?? (t.timedOut ? "…" : "-"),
-                         t.backupRows.map(RestorePreview.grouped) ?? (t.timedOut ? "…" : "-"), change,
+            let change = t.rowsLost.map { $0 == 0 ? "=" : ($0 > 0 ? "-" : "+") + NumberText.groupedMagnitude($0) } ?? "…"
+            rows.append(["  " + t.name, t.liveRows.map(NumberText.grouped) ?? (t.timedOut ? "…" : "-"),
+                         t.backupRows.map(NumberText.grouped) ?? (t.timedOut ? "…" : "-"), change,
                          t.liveNewest ?? "", t.backupNewest ?? ""])
         }
         printSafely(CLIFormat.table(rows))

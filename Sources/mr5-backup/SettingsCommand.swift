@@ -14,7 +14,7 @@ struct SettingsGet: ParsableCommand {
         commandName: "get",
         abstract: "Print a setting's value (the default when it is not set; nothing for a last_backup never made).")
 
-    @Argument(help: "backup_frequency, backup_keep, backup_keep_daily, backup_keep_weekly, pre_update_keep, saved_keep, scheduler_expected, terminal_id, offsite_repository, offsite_options, offsite_keep_daily/weekly/monthly or last_backup.")
+    @Argument(help: ArgumentHelp(SettingKey.listed { _ in true } + "."))
     var key: String
 
     @OptionGroup var global: GlobalOptions
@@ -23,14 +23,14 @@ struct SettingsGet: ParsableCommand {
         let engine = try global.makeEngine()
         let raw = try engine.setting(key)   // refuses an unknown key
         switch key {
-        case "backup_frequency": print(try engine.frequency().settingValue)
-        case "backup_keep": print(engine.retentionPolicy().keepRegular)
-        case "pre_update_keep": print(engine.retentionPolicy().keepPreUpdate)
-        case "backup_keep_daily": print(engine.retentionPolicy().keepDaily)
-        case "backup_keep_weekly": print(engine.retentionPolicy().keepWeekly)
-        case "saved_keep": print(engine.savedCopiesToKeep())
-        case "scheduler_expected": print(engine.schedulerExpected())
-        case "terminal_id": print(engine.terminalID)
+        case SettingKey.backupFrequency.rawValue: print(try engine.frequency().settingValue)
+        case SettingKey.backupKeep.rawValue: print(engine.retentionPolicy().keepRegular)
+        case SettingKey.preUpdateKeep.rawValue: print(engine.retentionPolicy().keepPreUpdate)
+        case SettingKey.backupKeepDaily.rawValue: print(engine.retentionPolicy().keepDaily)
+        case SettingKey.backupKeepWeekly.rawValue: print(engine.retentionPolicy().keepWeekly)
+        case SettingKey.savedKeep.rawValue: print(engine.savedCopiesToKeep())
+        case SettingKey.schedulerExpected.rawValue: print(engine.schedulerExpected())
+        case SettingKey.terminalID.rawValue: print(engine.terminalID)
         default: print(raw ?? "")
         }
     }
@@ -42,7 +42,7 @@ struct SettingsSet: ParsableCommand {
         abstract: "Change a setting: backup_frequency (off, hourly, daily, weekly, or 30m, 3h, 1d...), backup_keep or pre_update_keep (1-1000).",
         discussion: "A running scheduler (console or daemon) picks up a new frequency without a restart.")
 
-    @Argument(help: "backup_frequency, backup_keep, backup_keep_daily, backup_keep_weekly, pre_update_keep, saved_keep, scheduler_expected, terminal_id or offsite_keep_daily/weekly/monthly.")
+    @Argument(help: ArgumentHelp(SettingKey.listed(\.isWritable) + "."))
     var key: String
 
     // .allUnrecognized: "-3h" must reach the engine's validator and be refused, not be read
@@ -73,7 +73,7 @@ struct SettingsSet: ParsableCommand {
     func run() throws {
         let engine = try global.makeEngine()
         switch key {
-        case "backup_frequency":
+        case SettingKey.backupFrequency.rawValue:
             let frequency = try engine.setFrequency(value, trigger: .cli)
             print("backup_frequency = \(frequency.settingValue)")
         case let key where BackupEngine.retentionKeys[key] != nil:
@@ -82,10 +82,10 @@ struct SettingsSet: ParsableCommand {
             }
             try engine.setRetention(key, count)
             print("\(key) = \(count)")
-        case "scheduler_expected":
+        case SettingKey.schedulerExpected.rawValue:
             let expected = try engine.setSchedulerExpected(value)
             print("scheduler_expected = \(expected)")
-        case "terminal_id":
+        case SettingKey.terminalID.rawValue:
             print("terminal_id = \(try engine.setTerminalID(value))")
         case let key where OffsiteConfig.keepKeys.contains(key):
             guard let count = Int(value.trimmingCharacters(in: .whitespaces)) else {

@@ -46,11 +46,11 @@ final class RestorePreviewDialogTests: XCTestCase {
         XCTAssertFalse(largest.isEmpty)
         XCTAssertTrue(grid.contains("Table") && grid.contains("In backup") && grid.contains("Change"), grid.text)
         for table in largest {
-            let row = try XCTUnwrap(grid.rows(containing: " " + RestorePreview.grouped(try XCTUnwrap(table.liveRows)) + " ")
+            let row = try XCTUnwrap(grid.rows(containing: " " + NumberText.grouped(try XCTUnwrap(table.liveRows)) + " ")
                 .first { grid.line($0).contains(table.name) }, table.name + "\n" + grid.text)
             let lost = try XCTUnwrap(table.rowsLost)
-            XCTAssertTrue(grid.line(row).contains(RestorePreview.grouped(try XCTUnwrap(table.backupRows))), grid.line(row))
-            XCTAssertTrue(grid.line(row).contains((lost > 0 ? "-" : "+") + RestorePreview.grouped(abs(lost))), grid.line(row))
+            XCTAssertTrue(grid.line(row).contains(NumberText.grouped(try XCTUnwrap(table.backupRows))), grid.line(row))
+            XCTAssertTrue(grid.line(row).contains((lost > 0 ? "-" : "+") + NumberText.grouped(abs(lost))), grid.line(row))
         }
         // Numbers arriving never move the focus off Cancel.
         XCTAssertTrue(try XCTUnwrap(grid.style(of: "[ Cancel ]")).reverse)

@@ -35,7 +35,7 @@ final class ScreenRendererTests: XCTestCase {
         let newest = backups[0]
         XCTAssertTrue(grid.contains("Details: " + newest.name), text)
         let orders = try XCTUnwrap(newest.record?.tables.first { $0.table == "orders" })
-        XCTAssertTrue(grid.contains("orders " + TextFormat.grouped(orders.rows)), text)
+        XCTAssertTrue(grid.contains("orders " + NumberText.grouped(orders.rows)), text)
         XCTAssertTrue(grid.contains("SHA-256   " + String(newest.record!.sha256.prefix(16))), text)
         XCTAssertTrue(grid.contains("Sizes     "), text)
         // Schedule line, off-site line, alerts line, disk line, footer.

@@ -25,7 +25,7 @@ extension BackupEngine {
                          "--keep-monthly", String(config.keepMonthly)] + (dryRun ? ["--dry-run"] : ["--prune"])
         if dryRun {
             let restic = try restic(cancellation: cancellation)
-            let out = try withOffsiteLock("offsite-prune", wait: lockWait) {
+            let out = try DataDirLock.offsite.holding(layout, for: "offsite-prune", now: clock.now(), wait: lockWait) {
                 try withRepositoryLockRetry(restic, wait: lockWait) { try restic.run("prune", arguments, timeLimit: 600) }
             }
             let (kept, removed) = Self.forgetCounts(out.stdout)
@@ -33,7 +33,7 @@ extension BackupEngine {
         }
         return try recorded(.offsitePrune, trigger: trigger, failureLog: "Off-site prune failed: ") { run in
             let restic = try restic(cancellation: cancellation)
-            let out = try withOffsiteLock("offsite-prune", wait: lockWait) {
+            let out = try DataDirLock.offsite.holding(layout, for: "offsite-prune", now: clock.now(), wait: lockWait) {
                 try withRepositoryLockRetry(restic, wait: lockWait) { try restic.run("prune", arguments, timeLimit: 3600) }
             }
             let (kept, removed) = Self.forgetCounts(out.stdout)
@@ -79,7 +79,7 @@ extension BackupEngine {
             let restic = try restic(cancellation: cancellation)
             let now = clock.now()
             do {
-                _ = try withOffsiteLock("offsite-check", wait: lockWait) {
+                _ = try DataDirLock.offsite.holding(layout, for: "offsite-check", now: clock.now(), wait: lockWait) {
                     try withRepositoryLockRetry(restic, wait: lockWait) {
                         try restic.run("check", ["check", "--read-data-subset", subset], timeLimit: 6 * 3600)
                     }
@@ -137,7 +137,7 @@ extension BackupEngine {
             let restic = try restic(cancellation: cancellation)
             let now = clock.now()
             do {
-                let result = try withOffsiteLock("offsite-drill", wait: lockWait) { () throws -> OffsiteDrillResult in
+                let result = try DataDirLock.offsite.holding(layout, for: "offsite-drill", now: clock.now(), wait: lockWait) { () throws -> OffsiteDrillResult in
                     guard let snapshot = try snapshots(restic, allHosts: false).first else {
                         throw BackupError.offsiteFailed(action: "restore drill", reason: "no snapshot of this terminal in the repository yet", detail: nil)
                     }
@@ -221,19 +221,7 @@ extension BackupEngine {
         refreshMetrics()
     }
 
-    /// Runs `body` holding the off-site lock (one restic at a time from this data dir).
-    func withOffsiteLock<T>(_ operation: String, wait: TimeInterval, _ body: () throws -> T) throws -> T {
-        let lock = try takeOffsiteLock(operation, wait: wait)
-        defer { lock.release() }
-        return try body()
-    }
 
-    /// The off-site lock (its folder made first, 0700), for a caller that holds it across more than one call.
-    func takeOffsiteLock(_ operation: String, wait: TimeInterval) throws -> FileLock {
-        let paths = offsitePaths
-        if !FileSystem.isDirectory(paths.directory) { try FileSystem.makeDirectory(paths.directory, mode: 0o700) }
-        return try FileLock(path: paths.lock, operation: operation, now: clock.now(), wait: wait)
-    }
 }
 
 /// When each piece of off-site work is due. Pure, so the rules are tested with any clock.

@@ -114,7 +114,7 @@ extension BackupEngine {
             let restic = try restic(cancellation: cancellation)
             let kind = snapshot.kind.flatMap { $0.isBackup ? $0 : nil } ?? .manual
             let dir = layout.directory(for: kind)
-            let tmp = try withOffsiteLock("offsite-fetch", wait: 600) {
+            let tmp = try DataDirLock.offsite.holding(layout, for: "offsite-fetch", now: clock.now(), wait: 600) {
                 try dump(snapshot, restic: restic, into: offsitePaths.directory, label: "fetch", lockWait: 600)
             }
             var keep = false
@@ -165,7 +165,7 @@ extension BackupEngine {
         let restic = try restic(cancellation: cancellation)
         guard FileSystem.isDirectory(layout.dataDir) else { throw BackupError.dataDirNotFound(path: layout.dataDir) }
         try requireWritable([layout.backupsDir])
-        let tmp = try withOffsiteLock("offsite-preview", wait: 600) {
+        let tmp = try DataDirLock.offsite.holding(layout, for: "offsite-preview", now: clock.now(), wait: 600) {
             try dump(snapshot, restic: restic, into: offsitePaths.directory, label: "preview", lockWait: 600)
         }
         defer { try? FileSystem.remove(tmp) }

@@ -3,7 +3,7 @@ import Foundation
 extension BackupEngine {
     /// The schedule. A missing setting means every 3 hours; an unreadable one is reported.
     public func frequency() throws -> BackupFrequency {
-        guard let raw = try settingsStore.get("backup_frequency"), !raw.isEmpty else { return .defaultFrequency }
+        guard let raw = try settingsStore.get(SettingKey.backupFrequency.rawValue), !raw.isEmpty else { return .defaultFrequency }
         return try BackupFrequency.parse(raw)
     }
 
@@ -15,7 +15,7 @@ extension BackupEngine {
         try requireDatabaseFile()
         try requireSettingsWritable()
         return try recorded(.settings, trigger: trigger, failureLog: "Settings change failed: ") { run in
-            try settingsStore.set("backup_frequency", value.settingValue)
+            try settingsStore.set(SettingKey.backupFrequency.rawValue, value.settingValue)
             record(run.entry(outcome: .success, durationSeconds: 0, message: "backup_frequency = \(value.settingValue)"))
             logger.info("Backup frequency set to \(value.settingValue)")
             return value
@@ -28,8 +28,8 @@ extension BackupEngine {
         if Self.offsiteSettingKeys.contains(key) {
             guard let config = offsiteConfig() else { return nil }
             switch key {
-            case "offsite_repository": return config.displayRepository
-            case "offsite_options": return config.options.map(OffsiteConfig.mask).joined(separator: " ")
+            case SettingKey.offsiteRepository.rawValue: return config.displayRepository
+            case SettingKey.offsiteOptions.rawValue: return config.options.map(OffsiteConfig.mask).joined(separator: " ")
             default: return config[keep: key].map(String.init)
             }
         }
@@ -41,23 +41,22 @@ extension BackupEngine {
     }
 
     /// The settings a person may change (the rest are written by the engine).
-    public static let writableSettings = ["backup_frequency", "backup_keep", "backup_keep_daily", "backup_keep_weekly",
-                                          "pre_update_keep", "saved_keep", "scheduler_expected", "terminal_id"] + OffsiteConfig.keepKeys
+    public static let writableSettings = SettingKey.keys(\.isWritable)
 
     /// The off-site settings: the repository and options (set by `offsite init`) and the
     /// remote retention counts.
-    public static let offsiteSettingKeys: Set<String> = Set(["offsite_repository", "offsite_options"] + OffsiteConfig.keepKeys)
+    public static let offsiteSettingKeys: Set<String> = Set(SettingKey.keys { $0.home == .offsite })
 
     /// Sets `terminal_id`, the name off-site snapshots and notifications carry.
     @discardableResult
     public func setTerminalID(_ text: String) throws -> String {
         let value = text.trimmingCharacters(in: .whitespaces)
         guard (1...64).contains(value.count), value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
-            throw BackupError.invalidSetting(key: "terminal_id", value: text, reason: "use 1 to 64 letters, digits, '-', '_' or '.'")
+            throw BackupError.invalidSetting(key: SettingKey.terminalID.rawValue, value: text, reason: "use 1 to 64 letters, digits, '-', '_' or '.'")
         }
         try requireDatabaseFile()
         try requireSettingsWritable()
-        try settingsStore.set("terminal_id", value)
+        try settingsStore.set(SettingKey.terminalID.rawValue, value)
         return value
     }
 
@@ -74,7 +73,7 @@ extension BackupEngine {
             throw BackupError.invalidSetting(key: key, value: String(value), reason: "daily, weekly and monthly cannot all be 0 (that would remove every snapshot)")
         }
         try requireWritable([offsitePaths.directory])
-        try withOffsiteLock("settings", wait: 30) {
+        try DataDirLock.offsite.holding(layout, for: "settings", now: clock.now(), wait: 30) {
             try FileSystem.writeAtomically(try MetadataStore.encoder.encode(config), to: offsitePaths.config)
         }
     }
@@ -86,7 +85,7 @@ extension BackupEngine {
     /// Nil when the setting cannot be read now (the POS holds its lock): then nothing is
     /// judged by it rather than a guess.
     public func schedulerExpectedIfReadable() -> Bool? {
-        do { return (try settingsStore.get("scheduler_expected"))?.lowercased() != "false" } catch { return nil }
+        do { return (try settingsStore.get(SettingKey.schedulerExpected.rawValue))?.lowercased() != "false" } catch { return nil }
     }
 
     /// Sets `scheduler_expected` (`true` or `false`).
@@ -94,17 +93,18 @@ extension BackupEngine {
     public func setSchedulerExpected(_ text: String) throws -> Bool {
         let value = text.trimmingCharacters(in: .whitespaces).lowercased()
         guard value == "true" || value == "false" else {
-            throw BackupError.invalidSetting(key: "scheduler_expected", value: text, reason: "use true or false")
+            throw BackupError.invalidSetting(key: SettingKey.schedulerExpected.rawValue, value: text, reason: "use true or false")
         }
         try requireDatabaseFile()
         try requireSettingsWritable()
-        try settingsStore.set("scheduler_expected", value)
+        try settingsStore.set(SettingKey.schedulerExpected.rawValue, value)
         return value == "true"
     }
 
     /// The retention counts and the least each may be (daily and weekly may be 0: off).
-    public static let retentionKeys: [String: Int] = ["backup_keep": 1, "pre_update_keep": 1, "saved_keep": 1,
-                                                      "backup_keep_daily": 0, "backup_keep_weekly": 0]
+    public static let retentionKeys: [String: Int] = Dictionary(uniqueKeysWithValues: SettingKey.allCases.compactMap { key in
+        key.home == .shop ? key.leastCount.map { (key.rawValue, $0) } : nil
+    })
 
     /// Sets a retention count (`backup_keep`, `backup_keep_daily`, `backup_keep_weekly`,
     /// `pre_update_keep`, `saved_keep`).
@@ -136,20 +136,20 @@ extension BackupEngine {
     /// Retention from the settings: 5 newest, 7 daily, 4 weekly and 5 pre-update when unset
     /// (daily and weekly 0 give the reference's plain "last 5").
     public func retentionPolicy() -> RetentionPolicy {
-        func read(_ key: String, _ fallback: Int, minimum: Int) -> Int {
-            guard let raw = try? settingsStore.get(key), let n = Int(raw), n >= minimum else { return fallback }
+        func read(_ key: SettingKey, _ fallback: Int) -> Int {
+            guard let raw = try? settingsStore.get(key.rawValue), let n = Int(raw), n >= key.leastCount ?? 0 else { return fallback }
             return n
         }
         let standard = RetentionPolicy.standard
-        return RetentionPolicy(keepRegular: read("backup_keep", standard.keepRegular, minimum: 1),
-                               keepDaily: read("backup_keep_daily", standard.keepDaily, minimum: 0),
-                               keepWeekly: read("backup_keep_weekly", standard.keepWeekly, minimum: 0),
-                               keepPreUpdate: read("pre_update_keep", standard.keepPreUpdate, minimum: 1))
+        return RetentionPolicy(keepRegular: read(.backupKeep, standard.keepRegular),
+                               keepDaily: read(.backupKeepDaily, standard.keepDaily),
+                               keepWeekly: read(.backupKeepWeekly, standard.keepWeekly),
+                               keepPreUpdate: read(.preUpdateKeep, standard.keepPreUpdate))
     }
 
     /// How many copies saved by restores to keep (`saved_keep`, default 3).
     public func savedCopiesToKeep() -> Int {
-        guard let raw = try? settingsStore.get("saved_keep"), let n = Int(raw), n >= 1 else { return 3 }
+        guard let raw = try? settingsStore.get(SettingKey.savedKeep.rawValue), let n = Int(raw), n >= 1 else { return 3 }
         return n
     }
 

@@ -57,8 +57,7 @@ public enum BackupInspector {
     /// Hex SHA-256 of the file, reading 1 MiB at a time.
     static func sha256(path: String, progress: ((Int64, Int64) -> Void)? = nil,
                        cancellation: CancellationFlag? = nil) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw BackupError.io(operation: "open", path: path, errno: errno) }
+        let fd = try FileSystem.openForReading(path)
         defer { close(fd) }
         var st = stat()
         fstat(fd, &st)
@@ -93,12 +92,8 @@ public enum BackupInspector {
     static func requireSQLiteHeader(_ path: String) throws {
         guard let info = FileSystem.info(path) else { throw BackupError.io(operation: "open", path: path, errno: ENOENT) }
         guard info.isRegular else { throw BackupError.notARegularFile(path: path) }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw BackupError.io(operation: "open", path: path, errno: errno) }
-        defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: 100)
-        let n = read(fd, &bytes, 100)
-        guard n == 100, Array(bytes[0..<16]) == SQLiteConnection.headerMagic else {
+        let bytes = try FileSystem.readHeader(path, count: 100)
+        guard bytes.count == 100, Array(bytes[0..<16]) == SQLiteConnection.headerMagic else {
             throw BackupError.notADatabase(path: path)
         }
         // Page size and page count in the header must account for the file's length.

@@ -29,7 +29,7 @@ final class OperationRun {
             try engine.requireWritable([layout.backupsDir, layout.metaDir, layout.logsDir])
             try layout.ensureDirectories()
         }
-        lock = try FileLock(path: engine.layout.operationLockPath, operation: operation.rawValue, now: started, wait: wait)
+        lock = try DataDirLock.operation.take(engine.layout, for: operation.rawValue, now: started, wait: wait)
     }
 
     func releaseLock() {

@@ -17,10 +17,7 @@ enum LiveDatabaseAccess {
 
     /// Header bytes 18-19 are 2 in a WAL database.
     private static func isWALFile(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: 20)
-        return read(fd, &bytes, 20) == 20 && bytes[18] == 2 && bytes[19] == 2
+        guard let bytes = try? FileSystem.readHeader(path, count: 20), bytes.count == 20 else { return false }
+        return bytes[18] == 2 && bytes[19] == 2
     }
 }

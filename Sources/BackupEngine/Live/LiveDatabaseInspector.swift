@@ -24,17 +24,14 @@ struct LiveDatabaseInspector {
         if info.isDirectory || (!info.isRegular && !FileSystem.isRegularFileFollowingLinks(databasePath)) {
             return .unreadable("not a regular file: \(databasePath)")
         }
-        let fd = open(databasePath, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let err = Errno(errno)
+        // Reading the header with plain I/O while no connection of ours is open cannot drop a lock.
+        let header: [UInt8]
+        do { header = try FileSystem.readHeader(databasePath, count: 100) } catch {
+            guard case .system(_, _, let err) = BackupError(error) else { return .unreadable(BackupError(error).description) }
             return .unreadable("\(err.description.lowercased()) (\(Ownership.describe(databasePath)))")
         }
-        // Reading the header with plain I/O while no connection of ours is open cannot drop a lock.
-        var header = [UInt8](repeating: 0, count: 100)
-        let n = read(fd, &header, 100)
-        close(fd)
-        if n == 0 { return .empty }
-        guard n == 100, Array(header[0..<16]) == SQLiteConnection.headerMagic else { return .notADatabase }
+        if header.isEmpty { return .empty }
+        guard header.count == 100, Array(header[0..<16]) == SQLiteConnection.headerMagic else { return .notADatabase }
 
         do {
             let db = try SQLiteConnection(path: databasePath, mode: LiveDatabaseAccess.readMode(databasePath), busyTimeoutMs: busyTimeoutMs)

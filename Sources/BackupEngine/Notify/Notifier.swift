@@ -199,7 +199,7 @@ public struct Notifier: Sendable {
         guard FileSystem.exists(layout.notifyOutboxPath), !outbox.read().isEmpty else { return [] }
         // One delivery round at a time across processes (the daemon's and a command's), so
         // nothing is sent twice; a round that finds another one running leaves it to it.
-        guard let round = try? FileLock(path: layout.logsDir + "/.notify-deliver.lock", operation: "notify", now: now) else { return [] }
+        guard let round = try? DataDirLock.notifyDelivery.take(layout, for: "notify", now: now) else { return [] }
         defer { round.release() }
         guard mayDeliver else { return [] }
         var due: [NotificationOutbox.Item] = []
@@ -267,7 +267,7 @@ public struct Notifier: Sendable {
     private func withNotifyLock(_ body: () -> Void) {
         guard FileSystem.isDirectory(layout.logsDir) || (try? FileSystem.makeDirectory(layout.logsDir, mode: 0o700)) != nil else { return }
         let lock: FileLock
-        do { lock = try FileLock(path: layout.notifyLockPath, operation: "notify", now: engine.clock.now(), wait: 5) } catch BackupError.busy {
+        do { lock = try DataDirLock.notify.take(layout, for: "notify", now: engine.clock.now(), wait: 5) } catch BackupError.busy {
             engine.logger.warning("Notifications skipped this time: the notification lock is busy")
             return
         } catch {

@@ -28,7 +28,7 @@ public struct OffsiteConfig: Codable, Sendable, Equatable {
     public var displayRepository: String { Self.mask(repository) }
 
     /// The settings' names for the remote retention counts.
-    public static let keepKeys = ["offsite_keep_daily", "offsite_keep_weekly", "offsite_keep_monthly"]
+    public static let keepKeys = SettingKey.keys { $0.home == .offsite && $0.leastCount != nil }
 
     /// A remote retention count by its setting's name.
     public subscript(keep key: String) -> Int? {

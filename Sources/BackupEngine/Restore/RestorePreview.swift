@@ -35,7 +35,7 @@ public struct RestorePreview: Sendable, Equatable {
     /// The tables whose row counts change most, largest first.
     public func largestDifferences(_ count: Int = 5) -> [Table] {
         tables.filter { ($0.rowsLost ?? 0) != 0 }
-            .sorted { abs($0.rowsLost ?? 0) > abs($1.rowsLost ?? 0) }
+            .sorted { ($0.rowsLost ?? 0).magnitude > ($1.rowsLost ?? 0).magnitude }
             .prefix(count).map { $0 }
     }
 
@@ -50,14 +50,14 @@ public struct RestorePreview: Sendable, Equatable {
                 : "The backup holds as many rows as the live database in every table."
         }
         if losing.isEmpty {
-            let back = gaining.prefix(3).map { "\(Self.grouped(-($0.rowsLost ?? 0))) \($0.name)" }.joined(separator: ", ")
+            let back = gaining.prefix(3).map { "\(NumberText.grouped(-($0.rowsLost ?? 0))) \($0.name)" }.joined(separator: ", ")
             return "Rows deleted since the backup come back (\(back)); the live database stays in the saved copy."
         }
         // The table that dates the loss: one with a well-known "created" column first (orders), then any dated one.
         let dated = losing.filter { $0.backupNewest != nil }
         let primary = dated.first { DateColumn.preferredNames.contains(($0.dateColumn ?? "").lowercased()) } ?? dated.first
         let listed = (primary.map { [$0] } ?? []) + losing.filter { $0.name != primary?.name }
-        let counts = listed.prefix(3).map { "\(Self.grouped($0.rowsLost ?? 0)) \($0.name)" }.joined(separator: ", ")
+        let counts = listed.prefix(3).map { "\(NumberText.grouped($0.rowsLost ?? 0)) \($0.name)" }.joined(separator: ", ")
         if let primary, let since = primary.backupNewest {
             let name = primary.name.prefix(1).uppercased() + primary.name.dropFirst()
             return "\(name) after \(Self.minutes(since)) (\(counts)) leave the live database; they stay in the saved copy."
@@ -70,16 +70,5 @@ public struct RestorePreview: Sendable, Equatable {
         let text = value.replacingOccurrences(of: "T", with: " ")
         guard text.count >= 16, text.dropFirst(13).first == ":" else { return value }
         return String(text.prefix(16))
-    }
-
-    /// `2,259`.
-    public static func grouped(_ n: Int64) -> String {
-        let digits = String(abs(n))
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return (n < 0 ? "-" : "") + out
     }
 }

@@ -18,7 +18,7 @@ enum SchedulerLeadership {
     static func attempt(layout: DataLayout, current: SchedulerSnapshot, now: Date) -> Attempt {
         do {
             try layout.ensureDirectories()
-            return .leader(try FileLock(path: layout.schedulerLockPath, operation: "scheduler", now: now))
+            return .leader(try DataDirLock.scheduler.take(layout, for: "scheduler", now: now))
         } catch BackupError.busy {
             return .follower(followerSnapshot(layout: layout, current: current))
         } catch {

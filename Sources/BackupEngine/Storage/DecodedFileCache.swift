@@ -12,10 +12,7 @@ import Glibc
 /// Bounded: past `capacity` files it starts over. One per kind of file, behind one lock
 /// (owner: the static that holds it).
 final class DecodedFileCache<Value: Sendable>: Sendable {
-    private struct Stamp: Equatable {
-        var device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
-    }
-    private let files = Locked<[String: (stamp: Stamp, value: Value?)]>([:])
+    private let files = Locked<[String: (stamp: FileStamp, value: Value?)]>([:])
     /// Held while a missed file is read and decoded. Two threads listing at once (a
     /// console's first refresh and its scheduler's metrics) would otherwise both decode
     /// every file; this way the second finds each one decoded by the first. Not
@@ -33,13 +30,10 @@ final class DecodedFileCache<Value: Sendable>: Sendable {
 
     /// The decoded file, or nil when it is missing, unreadable or does not decode.
     func value(path: String, decode: (Data) -> Value?) -> Value? {
-        var st = stat()
-        guard lstat(path, &st) == 0 else {
+        guard let stamp = FileStamp.of(path) else {
             files.withLock { $0[path] = nil }
             return nil
         }
-        let stamp = Stamp(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
-                          seconds: st.st_mtim.tv_sec, nanoseconds: st.st_mtim.tv_nsec)
         if let hit = files.withLock({ $0[path] }), hit.stamp == stamp { return hit.value }
         decoding.lock()
         defer { decoding.unlock() }

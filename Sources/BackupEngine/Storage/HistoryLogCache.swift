@@ -19,10 +19,7 @@ final class HistoryLogCache: Sendable {
 
     /// One parsed file.
     struct Parsed: Sendable {
-        var device: UInt64
-        var inode: UInt64
-        var size: Int64
-        var modified: timespec
+        var stamp: FileStamp
         /// Bytes parsed so far: up to the end of the last whole line.
         var consumed: Int64
         /// The last bytes parsed, to tell an append from a rewrite.
@@ -32,10 +29,7 @@ final class HistoryLogCache: Sendable {
         var lineCount: Int
 
         /// True when `st` describes the file exactly as it was parsed.
-        func matches(_ st: stat) -> Bool {
-            device == UInt64(st.st_dev) && inode == UInt64(st.st_ino) && size == Int64(st.st_size)
-                && modified.tv_sec == st.st_mtim.tv_sec && modified.tv_nsec == st.st_mtim.tv_nsec
-        }
+        func matches(_ st: stat) -> Bool { stamp == FileStamp(st) }
     }
 
     static let tailBytes = 64
@@ -74,9 +68,9 @@ final class HistoryLogCache: Sendable {
         guard let fd = try? FileSystem.openNoFollow(path, O_RDONLY) else { return [] }
         let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
         defer { close(fd) }
-        var parsed = Parsed(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: size, modified: st.st_mtim,
+        var parsed = Parsed(stamp: FileStamp(st),
                             consumed: 0, tail: Data(), entries: [], lineCount: 0)
-        if let c = cached, c.device == parsed.device, c.inode == parsed.inode, size > c.consumed,
+        if let c = cached, c.stamp.device == parsed.stamp.device, c.stamp.inode == parsed.stamp.inode, size > c.consumed,
            Self.read(handle, from: c.consumed - Int64(c.tail.count), count: c.tail.count) == c.tail {
             parsed.consumed = c.consumed
             parsed.entries = c.entries

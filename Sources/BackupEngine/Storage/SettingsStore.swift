@@ -10,8 +10,7 @@ struct SettingsStore {
     var busyTimeoutMs: Int32 = 5_000
 
     /// Keys the engine knows; anything else is refused.
-    static let knownKeys: Set<String> = ["backup_frequency", "last_backup", "backup_keep", "backup_keep_daily",
-                                         "backup_keep_weekly", "pre_update_keep", "saved_keep", "scheduler_expected", "terminal_id"]
+    static let knownKeys: Set<String> = Set(SettingKey.keys { $0.home == .shop })
 
     private func appTableColumns(_ db: SQLiteConnection) throws -> Set<String>? {
         let columns = Set(try db.texts("SELECT name FROM pragma_table_info('settings')"))

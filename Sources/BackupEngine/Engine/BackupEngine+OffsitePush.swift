@@ -1,0 +1,188 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Pushing backups to the off-site repository. A push never takes the operation lock for
+/// its restic run (it must never hold up a local backup): it takes the off-site lock, and
+/// the operation lock only for the moment it writes a backup's metadata.
+extension BackupEngine {
+    public struct OffsitePushResult: Sendable, Equatable {
+        public var name: String
+        public var snapshot: String
+        public var bytesAdded: Int64
+        public var seconds: Double
+        /// True when it had been pushed before (nothing was sent now).
+        public var alreadyPushed: Bool
+    }
+
+    /// Pushes one backup, or (with no name) every verified backup not pushed yet, oldest
+    /// first, each recorded on its own; the first failure stops the round. A push reads
+    /// the verified local file and never changes it.
+    /// `lockWait`: how long to wait for another restic of this data dir (our off-site lock);
+    /// `repositoryLockWait`: for a live lock in the repository (another terminal's prune).
+    public func offsitePush(name: String? = nil, trigger: Trigger = .cli, timeLimit: TimeInterval? = nil,
+                            lockWait: TimeInterval = 120, repositoryLockWait: TimeInterval = 600,
+                            cancellation: CancellationFlag? = nil) throws -> [OffsitePushResult] {
+        _ = try requireOffsiteConfig()
+        let entries: [BackupEntry]
+        if let name {
+            let entry = try catalog.entry(named: name)
+            guard entry.kind.isBackup else { throw BackupError.notRestorable(name: name, reason: "only backups are copied off-site, not a restore's saved copy or a .sql file") }
+            if let copy = entry.record?.offsite {
+                return [OffsitePushResult(name: name, snapshot: copy.snapshot, bytesAdded: 0, seconds: 0, alreadyPushed: true)]
+            }
+            guard entry.status == .verified else {
+                throw BackupError.notRestorable(name: name, reason: "only verified backups are copied off-site (\(entry.statusDetail ?? entry.status.rawValue))")
+            }
+            entries = [entry]
+        } else {
+            entries = pendingPushes()
+        }
+        var results: [OffsitePushResult] = []
+        for entry in entries {
+            if cancellation?.isCancelled == true { throw BackupError.cancelled }
+            do {
+                results.append(try pushOne(entry, trigger: trigger, timeLimit: timeLimit, lockWait: lockWait,
+                                           repositoryLockWait: repositoryLockWait, cancellation: cancellation))
+            } catch BackupError.backupNotFound where name == nil {
+                // Removed by retention meanwhile: nothing to push, and the newer ones still go.
+                continue
+            }
+        }
+        return results
+    }
+
+    private func pushOne(_ entry: BackupEntry, trigger: Trigger, timeLimit: TimeInterval?, lockWait: TimeInterval,
+                         repositoryLockWait: TimeInterval, cancellation: CancellationFlag?) throws -> OffsitePushResult {
+        let paths = offsitePaths
+        // Another restic of this data dir at work is not a failed push: refused before
+        // anything is recorded or counted (the scheduler's next round pushes).
+        let lock = try DataDirLock.offsite.take(layout, for: "offsite-push", now: clock.now(), wait: lockWait)
+        defer { lock.release() }
+        do {
+            return try recorded(.offsitePush, trigger: trigger, name: entry.name, kind: entry.kind, failureLog: "Off-site push failed: ") { run in
+                let restic = try restic(cancellation: cancellation)
+                // The marker is written under the operation lock, so retention (which holds it)
+                // either removed the backup before (we see that now) or sees the marker.
+                try DataDirLock.operation.holding(layout, for: "offsite-push", now: clock.now(), wait: 600) {
+                    try FileSystem.writeAtomically(try JSONEncoder().encode(PushMarker(name: entry.name, pid: getpid())), to: paths.pushing)
+                    guard FileSystem.exists(entry.path) else {
+                        try? FileSystem.remove(paths.pushing)
+                        throw BackupError.backupNotFound(name: entry.name)
+                    }
+                }
+                defer { try? FileSystem.remove(paths.pushing) }
+
+                let limit = timeLimit ?? Self.pushTimeLimit(bytes: entry.sizeBytes)
+                let arguments = ["backup", "--json", "--stdin", "--stdin-filename", DataLayout.defaultDatabaseName,
+                                 "--host", terminalID, "--tag", "mr5-backup", "--tag", "kind:\(entry.kind.rawValue)",
+                                 "--tag", "app:\(ToolVersion.current)", "--tag", "name:\(entry.name)",
+                                 "--tag", "size:\(entry.sizeBytes)", "--time", Self.resticTime(entry.createdAt)]
+                let output = try withRepositoryLockRetry(restic, wait: repositoryLockWait) {
+                    try restic.run("push", arguments, input: .file(entry.path), timeLimit: limit)
+                }
+                guard let summary = Self.backupSummary(output.stdout) else {
+                    throw BackupError.offsiteFailed(action: "push", reason: "restic reported no snapshot", detail: String(decoding: output.stdout, as: UTF8.self))
+                }
+                let copy = OffsiteCopy(snapshot: summary.snapshot, pushedAt: clock.now(), bytesAdded: summary.added)
+                try markPushed(entry.name, copy)
+                try updateOffsiteState { s in
+                    s.lastPushAt = copy.pushedAt
+                    s.lastPushSnapshot = copy.snapshot
+                    s.lastPushBackup = entry.name
+                    s.consecutiveFailures = 0
+                    s.retryAfter = nil
+                    s.failedBackups.removeAll { $0 == entry.name }
+                    s.snapshots = s.snapshots.map { $0 + 1 }
+                    s.bytesStored = s.bytesStored.map { $0 + copy.bytesAdded }
+                }
+                let seconds = run.elapsed
+                record(run.entry(outcome: .success, backupName: entry.name, kind: entry.kind, sizeBytes: entry.sizeBytes,
+                                 durationSeconds: seconds,
+                                 message: "pushed to \(restic.config.displayRepository) as snapshot \(copy.snapshot), \(ByteCount.format(copy.bytesAdded)) added"))
+                logger.info("Off-site push of \(entry.name): snapshot \(copy.snapshot), \(ByteCount.format(copy.bytesAdded)) added in \(String(format: "%.1f", seconds)) s")
+                return OffsitePushResult(name: entry.name, snapshot: copy.snapshot, bytesAdded: copy.bytesAdded, seconds: seconds, alreadyPushed: false)
+            }
+        } catch let error as BackupError {
+            // A person's mistyped input is not a failed push, nor is another restic of ours
+            // running (the next round pushes); anything else counts, on its own.
+            if case .busy = error { throw error }
+            if case .backupNotFound = error { throw error }
+            if !(error.isInputError && trigger != .scheduler), error != .cancelled {
+                let now = clock.now()
+                try? updateOffsiteState { s in
+                    s.consecutiveFailures += 1
+                    s.failuresTotal += 1
+                    s.lastFailureAt = now
+                    s.lastFailure = error.description
+                    if !s.failedBackups.contains(entry.name) { s.failedBackups.append(entry.name) }
+                    s.retryAfter = now.addingTimeInterval(OffsiteState.backoff(afterFailures: s.consecutiveFailures))
+                }
+                refreshMetrics()
+            }
+            throw error
+        }
+    }
+
+    /// Writes the push into the backup's metadata, under the operation lock for that
+    /// moment only (verify and retention write metadata under it too).
+    private func markPushed(_ name: String, _ copy: OffsiteCopy) throws {
+        try DataDirLock.operation.holding(layout, for: "offsite-push", now: clock.now(), wait: 600) {
+            guard var record = metadata.load(name) else { return }  // removed meanwhile: the history still has it
+            record.offsite = copy
+            try metadata.save(record)
+        }
+    }
+
+    /// At least 30 minutes, plus a second per MiB (a slow uplink at a shop).
+    static func pushTimeLimit(bytes: Int64) -> TimeInterval { 1800 + Double(bytes) / 1_048_576 }
+
+    /// The backup's own time, in the local time restic reads `--time` in.
+    static func resticTime(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return f.string(from: date)
+    }
+
+    /// The snapshot id and bytes added from `restic backup --json`'s summary line.
+    static func backupSummary(_ stdout: Data) -> (snapshot: String, added: Int64)? {
+        struct Summary: Decodable {
+            var message_type: String
+            var snapshot_id: String?
+            var data_added: Int64?
+        }
+        for line in String(decoding: stdout, as: UTF8.self).split(separator: "\n").reversed() {
+            guard let s = try? JSONDecoder().decode(Summary.self, from: Data(line.utf8)), s.message_type == "summary",
+                  let id = s.snapshot_id else { continue }
+            return (id, s.data_added ?? 0)
+        }
+        return nil
+    }
+
+    /// Runs `body`; when another restic holds the repository's lock, removes stale locks
+    /// (`restic unlock` removes only those of dead processes) and tries again, waiting for
+    /// a live lock up to `wait` seconds.
+    func withRepositoryLockRetry<T>(_ restic: Restic, wait: TimeInterval, _ body: () throws -> T) throws -> T {
+        let deadline = Date().addingTimeInterval(wait)
+        var unlocked = false
+        var pause: TimeInterval = 2
+        while true {
+            do { return try body() } catch BackupError.offsiteLocked(let repo, let reason) {
+                if !unlocked {
+                    unlocked = true
+                    _ = try? restic.run("unlock", ["unlock"], timeLimit: 120)
+                    logger.info("Off-site repository was locked; removed stale locks and trying again")
+                    continue
+                }
+                guard Date().addingTimeInterval(pause) < deadline else { throw BackupError.offsiteLocked(repository: repo, reason: reason) }
+                if restic.cancellation?.isCancelled == true { throw BackupError.cancelled }
+                Thread.sleep(forTimeInterval: pause)
+                pause = min(pause * 2, 30)
+                // A lock whose holder died while we waited is stale now.
+                unlocked = false
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Setting up off-site copies: the repository checked (or made) before anything is kept.
+extension BackupEngine {
+    public struct OffsiteInitResult: Sendable {
+        public var repository: String
+        /// True when the repository was made now; false when an existing one was opened.
+        public var created: Bool
+        /// The password made for a new repository, shown once; nil when one was given or kept.
+        public var generatedPassword: String?
+    }
+
+    /// Sets up off-site copies: checks that `repository` opens with the password (or
+    /// initialises it, format 2 with compression, when there is none yet) before anything
+    /// is kept; then keeps the repository, options, password and environment file.
+    /// A wrong password, a path with no repository behind it or a server that does not
+    /// answer changes no file.
+    ///
+    /// A local folder must be on another filesystem than the data dir (a USB drive, a second
+    /// disk), unless `allowSameDisk`: a drive that is not mounted leaves its mount point an
+    /// empty folder on the terminal's own disk, and copies there die with it.
+    public func offsiteInit(repository: String, options: [String] = [], passwordFile: GivenFile? = nil,
+                            environmentFile: GivenFile? = nil, allowSameDisk: Bool = false,
+                            trigger: Trigger = .cli) throws -> OffsiteInitResult {
+        let repository = repository.trimmingCharacters(in: .whitespaces)
+        guard !repository.isEmpty else { throw BackupError.offsiteInvalidSetting(what: "repository", reason: "it is empty") }
+        guard !repository.contains(where: \.isNewline) else { throw BackupError.offsiteInvalidSetting(what: "repository", reason: "it has several lines") }
+        for option in options where !option.contains("=") || option.contains(where: \.isNewline) || option.hasPrefix("=") {
+            throw BackupError.offsiteInvalidSetting(what: "option", reason: "\(OffsiteConfig.mask(option)) is not key=value on one line")
+        }
+        if let folder = RepositoryAddress.localFolder(repository) {
+            // restic would make the whole path: an unmounted USB drive would then fill the
+            // terminal's own disk while the technician believes the copies are off-site.
+            let parent = FileSystem.parent(of: folder)
+            guard FileSystem.isDirectory(parent) else {
+                throw BackupError.offsiteInvalidSetting(what: "repository", reason: "the folder \(parent) does not exist (is the drive mounted?)")
+            }
+            let existing = FileSystem.isDirectory(folder) ? folder : parent
+            if !allowSameDisk, let here = FileSystem.device(layout.dataDir), FileSystem.device(existing) == here {
+                throw BackupError.offsiteRepositoryOnSameDisk(folder: folder)
+            }
+        }
+        let given = try passwordFile.map { try Self.password(in: $0.data, source: $0.path) }
+        let environment = try environmentFile.map { file -> String in
+            _ = try Restic.parseEnvironment(file.text, source: file.path)
+            return file.text
+        }
+        guard FileSystem.isDirectory(layout.dataDir) else { throw BackupError.dataDirNotFound(path: layout.dataDir) }
+        let executable = try Restic.locate()
+        try requireWritable([layout.backupsDir, layout.metaDir])
+
+        return try recorded(.offsiteInit, trigger: trigger, failureLog: "Off-site setup failed: ") { run in
+            try layout.ensureDirectories()
+            let paths = offsitePaths
+            let lock = try DataDirLock.offsite.take(layout, for: "offsite-init", now: clock.now(), wait: 60)
+            defer { lock.release() }
+
+            // The password: the one given, else the one kept for this same repository, else a new one.
+            let old = offsiteConfig()
+            let keptPassword = old?.repository == repository ? (try? readPasswordFile(paths.password)) : nil
+            let generated = given == nil && keptPassword == nil ? Self.makePassword() : nil
+            let password = given ?? keptPassword ?? generated!
+
+            // Tried from temp files: nothing is kept until the repository opened.
+            let tmpPassword = FileSystem.temporaryPath(in: paths.directory, label: "password")
+            let tmpEnvironment = FileSystem.temporaryPath(in: paths.directory, label: "env")
+            defer { try? FileSystem.remove(tmpPassword); try? FileSystem.remove(tmpEnvironment) }
+            try FileSystem.writeAtomically(Data((password + "\n").utf8), to: tmpPassword)
+            let environmentText = environment ?? (old?.repository == repository ? FileSystem.readFile(paths.environment).map { String(decoding: $0, as: UTF8.self) } : nil)
+            if let environmentText { try FileSystem.writeAtomically(Data(environmentText.utf8), to: tmpEnvironment) }
+
+            var config = OffsiteConfig(repository: repository, options: options, configuredAt: clock.now())
+            if let old {
+                config.keepDaily = old.keepDaily; config.keepWeekly = old.keepWeekly; config.keepMonthly = old.keepMonthly
+                if old.repository == repository { config.configuredAt = old.configuredAt }
+            }
+            let restic = Restic(executable: executable, config: config, passwordPath: tmpPassword,
+                                environmentPath: tmpEnvironment, cachePath: paths.cache)
+            var created = false
+            do {
+                _ = try restic.run("setup", ["cat", "config"], timeLimit: 120)
+            } catch BackupError.offsiteRepositoryNotFound {
+                _ = try restic.run("setup", ["init", "--repository-version", "2"], timeLimit: 300)
+                created = true
+            }
+
+            try FileSystem.renameDurably(tmpPassword, to: paths.password)
+            if environmentText != nil {
+                try FileSystem.renameDurably(tmpEnvironment, to: paths.environment)
+            } else {
+                try? FileSystem.remove(paths.environment)
+            }
+            try FileSystem.writeAtomically(try MetadataStore.encoder.encode(config), to: paths.config)
+            if old?.repository != repository {
+                // Another repository: what was pushed before is not in this one.
+                try updateOffsiteState { $0 = OffsiteState() }
+                clearPushMarks()
+            }
+            let message = created ? "created the off-site repository \(config.displayRepository)"
+                                  : "off-site copies go to the existing repository \(config.displayRepository)"
+            record(run.entry(outcome: .success, message: message))
+            logger.info("\(message)")
+            return OffsiteInitResult(repository: config.displayRepository, created: created, generatedPassword: generated)
+        }
+    }
+
+    /// 32 random bytes, as 64 hex digits (easy to copy from a screen onto paper).
+    static func makePassword() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+
+    private func readPasswordFile(_ path: String) throws -> String {
+        guard let data = FileSystem.readFile(path) else {
+            throw BackupError.offsiteInvalidSetting(what: "password file", reason: "cannot read \(path)")
+        }
+        return try Self.password(in: data, source: path)
+    }
+
+    /// The first line of a password file.
+    static func password(in data: Data, source path: String) throws -> String {
+        let first = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        guard !first.isEmpty else { throw BackupError.offsiteInvalidSetting(what: "password file", reason: "\(path) has no password on its first line") }
+        return first
+    }
+}

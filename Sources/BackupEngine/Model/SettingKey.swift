@@ -1,0 +1,62 @@
+/// Every setting the engine knows: where it lives, whether a person may set it, and the
+/// least a count may be. The known keys, the writable ones, validation and the CLI's help
+/// text all come from here.
+public enum SettingKey: String, CaseIterable, Sendable {
+    case backupFrequency = "backup_frequency"
+    case backupKeep = "backup_keep"
+    case backupKeepDaily = "backup_keep_daily"
+    case backupKeepWeekly = "backup_keep_weekly"
+    case preUpdateKeep = "pre_update_keep"
+    case savedKeep = "saved_keep"
+    case schedulerExpected = "scheduler_expected"
+    case terminalID = "terminal_id"
+    case offsiteKeepDaily = "offsite_keep_daily"
+    case offsiteKeepWeekly = "offsite_keep_weekly"
+    case offsiteKeepMonthly = "offsite_keep_monthly"
+    /// Written by the engine after each backup.
+    case lastBackup = "last_backup"
+    /// Set by `offsite init`.
+    case offsiteRepository = "offsite_repository"
+    case offsiteOptions = "offsite_options"
+
+    /// Where a setting is kept.
+    public enum Home: Sendable {
+        /// The POS database's `settings` table (or `backups/.meta/settings.json`).
+        case shop
+        /// The off-site config, readable without the POS database.
+        case offsite
+    }
+
+    public var home: Home {
+        switch self {
+        case .offsiteKeepDaily, .offsiteKeepWeekly, .offsiteKeepMonthly, .offsiteRepository, .offsiteOptions: return .offsite
+        default: return .shop
+        }
+    }
+
+    /// False for the settings the engine writes itself.
+    public var isWritable: Bool {
+        switch self {
+        case .lastBackup, .offsiteRepository, .offsiteOptions: return false
+        default: return true
+        }
+    }
+
+    /// For a count of backups or snapshots to keep, the least it may be (0: that rule off).
+    public var leastCount: Int? {
+        switch self {
+        case .backupKeep, .preUpdateKeep, .savedKeep: return 1
+        case .backupKeepDaily, .backupKeepWeekly, .offsiteKeepDaily, .offsiteKeepWeekly, .offsiteKeepMonthly: return 0
+        default: return nil
+        }
+    }
+
+    public static func keys(_ include: (SettingKey) -> Bool) -> [String] { allCases.filter(include).map(\.rawValue) }
+
+    /// `a, b, c or d`, for help text.
+    public static func listed(_ include: (SettingKey) -> Bool) -> String {
+        let names = keys(include)
+        guard names.count > 1 else { return names.first ?? "" }
+        return names.dropLast().joined(separator: ", ") + " or " + names.last!
+    }
+}

@@ -20,13 +20,15 @@ extension BackupEngine {
                              cancellation: CancellationFlag? = nil) throws -> OffsitePruneResult {
         let config = try requireOffsiteConfig()
         let rules = "daily \(config.keepDaily), weekly \(config.keepWeekly), monthly \(config.keepMonthly)"
-        let arguments = ["forget", "--json", "--host", terminalID, "--tag", "mr5-backup",
-                         "--keep-daily", String(config.keepDaily), "--keep-weekly", String(config.keepWeekly),
-                         "--keep-monthly", String(config.keepMonthly)] + (dryRun ? ["--dry-run"] : ["--prune"])
+        let host = terminalID
+        func forget(_ restic: Restic, timeLimit: TimeInterval) throws -> ChildProgram.Result {
+            try restic.forget(host: host, daily: config.keepDaily, weekly: config.keepWeekly, monthly: config.keepMonthly,
+                              dryRun: dryRun, timeLimit: timeLimit)
+        }
         if dryRun {
             let restic = try restic(cancellation: cancellation)
             let out = try DataDirLock.offsite.holding(layout, for: "offsite-prune", now: clock.now(), wait: lockWait) {
-                try withRepositoryLockRetry(restic, wait: lockWait) { try restic.run("prune", arguments, timeLimit: 600) }
+                try withRepositoryLockRetry(restic, wait: lockWait) { try forget(restic, timeLimit: 600) }
             }
             let (kept, removed) = Self.forgetCounts(out.stdout)
             return OffsitePruneResult(kept: kept, removed: removed, dryRun: true, rules: rules)
@@ -34,7 +36,7 @@ extension BackupEngine {
         return try recorded(.offsitePrune, trigger: trigger, failureLog: "Off-site prune failed: ") { run in
             let restic = try restic(cancellation: cancellation)
             let out = try DataDirLock.offsite.holding(layout, for: "offsite-prune", now: clock.now(), wait: lockWait) {
-                try withRepositoryLockRetry(restic, wait: lockWait) { try restic.run("prune", arguments, timeLimit: 3600) }
+                try withRepositoryLockRetry(restic, wait: lockWait) { try forget(restic, timeLimit: 3600) }
             }
             let (kept, removed) = Self.forgetCounts(out.stdout)
             let now = clock.now()
@@ -81,7 +83,7 @@ extension BackupEngine {
             do {
                 _ = try DataDirLock.offsite.holding(layout, for: "offsite-check", now: clock.now(), wait: lockWait) {
                     try withRepositoryLockRetry(restic, wait: lockWait) {
-                        try restic.run("check", ["check", "--read-data-subset", subset], timeLimit: 6 * 3600)
+                        try restic.check(subset: subset, timeLimit: 6 * 3600)
                     }
                 }
             } catch BackupError.offsiteFailed(_, let reason, let detail) where (detail ?? reason).contains("repository contains errors") {
@@ -180,7 +182,7 @@ extension BackupEngine {
     /// `restic stats --mode raw-data` for this terminal: bytes stored and snapshots.
     func refreshOffsiteStats(_ restic: Restic) throws {
         struct Stats: Decodable { var total_size: Int64?; var snapshots_count: Int? }
-        let out = try restic.run("stats", ["stats", "--json", "--mode", "raw-data", "--host", terminalID, "--tag", "mr5-backup"], timeLimit: 1800)
+        let out = try restic.stats(host: terminalID)
         let line = String(decoding: out.stdout, as: UTF8.self).split(separator: "\n").last { $0.hasPrefix("{") } ?? ""
         guard let stats = try? JSONDecoder().decode(Stats.self, from: Data(line.utf8)) else { return }
         let now = clock.now()

@@ -75,12 +75,9 @@ extension BackupEngine {
                 defer { try? FileSystem.remove(paths.pushing) }
 
                 let limit = timeLimit ?? Self.pushTimeLimit(bytes: entry.sizeBytes)
-                let arguments = ["backup", "--json", "--stdin", "--stdin-filename", DataLayout.defaultDatabaseName,
-                                 "--host", terminalID, "--tag", "mr5-backup", "--tag", "kind:\(entry.kind.rawValue)",
-                                 "--tag", "app:\(ToolVersion.current)", "--tag", "name:\(entry.name)",
-                                 "--tag", "size:\(entry.sizeBytes)", "--time", Self.resticTime(entry.createdAt)]
+                let tags = ["kind:\(entry.kind.rawValue)", "app:\(ToolVersion.current)", "name:\(entry.name)", "size:\(entry.sizeBytes)"]
                 let output = try withRepositoryLockRetry(restic, wait: repositoryLockWait) {
-                    try restic.run("push", arguments, input: .file(entry.path), timeLimit: limit)
+                    try restic.backup(file: entry.path, host: terminalID, tags: tags, time: Self.resticTime(entry.createdAt), timeLimit: limit)
                 }
                 guard let summary = Self.backupSummary(output.stdout) else {
                     throw BackupError.offsiteFailed(action: "push", reason: "restic reported no snapshot", detail: String(decoding: output.stdout, as: UTF8.self))
@@ -172,7 +169,7 @@ extension BackupEngine {
             do { return try body() } catch BackupError.offsiteLocked(let repo, let reason) {
                 if !unlocked {
                     unlocked = true
-                    _ = try? restic.run("unlock", ["unlock"], timeLimit: 120)
+                    try? restic.unlock()
                     logger.info("Off-site repository was locked; removed stale locks and trying again")
                     continue
                 }

@@ -14,7 +14,7 @@ extension BackupEngine {
     }
 
     func snapshots(_ restic: Restic, allHosts: Bool) throws -> [ResticSnapshot] {
-        let out = try restic.run("list", ["snapshots", "--json", "--tag", "mr5-backup"] + (allHosts ? [] : ["--host", terminalID]), timeLimit: 600)
+        let out = try restic.snapshots(host: allHosts ? nil : terminalID)
         let line = String(decoding: out.stdout, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("[") } ?? "[]"
         do {
             return try JSONDecoder().decode([ResticSnapshot].self, from: Data(line.utf8)).sorted { $0.time > $1.time }
@@ -62,7 +62,7 @@ extension BackupEngine {
         do {
             let limit = Self.pushTimeLimit(bytes: snapshot.sizeBytes ?? 0)
             _ = try withRepositoryLockRetry(restic, wait: lockWait) {
-                try restic.run("restore", ["dump", snapshot.id, "/" + DataLayout.defaultDatabaseName], output: .file(tmp), timeLimit: limit)
+                try restic.dump(snapshotID: snapshot.id, into: tmp, timeLimit: limit)
             }
             try FileSystem.fsyncFile(tmp)
             return tmp

@@ -81,9 +81,9 @@ extension BackupEngine {
                                 environmentPath: tmpEnvironment, cachePath: paths.cache)
             var created = false
             do {
-                _ = try restic.run("setup", ["cat", "config"], timeLimit: 120)
+                try restic.open()
             } catch BackupError.offsiteRepositoryNotFound {
-                _ = try restic.run("setup", ["init", "--repository-version", "2"], timeLimit: 300)
+                try restic.initialise()
                 created = true
             }
 

@@ -5,14 +5,16 @@ import Logging
 /// around them (retention, restore, delete, history, disk usage, settings).
 ///
 /// Thread-safe: it holds no mutable state of its own. Every operation that writes takes
-/// the data dir's operation lock (a `flock`, so threads and processes are serialised
-/// alike), opens its own SQLite connections and closes them before it returns.
+/// the data dir's operation lock (`DataDirLock.operation`, a `flock`, so threads and
+/// processes are serialised alike), opens its own SQLite connections and closes them before it returns.
 /// It never prints: results are returned, failures are thrown as `BackupError`, and
 /// every attempt goes through `recorded(_:)`, which logs it to `logs/backup.log` and
 /// appends it to the history.
 ///
 /// The operations live in extension files by topic: `+Create`, `+Verify`, `+Restore`,
-/// `+Prune` (delete and retention) and `+Settings`.
+/// `+Prune` (delete and retention), `+Settings`, `+Preview`, `+LiveCheck`, `+Notify`,
+/// `+Trust`, and off-site copies in `+Offsite`, `+OffsiteSetup`, `+OffsitePush`,
+/// `+OffsiteMaintenance` and `+OffsiteRestore` (restic itself behind `Offsite/Restic`).
 public final class BackupEngine: Sendable {
     public let layout: DataLayout
     public let clock: any EngineClock

@@ -34,18 +34,3 @@ public struct BackupProgress: Sendable, Equatable {
 
 /// Called on the working thread; must be quick and must not block.
 public typealias ProgressHandler = @Sendable (BackupProgress) -> Void
-
-/// Asks a running operation to stop at its next step and clean up.
-/// Owner of its state: an internal lock.
-public final class CancellationFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var cancelled = false
-    public init() {}
-    public func cancel() { lock.lock(); cancelled = true; lock.unlock() }
-    public var isCancelled: Bool { lock.lock(); defer { lock.unlock() }; return cancelled }
-}
-
-/// Who asked for an operation, recorded in the history.
-public enum Trigger: String, Codable, Sendable {
-    case scheduler, cli, console, preUpdate = "pre-update", demo
-}

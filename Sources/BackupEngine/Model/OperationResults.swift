@@ -45,21 +45,3 @@ public struct PruneResult: Sendable {
     /// Every backup with the rules that keep it (none for those deleted), newest first.
     public var decisions: [RetentionPolicy.Decision] = []
 }
-
-/// Space used by backups and left on their filesystem.
-public struct DiskUsage: Sendable, Equatable {
-    public var bytesByKind: [BackupKind: Int64]
-    public var totalBackupBytes: Int64
-    public var freeBytes: Int64
-    public var filesystemBytes: Int64
-    public var mountPoint: String
-}
-
-/// The live database as the header shows it.
-public struct DatabaseInfo: Sendable, Equatable {
-    public var path: String
-    public var sizeBytes: Int64
-    public var journalMode: String
-    public var pageCount: Int64
-    public var pageSize: Int64
-}

@@ -1,6 +1,8 @@
 import Foundation
 
-/// A value behind a lock: the one way state shared between threads is reached here.
+/// A value behind a lock, for state shared between threads. (Where a thread must also wait
+/// for a change, an `NSCondition` with its own owner comment is used instead: the clocks'
+/// sleepers, the scheduler's wake signal.)
 final class Locked<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value

@@ -81,7 +81,7 @@ final class ConsoleApp {
                 inbox.post(.schedulerChanged)
             }
             scheduler = s
-            state.schedulerStarting = true
+            state.schedulerStartBegan()
             // Its start reads the whole history (10,000 lines take a tenth of a second
             // here): off this thread, side by side with the first refresh. Posted before
             // the group is left, so the refresh it releases never arrives first.
@@ -100,9 +100,8 @@ final class ConsoleApp {
         while !state.finished {
             for message in inbox.drain() { handle(message) }
             if state.finished { break }
-            if let snapshot = schedulerSnapshot { state.scheduler = snapshot }
-            state.now = Self.wholeSecond(engine.clock.now())
-            state.monotonicNanos = engine.clock.monotonicNanos()
+            if let snapshot = schedulerSnapshot { state.schedulerUpdated(snapshot) }
+            state.tick(now: Self.wholeSecond(engine.clock.now()), monotonicNanos: engine.clock.monotonicNanos())
             let loaded = state.health != nil || state.monotonicNanos >= firstFrameDeadline
             // Draw only when something on screen may differ (the state includes the second).
             if loaded && drawn != state {
@@ -150,7 +149,7 @@ final class ConsoleApp {
         case .refreshed(let data):
             refreshInFlight = false
             followed = data.followedScheduler
-            if let snapshot = schedulerSnapshot { state.scheduler = snapshot }
+            if let snapshot = schedulerSnapshot { state.schedulerUpdated(snapshot) }
             state.apply(data)
         case .preview(let token, let preview, let done):
             state.previewArrived(token: token, preview, done: done)
@@ -164,12 +163,11 @@ final class ConsoleApp {
             state.snapshotsFailed(token: token, message)
         case .schedulerStarted:
             schedulerReady = true
-            state.schedulerStarting = false
-            state.scheduler = schedulerSnapshot
+            state.schedulerUpdated(schedulerSnapshot, started: true)
         case .schedulerChanged:
             if scheduler != nil && schedulerReady {
                 let before = state.scheduler
-                state.scheduler = schedulerSnapshot
+                state.schedulerUpdated(schedulerSnapshot)
                 // A scheduled backup finished or failed: show it in the list and health now.
                 if before?.activity == .running && state.scheduler?.activity != .running { requestRefresh() }
                 if before?.consecutiveFailures != state.scheduler?.consecutiveFailures { requestRefresh() }
@@ -183,14 +181,8 @@ final class ConsoleApp {
     private func interrupted(_ sig: Int32) {
         exitCode = 128 + sig
         cancellation.cancel()
-        if state.operation == nil || state.quitting {
-            // A second signal while waiting leaves at once; the engine cleans up on its next start.
-            state.finished = true
-        } else {
-            state.quitting = true
-            state.dialog = nil
-            state.flash = "Stopping: waiting for the running operation to end..."
-        }
+        // A second signal while waiting leaves at once; the engine cleans up on its next start.
+        state.interrupted()
     }
 
     private func installSignalHandlers() {
@@ -209,14 +201,14 @@ final class ConsoleApp {
     private func perform(_ effects: [ConsoleEffect]) {
         for effect in effects {
             switch effect {
-            case .quit: state.finished = true
+            case .quit: state.finish()
             case .refresh: requestRefresh(force: true)
             case .wakeScheduler:
                 // The scheduler thread recomputes the next run from the history and posts
                 // `.schedulerChanged`; take its snapshot now too so this frame is not stale.
                 if let s = scheduler {
                     s.settingsChanged()
-                    state.scheduler = schedulerSnapshot
+                    state.schedulerUpdated(schedulerSnapshot)
                 }
             case .cancelOperation: cancellation.cancel()
             case .create:

@@ -24,7 +24,6 @@ extension ConsoleApp {
             active.activity = .heldByOther
             followed = active
         }
-        let offsite = OffsiteSummary(engine.offsiteStatus())
         let health = inputs.evaluate(snapshot: own ?? followed, now: engine.clock.now())
         var readOnly: String?
         if let refusal = engine.writeAccessProblem() {
@@ -34,7 +33,7 @@ extension ConsoleApp {
         return RefreshData(backups: backups, lastGood: LastGoodBackups(engine: engine, backups: backups), disk: inputs.disk,
                            database: inputs.database, databaseProblem: inputs.databaseProblem?.description,
                            history: Array(inputs.history.prefix(500)), retention: engine.retentionPolicy(),
-                           alertTargets: notifier.targets(), pendingAlerts: notifier.pendingCount(), offsite: offsite, health: health,
+                           alertTargets: notifier.targets(), pendingAlerts: notifier.pendingCount(), offsite: inputs.offsite, health: health,
                            live: inputs.live, lastLiveCheck: inputs.lastLiveCheck, readOnly: readOnly,
                            backupsUnreadable: inputs.closedBackupFolder?.description, followedScheduler: followed)
     }

@@ -33,7 +33,7 @@ struct RefreshData: Sendable {
     var alertTargets: [NotifyTarget] = []
     var pendingAlerts: Int = 0
     /// Off-site copies: the setup, the push state, what waits to be pushed.
-    var offsite: OffsiteSummary? = nil
+    var offsite: OffsiteStatus? = nil
     var health: HealthReport
     /// The live database by the engine's cheap check, and its last full check.
     var live: LiveDatabaseState

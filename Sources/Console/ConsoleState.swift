@@ -54,7 +54,7 @@ public struct ConsoleState: Sendable, Equatable {
     public var alertTargets: [NotifyTarget] = []
     public var pendingAlerts: Int = 0
     /// Off-site copies as the last refresh read them; nil until the first refresh.
-    public var offsite: OffsiteSummary?
+    public var offsite: OffsiteStatus?
     /// The off-site view's snapshots and selection (`o`).
     public var offsiteScreen = OffsiteScreen()
     /// What the open restore dialog has learnt: the comparison as it fills in.

@@ -1,3 +1,4 @@
+import BackupEngine
 /// What the terminal can show, decided once at start-up by the curses layer and passed
 /// to the pure renderer, so tests can render every mode without a terminal.
 public struct TerminalCapabilities: Sendable, Equatable {

@@ -230,7 +230,7 @@ struct OffsiteStatusJSON: Encodable {
         init(_ o: OffsiteState.Outcome) { at = o.at; ok = o.ok; damaged = o.damaged; message = o.message }
     }
 
-    init(_ s: BackupEngine.OffsiteStatus, now: Date) {
+    init(_ s: OffsiteStatus, now: Date) {
         configured = s.config != nil
         repository = s.config?.displayRepository
         terminal = s.terminal

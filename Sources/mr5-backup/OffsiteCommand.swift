@@ -12,7 +12,7 @@ struct Offsite: ParsableCommand {
             2 bad usage or input. A running console or daemon pushes every new backup by
             itself and runs the daily prune and weekly check and restore drill.
             """,
-        subcommands: [OffsiteInit.self, OffsiteStatus.self, OffsitePush.self, OffsiteList.self, OffsiteRestore.self,
+        subcommands: [OffsiteInit.self, OffsiteStatusCommand.self, OffsitePush.self, OffsiteList.self, OffsiteRestore.self,
                       OffsitePrune.self, OffsiteCheck.self, OffsiteDrill.self])
 }
 

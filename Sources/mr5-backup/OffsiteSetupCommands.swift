@@ -51,7 +51,7 @@ struct OffsiteInit: ParsableCommand {
 }
 
 /// `offsite status [--json]`.
-struct OffsiteStatus: ParsableCommand {
+struct OffsiteStatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "The repository, the last push, failures, checks, drills and what waits.")
 
     @Flag(help: "Print as JSON.")
@@ -69,7 +69,7 @@ struct OffsiteStatus: ParsableCommand {
 
 /// `offsite status` as a person reads it: one line a fact.
 enum OffsiteStatusText {
-    static func lines(_ s: BackupEngine.OffsiteStatus, now: Date) -> [String] {
+    static func lines(_ s: OffsiteStatus, now: Date) -> [String] {
         guard let config = s.config else {
             return ["Off-site: not set up (mr5-backup offsite init --repository REPO)"]
                 + (s.resticInstalled ? [] : ["restic is not installed (apt install restic)"])

@@ -108,13 +108,14 @@ final class OffsiteUnitTests: XCTestCase {
     }
 
     private func health(_ state: OffsiteState, restic: Bool = true, interval: TimeInterval = 3 * 3600) -> [(HealthLevel, String)] {
-        OffsiteHealth.findings(OffsiteHealth(repository: "s3:…/shop-12", resticInstalled: restic,
-                                             configuredAt: now.addingTimeInterval(-30 * 86_400), state: state),
+        OffsiteRules.findings(OffsiteStatus(config: OffsiteConfig(repository: "s3:…/shop-12", options: [],
+                                                                    configuredAt: now.addingTimeInterval(-30 * 86_400)),
+                                            resticInstalled: restic, state: state, pending: [], terminal: "till-1", pushing: nil),
                                interval: interval, now: now).map { ($0.level, $0.message) }
     }
 
     func testOffsiteHealthRules() {
-        XCTAssertTrue(OffsiteHealth.findings(nil, interval: 3600, now: now).isEmpty, "not set up: OK")
+        XCTAssertTrue(OffsiteRules.findings(nil, interval: 3600, now: now).isEmpty, "not set up: OK")
         var state = OffsiteState()
         state.lastPushAt = now.addingTimeInterval(-23 * 3600)
         XCTAssertTrue(health(state).isEmpty, "within 24 h (two 3 h intervals are less)")

@@ -27,13 +27,6 @@ extension BackupEngine {
         return config
     }
 
-    /// What the health rules need of the off-site setup; nil when it is not set up.
-    public func offsiteHealth() -> OffsiteHealth? {
-        guard let config = offsiteConfig() else { return nil }
-        return OffsiteHealth(repository: config.displayRepository, resticInstalled: Restic.isInstalled,
-                             configuredAt: config.configuredAt, state: offsiteState())
-    }
-
     public func offsiteState() -> OffsiteState { OffsiteState.read(offsitePaths.state) }
 
     /// restic for the kept setup, or why there is none.
@@ -68,17 +61,6 @@ extension BackupEngine {
     // MARK: - Status
 
     /// Off-site copies at a glance: the setup, the state, and what waits to be pushed.
-    public struct OffsiteStatus: Sendable {
-        public var config: OffsiteConfig?
-        public var resticInstalled: Bool
-        public var state: OffsiteState
-        /// Verified local backups not pushed yet, oldest first.
-        public var pending: [String]
-        public var terminal: String
-        /// The backup being pushed right now, if any.
-        public var pushing: String?
-    }
-
     public func offsiteStatus() -> OffsiteStatus {
         let config = offsiteConfig()
         return OffsiteStatus(config: config, resticInstalled: Restic.isInstalled, state: offsiteState(),

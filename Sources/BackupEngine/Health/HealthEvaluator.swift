@@ -24,7 +24,7 @@ import Foundation
 ///   backups are on disk, when the live database has a hot journal, or when the system
 ///   clock is behind the newest backup.
 ///
-/// Off-site copies, when set up, add their own rules (`OffsiteHealth.findings`).
+/// Off-site copies, when set up, add their own rules (`OffsiteRules.findings`).
 ///
 /// UNKNOWN when something needed could not be read (and nothing worse was found).
 /// Pure: it takes plain values, so `status` can call it without a running scheduler.
@@ -51,7 +51,7 @@ public enum HealthEvaluator {
                                 freeBytes: Int64?, mountPoint: String? = nil, expectedBackupBytes: Int64?,
                                 snapshot: SchedulerSnapshot?, now: Date, unknowns: [String] = [],
                                 live: LiveDatabaseState = .ok, lastLiveCheck: LiveCheckRecord? = nil,
-                                schedulerExpected: Bool? = nil, offsite: OffsiteHealth? = nil,
+                                schedulerExpected: Bool? = nil, offsite: OffsiteStatus? = nil,
                                 backupsReadable: Bool = true, historyReadable: Bool = true,
                                 untrustedFiles: [BackupError] = []) -> HealthReport {
         var findings: [HealthFinding] = unknowns.map { HealthFinding(.unknown, .unreadable, $0) }
@@ -130,7 +130,7 @@ public enum HealthEvaluator {
             }
         }
 
-        findings += OffsiteHealth.findings(offsite, interval: frequency?.interval, now: now)
+        findings += OffsiteRules.findings(offsite, interval: frequency?.interval, now: now)
 
         // The scheduler's lock is in backups/: a folder this user cannot read hides it.
         if schedulerExpected == true && snapshot == nil && backupsReadable {

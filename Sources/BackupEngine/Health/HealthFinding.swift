@@ -3,7 +3,7 @@
 /// never on the words of `message`, so a message can be reworded freely.
 public struct HealthFinding: Sendable, Equatable, Codable {
     /// What was found. Each kind is raised by one rule (or one family of rules, such as the
-    /// off-site ones) in `HealthEvaluator` and `OffsiteHealth`.
+    /// off-site ones) in `HealthEvaluator` and `OffsiteRules`.
     public enum Kind: String, Sendable, Codable, CaseIterable {
         /// Something the rules need could not be read (a folder, a setting, free space).
         case unreadable = "unreadable"

@@ -22,7 +22,7 @@ public struct HealthInputs: Sendable {
     /// The history's folder when this user cannot open it: `history` is then not all there is.
     public var closedHistoryFolder: BackupError?
     public var schedulerExpected: Bool?
-    public var offsite: OffsiteHealth?
+    public var offsite: OffsiteStatus?
     public var untrustedFiles: [BackupError]
 
     public static func gather(engine: BackupEngine) -> HealthInputs {
@@ -63,7 +63,7 @@ public struct HealthInputs: Sendable {
                             database: database, databaseProblem: problem, databaseBytes: bytes, live: live,
                             lastLiveCheck: engine.lastLiveCheck(), unknowns: unknowns,
                             closedBackupFolder: closedBackups, closedHistoryFolder: closedHistory,
-                            schedulerExpected: engine.schedulerExpectedIfReadable(), offsite: engine.offsiteHealth(),
+                            schedulerExpected: engine.schedulerExpectedIfReadable(), offsite: engine.offsiteStatus(),
                             untrustedFiles: engine.untrustedFiles())
     }
 

@@ -1,24 +1,14 @@
 import Foundation
 
-/// What the health rules need to know about off-site copies: plain values, read once.
-public struct OffsiteHealth: Sendable, Equatable {
-    public var repository: String
-    public var resticInstalled: Bool
-    public var configuredAt: Date
-    public var state: OffsiteState
-
-    public init(repository: String, resticInstalled: Bool, configuredAt: Date, state: OffsiteState) {
-        self.repository = repository; self.resticInstalled = resticInstalled
-        self.configuredAt = configuredAt; self.state = state
-    }
-
+/// The health rules for off-site copies, over the one `OffsiteStatus`.
+enum OffsiteRules {
     /// The off-site rules (not set up: nothing to say, the console says "not set up"):
     /// - CRITICAL when the last check or restore drill found the repository damaged;
     /// - WARNING when restic is not installed, when no push worked within two backup
     ///   intervals (at least 24 h) of the last one (or of the setup), when 3 or more pushes
     ///   failed in a row, or when the last check or drill could not run.
-    static func findings(_ offsite: OffsiteHealth?, interval: TimeInterval?, now: Date) -> [HealthFinding] {
-        guard let offsite else { return [] }
+    static func findings(_ offsite: OffsiteStatus?, interval: TimeInterval?, now: Date) -> [HealthFinding] {
+        guard let offsite, let config = offsite.config else { return [] }
         let s = offsite.state
         var out: [HealthFinding] = []
         if !offsite.resticInstalled {
@@ -33,7 +23,7 @@ public struct OffsiteHealth: Sendable, Equatable {
                                      : HealthFinding(.warning, .offsiteCheckNotRun, "the last off-site restore drill could not run: \(drill.message)"))
         }
         let window = max(2 * (interval ?? 86_400), 86_400)
-        let since = s.lastPushAt ?? offsite.configuredAt
+        let since = s.lastPushAt ?? config.configuredAt
         let because = s.consecutiveFailures > 0 ? " (\(s.consecutiveFailures) failed in a row: \(s.lastFailure ?? "?"))" : ""
         if now.timeIntervalSince(since) > window {
             let age = SchedulePlanner.durationText(now.timeIntervalSince(since))

@@ -213,20 +213,15 @@ final class ConsoleApp {
             case .cancelOperation: cancellation.cancel()
             case .create:
                 runOperation(title: "Backup failed") { engine, progress, cancel in
-                    let r = try engine.createBackup(kind: .manual, trigger: .console, progress: progress, cancellation: cancel)
-                    let rows = r.record.tables.reduce(Int64(0)) { $0 + $1.rows }
-                    return .success("Created \(r.entry.name): verified, \(ByteCount.format(r.entry.sizeBytes)), \(NumberText.grouped(rows)) rows, \(TextFormat.duration(r.record.durationSeconds))"
-                                    + (r.pruned.isEmpty ? "" : "; retention removed \(r.pruned.count)"))
+                    .created(try engine.createBackup(kind: .manual, trigger: .console, progress: progress, cancellation: cancel))
                 }
             case .verify(let name, let full):
                 runOperation(title: "Verification failed") { engine, progress, _ in
-                    Self.outcome(of: try engine.verify(name: name, full: full, trigger: .console, progress: progress), engine: engine)
+                    .verified(try engine.verify(name: name, full: full, trigger: .console, progress: progress), engine: engine)
                 }
             case .restore(let name):
                 runOperation(title: "Restore failed") { engine, progress, _ in
-                    let r = try engine.restore(name: name, trigger: .console, progress: progress)
-                    let saved = r.savedCurrentAs.map { " The previous database is saved as \($0)." } ?? ""
-                    return .notice(title: "Restored", text: "The database now holds \(name).\(saved) Restart the POS app now so it reopens the database.")
+                    .restored(name, try engine.restore(name: name, trigger: .console, progress: progress))
                 }
             case .previewRestore(let name, let token):
                 let engine = self.engine, inbox = self.inbox, wanted = wantedPreview
@@ -247,17 +242,17 @@ final class ConsoleApp {
                 // Each HTTP delivery may take up to 10 s: never on the UI thread.
                 runOperation(title: "Alert test failed") { engine, _, _ in
                     _ = engine.notifier.queueTest()
-                    return Self.outcome(ofAlertTest: engine.notifier.deliverPending())
+                    return .alertTest(engine.notifier.deliverPending())
                 }
             case .delete(let name, let force):
                 runOperation(title: "Delete failed") { engine, _, _ in
                     _ = try engine.delete(name: name, force: force, trigger: .console)
-                    return .success("Deleted \(name)")
+                    return .deleted(name)
                 }
             case .prune:
                 runOperation(title: "Prune failed") { engine, _, _ in
                     let policy = engine.retentionPolicy()
-                    return .success(Self.message(ofPrune: try engine.prune(policy: policy, trigger: .console), policy: policy))
+                    return .success(OperationOutcome.message(ofPrune: try engine.prune(policy: policy, trigger: .console), policy: policy))
                 }
             case .loadSnapshots(let token):
                 let engine = self.engine, inbox = self.inbox
@@ -277,41 +272,10 @@ final class ConsoleApp {
                 runOperation(title: "Could not change the frequency") { engine, _, _ in
                     let value = try engine.setFrequency(text, trigger: .console)
                     scheduler?.settingsChanged()
-                    return .success("Backup frequency set to \(value.settingValue)")
+                    return .frequencySet(value)
                 }
             }
         }
-    }
-
-    /// What the console says about a verification: one line when it passed; when it
-    /// failed, why, and the older verified backup to pick instead as the engine names it
-    /// (or that there is none). A read-only data dir's check is said to be unrecorded.
-    static func outcome(of r: VerifyResult, engine: BackupEngine) -> OperationOutcome {
-        let unrecorded = r.recorded ? "" : " (read-only: not recorded)"
-        if r.ok {
-            return .success("\(r.name) verified: \(r.method) ok, SHA-256 \(r.hashCompared ? "matches" : "recorded")\(unrecorded)")
-        }
-        let older = LastGoodBackups.olderVerified(than: r.name, engine: engine, backups: engine.listBackups())
-        return .failure(title: "Verification failed", message: "\(r.name): \(r.message ?? "failed")\(unrecorded). Do not restore it. "
-                        + LastGoodBackups.advice(older: older))
-    }
-
-    /// What the message line says after a prune: each removal, then the rules that kept
-    /// the rest, as the engine's history entry says it (`removed a, b (kept: 5 newest, ...)`).
-    static func message(ofPrune r: PruneResult, policy: RetentionPolicy) -> String {
-        let kept = "(kept: \(policy.summary))"
-        guard !r.deleted.isEmpty else { return "Nothing to prune " + kept }
-        return "Pruned: removed " + r.deleted.map(\.name).joined(separator: ", ") + " " + kept
-    }
-
-    /// The alert test's report: one line per delivery (`webhook http://…/… ok 212 ms`).
-    static func outcome(ofAlertTest results: [DeliveryResult]) -> OperationOutcome {
-        guard !results.isEmpty else {
-            return .failure(title: "Alert test failed", message: "nothing was sent: the notification lock stayed busy or the logs folder cannot be written; try again in a moment")
-        }
-        let failed = results.filter { !$0.ok }.count
-        let title = failed == 0 ? "Alert test: every delivery ok" : "Alert test: \(failed) of \(results.count) failed"
-        return .report(title: title, lines: results.map { $0.ok ? "\($0.target) ok \($0.milliseconds) ms" : "\($0.target) failed: \($0.detail)" })
     }
 
     /// This console's scheduler, or, while it is stopped (it could not start), the one it follows.

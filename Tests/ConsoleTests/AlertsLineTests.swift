@@ -49,7 +49,7 @@ final class AlertsLineTests: XCTestCase {
         XCTAssertEqual(state.operation?.kind, .alertTest)
         XCTAssertTrue(ScreenRenderer.render(state, width: 80, height: 24).line(22).contains("Sending test alerts to 1 target…"))
         _ = f.engine.notifier.queueTest()
-        let outcome = ConsoleApp.outcome(ofAlertTest: f.engine.notifier.deliverPending())
+        let outcome = OperationOutcome.alertTest(f.engine.notifier.deliverPending())
         guard case .report(let title, let lines) = outcome else { return XCTFail("\(outcome)") }
         XCTAssertEqual(title, "Alert test: 1 of 1 failed")
         XCTAssertEqual(lines.count, 1)
@@ -59,7 +59,7 @@ final class AlertsLineTests: XCTestCase {
         XCTAssertTrue(grid.contains("Alert test: 1 of 1 failed") && grid.contains("webhook http://127.0.0.1:1/… failed: "), grid.text)
 
         let ok = DeliveryResult(target: "webhook http://127.0.0.1:8080/…", ok: true, detail: "HTTP 200", at: f.clock.now(), milliseconds: 212)
-        XCTAssertEqual(ConsoleApp.outcome(ofAlertTest: [ok]), .report(title: "Alert test: every delivery ok", lines: ["webhook http://127.0.0.1:8080/… ok 212 ms"]))
+        XCTAssertEqual(OperationOutcome.alertTest([ok]), .report(title: "Alert test: every delivery ok", lines: ["webhook http://127.0.0.1:8080/… ok 212 ms"]))
 
         var readOnly = f.state()
         readOnly.readOnly = "cannot write /x (running as nobody; owned by pos)"

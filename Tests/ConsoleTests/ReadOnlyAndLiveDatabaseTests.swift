@@ -73,7 +73,7 @@ final class ReadOnlyAndLiveDatabaseTests: XCTestCase {
         let name = f.engine.listBackups()[0].name
         var result = try f.engine.verify(name: name, full: true)
         result.recorded = false
-        guard case .success(let text) = ConsoleApp.outcome(of: result, engine: f.engine) else { return XCTFail() }
+        guard case .success(let text) = OperationOutcome.verified(result, engine: f.engine) else { return XCTFail() }
         XCTAssertEqual(text, "\(name) verified: integrity_check ok, SHA-256 matches (read-only: not recorded)")
     }
 

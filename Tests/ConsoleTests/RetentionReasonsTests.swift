@@ -57,10 +57,10 @@ final class RetentionReasonsTests: XCTestCase {
         XCTAssertFalse(result.deleted.isEmpty)
         let entry = try XCTUnwrap(f.engine.history(limit: 1).first)
         let recorded = try XCTUnwrap(entry.detail ?? entry.message, "the whole text")
-        let message = ConsoleApp.message(ofPrune: result, policy: policy)
+        let message = OperationOutcome.message(ofPrune: result, policy: policy)
         XCTAssertTrue(message.hasPrefix("Pruned: removed " + result.deleted[0].name), message)
         XCTAssertEqual(message, "Pruned: " + recorded)
         let again = try f.engine.prune(policy: policy, trigger: .console)
-        XCTAssertEqual(ConsoleApp.message(ofPrune: again, policy: policy), "Nothing to prune (kept: 2 newest)")
+        XCTAssertEqual(OperationOutcome.message(ofPrune: again, policy: policy), "Nothing to prune (kept: 2 newest)")
     }
 }

@@ -91,10 +91,10 @@ final class TrialDetailsTests: XCTestCase {
 
         // The console's own verify failure says the same, from the engine's list.
         let failed = try f.engine.verify(name: sqlite[sqlite.count - 1].name, full: true)
-        guard case .failure(_, let message) = ConsoleApp.outcome(of: failed, engine: f.engine) else { return XCTFail() }
+        guard case .failure(_, let message) = OperationOutcome.verified(failed, engine: f.engine) else { return XCTFail() }
         XCTAssertTrue(message.hasSuffix("Do not restore it. There is no older verified backup."), message)
         let newestFailed = try f.engine.verify(name: sqlite[0].name, full: true)
-        guard case .failure(_, let first) = ConsoleApp.outcome(of: newestFailed, engine: f.engine) else { return XCTFail() }
+        guard case .failure(_, let first) = OperationOutcome.verified(newestFailed, engine: f.engine) else { return XCTFail() }
         XCTAssertTrue(first.hasSuffix("Pick an older verified backup; the newest one is \(older.name)."), first)
     }
 }

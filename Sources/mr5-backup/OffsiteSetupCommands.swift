@@ -27,6 +27,15 @@ struct OffsiteInit: ParsableCommand {
     @Option(name: .customLong("env-file"), help: ArgumentHelp("A file of KEY=VALUE lines for restic's environment (S3 keys and the like).", valueName: "file"))
     var envFile: String?
 
+    @Option(name: .customLong("ssh-key"), help: ArgumentHelp("For an sftp:user@host:/path repository: the private key to log in with (kept 0600 under backups/.meta/offsite/).", valueName: "file"))
+    var sshKey: String?
+
+    @Option(name: .customLong("known-hosts"), help: ArgumentHelp("With --ssh-key: the server's host key lines (ssh-keyscan -p PORT HOST); the server is checked against them, never trusted on first use.", valueName: "file"))
+    var knownHosts: String?
+
+    @Option(name: .customLong("ssh-port"), help: ArgumentHelp("With --ssh-key: the server's SSH port.", valueName: "port"))
+    var sshPort: Int = 22
+
     @Flag(name: .customLong("same-disk"), help: "Allow a repository folder on the data dir's own disk (to try it out: it does not survive a dead disk).")
     var sameDisk = false
 
@@ -36,9 +45,17 @@ struct OffsiteInit: ParsableCommand {
         // Read before a root run becomes the data dir's owner, who may not read them.
         let password = try passwordFile.map { try GivenFile.read($0, what: "password file") }
         let environment = try envFile.map { try GivenFile.read($0, what: "environment file") }
+        if (sshKey == nil) != (knownHosts == nil) {
+            throw CLIError.usage("--ssh-key and --known-hosts go together: the server's host key is pinned, never trusted on first use")
+        }
+        guard (1...65535).contains(sshPort) else { throw CLIError.usage("--ssh-port must be between 1 and 65535, not \(sshPort)") }
+        let sftp = try sshKey.map { key in
+            SFTPLogin(key: try GivenFile.read(key, what: "SSH key"),
+                      knownHosts: try GivenFile.read(knownHosts ?? "", what: "known hosts file"), port: sshPort)
+        }
         let engine = try global.makeEngine()
         let result = try engine.offsiteInit(repository: repository, options: options, passwordFile: password,
-                                            environmentFile: environment, allowSameDisk: sameDisk, trigger: .cli)
+                                            environmentFile: environment, sftp: sftp, allowSameDisk: sameDisk, trigger: .cli)
         print(result.created ? "Created the off-site repository \(result.repository) (restic, repository format 2, compressed)."
                              : "Off-site copies will go to the existing repository \(result.repository).")
         if let password = result.generatedPassword {

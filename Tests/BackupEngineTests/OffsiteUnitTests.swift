@@ -166,3 +166,17 @@ final class SafeTextTests: XCTestCase {
         XCTAssertEqual(SafeText.forTerminal("Café ✓ 東京"), "Café ✓ 東京")
     }
 }
+
+final class SFTPLoginTests: XCTestCase {
+    func testTheLoginOptionPinsTheHostKeyAndRefusesPathsResticCannotCarry() throws {
+        XCTAssertEqual(SFTPLogin.destination(of: "sftp:backup@nas:/srv/mr5"), "backup@nas")
+        XCTAssertNil(SFTPLogin.destination(of: "s3:https://host/bucket"))
+        XCTAssertNil(SFTPLogin.destination(of: "sftp:nas:/srv/mr5"), "no user: refused rather than guessed")
+        let option = try XCTUnwrap(SFTPLogin.option(destination: "backup@nas", port: 2222, keyPath: "/d/k", knownHostsPath: "/d/kh"))
+        for part in ["-p 2222", "-i /d/k", "StrictHostKeyChecking=yes", "UserKnownHostsFile=/d/kh", "IdentitiesOnly=yes", "BatchMode=yes", "backup@nas -s sftp"] {
+            XCTAssertTrue(option.contains(part), option)
+        }
+        XCTAssertNil(SFTPLogin.option(destination: "backup@nas", port: 22, keyPath: "/my shop/k", knownHostsPath: "/d/kh"))
+        XCTAssertNil(SFTPLogin.option(destination: "backup@nas", port: 22, keyPath: "/a,b/k", knownHostsPath: "/d/kh"))
+    }
+}

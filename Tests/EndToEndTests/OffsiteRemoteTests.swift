@@ -62,6 +62,46 @@ final class OffsiteRemoteTests: XCTestCase {
         assertRefused(refused, exit: 1, mentioning: "cannot be reached")
     }
 
+    /// A root run over the POS user's folder, with a key only root can read: the key and
+    /// the pinned host key are copied under the data dir before the switch, so ssh, run as
+    /// the owner, logs in with them; a server whose key is not the pinned one is refused.
+    func testSFTPWithTheTerminalsOwnKeyAsRootOverTheOwnersFolder() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root") }
+        let server = try SFTPServer()
+        let shop = try DemoFixture()
+        XCTAssertEqual(try ChildProcess.run("/bin/chmod", ["755", shop.root]).exitCode, 0)
+        XCTAssertEqual(try ChildProcess.run("/bin/chown", ["-R", "-h", "65534:65534", shop.dataDir]).exitCode, 0)
+        let hostKey = try String(contentsOfFile: server.folder.file("host_key.pub"), encoding: .utf8)
+        let knownHosts = server.folder.file("known_hosts")
+        try "[127.0.0.1]:\(server.port) \(hostKey)".write(toFile: knownHosts, atomically: true, encoding: .utf8)
+        let wrong = server.folder.file("wrong_known_hosts")
+        let other = try ChildProcess.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", server.folder.file("other")])
+        XCTAssertEqual(other.exitCode, 0)
+        try "[127.0.0.1]:\(server.port) \(try String(contentsOfFile: server.folder.file("other.pub"), encoding: .utf8))"
+            .write(toFile: wrong, atomically: true, encoding: .utf8)
+        let repository = server.repository(server.folder.file("repo"))
+        let login = ["--ssh-key", server.folder.file("client_key"), "--ssh-port", String(server.port)]
+
+        let refused = try run(["offsite", "init", "--repository", repository, "--known-hosts", wrong] + login + shop.dirArgs)
+        XCTAssertEqual(refused.exitCode, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("cannot be reached"), refused.stderr)
+        let paths = OffsitePaths(layout: shop.layout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: paths.config), "nothing kept")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: paths.sshKey), "nothing kept")
+
+        let setup = try run(["offsite", "init", "--repository", repository, "--known-hosts", knownHosts] + login + shop.dirArgs)
+        XCTAssertEqual(setup.exitCode, 0, setup.stderr)
+        XCTAssertTrue(setup.stderr.contains("running as nobody"), setup.stderr)
+        for file in [paths.sshKey, paths.knownHosts] {
+            XCTAssertEqual(FileSystem.ownerID(file, followingLinks: false), 65534, file)
+            XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int, 0o600, file)
+        }
+        let push = try run(["offsite", "push"] + shop.dirArgs)
+        XCTAssertEqual(push.exitCode, 0, push.stderr)
+        XCTAssertTrue(push.stdout.contains("Pushed"), push.stdout)
+        XCTAssertEqual(try run(["offsite", "drill"] + shop.dirArgs).exitCode, 0)
+    }
+
     func testS3RepositoryServerStoppedMidPushThenRecovery() throws {
         let server = try S3Server()
         let f = try OffsiteFixture { _ in server.repository(bucket: "mr5-shops", path: "shop-12") }

@@ -22,8 +22,11 @@ extension BackupEngine {
     /// A local folder must be on another filesystem than the data dir (a USB drive, a second
     /// disk), unless `allowSameDisk`: a drive that is not mounted leaves its mount point an
     /// empty folder on the terminal's own disk, and copies there die with it.
+    ///
+    /// `sftp`: a key and pinned host key of this terminal's own for an SFTP repository,
+    /// kept beside the password; restic then logs in with them and nothing else.
     public func offsiteInit(repository: String, options: [String] = [], passwordFile: GivenFile? = nil,
-                            environmentFile: GivenFile? = nil, allowSameDisk: Bool = false,
+                            environmentFile: GivenFile? = nil, sftp: SFTPLogin? = nil, allowSameDisk: Bool = false,
                             trigger: Trigger = .cli) throws -> OffsiteInitResult {
         let repository = repository.trimmingCharacters(in: .whitespaces)
         guard !repository.isEmpty else { throw BackupError.offsiteInvalidSetting(what: "repository", reason: "it is empty") }
@@ -42,6 +45,23 @@ extension BackupEngine {
             if !allowSameDisk, let here = FileSystem.device(layout.dataDir), FileSystem.device(existing) == here {
                 throw BackupError.offsiteRepositoryOnSameDisk(folder: folder)
             }
+        }
+        var options = options
+        if let sftp {
+            guard let destination = SFTPLogin.destination(of: repository) else {
+                throw BackupError.offsiteInvalidSetting(what: "SSH key", reason: "it is for an sftp:user@host:/path repository")
+            }
+            guard !options.contains(where: { $0.hasPrefix("sftp.command=") }) else {
+                throw BackupError.offsiteInvalidSetting(what: "SSH key", reason: "give it or an sftp.command option, not both")
+            }
+            guard sftp.knownHosts.text.contains(where: { !$0.isWhitespace }) else {
+                throw BackupError.offsiteInvalidSetting(what: "known hosts file", reason: "\(sftp.knownHosts.path) holds no host key")
+            }
+            guard let option = SFTPLogin.option(destination: destination, port: sftp.port, keyPath: offsitePaths.sshKey,
+                                                knownHostsPath: offsitePaths.knownHosts) else {
+                throw BackupError.offsiteInvalidSetting(what: "SSH key", reason: "the data dir's path holds a space, comma or quote, which restic's sftp.command cannot carry; give an sftp.command option instead")
+            }
+            options.append(option)
         }
         let given = try passwordFile.map { try Self.password(in: $0.data, source: $0.path) }
         let environment = try environmentFile.map { file -> String in
@@ -71,6 +91,13 @@ extension BackupEngine {
             try FileSystem.writeAtomically(Data((password + "\n").utf8), to: tmpPassword)
             let environmentText = environment ?? (old?.repository == repository ? FileSystem.readFile(paths.environment).map { String(decoding: $0, as: UTF8.self) } : nil)
             if let environmentText { try FileSystem.writeAtomically(Data(environmentText.utf8), to: tmpEnvironment) }
+            // The login files where the option names them (a failed setup takes them away again).
+            var keptLogin = false
+            if let sftp {
+                try FileSystem.writeAtomically(sftp.key.data, to: paths.sshKey)
+                try FileSystem.writeAtomically(sftp.knownHosts.data, to: paths.knownHosts)
+            }
+            defer { if sftp != nil && !keptLogin { try? FileSystem.remove(paths.sshKey); try? FileSystem.remove(paths.knownHosts) } }
 
             var config = OffsiteConfig(repository: repository, options: options, configuredAt: clock.now())
             if let old {
@@ -87,6 +114,7 @@ extension BackupEngine {
                 created = true
             }
 
+            keptLogin = true
             try FileSystem.renameDurably(tmpPassword, to: paths.password)
             if environmentText != nil {
                 try FileSystem.renameDurably(tmpEnvironment, to: paths.environment)

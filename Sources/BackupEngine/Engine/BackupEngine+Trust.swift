@@ -17,7 +17,8 @@ extension BackupEngine {
     func requireTrustedOffsiteFiles() throws {
         let paths = offsitePaths
         for (what, path) in [(Self.offsiteConfigWhat, paths.config), ("the off-site password file", paths.password),
-                             ("the off-site environment file", paths.environment)] {
+                             ("the off-site environment file", paths.environment), ("the off-site SSH key", paths.sshKey),
+                             ("the off-site known hosts file", paths.knownHosts)] {
             if let reason = TrustedFile.problem(path, dataDir: layout.dataDir) {
                 throw BackupError.untrustedFile(what: what, path: path, reason: reason)
             }
@@ -30,6 +31,7 @@ extension BackupEngine {
         let paths = offsitePaths
         return [(Notifier.targetsFileWhat, layout.notifyTargetsPath), (Self.offsiteConfigWhat, paths.config),
                 ("the off-site password file", paths.password), ("the off-site environment file", paths.environment),
+                ("the off-site SSH key", paths.sshKey), ("the off-site known hosts file", paths.knownHosts),
                 ("the terminal id file", terminalIDCachePath)]
     }
 

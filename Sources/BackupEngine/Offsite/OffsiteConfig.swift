@@ -94,6 +94,9 @@ public struct OffsitePaths: Sendable {
     public var lock: String { directory + "/.lock" }
     /// The backup being pushed now, which retention must not remove.
     public var pushing: String { directory + "/pushing.json" }
+    /// An SFTP repository's login key and the server's pinned host key (`SFTPLogin`).
+    public var sshKey: String { directory + "/ssh-key" }
+    public var knownHosts: String { directory + "/known_hosts" }
     /// restic's cache (encrypted like the repository), so it needs no home folder.
     public var cache: String { directory + "/cache" }
 }

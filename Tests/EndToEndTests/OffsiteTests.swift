@@ -136,11 +136,14 @@ final class OffsiteTests: XCTestCase {
         let name = try f.newestBackup(self)
         let binary = try BuiltProduct.backup.required()
         let push = try ChildProcess(binary, ["offsite", "push", name] + f.dirArgs)
-        // Killed once it holds its lock in the repository: mid-push, for certain.
+        // Killed once it holds its lock in the repository: mid-push, for certain. The lock
+        // file must be written out (not only created): a kill between its creation and its
+        // write leaves an empty file that no restic can read as stale (seen under load).
         var restic: Int32?
         XCTAssertTrue(eventually(timeout: 30) {
             restic = resticChild(of: push.pid)
-            return restic != nil && !((try? FileManager.default.contentsOfDirectory(atPath: f.repository + "/locks")) ?? []).isEmpty
+            let locks = (try? FileManager.default.contentsOfDirectory(atPath: f.repository + "/locks")) ?? []
+            return restic != nil && locks.contains { (FileSystem.info(f.repository + "/locks/" + $0)?.size ?? 0) > 0 }
         }, "restic never took its lock")
         if let restic { kill(restic, SIGKILL) }
         XCTAssertEqual(push.wait(timeout: 60), 1, push.stdout + push.stderr)

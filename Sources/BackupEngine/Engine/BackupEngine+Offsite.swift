@@ -61,16 +61,17 @@ extension BackupEngine {
     // MARK: - Status
 
     /// Off-site copies at a glance: the setup, the state, and what waits to be pushed.
-    public func offsiteStatus() -> OffsiteStatus {
+    /// `entries`: the backups already listed by the caller (the folders are read once).
+    public func offsiteStatus(entries: [BackupEntry]? = nil) -> OffsiteStatus {
         let config = offsiteConfig()
         return OffsiteStatus(config: config, resticInstalled: Restic.isInstalled, state: offsiteState(),
-                             pending: config == nil ? [] : pendingPushes().map(\.name), terminal: terminalID,
+                             pending: config == nil ? [] : pendingPushes(entries: entries).map(\.name), terminal: terminalID,
                              pushing: backupBeingPushed())
     }
 
     /// Verified local backups (not saved copies) that have no off-site copy yet, oldest first.
-    public func pendingPushes() -> [BackupEntry] {
-        catalog.entries()
+    public func pendingPushes(entries: [BackupEntry]? = nil) -> [BackupEntry] {
+        (entries ?? catalog.entries())
             .filter { $0.kind.isBackup && $0.status == .verified && $0.record?.offsite == nil }
             .sorted { BackupEntry.newerFirst($1, $0) }
     }

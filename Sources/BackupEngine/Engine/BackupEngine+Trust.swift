@@ -15,10 +15,7 @@ extension BackupEngine {
     /// would run `sftp.command` from the config and take its environment (`LD_PRELOAD`
     /// included) from the env file.
     func requireTrustedOffsiteFiles() throws {
-        let paths = offsitePaths
-        for (what, path) in [(Self.offsiteConfigWhat, paths.config), ("the off-site password file", paths.password),
-                             ("the off-site environment file", paths.environment), ("the off-site SSH key", paths.sshKey),
-                             ("the off-site known hosts file", paths.knownHosts)] {
+        for (what, path) in offsiteTrustedFiles {
             if let reason = TrustedFile.problem(path, dataDir: layout.dataDir) {
                 throw BackupError.untrustedFile(what: what, path: path, reason: reason)
             }
@@ -27,12 +24,16 @@ extension BackupEngine {
 
     static let offsiteConfigWhat = "the off-site config"
 
-    private var trustedFilePaths: [(String, String)] {
+    /// The off-site files restic is given, each with the words a refusal names it by.
+    private var offsiteTrustedFiles: [(String, String)] {
         let paths = offsitePaths
-        return [(Notifier.targetsFileWhat, layout.notifyTargetsPath), (Self.offsiteConfigWhat, paths.config),
-                ("the off-site password file", paths.password), ("the off-site environment file", paths.environment),
-                ("the off-site SSH key", paths.sshKey), ("the off-site known hosts file", paths.knownHosts),
-                ("the terminal id file", terminalIDCachePath)]
+        return [(Self.offsiteConfigWhat, paths.config), ("the off-site password file", paths.password),
+                ("the off-site environment file", paths.environment), ("the off-site SSH key", paths.sshKey),
+                ("the off-site known hosts file", paths.knownHosts)]
+    }
+
+    private var trustedFilePaths: [(String, String)] {
+        [(Notifier.targetsFileWhat, layout.notifyTargetsPath)] + offsiteTrustedFiles + [("the terminal id file", terminalIDCachePath)]
     }
 
     var terminalIDCachePath: String { layout.metaDir + "/terminal-id" }

@@ -258,14 +258,14 @@ final class ConsoleApp {
                 let engine = self.engine, inbox = self.inbox
                 remote.async {
                     do {
-                        inbox.post(.snapshots(token: token, try engine.offsiteSnapshots()))
+                        inbox.post(.snapshots(token: token, try engine.offsite.snapshots()))
                     } catch {
                         inbox.post(.snapshotsFailed(token: token, BackupError(error).description))
                     }
                 }
             case .fetchSnapshot(let snapshot):
                 runOperation(title: "Off-site fetch failed") { engine, _, cancel in
-                    .fetched(try engine.offsiteFetch(snapshot, trigger: .console, cancellation: cancel), snapshot: snapshot.shortID)
+                    .fetched(try engine.offsite.fetch(snapshot, trigger: .console, cancellation: cancel), snapshot: snapshot.shortID)
                 }
             case .setFrequency(let text):
                 let scheduler = self.scheduler

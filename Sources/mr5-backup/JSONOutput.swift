@@ -253,7 +253,7 @@ struct OffsitePushJSON: Encodable {
     var bytesAdded: Int64
     var durationSeconds: Double
     var alreadyPushed: Bool
-    init(_ r: BackupEngine.OffsitePushResult) {
+    init(_ r: OffsitePushResult) {
         name = r.name; snapshot = r.snapshot; bytesAdded = r.bytesAdded; durationSeconds = r.seconds; alreadyPushed = r.alreadyPushed
     }
 }

@@ -25,12 +25,12 @@ struct OffsitePush: ParsableCommand {
     func run() throws {
         let engine = try global.makeEngine()
         let name = try self.name.map { try global.backupName($0) }
-        let config = try engine.requireOffsiteConfig()
+        let config = try engine.offsite.requireConfig()
         if !json, name == nil {
-            let pending = engine.pendingPushes()
+            let pending = engine.offsite.pendingPushes()
             print(pending.isEmpty ? "Nothing waits to be pushed." : "Pushing \(CLIFormat.count(pending.count, "backup")) to \(config.displayRepository) ...")
         }
-        let results = try engine.offsitePush(name: name, trigger: .cli, timeLimit: timeout.map(TimeInterval.init))
+        let results = try engine.offsite.push(name: name, trigger: .cli, timeLimit: timeout.map(TimeInterval.init))
         if json { return try JSONOutput.print(results.map(OffsitePushJSON.init)) }
         for r in results {
             print(r.alreadyPushed ? "\(r.name) was already pushed as snapshot \(r.snapshot)."
@@ -53,7 +53,7 @@ struct OffsiteList: ParsableCommand {
 
     func run() throws {
         let engine = try global.makeEngine()
-        let snapshots = try engine.offsiteSnapshots(allHosts: allHosts)
+        let snapshots = try engine.offsite.snapshots(allHosts: allHosts)
         if json { return try JSONOutput.print(snapshots.map(OffsiteSnapshotJSON.init)) }
         guard !snapshots.isEmpty else {
             print(allHosts ? "No snapshots in the repository." : "No snapshots of terminal \(engine.terminalID) (--all-hosts shows other terminals').")
@@ -103,10 +103,10 @@ struct OffsiteRestore: ParsableCommand {
         if !yes && !dryRun && !Terminal.stdinIsTerminal {
             throw CLIError.usage("restore needs confirmation and there is no terminal to ask on: add --yes to confirm")
         }
-        let chosen = try engine.offsiteSnapshot(snapshot)
+        let chosen = try engine.offsite.snapshot(snapshot)
         let about = "snapshot \(chosen.shortID) of terminal \(chosen.hostname) (\(CLIFormat.localTime(chosen.time)), \(chosen.kind?.rawValue ?? "?"), \(chosen.sizeBytes.map(ByteCount.format) ?? "size unknown"))"
         if dryRun {
-            let preview = try engine.offsiteRestorePreview(chosen)
+            let preview = try engine.offsite.preview(chosen)
             if json { return try JSONOutput.print(RestorePreviewJSON(preview)) }
             print("Off-site \(about), fetched and checked ok.")
             RestorePreviewText.print(preview, about: "\(CLIFormat.localTime(chosen.time)), \(ByteCount.format(preview.backupSizeBytes)), checked ok",
@@ -115,7 +115,7 @@ struct OffsiteRestore: ParsableCommand {
             return
         }
         print("Fetching off-site \(about) ...")
-        let entry = try engine.offsiteFetch(chosen, trigger: .cli)
+        let entry = try engine.offsite.fetch(chosen, trigger: .cli)
         print("Fetched and checked ok as local backup \(entry.name).")
         try Restore.restore(engine: engine, name: entry.name, yes: yes, dryRun: false, json: false)
     }

@@ -15,7 +15,7 @@ struct OffsitePrune: ParsableCommand {
 
     func run() throws {
         let engine = try global.makeEngine()
-        let r = try engine.offsitePrune(dryRun: dryRun, trigger: .cli)
+        let r = try engine.offsite.prune(dryRun: dryRun, trigger: .cli)
         let removed = r.removed.isEmpty ? "no snapshot" : "\(CLIFormat.count(r.removed.count, "snapshot")) (\(r.removed.joined(separator: ", ")))"
         print(dryRun ? "Would forget \(removed); \(r.kept) kept (kept: \(r.rules)). Dry run: nothing was changed."
                      : "Forgot \(removed); \(r.kept) kept (kept: \(r.rules)).")
@@ -34,7 +34,7 @@ struct OffsiteCheck: ParsableCommand {
 
     func run() throws {
         let engine = try global.makeEngine()
-        print("Off-site check: " + (try engine.offsiteCheck(subset: subset, trigger: .cli)) + ".")
+        print("Off-site check: " + (try engine.offsite.check(subset: subset, trigger: .cli)) + ".")
     }
 }
 
@@ -48,6 +48,6 @@ struct OffsiteDrill: ParsableCommand {
 
     func run() throws {
         let engine = try global.makeEngine()
-        print("Restore drill: " + (try engine.offsiteDrill(trigger: .cli)).message + ".")
+        print("Restore drill: " + (try engine.offsite.drill(trigger: .cli)).message + ".")
     }
 }

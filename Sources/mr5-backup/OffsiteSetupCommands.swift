@@ -54,14 +54,14 @@ struct OffsiteInit: ParsableCommand {
                       knownHosts: try GivenFile.read(knownHosts ?? "", what: "known hosts file"), port: sshPort)
         }
         let engine = try global.makeEngine()
-        let result = try engine.offsiteInit(repository: repository, options: options, passwordFile: password,
+        let result = try engine.offsite.setUp(repository: repository, options: options, passwordFile: password,
                                             environmentFile: environment, sftp: sftp, allowSameDisk: sameDisk, trigger: .cli)
         print(result.created ? "Created the off-site repository \(result.repository) (restic, repository format 2, compressed)."
                              : "Off-site copies will go to the existing repository \(result.repository).")
         if let password = result.generatedPassword {
             print("Repository password (shown once; store it away from this terminal, e.g. on paper in the safe):")
             print("  \(password)")
-            print("Without it the off-site copies cannot be read. This terminal keeps it in \(engine.offsitePaths.password) (0600).")
+            print("Without it the off-site copies cannot be read. This terminal keeps it in \(engine.offsite.paths.password) (0600).")
         }
         print("Every new backup is pushed by the running console or daemon; 'mr5-backup offsite push' pushes now.")
     }
@@ -78,7 +78,7 @@ struct OffsiteStatusCommand: ParsableCommand {
 
     func run() throws {
         let engine = try global.makeEngine()
-        let status = engine.offsiteStatus()
+        let status = engine.offsite.status()
         if json { return try JSONOutput.print(OffsiteStatusJSON(status, now: Date())) }
         for line in OffsiteStatusText.lines(status, now: Date()) { print(line) }
     }

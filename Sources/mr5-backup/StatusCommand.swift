@@ -96,7 +96,7 @@ struct Status: ParsableCommand {
             liveDatabase: live.name, lastLiveCheckAt: lastCheck?.checkedAt, lastLiveCheckState: lastCheck?.state.name,
             corruptBackupCount: closed ? nil : all.filter { $0.status == .corrupt }.count, detail: detail, performanceData: perf,
             notifyPending: historyClosed ? nil : engine.notifier.pendingCount(), lastNotification: engine.notifier.lastDelivery().map(NotifyResultJSON.init),
-            offsite: engine.offsiteConfig() == nil ? nil : OffsiteStatusJSON(engine.offsiteStatus(entries: all), now: now)))
+            offsite: engine.offsite.config() == nil ? nil : OffsiteStatusJSON(engine.offsite.status(entries: all), now: now)))
     }
 
     /// Nagios performance data: `age=4740s;16200;21600;0 backups=7;;;0 failures=0;1;3;0 size=21852160B`

@@ -61,9 +61,9 @@ final class OffsiteUnitTests: XCTestCase {
             {"message_type":"status","percent_done":0.5}
             {"message_type":"summary","data_added":5300000,"snapshot_id":"242ed5cd"}
             """.utf8)
-        XCTAssertEqual(BackupEngine.backupSummary(backup)?.snapshot, "242ed5cd")
-        XCTAssertEqual(BackupEngine.backupSummary(backup)?.added, 5_300_000)
-        XCTAssertNil(BackupEngine.backupSummary(Data("Fatal: nope".utf8)))
+        XCTAssertEqual(Restic.backupSummary(backup)?.snapshot, "242ed5cd")
+        XCTAssertEqual(Restic.backupSummary(backup)?.added, 5_300_000)
+        XCTAssertNil(Restic.backupSummary(Data("Fatal: nope".utf8)))
 
         let snapshots = """
             [{"time":"2026-11-20T10:00:00.123456789+01:00","hostname":"till-1","tags":["mr5-backup","kind:pre-update","app:0.2.0","name:pre-update-v2.4.0-2026-11-20-090000.db","size:4096"],"id":"242ed5cd65f7","short_id":"242ed5cd"}]
@@ -78,10 +78,10 @@ final class OffsiteUnitTests: XCTestCase {
         let forget = Data("""
             [{"tags":null,"host":"t1","keep":[{"id":"a1","short_id":"a1"}],"remove":[{"id":"b2","short_id":"b2"},{"id":"c3","short_id":"c3"}]}]
             """.utf8)
-        XCTAssertEqual(BackupEngine.forgetCounts(forget).kept, 1)
-        XCTAssertEqual(BackupEngine.forgetCounts(forget).removed, ["b2", "c3"])
-        XCTAssertTrue(BackupEngine.validSubset("5%") && BackupEngine.validSubset("1/10") && BackupEngine.validSubset("500M"))
-        XCTAssertFalse(BackupEngine.validSubset("0%") || BackupEngine.validSubset("all") || BackupEngine.validSubset("3/2"))
+        XCTAssertEqual(Restic.forgetCounts(forget).kept, 1)
+        XCTAssertEqual(Restic.forgetCounts(forget).removed, ["b2", "c3"])
+        XCTAssertTrue(Restic.validSubset("5%") && Restic.validSubset("1/10") && Restic.validSubset("500M"))
+        XCTAssertFalse(Restic.validSubset("0%") || Restic.validSubset("all") || Restic.validSubset("3/2"))
     }
 
     func testMaintenanceIsDueDailyAndWeeklyAndPushesWaitOutTheirBackoff() {
@@ -145,16 +145,16 @@ final class OffsiteUnitTests: XCTestCase {
         var names: [String] = []
         for _ in 0..<3 { names.append(try engine.createBackup().entry.name); Thread.sleep(forTimeInterval: 1.05) }
         let oldest = names[0]
-        try FileManager.default.createDirectory(atPath: engine.offsitePaths.directory, withIntermediateDirectories: true)
-        try JSONEncoder().encode(BackupEngine.PushMarker(name: oldest, pid: getpid())).write(to: URL(fileURLWithPath: engine.offsitePaths.pushing))
-        XCTAssertEqual(engine.backupBeingPushed(), oldest)
+        try FileManager.default.createDirectory(atPath: engine.offsite.paths.directory, withIntermediateDirectories: true)
+        try JSONEncoder().encode(OffsiteService.PushMarker(name: oldest, pid: getpid())).write(to: URL(fileURLWithPath: engine.offsite.paths.pushing))
+        XCTAssertEqual(engine.offsite.backupBeingPushed(), oldest)
         let pruned = try engine.prune(policy: RetentionPolicy(keepRegular: 1, keepDaily: 0, keepWeekly: 0, keepPreUpdate: 1))
         XCTAssertEqual(pruned.deleted.map(\.name).sorted(), [names[1]], "the backup being pushed stays")
         XCTAssertThrowsError(try engine.delete(name: oldest)) { XCTAssertEqual(($0 as? BackupError)?.isInputError, false) }
         XCTAssertTrue(FileManager.default.fileExists(atPath: layout.backupsDir + "/" + oldest))
         // A marker left by a process that is gone protects nothing.
-        try JSONEncoder().encode(BackupEngine.PushMarker(name: oldest, pid: 999_999)).write(to: URL(fileURLWithPath: engine.offsitePaths.pushing))
-        XCTAssertNil(engine.backupBeingPushed())
+        try JSONEncoder().encode(OffsiteService.PushMarker(name: oldest, pid: 999_999)).write(to: URL(fileURLWithPath: engine.offsite.paths.pushing))
+        XCTAssertNil(engine.offsite.backupBeingPushed())
     }
 }
 
@@ -178,5 +178,33 @@ final class SFTPLoginTests: XCTestCase {
         }
         XCTAssertNil(SFTPLogin.option(destination: "backup@nas", port: 22, keyPath: "/my shop/k", knownHostsPath: "/d/kh"))
         XCTAssertNil(SFTPLogin.option(destination: "backup@nas", port: 22, keyPath: "/a,b/k", knownHostsPath: "/d/kh"))
+    }
+}
+
+final class RepositoryReportTests: XCTestCase {
+    func testAReportReadsBackAsWrittenAndAReaderSkipsWhatItCannotTrust() throws {
+        let at = Date(timeIntervalSince1970: 1_796_000_000)
+        let health = RepositoryReport(kind: .health, terminal: "till-2", writtenAt: at, level: .warning,
+                                      message: "no scheduler running",
+                                      health: TerminalHealth(appVersion: "4.2.0", databaseBytes: 21_000_000, orders: 842, backups: 13,
+                                                             consecutiveFailures: 0, newestVerifiedAt: at, lastDrillOK: true))
+        let data = try health.encoded()
+        XCTAssertEqual(RepositoryReport.decode(data), health)
+        XCTAssertEqual(health.tags, ["mr5-report", "report:health"])
+        let damage = RepositoryReport(kind: .damage, terminal: "till-3", writtenAt: at, level: .critical, message: "pack 1a2b damaged",
+                                      damage: RepositoryDamage(foundBy: "check", snapshots: ["44d18c32"]))
+        XCTAssertEqual(RepositoryReport.decode(try damage.encoded())?.damage?.snapshots, ["44d18c32"])
+
+        // A newer till's extra field is read past; a later format, another terminal name
+        // or a kind this version does not know is skipped, never misread.
+        var json = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        json["addedLater"] = "x"
+        XCTAssertEqual(RepositoryReport.decode(try JSONSerialization.data(withJSONObject: json)), health)
+        for (key, value) in [("format", 2) as (String, Any), ("terminal", "till 2/../x"), ("kind", "gossip"), ("terminal", "")] {
+            var bad = json
+            bad[key] = value
+            XCTAssertNil(RepositoryReport.decode(try JSONSerialization.data(withJSONObject: bad)), "\(key)=\(value)")
+        }
+        XCTAssertNil(RepositoryReport.decode(Data("not json".utf8)))
     }
 }

@@ -12,12 +12,12 @@ final class OffsiteConsoleTests: XCTestCase {
     /// with the push state `change` makes.
     private func setUpOffsite(_ f: ConsoleFixture, repository: String? = nil, configuredAt: Date? = nil,
                               _ change: (inout OffsiteState) -> Void = { _ in }) throws {
-        let paths = f.engine.offsitePaths
+        let paths = f.engine.offsite.paths
         try FileManager.default.createDirectory(atPath: paths.directory, withIntermediateDirectories: true)
         let config = OffsiteConfig(repository: repository ?? self.repository, options: [], configuredAt: configuredAt ?? f.clock.now())
         try MetadataStore.encoder.encode(config).write(to: URL(fileURLWithPath: paths.config))
         try Data("correct horse battery staple\n".utf8).write(to: URL(fileURLWithPath: paths.password))
-        try f.engine.updateOffsiteState(change)
+        try f.engine.offsite.updateState(change)
     }
 
     /// Records a push of `entry` in its metadata, as a push does.
@@ -46,7 +46,7 @@ final class OffsiteConsoleTests: XCTestCase {
         try setUpOffsite(f) { $0.failedBackups = [backups[1].name] }
         let state = f.state()
         let summary = try XCTUnwrap(state.offsite)
-        XCTAssertEqual(summary.pending, f.engine.pendingPushes().map(\.name), "pending is the engine's own list")
+        XCTAssertEqual(summary.pending, f.engine.offsite.pendingPushes().map(\.name), "pending is the engine's own list")
         XCTAssertEqual(summary.mark(for: state.backups.first { $0.name == backups[0].name }!), .pushed)
         XCTAssertEqual(summary.mark(for: state.backups.first { $0.name == backups[1].name }!), .failed)
         XCTAssertEqual(summary.mark(for: state.backups.first { $0.name == backups[2].name }!), .pending)
@@ -91,7 +91,7 @@ final class OffsiteConsoleTests: XCTestCase {
         XCTAssertEqual(ScreenRenderer.render(f.state(), width: 80, height: 24).line(19).replacingTrailingSpaces(),
                        " Off-site: not set up (mr5-backup offsite init --repository REPO)")
 
-        for entry in f.engine.pendingPushes() { try markPushed(f, entry, snapshot: "1a2b3c4d") }
+        for entry in f.engine.offsite.pendingPushes() { try markPushed(f, entry, snapshot: "1a2b3c4d") }
         try setUpOffsite(f) {
             $0.lastPushAt = f.clock.now().addingTimeInterval(-42 * 60)
             $0.snapshots = 31
@@ -122,7 +122,7 @@ final class OffsiteConsoleTests: XCTestCase {
         XCTAssertTrue(line.contains("…) · last ✓ 2d 0h ago"), "the reason is cut, the rest stays\n" + line)
         let wide = ScreenRenderer.render(f.state(width: 160, height: 30), width: 160, height: 30).line(25)
         XCTAssertTrue(wide.contains("…) · last ✓ 2d 0h ago · 31 snapshots · "), wide)
-        XCTAssertTrue(wide.contains(" · 31 snapshots · \(f.engine.pendingPushes().count) to push"), wide)
+        XCTAssertTrue(wide.contains(" · 31 snapshots · \(f.engine.offsite.pendingPushes().count) to push"), wide)
         XCTAssertEqual(ScreenRenderer.render(state, width: 120, height: 30).style(of: "Off-site")?.role, .warning)
         // The console's health judges off-site copies like `status`: no push for 2 days.
         XCTAssertEqual(state.health?.level, .warning)
@@ -150,7 +150,7 @@ final class OffsiteConsoleTests: XCTestCase {
         XCTAssertEqual(grid.line(23).replacingTrailingSpaces(), " j/k move  r restore  Enter details  o/Esc back  ? help  q quit", grid.text)
 
         // What the worker posts when restic fails: the engine's one line.
-        let error = BackupError(XCTAssertThrowsErrorValue { try f.engine.offsiteSnapshots() })
+        let error = BackupError(XCTAssertThrowsErrorValue { try f.engine.offsite.snapshots() })
         state.snapshotsFailed(token: 0, "an answer for a view closed since")
         XCTAssertEqual(state.offsiteScreen.load, .loading)
         state.snapshotsFailed(token: 1, error.description)

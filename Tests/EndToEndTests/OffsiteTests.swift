@@ -136,14 +136,15 @@ final class OffsiteTests: XCTestCase {
         let name = try f.newestBackup(self)
         let binary = try BuiltProduct.backup.required()
         let push = try ChildProcess(binary, ["offsite", "push", name] + f.dirArgs)
-        // Killed once it holds its lock in the repository: mid-push, for certain. The lock
-        // file must be written out (not only created): a kill between its creation and its
-        // write leaves an empty file that no restic can read as stale (seen under load).
+        // Killed once it holds its lock in the repository: mid-push, for certain. restic
+        // writes each file under a temporary name and renames it; only a file under its final
+        // name (64 hex digits) is a lock. A kill before the rename leaves a temporary file no
+        // restic reads as a lock or removes (seen under load).
         var restic: Int32?
         XCTAssertTrue(eventually(timeout: 30) {
             restic = resticChild(of: push.pid)
             let locks = (try? FileManager.default.contentsOfDirectory(atPath: f.repository + "/locks")) ?? []
-            return restic != nil && locks.contains { (FileSystem.info(f.repository + "/locks/" + $0)?.size ?? 0) > 0 }
+            return restic != nil && locks.contains { $0.count == 64 && $0.allSatisfy(\.isHexDigit) }
         }, "restic never took its lock")
         if let restic { kill(restic, SIGKILL) }
         XCTAssertEqual(push.wait(timeout: 60), 1, push.stdout + push.stderr)
@@ -155,7 +156,8 @@ final class OffsiteTests: XCTestCase {
         // check takes the exclusive lock: the stale one is removed first.
         let check = try run(["offsite", "check"] + f.dirArgs)
         XCTAssertEqual(check.exitCode, 0, check.stderr)
-        XCTAssertTrue(try FileManager.default.contentsOfDirectory(atPath: f.repository + "/locks").isEmpty)
+        let left = try FileManager.default.contentsOfDirectory(atPath: f.repository + "/locks")
+        XCTAssertTrue(left.isEmpty, "locks left after check: \(left)")
     }
 
     func testALiveLockIsWaitedFor() throws {

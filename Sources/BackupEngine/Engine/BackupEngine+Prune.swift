@@ -6,7 +6,7 @@ extension BackupEngine {
         try recorded(.delete, trigger: trigger, name: name, failureLog: "Delete failed: ") { run in
             let entry = try catalog.entry(named: name)
             try run.takeLock()
-            if backupBeingPushed() == name { throw BackupError.busy(holder: "an off-site push of \(name)") }
+            if offsite.backupBeingPushed() == name { throw BackupError.busy(holder: "an off-site push of \(name)") }
             if !force, let newest = newestVerified(in: catalog.entries()), newest.name == name {
                 throw BackupError.lastGoodBackup(name: name)
             }
@@ -24,12 +24,12 @@ extension BackupEngine {
         if dryRun {
             // An empty listing of a folder this user cannot open is not "nothing to prune".
             if let closed = unreadableBackupFolder() { throw closed }
-            return pruneResult(policy.decide(catalog.entries(), protecting: Set([backupBeingPushed()].compactMap { $0 })), dryRun: true)
+            return pruneResult(policy.decide(catalog.entries(), protecting: Set([offsite.backupBeingPushed()].compactMap { $0 })), dryRun: true)
         }
         return try recorded(.prune, trigger: trigger, failureLog: "Prune failed: ") { run in
             try run.takeLock()
             // A backup an off-site push is reading stays until the push is done.
-            let decisions = policy.decide(catalog.entries(), protecting: Set([backupBeingPushed()].compactMap { $0 }))
+            let decisions = policy.decide(catalog.entries(), protecting: Set([offsite.backupBeingPushed()].compactMap { $0 }))
             let doomed = decisions.filter { !$0.keep }.map(\.entry)
             for entry in doomed { try removeBackupFiles(entry) }
             let because = "(kept: \(policy.summary))"
@@ -51,7 +51,7 @@ extension BackupEngine {
     func applyRetentionAfterCreate(trigger: Trigger, protecting newName: String) -> (removed: [String], warnings: [String]) {
         let policy = retentionPolicy()
         // A backup an off-site push is reading stays until the push is done (the next round removes it).
-        let doomed = policy.toDelete(from: catalog.entries(), protecting: Set([newName] + [backupBeingPushed()].compactMap { $0 }))
+        let doomed = policy.toDelete(from: catalog.entries(), protecting: Set([newName] + [offsite.backupBeingPushed()].compactMap { $0 }))
         var removed: [String] = []
         var warnings: [String] = []
         for entry in doomed {
@@ -76,7 +76,7 @@ extension BackupEngine {
     /// `RetentionPolicy.makeRoomCandidates`); each removal is named in the history and the log.
     func makeRoom(needed: Int64, in dir: String, trigger: Trigger) throws -> [String] {
         // Only when removing them would be enough: never delete backups and then refuse anyway.
-        let pushing = backupBeingPushed()
+        let pushing = offsite.backupBeingPushed()
         let candidates = retentionPolicy().makeRoomCandidates(catalog.entries()).filter { $0.name != pushing }
         let free = try FileSystem.space(dir).free
         var enough = false, total: Int64 = 0

@@ -26,7 +26,7 @@ extension BackupEngine {
     public func setting(_ key: String) throws -> String? {
         // Off-site settings live with the off-site files, readable without the POS database.
         if Self.offsiteSettingKeys.contains(key) {
-            guard let config = offsiteConfig() else { return nil }
+            guard let config = offsite.config() else { return nil }
             switch key {
             case SettingKey.offsiteRepository.rawValue: return config.displayRepository
             case SettingKey.offsiteOptions.rawValue: return config.options.map(OffsiteConfig.mask).joined(separator: " ")
@@ -67,14 +67,14 @@ extension BackupEngine {
         guard (0...1000).contains(value) else {
             throw BackupError.invalidSetting(key: key, value: String(value), reason: "keep between 0 and 1000")
         }
-        var config = try requireOffsiteConfig()
+        var config = try offsite.requireConfig()
         config[keep: key] = value
         guard config.keepDaily + config.keepWeekly + config.keepMonthly > 0 else {
             throw BackupError.invalidSetting(key: key, value: String(value), reason: "daily, weekly and monthly cannot all be 0 (that would remove every snapshot)")
         }
-        try requireWritable([offsitePaths.directory])
+        try requireWritable([offsite.paths.directory])
         try DataDirLock.offsite.holding(layout, for: "settings", now: clock.now(), wait: 30) {
-            try FileSystem.writeAtomically(try MetadataStore.encoder.encode(config), to: offsitePaths.config)
+            try FileSystem.writeAtomically(try MetadataStore.encoder.encode(config), to: offsite.paths.config)
         }
     }
 

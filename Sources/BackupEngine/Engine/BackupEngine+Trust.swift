@@ -26,7 +26,7 @@ extension BackupEngine {
 
     /// The off-site files restic is given, each with the words a refusal names it by.
     private var offsiteTrustedFiles: [(String, String)] {
-        let paths = offsitePaths
+        let paths = offsite.paths
         return [(Self.offsiteConfigWhat, paths.config), ("the off-site password file", paths.password),
                 ("the off-site environment file", paths.environment), ("the off-site SSH key", paths.sshKey),
                 ("the off-site known hosts file", paths.knownHosts)]
@@ -37,10 +37,4 @@ extension BackupEngine {
     }
 
     var terminalIDCachePath: String { layout.metaDir + "/terminal-id" }
-
-    /// A terminal id as `terminal_id` allows it: 1 to 64 ASCII letters, digits, `-`, `_`,
-    /// `.` (it becomes a restic host and tag, and goes into every notification).
-    public static func isValidTerminalID(_ text: String) -> Bool {
-        (1...64).contains(text.count) && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
-    }
 }

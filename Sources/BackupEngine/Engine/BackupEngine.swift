@@ -13,8 +13,8 @@ import Logging
 ///
 /// The operations live in extension files by topic: `+Create`, `+Verify`, `+Restore`,
 /// `+Prune` (delete and retention), `+Settings`, `+Preview`, `+LiveCheck`, `+Notify`,
-/// `+Trust`, and off-site copies in `+Offsite`, `+OffsiteSetup`, `+OffsitePush`,
-/// `+OffsiteMaintenance` and `+OffsiteRestore` (restic itself behind `Offsite/Restic`).
+/// `+Trust`. Off-site copies are a layer of their own, `offsite` (`Offsite/OffsiteService`,
+/// with restic behind `Offsite/Restic`).
 public final class BackupEngine: Sendable {
     public let layout: DataLayout
     public let clock: any EngineClock
@@ -186,6 +186,8 @@ public final class BackupEngine: Sendable {
 
     /// Notifications for this data dir (see `Notifier`).
     public var notifier: Notifier { Notifier(engine: self) }
+    /// Off-site copies through restic.
+    public var offsite: OffsiteService { OffsiteService(engine: self) }
 
     /// The name notifications and off-site copies give this terminal: the setting
     /// `terminal_id`, else the host name.
@@ -193,19 +195,19 @@ public final class BackupEngine: Sendable {
         // Read without waiting on a POS holding its lock: a notification must not wait 30 s.
         // Whatever was read last is kept beside our metadata, so a locked, damaged or lost
         // database never makes off-site snapshots go under another name.
-        // Every source is held to `isValidTerminalID` and the kept copy to `TrustedFile`'s
+        // Every source is held to `TerminalID.isValid` and the kept copy to `TrustedFile`'s
         // checks: a planted file or setting must not name this till after anything else.
         let quick = SettingsStore(layout: layout, busyTimeoutMs: 50)
         let cache = terminalIDCachePath
         let host = ProcessInfo.processInfo.hostName
         let id: String
         do {
-            let set = try quick.get("terminal_id").flatMap { Self.isValidTerminalID($0) ? $0 : nil }
+            let set = try quick.get("terminal_id").flatMap { TerminalID.isValid($0) ? $0 : nil }
             id = set ?? host
         } catch {
             let kept = (try? TrustedFile.read(cache, what: "the terminal id file", dataDir: layout.dataDir))
                 .flatMap { $0 }.flatMap { String(data: $0, encoding: .utf8) }
-            return kept.flatMap { Self.isValidTerminalID($0) ? $0 : nil } ?? host
+            return kept.flatMap { TerminalID.isValid($0) ? $0 : nil } ?? host
         }
         if FileSystem.isDirectory(layout.metaDir),
            FileSystem.readFile(cache).flatMap({ String(data: $0, encoding: .utf8) }) != id {

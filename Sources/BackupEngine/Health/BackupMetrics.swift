@@ -67,8 +67,8 @@ public struct BackupMetrics: Sendable, Equatable {
         m.lastLiveCheckTimestamp = engine.lastLiveCheck()?.checkedAt.timeIntervalSince1970 ?? 0
         m.notifyPending = engine.notifier.pendingCount()
         m.notifyLastOK = engine.notifier.lastDelivery().map { $0.ok ? 1 : 0 } ?? -1
-        if engine.offsiteConfig() != nil {
-            let s = engine.offsiteState()
+        if engine.offsite.config() != nil {
+            let s = engine.offsite.state()
             m.offsiteConfigured = 1
             m.offsiteLastPushTimestamp = s.lastPushAt?.timeIntervalSince1970 ?? 0
             m.offsiteConsecutiveFailures = s.consecutiveFailures

@@ -63,7 +63,7 @@ public struct HealthInputs: Sendable {
                             database: database, databaseProblem: problem, databaseBytes: bytes, live: live,
                             lastLiveCheck: engine.lastLiveCheck(), unknowns: unknowns,
                             closedBackupFolder: closedBackups, closedHistoryFolder: closedHistory,
-                            schedulerExpected: engine.schedulerExpectedIfReadable(), offsite: engine.offsiteStatus(entries: backups),
+                            schedulerExpected: engine.schedulerExpectedIfReadable(), offsite: engine.offsite.status(entries: backups),
                             untrustedFiles: engine.untrustedFiles())
     }
 

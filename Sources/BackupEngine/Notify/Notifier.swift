@@ -110,7 +110,7 @@ public struct Notifier: Sendable {
                     raised.append(event(.backupRecovered, health.level, "backups work again: \(summary.lastSuccessName ?? "a backup") was made"))
                 }
                 if name == NotifyEvent.Name.offsiteFailed.rawValue {
-                    let s = engine.offsiteState()
+                    let s = engine.offsite.state()
                     raised.append(event(.offsiteRecovered, health.level, "off-site copies work again" + (s.lastPushSnapshot.map { ": snapshot \($0) of \(s.lastPushBackup ?? "a backup") was pushed" } ?? "")))
                 }
             }

@@ -27,7 +27,7 @@ public final class OffsitePump: Sendable {
         guard start else { return }
         let thread = Thread { [self] in
             repeat {
-                engine.runDueOffsiteWork(cancellation: flag)
+                engine.offsite.runDueWork(cancellation: flag)
             } while state.withLock { s -> Bool in
                 let again = s.again && !flag.isCancelled
                 s.again = false

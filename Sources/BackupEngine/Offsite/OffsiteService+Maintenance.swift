@@ -5,20 +5,14 @@ import Glibc
 
 /// Off-site maintenance: remote retention (`restic forget --prune`), `restic check`,
 /// the restore drill, the repository's size, and the scheduler's round that runs what is due.
-extension BackupEngine {
+extension OffsiteService {
     // MARK: - Remote retention
 
-    public struct OffsitePruneResult: Sendable, Equatable {
-        public var kept: Int
-        public var removed: [String]
-        public var dryRun: Bool
-        public var rules: String
-    }
 
     /// `restic forget` for this terminal's snapshots with the kept counts (`--prune` unless a dry run).
-    public func offsitePrune(dryRun: Bool = false, trigger: Trigger = .cli, lockWait: TimeInterval = 600,
+    public func prune(dryRun: Bool = false, trigger: Trigger = .cli, lockWait: TimeInterval = 600,
                              cancellation: CancellationFlag? = nil) throws -> OffsitePruneResult {
-        let config = try requireOffsiteConfig()
+        let config = try requireConfig()
         let rules = "daily \(config.keepDaily), weekly \(config.keepWeekly), monthly \(config.keepMonthly)"
         let host = terminalID
         func forget(_ restic: Restic, timeLimit: TimeInterval) throws -> ChildProgram.Result {
@@ -30,40 +24,24 @@ extension BackupEngine {
             let out = try DataDirLock.offsite.holding(layout, for: "offsite-prune", now: clock.now(), wait: lockWait) {
                 try withRepositoryLockRetry(restic, wait: lockWait) { try forget(restic, timeLimit: 600) }
             }
-            let (kept, removed) = Self.forgetCounts(out.stdout)
+            let (kept, removed) = Restic.forgetCounts(out.stdout)
             return OffsitePruneResult(kept: kept, removed: removed, dryRun: true, rules: rules)
         }
-        return try recorded(.offsitePrune, trigger: trigger, failureLog: "Off-site prune failed: ") { run in
+        return try engine.recorded(.offsitePrune, trigger: trigger, failureLog: "Off-site prune failed: ") { run in
             let restic = try restic(cancellation: cancellation)
             let out = try DataDirLock.offsite.holding(layout, for: "offsite-prune", now: clock.now(), wait: lockWait) {
                 try withRepositoryLockRetry(restic, wait: lockWait) { try forget(restic, timeLimit: 3600) }
             }
-            let (kept, removed) = Self.forgetCounts(out.stdout)
+            let (kept, removed) = Restic.forgetCounts(out.stdout)
             let now = clock.now()
             let message = (removed.isEmpty ? "no snapshot to remove" : "removed \(removed.count) snapshot\(removed.count == 1 ? "" : "s")")
                 + ", \(kept) kept (kept: \(rules))"
-            try updateOffsiteState { s in s.lastForgetAt = now; s.lastForget = message }
-            try? refreshOffsiteStats(restic)
-            record(run.entry(outcome: .success, message: message))
+            try updateState { s in s.lastForgetAt = now; s.lastForget = message }
+            try? refreshStats(restic)
+            engine.record(run.entry(outcome: .success, message: message))
             logger.info("Off-site prune: \(message)")
             return OffsitePruneResult(kept: kept, removed: removed, dryRun: false, rules: rules)
         }
-    }
-
-    /// Kept and removed snapshot ids from `restic forget --json` (the first line that is its JSON).
-    static func forgetCounts(_ stdout: Data) -> (kept: Int, removed: [String]) {
-        struct Group: Decodable {
-            struct Snap: Decodable { var short_id: String? ; var id: String? }
-            var keep: [Snap]?
-            var remove: [Snap]?
-        }
-        for line in String(decoding: stdout, as: UTF8.self).split(separator: "\n") where line.hasPrefix("[") {
-            guard let groups = try? JSONDecoder().decode([Group].self, from: Data(line.utf8)) else { continue }
-            let kept = groups.reduce(0) { $0 + ($1.keep?.count ?? 0) }
-            let removed = groups.flatMap { $0.remove ?? [] }.map { $0.short_id ?? String(($0.id ?? "").prefix(8)) }
-            return (kept, removed)
-        }
-        return (0, [])
     }
 
     // MARK: - Check
@@ -71,13 +49,13 @@ extension BackupEngine {
     /// `restic check --read-data-subset P`: a failure to read the repository's own data is
     /// "damaged" (CRITICAL); a server that does not answer is only a failed attempt.
     @discardableResult
-    public func offsiteCheck(subset: String = "5%", trigger: Trigger = .cli, lockWait: TimeInterval = 600,
+    public func check(subset: String = "5%", trigger: Trigger = .cli, lockWait: TimeInterval = 600,
                              cancellation: CancellationFlag? = nil) throws -> String {
         let subset = subset.trimmingCharacters(in: .whitespaces)
-        guard Self.validSubset(subset) else {
+        guard Restic.validSubset(subset) else {
             throw BackupError.offsiteInvalidSetting(what: "read-data subset", reason: "\(subset) is not a percentage (5%), a fraction (1/10) or a size (500M)")
         }
-        return try recorded(.offsiteCheck, trigger: trigger, failureLog: "Off-site check failed: ") { run in
+        return try engine.recorded(.offsiteCheck, trigger: trigger, failureLog: "Off-site check failed: ") { run in
             let restic = try restic(cancellation: cancellation)
             let now = clock.now()
             do {
@@ -89,53 +67,33 @@ extension BackupEngine {
             } catch BackupError.offsiteFailed(_, let reason, let detail) where (detail ?? reason).contains("repository contains errors") {
                 // restic ran its checks and found errors in the repository's own data. Any
                 // other failure (a network error, a killed restic) only means it could not run.
-                let found = Self.checkErrors(detail ?? reason)
+                let found = Restic.checkErrors(detail ?? reason)
                 let error = BackupError.offsiteDamaged(reason: OneLine.make(found.first ?? reason, limit: 120), detail: detail)
-                try? updateOffsiteState { $0.lastCheck = .init(at: now, ok: false, message: error.description, damaged: true) }
+                try? updateState { $0.lastCheck = .init(at: now, ok: false, message: error.description, damaged: true) }
                 throw error
             } catch let error as BackupError where error != .cancelled {
-                try? updateOffsiteState { $0.lastCheck = .init(at: now, ok: false, message: error.description, damaged: false) }
+                try? updateState { $0.lastCheck = .init(at: now, ok: false, message: error.description, damaged: false) }
                 throw error
             }
             let message = "no errors found (read \(subset) of the data)"
-            try updateOffsiteState { $0.lastCheck = .init(at: now, ok: true, message: message) }
-            record(run.entry(outcome: .success, message: message))
+            try updateState { $0.lastCheck = .init(at: now, ok: true, message: message) }
+            engine.record(run.entry(outcome: .success, message: message))
             logger.info("Off-site check: \(message)")
             return message
         }
     }
 
-    static func validSubset(_ s: String) -> Bool {
-        if s.hasSuffix("%"), let p = Double(s.dropLast()), p > 0, p <= 100 { return true }
-        let parts = s.split(separator: "/")
-        if parts.count == 2, let n = Int(parts[0]), let m = Int(parts[1]), n >= 1, m >= 1, n <= m { return true }
-        if let last = s.last, "KMGTkmgt".contains(last), let n = Double(s.dropLast()), n > 0 { return true }
-        return false
-    }
-
-    /// The lines of `restic check` output that name a problem.
-    static func checkErrors(_ text: String) -> [String] {
-        text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { let l = $0.lowercased(); return l.contains("error") || l.contains("fatal") || l.contains("damaged") || l.contains("does not match") || l.contains("mismatch") }
-            .filter { !$0.lowercased().hasPrefix("no errors") && !$0.hasPrefix("Fatal: repository contains errors") }
-    }
-
     // MARK: - Restore drill
 
-    public struct OffsiteDrillResult: Sendable, Equatable {
-        public var snapshot: String
-        public var comparedWith: String?
-        public var message: String
-    }
 
     /// Dumps the newest snapshot of this terminal into a temp file, checks it like a local
     /// backup, compares it with the local backup it came from (SHA-256, else row counts),
     /// and removes it. A copy that fails is "damaged"; a repository that cannot be read is
     /// a failed attempt.
     @discardableResult
-    public func offsiteDrill(trigger: Trigger = .cli, lockWait: TimeInterval = 600,
+    public func drill(trigger: Trigger = .cli, lockWait: TimeInterval = 600,
                              cancellation: CancellationFlag? = nil) throws -> OffsiteDrillResult {
-        try recorded(.offsiteDrill, trigger: trigger, failureLog: "Off-site restore drill failed: ") { run in
+        try engine.recorded(.offsiteDrill, trigger: trigger, failureLog: "Off-site restore drill failed: ") { run in
             let restic = try restic(cancellation: cancellation)
             let now = clock.now()
             do {
@@ -143,7 +101,7 @@ extension BackupEngine {
                     guard let snapshot = try snapshots(restic, allHosts: false).first else {
                         throw BackupError.offsiteFailed(action: "restore drill", reason: "no snapshot of this terminal in the repository yet", detail: nil)
                     }
-                    let tmp = try dump(snapshot, restic: restic, into: offsitePaths.directory, label: "drill", lockWait: lockWait)
+                    let tmp = try dump(snapshot, restic: restic, into: paths.directory, label: "drill", lockWait: lockWait)
                     defer { try? FileSystem.remove(tmp) }
                     let checked = try checkFetched(tmp, snapshot: snapshot)
                     var compared: String?
@@ -161,8 +119,8 @@ extension BackupEngine {
                     }
                     return OffsiteDrillResult(snapshot: snapshot.shortID, comparedWith: compared, message: message)
                 }
-                try updateOffsiteState { $0.lastDrill = .init(at: now, ok: true, message: result.message) }
-                record(run.entry(outcome: .success, backupName: result.comparedWith, message: result.message))
+                try updateState { $0.lastDrill = .init(at: now, ok: true, message: result.message) }
+                engine.record(run.entry(outcome: .success, backupName: result.comparedWith, message: result.message))
                 logger.info("Off-site restore drill: \(result.message)")
                 return result
             } catch let error as BackupError where error != .cancelled {
@@ -171,7 +129,7 @@ extension BackupEngine {
                 case .offsiteDamaged, .verificationFailed: damaged = true
                 default: damaged = false
                 }
-                try? updateOffsiteState { $0.lastDrill = .init(at: now, ok: false, message: error.description, damaged: damaged) }
+                try? updateState { $0.lastDrill = .init(at: now, ok: false, message: error.description, damaged: damaged) }
                 throw error
             }
         }
@@ -180,15 +138,12 @@ extension BackupEngine {
     // MARK: - Size
 
     /// `restic stats --mode raw-data` for this terminal: bytes stored and snapshots.
-    func refreshOffsiteStats(_ restic: Restic) throws {
-        struct Stats: Decodable { var total_size: Int64?; var snapshots_count: Int? }
-        let out = try restic.stats(host: terminalID)
-        let line = String(decoding: out.stdout, as: UTF8.self).split(separator: "\n").last { $0.hasPrefix("{") } ?? ""
-        guard let stats = try? JSONDecoder().decode(Stats.self, from: Data(line.utf8)) else { return }
+    func refreshStats(_ restic: Restic) throws {
+        guard let stats = Restic.statsSummary(try restic.stats(host: terminalID).stdout) else { return }
         let now = clock.now()
-        try updateOffsiteState { s in
-            s.bytesStored = stats.total_size
-            s.snapshots = stats.snapshots_count
+        try updateState { s in
+            s.bytesStored = stats.bytes
+            s.snapshots = stats.snapshots
             s.statsAt = now
         }
     }
@@ -198,21 +153,21 @@ extension BackupEngine {
     /// What the scheduler runs when due: pushes of what waits (after the push backoff),
     /// daily remote retention and size, a weekly check of 5% of the data and a weekly
     /// restore drill. Each is recorded on its own; one failing does not stop the others.
-    public func runDueOffsiteWork(cancellation: CancellationFlag? = nil) {
-        guard offsiteConfig() != nil, Restic.isInstalled else { return }
+    public func runDueWork(cancellation: CancellationFlag? = nil) {
+        guard self.config() != nil, Restic.isInstalled else { return }
         let now = clock.now()
-        let state = offsiteState()
+        let state = self.state()
         for task in OffsiteSchedule.due(state: state, pending: !pendingPushes().isEmpty, now: now) {
             if cancellation?.isCancelled == true { return }
             do {
                 switch task {
                 // Another restic of ours running: the next round pushes. Another terminal's
                 // restic holding the repository: waited for.
-                case .push: _ = try offsitePush(trigger: .scheduler, lockWait: 0, repositoryLockWait: 600, cancellation: cancellation)
-                case .prune: _ = try offsitePrune(trigger: .scheduler, cancellation: cancellation)
-                case .stats: try refreshOffsiteStats(try restic(cancellation: cancellation))
-                case .check: try offsiteCheck(trigger: .scheduler, cancellation: cancellation)
-                case .drill: try offsiteDrill(trigger: .scheduler, cancellation: cancellation)
+                case .push: _ = try push(trigger: .scheduler, lockWait: 0, repositoryLockWait: 600, cancellation: cancellation)
+                case .prune: _ = try prune(trigger: .scheduler, cancellation: cancellation)
+                case .stats: try refreshStats(try restic(cancellation: cancellation))
+                case .check: try check(trigger: .scheduler, cancellation: cancellation)
+                case .drill: try drill(trigger: .scheduler, cancellation: cancellation)
                 }
             } catch BackupError.busy {
                 // Someone else runs restic for this data dir now: the next round tries again.
@@ -220,8 +175,6 @@ extension BackupEngine {
                 logger.warning("Off-site \(task.rawValue) did not complete: \(BackupError(error).description)")
             }
         }
-        refreshMetrics()
+        engine.refreshMetrics()
     }
-
-
 }

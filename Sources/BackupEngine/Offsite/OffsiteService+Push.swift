@@ -6,25 +6,17 @@ import Glibc
 /// Pushing backups to the off-site repository. A push never takes the operation lock for
 /// its restic run (it must never hold up a local backup): it takes the off-site lock, and
 /// the operation lock only for the moment it writes a backup's metadata.
-extension BackupEngine {
-    public struct OffsitePushResult: Sendable, Equatable {
-        public var name: String
-        public var snapshot: String
-        public var bytesAdded: Int64
-        public var seconds: Double
-        /// True when it had been pushed before (nothing was sent now).
-        public var alreadyPushed: Bool
-    }
+extension OffsiteService {
 
     /// Pushes one backup, or (with no name) every verified backup not pushed yet, oldest
     /// first, each recorded on its own; the first failure stops the round. A push reads
     /// the verified local file and never changes it.
     /// `lockWait`: how long to wait for another restic of this data dir (our off-site lock);
     /// `repositoryLockWait`: for a live lock in the repository (another terminal's prune).
-    public func offsitePush(name: String? = nil, trigger: Trigger = .cli, timeLimit: TimeInterval? = nil,
+    public func push(name: String? = nil, trigger: Trigger = .cli, timeLimit: TimeInterval? = nil,
                             lockWait: TimeInterval = 120, repositoryLockWait: TimeInterval = 600,
                             cancellation: CancellationFlag? = nil) throws -> [OffsitePushResult] {
-        _ = try requireOffsiteConfig()
+        _ = try requireConfig()
         let entries: [BackupEntry]
         if let name {
             let entry = try catalog.entry(named: name)
@@ -55,13 +47,12 @@ extension BackupEngine {
 
     private func pushOne(_ entry: BackupEntry, trigger: Trigger, timeLimit: TimeInterval?, lockWait: TimeInterval,
                          repositoryLockWait: TimeInterval, cancellation: CancellationFlag?) throws -> OffsitePushResult {
-        let paths = offsitePaths
         // Another restic of this data dir at work is not a failed push: refused before
         // anything is recorded or counted (the scheduler's next round pushes).
         let lock = try DataDirLock.offsite.take(layout, for: "offsite-push", now: clock.now(), wait: lockWait)
         defer { lock.release() }
         do {
-            return try recorded(.offsitePush, trigger: trigger, name: entry.name, kind: entry.kind, failureLog: "Off-site push failed: ") { run in
+            return try engine.recorded(.offsitePush, trigger: trigger, name: entry.name, kind: entry.kind, failureLog: "Off-site push failed: ") { run in
                 let restic = try restic(cancellation: cancellation)
                 // The marker is written under the operation lock, so retention (which holds it)
                 // either removed the backup before (we see that now) or sees the marker.
@@ -79,12 +70,12 @@ extension BackupEngine {
                 let output = try withRepositoryLockRetry(restic, wait: repositoryLockWait) {
                     try restic.backup(file: entry.path, host: terminalID, tags: tags, time: Self.resticTime(entry.createdAt), timeLimit: limit)
                 }
-                guard let summary = Self.backupSummary(output.stdout) else {
+                guard let summary = Restic.backupSummary(output.stdout) else {
                     throw BackupError.offsiteFailed(action: "push", reason: "restic reported no snapshot", detail: String(decoding: output.stdout, as: UTF8.self))
                 }
                 let copy = OffsiteCopy(snapshot: summary.snapshot, pushedAt: clock.now(), bytesAdded: summary.added)
                 try markPushed(entry.name, copy)
-                try updateOffsiteState { s in
+                try updateState { s in
                     s.lastPushAt = copy.pushedAt
                     s.lastPushSnapshot = copy.snapshot
                     s.lastPushBackup = entry.name
@@ -95,7 +86,7 @@ extension BackupEngine {
                     s.bytesStored = s.bytesStored.map { $0 + copy.bytesAdded }
                 }
                 let seconds = run.elapsed
-                record(run.entry(outcome: .success, backupName: entry.name, kind: entry.kind, sizeBytes: entry.sizeBytes,
+                engine.record(run.entry(outcome: .success, backupName: entry.name, kind: entry.kind, sizeBytes: entry.sizeBytes,
                                  durationSeconds: seconds,
                                  message: "pushed to \(restic.config.displayRepository) as snapshot \(copy.snapshot), \(ByteCount.format(copy.bytesAdded)) added"))
                 logger.info("Off-site push of \(entry.name): snapshot \(copy.snapshot), \(ByteCount.format(copy.bytesAdded)) added in \(String(format: "%.1f", seconds)) s")
@@ -108,7 +99,7 @@ extension BackupEngine {
             if case .backupNotFound = error { throw error }
             if !(error.isInputError && trigger != .scheduler), error != .cancelled {
                 let now = clock.now()
-                try? updateOffsiteState { s in
+                try? updateState { s in
                     s.consecutiveFailures += 1
                     s.failuresTotal += 1
                     s.lastFailureAt = now
@@ -116,7 +107,7 @@ extension BackupEngine {
                     if !s.failedBackups.contains(entry.name) { s.failedBackups.append(entry.name) }
                     s.retryAfter = now.addingTimeInterval(OffsiteState.backoff(afterFailures: s.consecutiveFailures))
                 }
-                refreshMetrics()
+                engine.refreshMetrics()
             }
             throw error
         }
@@ -141,21 +132,6 @@ extension BackupEngine {
         f.locale = Locale(identifier: "en_US_POSIX")
         f.dateFormat = "yyyy-MM-dd HH:mm:ss"
         return f.string(from: date)
-    }
-
-    /// The snapshot id and bytes added from `restic backup --json`'s summary line.
-    static func backupSummary(_ stdout: Data) -> (snapshot: String, added: Int64)? {
-        struct Summary: Decodable {
-            var message_type: String
-            var snapshot_id: String?
-            var data_added: Int64?
-        }
-        for line in String(decoding: stdout, as: UTF8.self).split(separator: "\n").reversed() {
-            guard let s = try? JSONDecoder().decode(Summary.self, from: Data(line.utf8)), s.message_type == "summary",
-                  let id = s.snapshot_id else { continue }
-            return (id, s.data_added ?? 0)
-        }
-        return nil
     }
 
     /// Runs `body`; when another restic holds the repository's lock, removes stale locks

@@ -6,9 +6,9 @@ import Glibc
 /// Getting a snapshot back: listing, dumping into a temp file, checking it exactly like a
 /// local backup, and keeping it as a local backup that the normal restore path restores
 /// (with its preview, saved copy and undo).
-extension BackupEngine {
+extension OffsiteService {
     /// This terminal's snapshots (or every terminal's), newest first.
-    public func offsiteSnapshots(allHosts: Bool = false, cancellation: CancellationFlag? = nil) throws -> [ResticSnapshot] {
+    public func snapshots(allHosts: Bool = false, cancellation: CancellationFlag? = nil) throws -> [ResticSnapshot] {
         let restic = try restic(cancellation: cancellation)
         return try withRepositoryLockRetry(restic, wait: 120) { try snapshots(restic, allHosts: allHosts) }
     }
@@ -26,18 +26,18 @@ extension BackupEngine {
     /// The snapshot to restore: an id (or its first characters), or the newest of this
     /// terminal. A new terminal recovering a shop has another name: when this terminal has
     /// no snapshot and the repository holds one terminal's only, that one's newest.
-    public func offsiteSnapshot(_ id: String?, cancellation: CancellationFlag? = nil) throws -> ResticSnapshot {
+    public func snapshot(_ id: String?, cancellation: CancellationFlag? = nil) throws -> ResticSnapshot {
         if let id {
             let wanted = id.trimmingCharacters(in: .whitespaces).lowercased()
             guard wanted.count >= 4, wanted.allSatisfy(\.isHexDigit) else {
                 throw BackupError.offsiteInvalidSetting(what: "snapshot id", reason: "\(id) is not a snapshot id (hex digits, as 'offsite list' shows)")
             }
-            let matches = try offsiteSnapshots(allHosts: true, cancellation: cancellation).filter { $0.id.hasPrefix(wanted) }
+            let matches = try snapshots(allHosts: true, cancellation: cancellation).filter { $0.id.hasPrefix(wanted) }
             guard matches.count == 1, let found = matches.first else { throw BackupError.offsiteSnapshotNotFound(id) }
             return found
         }
-        if let own = try offsiteSnapshots(allHosts: false, cancellation: cancellation).first { return own }
-        let all = try offsiteSnapshots(allHosts: true, cancellation: cancellation)
+        if let own = try snapshots(allHosts: false, cancellation: cancellation).first { return own }
+        let all = try snapshots(allHosts: true, cancellation: cancellation)
         let hosts = Set(all.map(\.hostname))
         guard let newest = all.first else { throw BackupError.offsiteSnapshotNotFound("(latest): the repository has no snapshot") }
         guard hosts.count == 1 else {
@@ -94,7 +94,7 @@ extension BackupEngine {
         if let findings = try BackupInspector.check(path: path, full: false) {
             throw BackupError.verificationFailed(name: name, reason: findings.summary)
         }
-        if let foreign = foreignDatabaseProblem(path: path) { throw BackupError.verificationFailed(name: name, reason: foreign) }
+        if let foreign = engine.foreignDatabaseProblem(path: path) { throw BackupError.verificationFailed(name: name, reason: foreign) }
         let header = try BackupInspector.header(path: path)
         return FetchedCheck(sha256: try BackupInspector.sha256(path: path), tables: try BackupInspector.tableCounts(path: path),
                             pageCount: header.pageCount, pageSize: header.pageSize, journal: header.journal)
@@ -103,19 +103,19 @@ extension BackupEngine {
     /// Brings a snapshot back as a verified local backup (its own name and kind when free,
     /// else the next free name) and returns it, ready for `restore(name:)`. A snapshot that
     /// is already here (pushed from this file) is not fetched again.
-    public func offsiteFetch(_ snapshot: ResticSnapshot, trigger: Trigger = .cli,
+    public func fetch(_ snapshot: ResticSnapshot, trigger: Trigger = .cli,
                              cancellation: CancellationFlag? = nil) throws -> BackupEntry {
         if let local = catalog.entries().first(where: { $0.record?.offsite?.snapshot == snapshot.shortID && $0.status == .verified }) {
             return local
         }
         guard FileSystem.isDirectory(layout.dataDir) else { throw BackupError.dataDirNotFound(path: layout.dataDir) }
-        try requireWritable([layout.backupsDir, layout.metaDir])
-        return try recorded(.offsiteFetch, trigger: trigger, failureLog: "Off-site fetch failed: ") { run in
+        try engine.requireWritable([layout.backupsDir, layout.metaDir])
+        return try engine.recorded(.offsiteFetch, trigger: trigger, failureLog: "Off-site fetch failed: ") { run in
             let restic = try restic(cancellation: cancellation)
             let kind = snapshot.kind.flatMap { $0.isBackup ? $0 : nil } ?? .manual
             let dir = layout.directory(for: kind)
             let tmp = try DataDirLock.offsite.holding(layout, for: "offsite-fetch", now: clock.now(), wait: 600) {
-                try dump(snapshot, restic: restic, into: offsitePaths.directory, label: "fetch", lockWait: 600)
+                try dump(snapshot, restic: restic, into: paths.directory, label: "fetch", lockWait: 600)
             }
             var keep = false
             defer { if !keep { try? FileSystem.remove(tmp) } }
@@ -152,7 +152,7 @@ extension BackupEngine {
                 try? metadata.remove(name)
             }
             let entry = try catalog.entry(named: fetched.name)
-            record(run.entry(outcome: .success, backupName: entry.name, kind: kind, sizeBytes: entry.sizeBytes,
+            engine.record(run.entry(outcome: .success, backupName: entry.name, kind: kind, sizeBytes: entry.sizeBytes,
                              message: "fetched snapshot \(snapshot.shortID) of \(snapshot.hostname) as \(entry.name), checked ok"))
             logger.info("Fetched off-site snapshot \(snapshot.shortID) as \(entry.name)")
             return entry
@@ -161,18 +161,18 @@ extension BackupEngine {
 
     /// The restore preview of a snapshot, without keeping anything: dumped into a temp
     /// file, checked, compared with the live database, removed.
-    public func offsiteRestorePreview(_ snapshot: ResticSnapshot, cancellation: CancellationFlag? = nil) throws -> RestorePreview {
+    public func preview(_ snapshot: ResticSnapshot, cancellation: CancellationFlag? = nil) throws -> RestorePreview {
         let restic = try restic(cancellation: cancellation)
         guard FileSystem.isDirectory(layout.dataDir) else { throw BackupError.dataDirNotFound(path: layout.dataDir) }
-        try requireWritable([layout.backupsDir])
+        try engine.requireWritable([layout.backupsDir])
         let tmp = try DataDirLock.offsite.holding(layout, for: "offsite-preview", now: clock.now(), wait: 600) {
-            try dump(snapshot, restic: restic, into: offsitePaths.directory, label: "preview", lockWait: 600)
+            try dump(snapshot, restic: restic, into: paths.directory, label: "preview", lockWait: 600)
         }
         defer { try? FileSystem.remove(tmp) }
         _ = try checkFetched(tmp, snapshot: snapshot)
         let size = FileSystem.info(tmp)?.size ?? 0
         let entry = BackupEntry(name: "snapshot \(snapshot.shortID)", path: tmp, kind: snapshot.kind ?? .manual, createdAt: snapshot.time,
                                 sizeBytes: size, status: .verified, statusDetail: nil, appVersion: snapshot.appVersion, record: nil)
-        return try restorePreview(entry: entry)
+        return try engine.restorePreview(entry: entry)
     }
 }

@@ -1,45 +1,63 @@
 import Foundation
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Off-site copies through restic: the setup as kept, and status. Setting up is in
-/// `+OffsiteSetup`, pushes in `+OffsitePush`, maintenance (remote retention, checks,
-/// restore drills) in `+OffsiteMaintenance`, fetching a snapshot back in `+OffsiteRestore`.
+/// Off-site copies through restic, as one service the engine façade keeps a property for
+/// (`engine.offsite`): the setup as kept, and status here; setting up in `+Setup`, pushes
+/// in `+Push`, maintenance (remote retention, checks, restore drills, the scheduler's
+/// round) in `+Maintenance`, getting a snapshot back in `+Fetch`. restic's arguments and
+/// JSON stay in `Restic`; what a push or a drill means for this data dir is here.
+///
+/// It borrows from the engine only what every operation shares: the layout, the clock, the
+/// catalog and metadata, and the history a run is recorded in. A second external engine
+/// sits beside it the same way, sharing `ChildProgram` and nothing else.
 ///
 /// Off-site work never takes the operation lock for its restic run (a push must never
 /// hold up a local backup): it takes the off-site lock, one restic from this data dir at
 /// a time, and the operation lock only for the moment it writes a backup's metadata.
-extension BackupEngine {
-    public var offsitePaths: OffsitePaths { OffsitePaths(layout: layout) }
+/// State: none of its own; the off-site state file is its one piece of mutable state,
+/// changed only through `updateState` under its own lock.
+public struct OffsiteService: Sendable {
+    let engine: BackupEngine
+
+    var layout: DataLayout { engine.layout }
+    var clock: any EngineClock { engine.clock }
+    var logger: Logger { engine.logger }
+    var catalog: Catalog { engine.catalog }
+    var metadata: MetadataStore { engine.metadata }
+    var terminalID: String { engine.terminalID }
+}
+
+extension OffsiteService {
+    public var paths: OffsitePaths { OffsitePaths(layout: layout) }
 
     /// The off-site setup, nil when off-site copies are not set up.
-    public func offsiteConfig() -> OffsiteConfig? {
-        guard let data = try? TrustedFile.read(offsitePaths.config, what: Self.offsiteConfigWhat, dataDir: layout.dataDir) else { return nil }
+    public func config() -> OffsiteConfig? {
+        guard let data = try? TrustedFile.read(paths.config, what: BackupEngine.offsiteConfigWhat, dataDir: layout.dataDir) else { return nil }
         return try? HistoryLog.decoder.decode(OffsiteConfig.self, from: data)
     }
 
     /// The setup for work that uses it: refused naming the file when one of the off-site
     /// files may not be trusted (never "not set up": it is, and someone may have changed it).
-    public func requireOffsiteConfig() throws -> OffsiteConfig {
-        try requireTrustedOffsiteFiles()
-        guard let config = offsiteConfig() else { throw BackupError.offsiteNotConfigured }
+    public func requireConfig() throws -> OffsiteConfig {
+        try engine.requireTrustedOffsiteFiles()
+        guard let config = self.config() else { throw BackupError.offsiteNotConfigured }
         return config
     }
 
-    public func offsiteState() -> OffsiteState { OffsiteState.read(offsitePaths.state) }
+    public func state() -> OffsiteState { OffsiteState.read(paths.state) }
 
     /// restic for the kept setup, or why there is none.
     func restic(cancellation: CancellationFlag? = nil) throws -> Restic {
-        let config = try requireOffsiteConfig()
-        let paths = offsitePaths
+        let config = try requireConfig()
         return Restic(executable: try Restic.locate(), config: config, passwordPath: paths.password,
                       environmentPath: paths.environment, cachePath: paths.cache, cancellation: cancellation)
     }
 
     /// Reads, changes and writes the off-site state under its own short lock.
-    func updateOffsiteState(_ change: (inout OffsiteState) -> Void) throws {
-        let paths = offsitePaths
+    func updateState(_ change: (inout OffsiteState) -> Void) throws {
         let lock = try DataDirLock.offsiteState.take(layout, for: "offsite-state", now: clock.now(), wait: 10)
         defer { lock.release() }
         var state = OffsiteState.read(paths.state)
@@ -62,9 +80,9 @@ extension BackupEngine {
 
     /// Off-site copies at a glance: the setup, the state, and what waits to be pushed.
     /// `entries`: the backups already listed by the caller (the folders are read once).
-    public func offsiteStatus(entries: [BackupEntry]? = nil) -> OffsiteStatus {
-        let config = offsiteConfig()
-        return OffsiteStatus(config: config, resticInstalled: Restic.isInstalled, state: offsiteState(),
+    public func status(entries: [BackupEntry]? = nil) -> OffsiteStatus {
+        let config = self.config()
+        return OffsiteStatus(config: config, resticInstalled: Restic.isInstalled, state: self.state(),
                              pending: config == nil ? [] : pendingPushes(entries: entries).map(\.name), terminal: terminalID,
                              pushing: backupBeingPushed())
     }
@@ -78,7 +96,7 @@ extension BackupEngine {
 
     /// The backup a live push is reading now (retention must leave it alone).
     public func backupBeingPushed() -> String? {
-        guard let data = FileSystem.readFile(offsitePaths.pushing),
+        guard let data = FileSystem.readFile(paths.pushing),
               let marker = try? JSONDecoder().decode(PushMarker.self, from: data),
               marker.pid == getpid() || kill(marker.pid, 0) == 0 || errno == EPERM else { return nil }
         return marker.name

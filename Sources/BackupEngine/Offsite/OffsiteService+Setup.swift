@@ -4,14 +4,7 @@ import Glibc
 #endif
 
 /// Setting up off-site copies: the repository checked (or made) before anything is kept.
-extension BackupEngine {
-    public struct OffsiteInitResult: Sendable {
-        public var repository: String
-        /// True when the repository was made now; false when an existing one was opened.
-        public var created: Bool
-        /// The password made for a new repository, shown once; nil when one was given or kept.
-        public var generatedPassword: String?
-    }
+extension OffsiteService {
 
     /// Sets up off-site copies: checks that `repository` opens with the password (or
     /// initialises it, format 2 with compression, when there is none yet) before anything
@@ -25,7 +18,7 @@ extension BackupEngine {
     ///
     /// `sftp`: a key and pinned host key of this terminal's own for an SFTP repository,
     /// kept beside the password; restic then logs in with them and nothing else.
-    public func offsiteInit(repository: String, options: [String] = [], passwordFile: GivenFile? = nil,
+    public func setUp(repository: String, options: [String] = [], passwordFile: GivenFile? = nil,
                             environmentFile: GivenFile? = nil, sftp: SFTPLogin? = nil, allowSameDisk: Bool = false,
                             trigger: Trigger = .cli) throws -> OffsiteInitResult {
         let repository = repository.trimmingCharacters(in: .whitespaces)
@@ -57,8 +50,8 @@ extension BackupEngine {
             guard sftp.knownHosts.text.contains(where: { !$0.isWhitespace }) else {
                 throw BackupError.offsiteInvalidSetting(what: "known hosts file", reason: "\(sftp.knownHosts.path) holds no host key")
             }
-            guard let option = SFTPLogin.option(destination: destination, port: sftp.port, keyPath: offsitePaths.sshKey,
-                                                knownHostsPath: offsitePaths.knownHosts) else {
+            guard let option = SFTPLogin.option(destination: destination, port: sftp.port, keyPath: paths.sshKey,
+                                                knownHostsPath: paths.knownHosts) else {
                 throw BackupError.offsiteInvalidSetting(what: "SSH key", reason: "the data dir's path holds a space, comma or quote, which restic's sftp.command cannot carry; give an sftp.command option instead")
             }
             options.append(option)
@@ -70,16 +63,15 @@ extension BackupEngine {
         }
         guard FileSystem.isDirectory(layout.dataDir) else { throw BackupError.dataDirNotFound(path: layout.dataDir) }
         let executable = try Restic.locate()
-        try requireWritable([layout.backupsDir, layout.metaDir])
+        try engine.requireWritable([layout.backupsDir, layout.metaDir])
 
-        return try recorded(.offsiteInit, trigger: trigger, failureLog: "Off-site setup failed: ") { run in
+        return try engine.recorded(.offsiteInit, trigger: trigger, failureLog: "Off-site setup failed: ") { run in
             try layout.ensureDirectories()
-            let paths = offsitePaths
             let lock = try DataDirLock.offsite.take(layout, for: "offsite-init", now: clock.now(), wait: 60)
             defer { lock.release() }
 
             // The password: the one given, else the one kept for this same repository, else a new one.
-            let old = offsiteConfig()
+            let old = self.config()
             let keptPassword = old?.repository == repository ? (try? readPasswordFile(paths.password)) : nil
             let generated = given == nil && keptPassword == nil ? Self.makePassword() : nil
             let password = given ?? keptPassword ?? generated!
@@ -124,12 +116,12 @@ extension BackupEngine {
             try FileSystem.writeAtomically(try MetadataStore.encoder.encode(config), to: paths.config)
             if old?.repository != repository {
                 // Another repository: what was pushed before is not in this one.
-                try updateOffsiteState { $0 = OffsiteState() }
+                try updateState { $0 = OffsiteState() }
                 clearPushMarks()
             }
             let message = created ? "created the off-site repository \(config.displayRepository)"
                                   : "off-site copies go to the existing repository \(config.displayRepository)"
-            record(run.entry(outcome: .success, message: message))
+            engine.record(run.entry(outcome: .success, message: message))
             logger.info("\(message)")
             return OffsiteInitResult(repository: config.displayRepository, created: created, generatedPassword: generated)
         }

@@ -1,0 +1,9 @@
+import Foundation
+
+public struct OffsiteInitResult: Sendable {
+    public var repository: String
+    /// True when the repository was made now; false when an existing one was opened.
+    public var created: Bool
+    /// The password made for a new repository, shown once; nil when one was given or kept.
+    public var generatedPassword: String?
+}

@@ -1,0 +1,10 @@
+import Foundation
+
+public struct OffsitePushResult: Sendable, Equatable {
+    public var name: String
+    public var snapshot: String
+    public var bytesAdded: Int64
+    public var seconds: Double
+    /// True when it had been pushed before (nothing was sent now).
+    public var alreadyPushed: Bool
+}

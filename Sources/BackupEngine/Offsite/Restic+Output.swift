@@ -1,0 +1,62 @@
+import Foundation
+
+/// restic's output, read in one place: the summary of `backup --json`, the groups of
+/// `forget --json`, the totals of `stats --json`, and the lines of `check` that name a
+/// problem. Each reader returns nil (or nothing) for output it does not recognise, and the
+/// caller says what that means.
+extension Restic {
+    /// The snapshot id and bytes added from `restic backup --json`'s summary line.
+    static func backupSummary(_ stdout: Data) -> (snapshot: String, added: Int64)? {
+        struct Summary: Decodable {
+            var message_type: String
+            var snapshot_id: String?
+            var data_added: Int64?
+        }
+        for line in String(decoding: stdout, as: UTF8.self).split(separator: "\n").reversed() {
+            guard let s = try? JSONDecoder().decode(Summary.self, from: Data(line.utf8)), s.message_type == "summary",
+                  let id = s.snapshot_id else { continue }
+            return (id, s.data_added ?? 0)
+        }
+        return nil
+    }
+
+    /// Kept and removed snapshot ids from `restic forget --json` (the first line that is its JSON).
+    static func forgetCounts(_ stdout: Data) -> (kept: Int, removed: [String]) {
+        struct Group: Decodable {
+            struct Snap: Decodable { var short_id: String? ; var id: String? }
+            var keep: [Snap]?
+            var remove: [Snap]?
+        }
+        for line in String(decoding: stdout, as: UTF8.self).split(separator: "\n") where line.hasPrefix("[") {
+            guard let groups = try? JSONDecoder().decode([Group].self, from: Data(line.utf8)) else { continue }
+            let kept = groups.reduce(0) { $0 + ($1.keep?.count ?? 0) }
+            let removed = groups.flatMap { $0.remove ?? [] }.map { $0.short_id ?? String(($0.id ?? "").prefix(8)) }
+            return (kept, removed)
+        }
+        return (0, [])
+    }
+
+    /// Bytes stored and snapshots counted, from `stats --json` (its last JSON line).
+    static func statsSummary(_ stdout: Data) -> (bytes: Int64?, snapshots: Int?)? {
+        struct Stats: Decodable { var total_size: Int64?; var snapshots_count: Int? }
+        let line = String(decoding: stdout, as: UTF8.self).split(separator: "\n").last { $0.hasPrefix("{") } ?? ""
+        guard let stats = try? JSONDecoder().decode(Stats.self, from: Data(line.utf8)) else { return nil }
+        return (stats.total_size, stats.snapshots_count)
+    }
+
+    /// The lines of `restic check` output that name a problem.
+    static func checkErrors(_ text: String) -> [String] {
+        text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { let l = $0.lowercased(); return l.contains("error") || l.contains("fatal") || l.contains("damaged") || l.contains("does not match") || l.contains("mismatch") }
+            .filter { !$0.lowercased().hasPrefix("no errors") && !$0.hasPrefix("Fatal: repository contains errors") }
+    }
+
+    /// A `--read-data-subset` restic takes: a percentage (5%), a fraction (1/10) or a size (500M).
+    static func validSubset(_ s: String) -> Bool {
+        if s.hasSuffix("%"), let p = Double(s.dropLast()), p > 0, p <= 100 { return true }
+        let parts = s.split(separator: "/")
+        if parts.count == 2, let n = Int(parts[0]), let m = Int(parts[1]), n >= 1, m >= 1, n <= m { return true }
+        if let last = s.last, "KMGTkmgt".contains(last), let n = Double(s.dropLast()), n > 0 { return true }
+        return false
+    }
+}

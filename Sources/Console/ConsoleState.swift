@@ -4,6 +4,11 @@ import Foundation
 /// Everything the console shows, as one value. Owner: the UI thread of `ConsoleApp`, which
 /// alone mutates it (background work posts results to the inbox, drained on the UI thread).
 /// Rendering and key handling are pure functions of this value.
+///
+/// Every change is a reducer step (`apply(_:)` for keys and refreshes, the controller steps
+/// in `+Controller`, an operation's progress and end, the dialogs' arrivals); the fields are
+/// written by nothing outside this module, and the tests set a state up through the same
+/// steps (`ConsoleStateWritesTests` holds them to it).
 public struct ConsoleState: Sendable, Equatable {
     /// Backups, newest first, as `BackupEngine.listBackups()` returns them.
     public private(set) var backups: [BackupEntry] = [] {
@@ -14,36 +19,36 @@ public struct ConsoleState: Sendable, Equatable {
     /// The selected backup, by name, so it survives the list changing underneath.
     public private(set) var selectedName: String?
     /// First visible row of the list (or of the history in the history view).
-    public var scrollOffset: Int = 0
-    public var historyScroll: Int = 0
+    public internal(set) var scrollOffset: Int = 0
+    public internal(set) var historyScroll: Int = 0
     /// The selected attempt in the history view (Enter shows its whole text).
-    public var historySelected: Int = 0
+    public internal(set) var historySelected: Int = 0
     /// The health banner has the focus (Up from the first backup): Enter shows every reason.
-    public var bannerSelected: Bool = false
-    public var database: DatabaseInfo?
+    public internal(set) var bannerSelected: Bool = false
+    public internal(set) var database: DatabaseInfo?
     /// Why the database info could not be read (shown in the header).
-    public var databaseProblem: String?
+    public internal(set) var databaseProblem: String?
     /// The live database as the engine's cheap check found it at the last refresh.
-    public var live: LiveDatabaseState?
+    public internal(set) var live: LiveDatabaseState?
     /// The last full check of the live database (for the health box).
-    public var lastLiveCheck: LiveCheckRecord?
+    public internal(set) var lastLiveCheck: LiveCheckRecord?
     /// Why this user cannot write the backup folders (`cannot write DIR (running as X;
     /// owned by Y)`); nil when it can. Set: the console is read-only.
-    public var readOnly: String?
+    public internal(set) var readOnly: String?
     /// Why the backup folders cannot be read (`cannot read DIR: permission denied (...)`);
     /// nil when they can. Set: an empty list says nothing about what is on disk.
-    public var backupsUnreadable: String?
-    public var disk: DiskUsage?
-    public var scheduler: SchedulerSnapshot?
+    public internal(set) var backupsUnreadable: String?
+    public internal(set) var disk: DiskUsage?
+    public internal(set) var scheduler: SchedulerSnapshot?
     /// This console's own scheduler is starting (it reads the whole history first): shown
     /// as "starting" rather than "not running" until its snapshot is true.
-    public var schedulerStarting = false
-    public var health: HealthReport?
+    public internal(set) var schedulerStarting = false
+    public internal(set) var health: HealthReport?
     /// Attempts, newest first.
-    public var history: [HistoryEntry] = []
+    public internal(set) var history: [HistoryEntry] = []
     /// Retention rules, so `p` and the details can say what goes and why the rest stays
     /// (the engine's `RetentionPolicy.decide`) without touching the disk.
-    public var retention: RetentionPolicy = .standard {
+    public internal(set) var retention: RetentionPolicy = .standard {
         didSet { if retention != oldValue { keptReasonsByName = Self.keptReasons(backups, retention) } }
     }
     /// Why retention keeps each backup, by name: derived when `backups` or `retention`
@@ -51,37 +56,37 @@ public struct ConsoleState: Sendable, Equatable {
     /// idle CPU, docs/BENCHMARKS.md).
     private(set) var keptReasonsByName: [String: [RetentionPolicy.Reason]] = [:]
     /// The notification targets, and deliveries waiting in the outbox (the alerts line).
-    public var alertTargets: [NotifyTarget] = []
-    public var pendingAlerts: Int = 0
+    public internal(set) var alertTargets: [NotifyTarget] = []
+    public internal(set) var pendingAlerts: Int = 0
     /// Off-site copies as the last refresh read them; nil until the first refresh.
-    public var offsite: OffsiteStatus?
+    public internal(set) var offsite: OffsiteStatus?
     /// The off-site view's snapshots and selection (`o`).
-    public var offsiteScreen = OffsiteScreen()
+    public internal(set) var offsiteScreen = OffsiteScreen()
     /// What the open restore dialog has learnt: the comparison as it fills in.
-    public var restoreDetails: RestoreDialogDetails?
+    public internal(set) var restoreDetails: RestoreDialogDetails?
     /// Tells each restore dialog's comparison from those of dialogs closed since.
-    public var previewToken: Int = 0
+    public internal(set) var previewToken: Int = 0
     /// The console's own running operation, if any.
-    public var operation: RunningOperation?
+    public internal(set) var operation: RunningOperation?
     /// One line shown above the footer until the next key (a result, a refusal).
-    public var flash: String?
-    public var view: ConsoleView = .list
-    public var dialog: ConsoleDialog?
-    public var capabilities: TerminalCapabilities
+    public internal(set) var flash: String?
+    public internal(set) var view: ConsoleView = .list
+    public internal(set) var dialog: ConsoleDialog?
+    public internal(set) var capabilities: TerminalCapabilities
     /// Terminal size, kept so paging and scrolling know the list height.
-    public var width: Int
-    public var height: Int
+    public internal(set) var width: Int
+    public internal(set) var height: Int
     /// Wall-clock now (countdown, ages) and monotonic now (when the second changes).
-    public var now: Date
-    public var monotonicNanos: UInt64 = 0
+    public internal(set) var now: Date
+    public internal(set) var monotonicNanos: UInt64 = 0
     /// Local time zone for showing times (tests pin it).
-    public var timeZone: TimeZone
+    public internal(set) var timeZone: TimeZone
     /// Its name as the header says it (`UTC`, `CET`), updated at each refresh (summer time).
-    public var timeZoneName: String
+    public internal(set) var timeZoneName: String
     /// Quit was confirmed while an operation ran: leave as soon as it ends.
-    public var quitting: Bool = false
+    public internal(set) var quitting: Bool = false
     /// The controller should exit its loop.
-    public var finished: Bool = false
+    public internal(set) var finished: Bool = false
 
     public init(capabilities: TerminalCapabilities, width: Int = 80, height: Int = 24,
                 now: Date = Date(), timeZone: TimeZone = .current) {

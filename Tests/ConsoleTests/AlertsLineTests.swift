@@ -31,7 +31,7 @@ final class AlertsLineTests: XCTestCase {
         // A kind never delivered yet, and deliveries waiting.
         try f.engine.addNotifyTarget(NotifyTarget(kind: .command, target: "/usr/bin/true"))
         var state = f.state(width: 120, height: 30)
-        state.pendingAlerts = 2
+        state.refreshed { $0.pendingAlerts = 2 }
         let line = ScreenRenderer.render(state, width: 120, height: 30).line(26)
         XCTAssertTrue(line.contains("ping ✗ 5m ago · command not sent yet · 2 waiting · n test"), line)
     }
@@ -62,7 +62,7 @@ final class AlertsLineTests: XCTestCase {
         XCTAssertEqual(OperationOutcome.alertTest([ok]), .report(title: "Alert test: every delivery ok", lines: ["webhook http://127.0.0.1:8080/… ok 212 ms"]))
 
         var readOnly = f.state()
-        readOnly.readOnly = "cannot write /x (running as nobody; owned by pos)"
+        readOnly.refreshed { $0.readOnly = "cannot write /x (running as nobody; owned by pos)" }
         XCTAssertEqual(readOnly.apply(.testAlerts), [])
         XCTAssertEqual(readOnly.flash, "Alert test refused: read-only, cannot write /x (running as nobody; owned by pos)")
     }

@@ -29,11 +29,10 @@ final class ConsoleFixture {
 
     /// The state after the console's first refresh of any engine's data dir.
     static func state(engine: BackupEngine, width: Int = 80, height: Int = 24, unicode: Bool = true, colour: Bool = true,
-                      scheduler: SchedulerSnapshot?) -> ConsoleState {
+                      scheduler: SchedulerSnapshot?, timeZone: TimeZone = TimeZone(identifier: "UTC")!) -> ConsoleState {
         var state = ConsoleState(capabilities: TerminalCapabilities(unicode: unicode, colour: colour),
-                                 width: width, height: height, now: engine.clock.now(),
-                                 timeZone: TimeZone(identifier: "UTC")!)
-        state.scheduler = scheduler
+                                 width: width, height: height, now: engine.clock.now(), timeZone: timeZone)
+        state.schedulerUpdated(scheduler)
         state.apply(ConsoleApp.read(engine: engine, snapshot: state.scheduler))
         return state
     }
@@ -72,5 +71,20 @@ extension ScreenGrid {
             }
         }
         return nil
+    }
+}
+
+extension ConsoleState {
+    /// A refresh that reads what the last one read, with `change` made: how a test puts a
+    /// verdict, a read-only folder or a retention rule on screen, by the same step the
+    /// console takes when a refresh arrives (never by writing a field).
+    mutating func refreshed(_ change: (inout RefreshData) -> Void) {
+        var data = RefreshData(backups: backups, lastGood: lastGood, disk: disk, database: database,
+                               databaseProblem: databaseProblem, history: history, retention: retention,
+                               alertTargets: alertTargets, pendingAlerts: pendingAlerts, offsite: offsite,
+                               health: health ?? HealthReport(level: .ok, findings: []), live: live ?? .ok,
+                               lastLiveCheck: lastLiveCheck, readOnly: readOnly, backupsUnreadable: backupsUnreadable)
+        change(&data)
+        apply(data)
     }
 }

@@ -131,7 +131,7 @@ final class ConsoleStateTests: XCTestCase {
     func testPruneShowsWhatWouldGoThenConfirms() throws {
         let f = try ConsoleFixture()
         var state = f.state()
-        state.retention = RetentionPolicy(keepRegular: 2, keepPreUpdate: 1)
+        state.refreshed { $0.retention = RetentionPolicy(keepRegular: 2, keepPreUpdate: 1) }
         _ = state.apply(.prune)
         let expected = RetentionPolicy(keepRegular: 2, keepPreUpdate: 1).toDelete(from: f.engine.listBackups()).map(\.name)
         XCTAssertFalse(expected.isEmpty)
@@ -159,7 +159,7 @@ final class ConsoleStateTests: XCTestCase {
             XCTAssertEqual(state.apply(.create), [.create])
             XCTAssertEqual(state.operationFinished(outcome), [.wakeScheduler, .refresh])
             XCTAssertNil(state.operation)
-            state.dialog = nil
+            _ = state.apply(.cancel)
         }
     }
 

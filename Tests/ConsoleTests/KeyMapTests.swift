@@ -36,17 +36,23 @@ final class KeyMapTests: XCTestCase {
     func testDialogKeys() throws {
         let f = try ConsoleFixture()
         var state = f.state()
-        state.dialog = .restore(name: "x", focus: .cancel, refusal: nil)
+        _ = state.apply(.restore)
+        guard case .restore? = state.dialog else { return XCTFail("r opens the restore dialog") }
         let expected: [(Key, ConsoleAction)] = [
             (.char("y"), .confirm), (.char("n"), .cancel), (.escape, .cancel), (.char("q"), .cancel),
             (.enter, .activate), (.tab, .switchFocus), (.left, .switchFocus), (.right, .switchFocus),
             (.char("c"), .none), (.char("r"), .none), (.char("d"), .none),
         ]
         for (key, action) in expected { XCTAssertEqual(KeyMap.action(for: key, in: state), action, "\(key)") }
-        state.dialog = .error(title: "t", message: "m")
+        _ = state.apply(.cancel)
+        _ = state.apply(.create)
+        _ = state.operationFinished(.failure(title: "t", message: "m"))
+        XCTAssertEqual(state.dialog, .error(title: "t", message: "m"))
         XCTAssertEqual(KeyMap.action(for: .enter, in: state), .cancel)
         XCTAssertEqual(KeyMap.action(for: .escape, in: state), .cancel)
-        state.dialog = .frequency(choices: FrequencyChoice.all, index: 0)
+        _ = state.apply(.cancel)
+        _ = state.apply(.frequency)
+        guard case .frequency? = state.dialog else { return XCTFail("f opens the frequency dialog") }
         XCTAssertEqual(KeyMap.action(for: .down, in: state), .move(1))
         XCTAssertEqual(KeyMap.action(for: .enter, in: state), .activate)
         XCTAssertEqual(KeyMap.action(for: .escape, in: state), .cancel)
@@ -55,11 +61,14 @@ final class KeyMapTests: XCTestCase {
     func testHelpAndHistoryKeys() throws {
         let f = try ConsoleFixture()
         var state = f.state()
-        state.view = .help
+        _ = state.apply(.help)
+        XCTAssertEqual(state.view, .help)
         XCTAssertEqual(KeyMap.action(for: .escape, in: state), .cancel)
         XCTAssertEqual(KeyMap.action(for: .char("q"), in: state), .cancel, "q closes help before it quits")
         XCTAssertEqual(KeyMap.action(for: .char("c"), in: state), ConsoleAction.none)
-        state.view = .history
+        _ = state.apply(.cancel)
+        _ = state.apply(.toggleHistory)
+        XCTAssertEqual(state.view, .history)
         XCTAssertEqual(KeyMap.action(for: .escape, in: state), .toggleHistory)
         XCTAssertEqual(KeyMap.action(for: .char("j"), in: state), .move(1))
         XCTAssertEqual(KeyMap.action(for: .char("q"), in: state), .quit)

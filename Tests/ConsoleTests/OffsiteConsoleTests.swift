@@ -65,8 +65,7 @@ final class OffsiteConsoleTests: XCTestCase {
         XCTAssertTrue(marked[2].contains(" ○   ✓ verified"), marked[2])
         XCTAssertEqual(grid.style(of: "✗   ✓")?.role, .critical, "a failed push stands out")
 
-        var ascii = state
-        ascii.capabilities = TerminalCapabilities(unicode: false, colour: true)
+        let ascii = f.state(unicode: false, colour: true)
         let plainText = ScreenRenderer.render(ascii, width: 80, height: 24)
         let asciiRows = try backups.prefix(3).map { try row(plainText, $0) }
         XCTAssertTrue(asciiRows[0].contains(" *   * verified"), asciiRows[0])
@@ -128,11 +127,12 @@ final class OffsiteConsoleTests: XCTestCase {
         XCTAssertEqual(state.health?.level, .warning)
         XCTAssertTrue(state.health?.reasons.contains { $0.hasPrefix("no off-site copy for ") } == true, "\(String(describing: state.health))")
 
-        state.offsite?.resticInstalled = false
+        state.refreshed { $0.offsite?.resticInstalled = false }
         let missing = ScreenRenderer.render(state, width: 120, height: 30).line(25)
         XCTAssertTrue(missing.hasPrefix(" Off-site s3:…/shop-12 · restic is not installed (apt install restic) · last push failed 3×"), missing)
-        state.capabilities = TerminalCapabilities(unicode: false, colour: false)
-        XCTAssertTrue(ScreenRenderer.render(state, width: 120, height: 30).line(25).contains("last push failed 3x ("))
+        var plain = f.state(width: 120, height: 30, unicode: false, colour: false)
+        plain.refreshed { $0.offsite?.resticInstalled = false }
+        XCTAssertTrue(ScreenRenderer.render(plain, width: 120, height: 30).line(25).contains("last push failed 3x ("))
     }
 
     // MARK: - The off-site view
@@ -222,7 +222,7 @@ final class OffsiteConsoleTests: XCTestCase {
         state.snapshotsArrived(token: state.offsiteScreen.token, [wanted])
 
         var readOnly = state
-        readOnly.readOnly = "cannot write /x (running as nobody; owned by pos)"
+        readOnly.refreshed { $0.readOnly = "cannot write /x (running as nobody; owned by pos)" }
         XCTAssertEqual(readOnly.apply(KeyMap.action(for: .char("r"), in: readOnly)), [])
         XCTAssertEqual(readOnly.flash, "Restore refused: read-only, cannot write /x (running as nobody; owned by pos)")
         XCTAssertNil(readOnly.operation)
@@ -250,10 +250,16 @@ final class OffsiteConsoleTests: XCTestCase {
         XCTAssertNil(state.dialog)
 
         // A box opened while it was fetched stays; one line says where the backup is.
-        state.dialog = .text(title: "t", lines: ["a"], scroll: 0)
-        state.operation = RunningOperation(kind: .fetch, name: "bbbb0002")
+        _ = state.apply(.toggleOffsite)
+        state.snapshotsArrived(token: state.offsiteScreen.token, [wanted])
+        XCTAssertEqual(state.apply(.restore), [.fetchSnapshot(wanted)])
+        _ = state.apply(.activate)
+        guard case .text(let title, _, _)? = state.dialog, title == "Snapshot bbbb0002" else {
+            return XCTFail("Enter opens the snapshot's box while it is fetched: \(String(describing: state.dialog))")
+        }
+        let box = state.dialog
         XCTAssertEqual(state.operationFinished(.fetched(fetched, snapshot: "bbbb0002")), [.wakeScheduler, .refresh])
-        XCTAssertEqual(state.dialog, .text(title: "t", lines: ["a"], scroll: 0))
+        XCTAssertEqual(state.dialog, box)
         XCTAssertEqual(state.flash, "Fetched snapshot bbbb0002 as \(fetched.name); select it and press r to restore it.")
     }
 }

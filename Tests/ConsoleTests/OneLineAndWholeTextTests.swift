@@ -106,7 +106,7 @@ final class OneLineAndWholeTextTests: XCTestCase {
         var state = f.state()
         let reasons = ["3 backups failed in a row: database is locked\n(second line of the error)"]
             + (1...12).map { "reason number \($0) with enough words to need more than one row somewhere" }
-        state.health = HealthReport(level: .critical, findings: reasons.map { HealthFinding(.critical, .backupsFailing, $0) })
+        state.refreshed { $0.health = HealthReport(level: .critical, findings: reasons.map { HealthFinding(.critical, .backupsFailing, $0) }) }
         var grid = ScreenRenderer.render(state, width: 80, height: 24)
         XCTAssertEqual(grid.rows(containing: "CRITICAL:"), [1])
         XCTAssertTrue(grid.line(1).hasPrefix(" ✗ CRITICAL: 3 backups failed in a row: database is locked; (second line"), grid.line(1))
@@ -152,7 +152,8 @@ final class OneLineAndWholeTextTests: XCTestCase {
     func testTheMessageLineAndDialogsAreOneLine() throws {
         let f = try ConsoleFixture()
         var state = f.state()
-        state.flash = "first\nsecond"
+        _ = state.apply(.create)
+        _ = state.operationFinished(.success("first\nsecond"))
         XCTAssertEqual(ScreenRenderer.render(state, width: 80, height: 24).line(22).replacingTrailingSpaces(), " first; second")
         _ = state.apply(.create)
         _ = state.operationFinished(.failure(title: "Backup failed", message: "line one\nline two\nline three"))

@@ -19,7 +19,7 @@ final class ReadOnlyAndLiveDatabaseTests: XCTestCase {
     func testReadOnlyHeaderSaysWhyAndWritingKeysRefuseInOneLineButVerifyWorks() throws {
         let f = try ConsoleFixture()
         var state = f.state()
-        state.readOnly = why
+        state.refreshed { $0.readOnly = why }
         let grid = ScreenRenderer.render(state, width: 80, height: 24)
         XCTAssertTrue(grid.line(0).hasPrefix(" mr5-backup"), grid.text)
         XCTAssertEqual(grid.line(1).replacingTrailingSpaces(), " read-only: " + why)
@@ -130,8 +130,10 @@ final class ReadOnlyAndLiveDatabaseTests: XCTestCase {
     func testABackupFolderThatCannotBeReadSaysWhyInsteadOfNoBackups() throws {
         var state = try ConsoleFixture().state()
         state.updateBackups([], lastGood: LastGoodBackups())
-        state.readOnly = "cannot write /shop/backups (running as nobody; owned by root)"
-        state.backupsUnreadable = "cannot read /shop/backups: permission denied (running as nobody; owned by root)"
+        state.refreshed {
+            $0.readOnly = "cannot write /shop/backups (running as nobody; owned by root)"
+            $0.backupsUnreadable = "cannot read /shop/backups: permission denied (running as nobody; owned by root)"
+        }
         let grid = ScreenRenderer.render(state, width: 100, height: 24)
         XCTAssertTrue(grid.contains("The backups cannot be listed:"), grid.text)
         XCTAssertTrue(grid.contains("cannot read /shop/backups: permission denied (running as nobody; owned by root)"), grid.text)
@@ -149,7 +151,7 @@ final class ReadOnlyAndLiveDatabaseTests: XCTestCase {
         XCTAssertFalse(ScreenRenderer.render(f.state(), width: 80, height: 24).contains("Reading the backups folder"))
         // The console's own scheduler while it starts: neither "not running" nor "stopped".
         var starting = ConsoleFixture.state(engine: f.engine, width: 120, height: 30, scheduler: nil)
-        starting.schedulerStarting = true
+        starting.schedulerStartBegan()
         let text = ScreenRenderer.render(starting, width: 120, height: 30)
         XCTAssertTrue(text.contains("scheduler: starting"), text.text)
         XCTAssertTrue(text.contains("Scheduler starting..."), text.text)

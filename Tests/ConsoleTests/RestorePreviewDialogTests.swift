@@ -127,7 +127,7 @@ final class RestorePreviewDialogTests: XCTestCase {
         XCTAssertTrue(ScreenRenderer.render(none, width: 80, height: 24).line(22).contains("Nothing to undo"))
 
         var readOnly = f.state()
-        readOnly.readOnly = "cannot write /x (running as nobody; owned by pos)"
+        readOnly.refreshed { $0.readOnly = "cannot write /x (running as nobody; owned by pos)" }
         XCTAssertEqual(readOnly.apply(.undo), [])
         XCTAssertEqual(readOnly.flash, "Undo refused: read-only, cannot write /x (running as nobody; owned by pos)")
     }

@@ -18,7 +18,7 @@ final class RetentionReasonsTests: XCTestCase {
         XCTAssertTrue(grid.contains("(rules: 5 newest, 1 a day for 7 days, 1 a week for 4 weeks)"), grid.text)
 
         // A backup no rule keeps says that the next prune removes it.
-        state.retention = RetentionPolicy(keepRegular: 2, keepPreUpdate: 1)
+        state.refreshed { $0.retention = RetentionPolicy(keepRegular: 2, keepPreUpdate: 1) }
         let doomed = try XCTUnwrap(state.retention.toDelete(from: state.backups).first)
         state.select(index: try XCTUnwrap(state.backups.firstIndex { $0.name == doomed.name }))
         grid = ScreenRenderer.render(state, width: 80, height: 24)
@@ -29,7 +29,7 @@ final class RetentionReasonsTests: XCTestCase {
         let f = try ConsoleFixture()
         var state = f.state(width: 120, height: 50)
         let policy = RetentionPolicy(keepRegular: 2, keepPreUpdate: 1)
-        state.retention = policy
+        state.refreshed { $0.retention = policy }
         _ = state.apply(.prune)
         let decisions = policy.decide(f.engine.listBackups())
         XCTAssertEqual(state.dialog, .prune(names: decisions.filter { !$0.keep }.map(\.entry.name), focus: .cancel))

@@ -98,7 +98,8 @@ final class ScreenRendererTests: XCTestCase {
             let bad = grid.cells.filter { !$0.character.isASCII }
             XCTAssertTrue(bad.isEmpty, "non-ASCII \(bad.map(\.character)) after \(String(describing: dialogKey))\n\(grid.text)")
         }
-        state.operation = RunningOperation(kind: .create, progress: BackupProgress(phase: .copying, done: 50, total: 100))
+        _ = state.apply(.create)
+        state.operationProgressed(BackupProgress(phase: .copying, done: 50, total: 100))
         let grid = ScreenRenderer.render(state, width: 80, height: 24)
         XCTAssertTrue(grid.contains("* verified"), grid.text)
         XCTAssertFalse(grid.contains("+ verified"), "\"+\" reads as \"added\"\n" + grid.text)
@@ -111,7 +112,7 @@ final class ScreenRendererTests: XCTestCase {
     func testMonochromeCarriesMeaningWithAttributesAndWords() throws {
         let f = try ConsoleFixture()
         var state = f.state(colour: false)
-        state.health = HealthReport(level: .critical, findings: [HealthFinding(.critical, .backupsFailing, "3 backups failed in a row: database is locked")])
+        state.refreshed { $0.health = HealthReport(level: .critical, findings: [HealthFinding(.critical, .backupsFailing, "3 backups failed in a row: database is locked")]) }
         let grid = ScreenRenderer.render(state, width: 80, height: 24)
         // The banner: a word and the reason, bold and reverse.
         let bannerStyle = try XCTUnwrap(grid.style(of: "CRITICAL: 3 backups failed in a row: database is locked"), grid.text)
@@ -226,7 +227,7 @@ final class ScreenRendererTests: XCTestCase {
         XCTAssertTrue(footer.contains("Enter/Esc close"), footer)
         XCTAssertFalse(footer.contains("y yes"), footer)
         XCTAssertFalse(footer.contains("Tab"), footer)
-        state.dialog = nil
+        _ = state.apply(.cancel)
         _ = state.apply(.restore)
         footer = ScreenRenderer.render(state, width: 80, height: 24).line(23)
         XCTAssertTrue(footer.contains("y yes") && footer.contains("Tab switch"), footer)
@@ -308,7 +309,7 @@ final class ScreenRendererTests: XCTestCase {
         snap.activity = .running
         snap.progressDone = 300
         snap.progressTotal = 1200
-        state.scheduler = snap
+        state.schedulerUpdated(snap)
         grid = ScreenRenderer.render(state, width: 80, height: 24)
         XCTAssertTrue(grid.line(22).contains("Scheduled backup"), grid.text)
         XCTAssertTrue(grid.line(22).contains("25% copying 300/1,200 pages"), grid.text)

@@ -12,7 +12,7 @@ final class TrialDetailsTests: XCTestCase {
         var snap = f.idleSnapshot(nextIn: 60)
         snap.lastAttemptAt = f.clock.now().addingTimeInterval(-300)
         snap.lastAttemptSucceeded = true
-        state.scheduler = snap
+        state.schedulerUpdated(snap)
         let grid = ScreenRenderer.render(state, width: 80, height: 24)
         XCTAssertTrue(grid.contains("* verified"), grid.text)
         XCTAssertTrue(grid.contains("last * ok 5m ago"), grid.text)
@@ -35,9 +35,7 @@ final class TrialDetailsTests: XCTestCase {
         // Another zone than the process's: Foundation's name for it (tzdata's is used for the process's own).
         let berlin = try XCTUnwrap(TimeZone(identifier: "Europe/Berlin"))
         XCTAssertEqual(TextFormat.zoneName(berlin, at: ConsoleFixture.now), berlin.abbreviation(for: ConsoleFixture.now))
-        var state = f.state()
-        state.timeZone = berlin
-        state.apply(ConsoleApp.read(engine: f.engine, snapshot: state.scheduler))
+        let state = ConsoleFixture.state(engine: f.engine, scheduler: f.idleSnapshot(nextIn: 60), timeZone: berlin)
         XCTAssertEqual(state.timeZoneName, TextFormat.zoneName(berlin, at: state.now))
     }
 
@@ -82,7 +80,7 @@ final class TrialDetailsTests: XCTestCase {
         XCTAssertTrue(refusal.hasSuffix("Pick an older verified backup; the newest one is \(older.name)."), refusal)
         XCTAssertTrue(ScreenRenderer.render(state, width: 100, height: 30).contains(older.name), "named on screen")
 
-        state.dialog = nil
+        _ = state.apply(.cancel)
         state.select(index: state.backups.firstIndex { $0.name == sqlite[sqlite.count - 1].name }!)
         _ = state.apply(.restore)
         guard case .restore(_, _, let last?)? = state.dialog else { return XCTFail("\(String(describing: state.dialog))") }

@@ -5,6 +5,9 @@ import Foundation
 /// `status [--json]`: one line in the monitoring-plugin convention, for Nagios, Icinga,
 /// Zabbix or a technician: `OK - last backup 42m ago, 5 backups, next in 2h18m`.
 /// Exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (it cannot tell). Always prints on stdout.
+/// The running status command's deadline (one command per process).
+nonisolated(unsafe) private var deadline: CommandDeadline?
+
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "One line of health: OK / WARNING / CRITICAL / UNKNOWN, exit 0 / 1 / 2 / 3.")
@@ -17,11 +20,26 @@ struct Status: ParsableCommand {
                              discussion: "It reads every page. In rollback-journal mode it holds a read lock for as long as that takes, so the POS app's writes wait until it finishes; in WAL mode they go on."))
     var checkLive = false
 
+    @Option(help: ArgumentHelp("Seconds the whole command may take (1-300).",
+                               discussion: "Past it, status answers UNKNOWN naming what it was still reading (a monitoring agent's own limit is usually 10 s)."))
+    var timeout: Int = 8
+
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard (1...300).contains(timeout) else { throw ValidationError("--timeout must be between 1 and 300 seconds, not \(timeout)") }
+    }
 
     func run() throws {
         let now = Date()
         let given = global.layout()
+        let json = self.json
+        let seconds = timeout
+        deadline = CommandDeadline(seconds: seconds) { waitingFor in
+            let reason = "status did not finish within \(seconds) s: still reading \(waitingFor)"
+            Self.emit(Self.unknownJSON(reason, at: now, dataDir: given.dataDir, countsKnown: false), json: json)
+            Glibc.exit(Int32(HealthLevel.unknown.rawValue))
+        }
         // A folder above the data dir closed to this user is not "not found": nothing is known.
         let there: Bool
         do { there = try FileSystem.lookup(given.dataDir) != nil } catch {
@@ -40,9 +58,14 @@ struct Status: ParsableCommand {
             try finishUnknown(BackupError(error).description, at: now, dataDir: given.dataDir, countsKnown: false)
         }
         let engine = BackupEngine(layout: layout, busyTimeoutSeconds: global.busyTimeout)
-        if checkLive { _ = engine.checkLiveDatabase(full: true) }
+        if checkLive {
+            deadline?.at("the live database (--check-live reads every page)")
+            _ = engine.checkLiveDatabase(full: true)
+        }
+        deadline?.at("the scheduler's state")
         let snapshot = SchedulerStateFile.activeSnapshot(layout: layout, now: now)
-        let report = HealthEvaluator.evaluate(engine: engine, snapshot: snapshot, now: now)
+        let report = HealthEvaluator.evaluate(engine: engine, snapshot: snapshot, now: now) { deadline?.at($0) }
+        deadline?.at("the backups folder")
         let all = engine.listBackups().filter(\.kind.isBackup)
         // "Backups" are restorable ones, everywhere; corrupt ones are said in the reasons.
         let backups = all.filter(\.isRestorable)
@@ -115,14 +138,25 @@ struct Status: ParsableCommand {
     /// UNKNOWN before the data dir could be opened. A data dir that is not there has no
     /// backups and no scheduler (`countsKnown`); one behind a closed folder says nothing.
     private func finishUnknown(_ reason: String, hint: String = "", at now: Date, dataDir: String, countsKnown: Bool) throws -> Never {
-        try finish(StatusJSON(
+        try finish(Self.unknownJSON(reason, hint: hint, at: now, dataDir: dataDir, countsKnown: countsKnown))
+    }
+
+    private static func unknownJSON(_ reason: String, hint: String = "", at now: Date, dataDir: String, countsKnown: Bool) -> StatusJSON {
+        StatusJSON(
             status: HealthLevel.unknown.word, exitCode: HealthLevel.unknown.rawValue, summary: OneLine.make("UNKNOWN - " + reason + hint),
             reasons: [reason], findings: [FindingJSON(HealthFinding(.unknown, .unreadable, reason, path: dataDir))], checkedAt: now, dataDir: dataDir, backupCount: countsKnown ? 0 : nil,
-            schedulerRunning: countsKnown ? false : nil, corruptBackupCount: countsKnown ? 0 : nil, notifyPending: countsKnown ? 0 : nil))
+            schedulerRunning: countsKnown ? false : nil, corruptBackupCount: countsKnown ? 0 : nil, notifyPending: countsKnown ? 0 : nil)
     }
 
     private func finish(_ status: StatusJSON) throws -> Never {
-        if json { try JSONOutput.print(status) } else { print(status.summary) }
+        // The deadline spoke first: it is exiting the process; say nothing more.
+        if let deadline, !deadline.claimOutput() { while true { pause() } }
+        Self.emit(status, json: json)
         throw ExitCode(Int32(status.exitCode))
+    }
+
+    private static func emit(_ status: StatusJSON, json: Bool) {
+        if json { try? JSONOutput.print(status) } else { print(status.summary) }
+        fflush(nil)
     }
 }

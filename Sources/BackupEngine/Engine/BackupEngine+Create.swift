@@ -157,7 +157,10 @@ extension BackupEngine {
 
         var warnings: [String] = []
         do {
-            try settingsStore.set("last_backup", ISO8601DateFormatter().string(from: started))
+            // A courtesy for the POS app's settings screen: not worth a second busy wait.
+            var quick = settingsStore
+            quick.busyTimeoutMs = probeTimeoutMs
+            try quick.set("last_backup", ISO8601DateFormatter().string(from: started))
         } catch {
             warnings.append("could not update last_backup in the settings: \(BackupError(error).description)")
         }

@@ -4,7 +4,7 @@ extension BackupEngine {
     /// What the live database is now. Cheap unless `full` (see `LiveDatabaseInspector`);
     /// a full check's result is kept (`lastLiveCheck()`), when the data dir can be written.
     public func checkLiveDatabase(full: Bool = false) -> LiveDatabaseState {
-        let state = LiveDatabaseInspector(databasePath: layout.databasePath, busyTimeoutMs: busyTimeoutMs).classify(full: full)
+        let state = LiveDatabaseInspector(databasePath: layout.databasePath, busyTimeoutMs: full ? busyTimeoutMs : probeTimeoutMs).classify(full: full)
         if full, state != .locked { saveLiveCheck(LiveCheckRecord(state: state, checkedAt: clock.now(), source: .liveQuickCheck)) }
         return state
     }

@@ -28,6 +28,9 @@ extension BackupEngine {
         }
         return try recorded(.prune, trigger: trigger, failureLog: "Prune failed: ") { run in
             try run.takeLock()
+            // A backup that lost its metadata is checked and adopted first: retention then
+            // judges it by its own time, never in favour of older backups.
+            checkPendingBackups(trigger: trigger)
             // A backup an off-site push is reading stays until the push is done.
             let decisions = policy.decide(catalog.entries(), protecting: Set([offsite.backupBeingPushed()].compactMap { $0 }))
             let doomed = decisions.filter { !$0.keep }.map(\.entry)
@@ -50,6 +53,7 @@ extension BackupEngine {
     /// The backup just made is never removed by the retention it runs after.
     func applyRetentionAfterCreate(trigger: Trigger, protecting newName: String) -> (removed: [String], warnings: [String]) {
         let policy = retentionPolicy()
+        checkPendingBackups(trigger: trigger)
         // A backup an off-site push is reading stays until the push is done (the next round removes it).
         let doomed = policy.toDelete(from: catalog.entries(), protecting: Set([newName] + [offsite.backupBeingPushed()].compactMap { $0 }))
         var removed: [String] = []

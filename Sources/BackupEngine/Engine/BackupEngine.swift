@@ -46,8 +46,12 @@ public final class BackupEngine: Sendable {
     }
 
     var metadata: MetadataStore { MetadataStore(directory: layout.metaDir) }
-    var catalog: Catalog { Catalog(layout: layout, metadata: metadata) }
-    var settingsStore: SettingsStore { SettingsStore(layout: layout, busyTimeoutMs: busyTimeoutMs) }
+    var catalog: Catalog { Catalog(layout: layout, metadata: metadata, now: clock.now()) }
+    var settingsStore: SettingsStore { SettingsStore(layout: layout, busyTimeoutMs: busyTimeoutMs, readTimeoutMs: probeTimeoutMs) }
+    /// How long a look at the live database waits for the POS's lock when the look is not
+    /// the work itself (is it there, what state, a setting): never the whole busy timeout,
+    /// so one command waits it at most once, for the copy or the restore it was asked for.
+    var probeTimeoutMs: Int32 { min(busyTimeoutMs, 500) }
     public var historyLog: HistoryLog { HistoryLog(path: layout.historyPath) }
 
     // MARK: - Reading
@@ -241,7 +245,7 @@ public final class BackupEngine: Sendable {
         guard info.isRegular || (info.isSymlink && FileSystem.isRegularFileFollowingLinks(layout.databasePath)) else {
             throw BackupError.notARegularFile(path: layout.databasePath)
         }
-        let state = LiveDatabaseInspector(databasePath: layout.databasePath, busyTimeoutMs: busyTimeoutMs).classify(full: false)
+        let state = LiveDatabaseInspector(databasePath: layout.databasePath, busyTimeoutMs: probeTimeoutMs).classify(full: false)
         switch state {
         case .missing: throw BackupError.databaseNotFound(path: layout.databasePath)
         case .empty: throw BackupError.emptyDatabase(path: layout.databasePath)

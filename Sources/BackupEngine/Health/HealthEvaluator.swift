@@ -64,14 +64,16 @@ public enum HealthEvaluator {
         }
         let summary = BackupHistorySummary(history: history)
         findings += liveFindings(live: live, lastLiveCheck: lastLiveCheck, backups: backups, now: now,
-                                 backupsReadable: backupsReadable)
+                                 backupsReadable: backupsReadable, lockedSince: snapshot?.liveLockedSince)
         // A folder this user cannot read says nothing about what is on disk (an unknown says why).
         if backupsReadable { findings += diskFindings(backups: backups, now: now) }
 
         // The newest good backup on disk also counts as a success (a history lost or
         // rotated must not make a healthy shop look unprotected).
-        let regular = backups.filter { $0.kind.isRegular }.sorted { $0.createdAt > $1.createdAt }
-        let newestOnDisk = regular.first { $0.status == .verified }?.createdAt
+        // One rule for "newest" (`BackupEntry.newerFirst`); a backup dated after now never
+        // counts as a recent success (it would hide an overdue backup for as long).
+        let regular = BackupEntry.sortedNewerFirst(backups.filter { $0.kind.isRegular })
+        let newestOnDisk = regular.first { $0.status == .verified && !$0.datedAfterNow }?.createdAt
         let lastSuccess = [summary.lastSuccessAt, newestOnDisk].compactMap { $0 }.max()
 
         // Failures in a row.
@@ -147,7 +149,7 @@ public enum HealthEvaluator {
 
     /// The live database's own state, with the backup to restore when it is lost.
     static func liveFindings(live: LiveDatabaseState, lastLiveCheck: LiveCheckRecord?, backups: [BackupEntry],
-                             now: Date, backupsReadable: Bool = true) -> [HealthFinding] {
+                             now: Date, backupsReadable: Bool = true, lockedSince: Date? = nil) -> [HealthFinding] {
         // The cheap check sees a missing or unreadable file at once; damaged pages deep in
         // the file only a full check sees, and the last one stands until a newer one.
         var state = live
@@ -156,8 +158,12 @@ public enum HealthEvaluator {
         let advice = newest.map { "restore \($0.name) (newest verified, \(SchedulePlanner.durationText(now.timeIntervalSince($0.createdAt))) ago)" }
             ?? (backupsReadable ? "no verified backup to restore" : "the backups cannot be read here")
         switch state {
-        case .ok, .locked:
+        case .ok:
             return []
+        case .locked:
+            // Backups wait for the lock; once one is overdue that rule says CRITICAL.
+            let since = lockedSince.map { " since \(clockText($0))" } ?? ""
+            return [HealthFinding(.warning, .liveDatabaseLocked, "live database locked by another process\(since): backups wait for it")]
         case .missing, .empty, .notADatabase:
             return [HealthFinding(.critical, .liveDatabaseMissing, "\(state.description): \(advice)", backupName: newest?.name)]
         case .damaged(let findings):
@@ -171,12 +177,26 @@ public enum HealthEvaluator {
         }
     }
 
-    /// What is on disk: a verified backup at all, corrupt ones, dates from the future.
+    /// What is on disk: a verified backup at all, corrupt ones, ones waiting to be checked
+    /// again, dates after now. Never hashes: a backup whose file time changed is pending
+    /// (the scheduler or `verify` checks it), not bad.
     static func diskFindings(backups: [BackupEntry], now: Date) -> [HealthFinding] {
         var out: [HealthFinding] = []
         let restorable = backups.filter(\.kind.isBackup)
+        let moved = restorable.filter { $0.pendingCheck == .fileTimeChanged }
+        let lost = restorable.filter { $0.pendingCheck == .metadataMissing }
         if !restorable.contains(where: { $0.status == .verified }) {
-            out.append(HealthFinding(.critical, .noVerifiedBackup, "no verified backup on disk"))
+            if moved.isEmpty {
+                let pending = lost.isEmpty ? "" : " (\(lost.count) without metadata: verify pending)"
+                out.append(HealthFinding(.critical, .noVerifiedBackup, "no verified backup on disk" + pending))
+            }
+        }
+        if !moved.isEmpty || !lost.isEmpty {
+            var parts: [String] = []
+            if !moved.isEmpty { parts.append("\(moved.count) backup\(moved.count == 1 ? "" : "s") changed since verified") }
+            if !lost.isEmpty { parts.append("\(lost.count) backup\(lost.count == 1 ? "" : "s") without metadata") }
+            out.append(HealthFinding(.warning, .verifyPending, parts.joined(separator: ", ") + ": verify pending",
+                                     backupName: (moved.first ?? lost.first)?.name))
         }
         let corrupt = restorable.filter { $0.status == .corrupt }
         if !corrupt.isEmpty {
@@ -184,9 +204,15 @@ public enum HealthEvaluator {
             out.append(HealthFinding(.warning, .corruptBackups, "\(corrupt.count) corrupt backup\(corrupt.count == 1 ? "" : "s") on disk (\(names)): delete or verify \(corrupt.count == 1 ? "it" : "them")",
                                      backupName: corrupt.first?.name))
         }
-        // A clock that lost its battery: backups "from the future" mean the clock is behind.
-        if let newest = restorable.map(\.createdAt).max(), newest.timeIntervalSince(now) > 60 {
-            out.append(HealthFinding(.warning, .clockBehind, "the system clock (\(clockText(now))) is behind the newest backup (\(clockText(newest))): check the date"))
+        // Named with advice, never blamed on the clock: a clock set forward once (then
+        // corrected) or a file renamed by hand is far likelier than a clock running late.
+        // Several at once more likely mean a clock running late now: no name, the count.
+        let future = restorable.filter(\.datedAfterNow).sorted { $0.createdAt > $1.createdAt }
+        if let latest = future.first {
+            let message = future.count == 1
+                ? "\(latest.name) is dated after the current time (\(clockText(now))): delete it if the clock was wrong, else set the date"
+                : "\(future.count) backups are dated after the current time (\(clockText(now))): set the date, or delete them if the clock was wrong"
+            out.append(HealthFinding(.warning, .backupDatedAfterNow, message, backupName: latest.name))
         }
         return out
     }
@@ -202,8 +228,9 @@ public enum HealthEvaluator {
     /// Evaluates the rules for an engine's data dir (`HealthInputs.gather`). What cannot be
     /// read makes the verdict UNKNOWN (unless something is worse). Reads files: call it on
     /// a change, not every frame.
-    public static func evaluate(engine: BackupEngine, snapshot: SchedulerSnapshot?, now: Date) -> HealthReport {
-        HealthInputs.gather(engine: engine).evaluate(snapshot: snapshot, now: now)
+    public static func evaluate(engine: BackupEngine, snapshot: SchedulerSnapshot?, now: Date,
+                                step: (String) -> Void = { _ in }) -> HealthReport {
+        HealthInputs.gather(engine: engine, step: step).evaluate(snapshot: snapshot, now: now)
     }
 
     /// When the next backup will run: the active scheduler's plan when one runs

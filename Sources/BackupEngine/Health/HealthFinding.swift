@@ -15,14 +15,18 @@ public struct HealthFinding: Sendable, Equatable, Codable {
         case liveDatabaseDamaged = "live_db_damaged"
         /// The live database has a hot journal from a crash.
         case liveDatabaseHotJournal = "live_db_hot_journal"
+        /// The POS holds the live database's lock (backups wait for it).
+        case liveDatabaseLocked = "live_db_locked"
         /// The live database cannot be read by this user.
         case liveDatabaseUnreadable = "live_db_unreadable"
         /// No verified backup is on disk.
         case noVerifiedBackup = "no_verified_backup"
         /// Corrupt backups are on disk.
         case corruptBackups = "corrupt_backups"
-        /// The system clock is behind the newest backup.
-        case clockBehind = "clock_behind"
+        /// Backups wait to be checked again (metadata lost, file time changed).
+        case verifyPending = "verify_pending"
+        /// A backup is dated after the current time (a clock that was wrong, a renamed file).
+        case backupDatedAfterNow = "backup_dated_after_now"
         /// Backups failed in a row.
         case backupsFailing = "backups_failing"
         /// The last success is too old, or there is none.

@@ -25,7 +25,10 @@ public struct HealthInputs: Sendable {
     public var offsite: OffsiteStatus?
     public var untrustedFiles: [BackupError]
 
-    public static func gather(engine: BackupEngine) -> HealthInputs {
+    /// `step` hears what is being read next, so a caller with a deadline can say what it
+    /// waited for.
+    public static func gather(engine: BackupEngine, step: (String) -> Void = { _ in }) -> HealthInputs {
+        step("the live database")
         let live = engine.checkLiveDatabase(full: false)
         var unknowns: [String] = []
         let frequency: BackupFrequency?
@@ -35,17 +38,20 @@ public struct HealthInputs: Sendable {
             // (the live state itself is the reason given), not "cannot tell".
             frequency = (try? engine.frequency()) ?? .defaultFrequency
         } else {
+            step("the settings")
             do { frequency = try engine.frequency() } catch {
                 frequency = nil
                 unknowns.append("cannot read backup_frequency: \(BackupError(error).description)")
             }
         }
+        step("the backups folder")
         let backups = engine.listBackups()
         // One unknown, the first folder that cannot be read; the backups can still be
         // judged when only the history's folder is closed.
         let closedBackups = engine.unreadableBackupFolder()
         let closedHistory = engine.unreadableHistoryFolder()
         if let first = closedBackups ?? closedHistory { unknowns.append(first.description) }
+        step("the free space")
         var disk: DiskUsage?
         do { disk = try engine.diskUsage(entries: backups) } catch {
             unknowns.append("cannot read free space: \(BackupError(error).description)")
@@ -54,12 +60,16 @@ public struct HealthInputs: Sendable {
         var database: DatabaseInfo?
         var problem: BackupError?
         if live != .locked {
+            step("the live database")
             do { database = try engine.databaseInfo() } catch { problem = BackupError(error) }
         }
         // Not readable through SQLite now (the live state says why): its size on disk.
         let bytes = database.map { $0.pageCount * $0.pageSize }
             ?? FileSystem.info(engine.layout.databasePath).map(\.size).flatMap { $0 > 0 ? $0 : nil }
-        return HealthInputs(frequency: frequency, history: engine.history(), backups: backups, disk: disk,
+        step("the history")
+        let history = engine.history()
+        step("the off-site state")
+        return HealthInputs(frequency: frequency, history: history, backups: backups, disk: disk,
                             database: database, databaseProblem: problem, databaseBytes: bytes, live: live,
                             lastLiveCheck: engine.lastLiveCheck(), unknowns: unknowns,
                             closedBackupFolder: closedBackups, closedHistoryFolder: closedHistory,

@@ -33,6 +33,8 @@ struct LiveDatabaseInspector {
         if header.isEmpty { return .empty }
         guard header.count == 100, Array(header[0..<16]) == SQLiteConnection.headerMagic else { return .notADatabase }
 
+        // A quick look right after another found the lock held: the same answer, no wait.
+        if !full, RecentLock.isRecent(databasePath) { return .locked }
         do {
             let db = try SQLiteConnection(path: databasePath, mode: LiveDatabaseAccess.readMode(databasePath), busyTimeoutMs: busyTimeoutMs)
             _ = try db.int64("SELECT count(*) FROM sqlite_schema")
@@ -52,7 +54,10 @@ struct LiveDatabaseInspector {
     /// The state an SQLite error on the live file means.
     func state(for e: SQLiteError) -> LiveDatabaseState {
         if e.isReadOnlyRollback { return .hotJournal }
-        if e.isBusy { return .locked }
+        if e.isBusy {
+            RecentLock.note(databasePath)
+            return .locked
+        }
         if e.isIOError && FileSystem.exists(databasePath + "-journal") { return .hotJournal }
         if e.isNotADatabase { return .notADatabase }
         if e.isCorrupt { return .damaged(CheckFindings(check: "opening", lines: [e.message])) }

@@ -12,6 +12,18 @@ public struct BackupEntry: Sendable, Equatable {
     public var statusDetail: String?
     public var appVersion: String?
     public var record: BackupRecord?
+    /// Set when the listing found it dated more than a minute after the current time.
+    public var datedAfterNow = false
+    /// Why it waits to be checked again before it counts as verified (nil: it does not).
+    public var pendingCheck: PendingCheck? = nil
+
+    /// A backup that is probably good but must be hashed again to be trusted.
+    public enum PendingCheck: String, Codable, Sendable {
+        /// Its metadata is missing or cannot be read (lost in a crash, removed, truncated).
+        case metadataMissing = "metadata_missing"
+        /// Same size as verified, another file time (copied with `tar` or `cp -p`, touched).
+        case fileTimeChanged = "file_time_changed"
+    }
 
     /// Order among backups made in the same second: 1 for `...-HHMMSS.db`, N for the
     /// collision suffix `...-HHMMSS-N.db` (names carry whole seconds only).
@@ -23,10 +35,11 @@ public struct BackupEntry: Sendable, Equatable {
         return n
     }
 
-    /// Newest first: by creation time, then by collision suffix.
-    /// Newest first by the order they were made when both carry it (a clock that jumped
-    /// back must not make the newest backup look oldest); backups without it (made by the
-    /// old service or an older mr5-backup) come after those with it, by date.
+    /// Newest first, the one rule for "newest" everywhere (the list, status, retention, the
+    /// next due time): a backup dated after now comes after every other (a clock set
+    /// forward once, or a file renamed by hand, must not stay "newest" for ever); then by
+    /// the time in its name, then by collision suffix. Never by whether its metadata
+    /// exists: metadata is a cache, and a backup that lost it keeps its place in time.
     public static func newerFirst(_ a: BackupEntry, _ b: BackupEntry) -> Bool {
         SortKey(a).isNewer(than: SortKey(b))
     }
@@ -40,22 +53,20 @@ public struct BackupEntry: Sendable, Equatable {
 
     /// What `newerFirst` compares.
     struct SortKey {
-        let madeSequence: Int?
+        let datedAfterNow: Bool
         let createdAt: Date
         let sequence: Int
         let name: String
 
         init(_ e: BackupEntry) {
-            madeSequence = e.record?.madeSequence
+            datedAfterNow = e.datedAfterNow
             createdAt = e.createdAt
             sequence = e.sequence
             name = e.name
         }
 
         func isNewer(than b: SortKey) -> Bool {
-            let sa = madeSequence, sb = b.madeSequence
-            if (sa != nil) != (sb != nil) { return sa != nil }
-            if let sa, let sb, sa != sb { return sa > sb }
+            if datedAfterNow != b.datedAfterNow { return !datedAfterNow }
             if createdAt != b.createdAt { return createdAt > b.createdAt }
             if sequence != b.sequence { return sequence > b.sequence }
             return name > b.name

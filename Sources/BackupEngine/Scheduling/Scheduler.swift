@@ -46,6 +46,8 @@ public final class Scheduler: @unchecked Sendable {
     struct ThreadState {
         var lock: FileLock?
         var plan = SchedulePlanner.State(startedAt: 0)
+        /// Monotonic seconds before which pending backups are not looked for again.
+        var nextPendingCheck: Double = 0
         var frequency = BackupFrequency.defaultFrequency
         var frequencyProblem: String?
         var lastSettingsRead: Double = -.infinity
@@ -190,6 +192,8 @@ public final class Scheduler: @unchecked Sendable {
             refreshHistory(force: false)
             notifications.kick(engine: engine)
             offsite.kick(engine: engine)
+            checkPendingBackups()
+            watchLiveLock()
             guard let interval = currentInterval else {
                 publish { s in
                     s.activity = .disabled
@@ -214,6 +218,38 @@ public final class Scheduler: @unchecked Sendable {
             sleep(untilMono: min(next, now + timing.settingsPoll), since: token)
         }
         shutDown()
+    }
+
+    /// Notes since when the POS has held the live database's lock (a quick look, at most
+    /// the probe's wait), for `status` and the console to say how long.
+    func watchLiveLock() {
+        let locked = engine.checkLiveDatabase(full: false) == .locked
+        let since = snapshot.liveLockedSince
+        if locked && since == nil {
+            let now = clock.now()
+            publish { $0.liveLockedSince = now }
+            engine.logger.warning("The live database is locked by another process (the POS app?); backups wait for it")
+        } else if !locked && since != nil {
+            publish { $0.liveLockedSince = nil }
+        }
+    }
+
+    /// Backups waiting to be checked again (metadata lost, copied with tar) are hashed
+    /// between backups, at most once per settings poll, so `status` never has to.
+    func checkPendingBackups() {
+        let now = monoSeconds()
+        guard now >= run.nextPendingCheck else { return }
+        run.nextPendingCheck = now + timing.settingsPoll
+        let flag = CancellationFlag()
+        guard shared.withLock({ s -> Bool in
+            if s.stopRequested { return false }
+            s.cancellation = flag
+            return true
+        }) else { return }
+        defer { shared.withLock { $0.cancellation = nil } }
+        if let results = engine.checkPendingBackupsIfIdle(trigger: .scheduler, cancellation: flag), !results.isEmpty {
+            outputs.metricsDirty = true
+        }
     }
 
     var currentInterval: TimeInterval? { timing.fixedInterval ?? run.frequency.interval }

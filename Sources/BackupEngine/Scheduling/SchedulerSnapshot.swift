@@ -42,6 +42,9 @@ public struct SchedulerSnapshot: Codable, Sendable, Equatable {
     /// The process running the scheduler, and since when.
     public var ownerPid: Int32?
     public var ownerSince: Date?
+    /// Since when the scheduler has seen the POS hold the live database's lock (nil: free
+    /// at its last look), so `status` can say for how long.
+    public var liveLockedSince: Date?
     /// When this snapshot was taken (a stale one means the holder died).
     public var updatedAt: Date
 

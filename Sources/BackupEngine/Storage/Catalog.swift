@@ -5,6 +5,12 @@ import Foundation
 struct Catalog {
     let layout: DataLayout
     let metadata: MetadataStore
+    /// The current time, to tell backups dated after it.
+    let now: Date
+
+    /// How far after now a backup's date may be before it counts as dated after now
+    /// (the clocks of a till and its NTP server differ by seconds).
+    static let futureTolerance: TimeInterval = 60
 
     /// Every backup, newest first.
     func entries() -> [BackupEntry] {
@@ -96,8 +102,11 @@ struct Catalog {
     private func entry(name: String, path: String, parsed: BackupName.Parsed, info: FileSystem.Info) -> BackupEntry {
         let record = parsed.kind == .legacySQL ? nil : metadata.load(name)
         var status = BackupStatus.unverified
-        var detail: String? = parsed.kind == .legacySQL ? "PostgreSQL-era .sql file: not restorable" : "not verified by mr5-backup: run verify"
-        if let record {
+        var pending: BackupEntry.PendingCheck?
+        var detail: String?
+        if parsed.kind == .legacySQL {
+            detail = "PostgreSQL-era .sql file: not restorable"
+        } else if let record {
             if !record.verification.ok {
                 status = .corrupt
                 detail = record.verification.message ?? "failed verification"
@@ -105,17 +114,28 @@ struct Catalog {
                 status = .corrupt
                 detail = "size changed since verification (\(record.sizeBytes) -> \(info.size) bytes)"
             } else if abs(record.fileModifiedAt - info.modified.timeIntervalSince1970) > 0.000_01 {
-                status = .unverified
-                detail = "file modified since verification: run verify"
+                // Only the time: a copy made with tar or cp -p, or a touch. The hash decides.
+                pending = .fileTimeChanged
+                detail = "file time changed since verification: verify pending"
             } else {
                 status = .verified
-                detail = nil
             }
+        } else if metadata.exists(name) {
+            pending = .metadataMissing
+            detail = "its metadata cannot be read: verify pending"
+        } else if parsed.kind == .savedBeforeRestore {
+            detail = "not verified by mr5-backup: run verify"
+        } else {
+            pending = .metadataMissing
+            detail = "no metadata (lost, or not made by mr5-backup): verify pending"
         }
         let kind = record?.kind ?? parsed.kind
-        return BackupEntry(name: name, path: path, kind: kind,
-                           createdAt: record?.createdAt ?? parsed.date ?? info.modified,
+        // The name's time first: it is on disk with the file, while the metadata may be lost.
+        let createdAt = parsed.date ?? record?.createdAt ?? info.modified
+        return BackupEntry(name: name, path: path, kind: kind, createdAt: createdAt,
                            sizeBytes: info.size, status: status, statusDetail: detail,
-                           appVersion: record?.appVersion ?? parsed.appVersion, record: record)
+                           appVersion: record?.appVersion ?? parsed.appVersion, record: record,
+                           datedAfterNow: createdAt.timeIntervalSince(now) > Self.futureTolerance,
+                           pendingCheck: pending)
     }
 }

@@ -67,6 +67,8 @@ public struct DataLayout: Sendable, Equatable {
     public var liveCheckPath: String { metaDir + "/live-check.json" }
     /// Settings when the POS database has no `settings` table.
     public var settingsPath: String { metaDir + "/settings.json" }
+    /// The POS database's backup settings as last read, for reads while the POS holds its lock.
+    public var settingsCachePath: String { metaDir + "/settings-cache.json" }
     /// Prometheus textfile-collector output.
     public var defaultMetricsPath: String { logsDir + "/mr5_backup.prom" }
 

@@ -25,8 +25,13 @@ struct MetadataStore {
     func save(_ record: BackupRecord) throws {
         let data = try MetadataStore.encoder.encode(record)
         defer { MetadataStore.decoded.forget(path(for: record.name)) }
+        // A `.meta/` someone removed is made again: it is a cache of what the files say.
+        if !FileSystem.isDirectory(directory) { try FileSystem.makeDirectory(directory, mode: 0o700) }
         try FileSystem.writeAtomically(data, to: path(for: record.name))
     }
+
+    /// True when `name` has a metadata file, readable or not.
+    func exists(_ name: String) -> Bool { FileSystem.info(path(for: name)) != nil }
 
     func remove(_ name: String) throws {
         defer { MetadataStore.decoded.forget(path(for: name)) }

@@ -264,7 +264,10 @@ public final class BackupEngine: Sendable {
             // A folder not made yet is created in its parent: that one must be writable.
             var dir = folder
             while !FileSystem.isDirectory(dir), dir != "/" { dir = FileSystem.parent(of: dir) }
-            if !Ownership.canWrite(dir) { throw BackupError.notWritable(path: dir, who: Ownership.describe(dir)) }
+            if !Ownership.canWrite(dir) {
+                if errno == EROFS { throw BackupError.readOnlyFileSystem(path: dir) }
+                throw BackupError.notWritable(path: dir, who: Ownership.describe(dir))
+            }
         }
     }
 

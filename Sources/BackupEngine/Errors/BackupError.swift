@@ -23,6 +23,12 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
     case insufficientSpace(needed: Int64, available: Int64, mountPoint: String)
     /// The disk filled up while writing.
     case diskFull(path: String)
+    /// ENOSPC with bytes free: the filesystem has no free inodes (too many files).
+    case noFreeInodes(path: String)
+    /// EROFS: the filesystem is mounted read-only (by hand, or by the kernel after disk errors).
+    case readOnlyFileSystem(path: String)
+    /// EMFILE, ENFILE: this process (or the system) has too many files open.
+    case tooManyOpenFiles(path: String)
     /// SQLite reported an error that has no more specific case.
     case sqlite(SQLiteError)
     /// A system call failed (see `BackupError.io` for the mapping of errno to cases).
@@ -145,12 +151,14 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// SQLite's result codes mapped to the cases with their own advice.
     init(sqlite e: SQLiteError) {
-        if e.isBusy {
+        if [EROFS, EMFILE, ENFILE, ENOSPC, EDQUOT].contains(e.systemErrno) {
+            self = .io(operation: "open", path: e.path, errno: e.systemErrno)
+        } else if e.isBusy {
             self = .databaseLocked(path: e.path, seconds: max(1, Int(e.busyTimeoutMs / 1000)))
         } else if e.isNotADatabase {
             self = .notADatabase(path: e.path)
         } else if e.isFull {
-            self = .diskFull(path: e.path)
+            self = .io(operation: "write", path: e.path, errno: ENOSPC)
         } else if e.isCantOpen && !FileManager.default.fileExists(atPath: e.path) {
             self = .databaseNotFound(path: e.path)
         } else {
@@ -162,7 +170,10 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
     /// (ENOSPC and EDQUOT are a full disk; the rest keep their errno, named).
     public static func io(operation: String, path: String, errno: Int32) -> BackupError {
         switch errno {
+        case ENOSPC where FileSystem.hasBytesButNoInodes(path): return .noFreeInodes(path: path)
         case ENOSPC, EDQUOT: return .diskFull(path: path)
+        case EROFS: return .readOnlyFileSystem(path: path)
+        case EMFILE, ENFILE: return .tooManyOpenFiles(path: path)
         default: return .system(operation: operation, path: path, errno: Errno(errno))
         }
     }
@@ -185,6 +196,12 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
             return "not enough space: need \(ByteCount.format(needed)), \(ByteCount.format(available)) free on \(mount)"
         case .diskFull(let path):
             return "disk full while writing \(path): free some space and try again (nothing partial was kept)"
+        case .noFreeInodes(let path):
+            return "no free inodes on the filesystem of \(path) (too many files, though bytes are free): remove files you do not need (nothing partial was kept)"
+        case .readOnlyFileSystem(let path):
+            return "read-only file system: \(path) (remounted read-only, often after disk errors): check the disk and remount it read-write"
+        case .tooManyOpenFiles(let path):
+            return "too many open files while opening \(path) (this process's limit, ulimit -n): raise the limit or close other programs"
         case .sqlite(let e):
             return e.description
         case .system(let operation, let path, let err):

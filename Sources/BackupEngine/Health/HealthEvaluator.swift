@@ -53,7 +53,7 @@ public enum HealthEvaluator {
                                 live: LiveDatabaseState = .ok, lastLiveCheck: LiveCheckRecord? = nil,
                                 schedulerExpected: Bool? = nil, offsite: OffsiteStatus? = nil,
                                 backupsReadable: Bool = true, historyReadable: Bool = true,
-                                untrustedFiles: [BackupError] = []) -> HealthReport {
+                                untrustedFiles: [BackupError] = [], readOnlyFolder: String? = nil) -> HealthReport {
         var findings: [HealthFinding] = unknowns.map { HealthFinding(.unknown, .unreadable, $0) }
         // A file we refuse to obey (planted, or loosened so others can write it) means a
         // notification or an off-site copy that will not happen.
@@ -61,6 +61,11 @@ public enum HealthEvaluator {
             var path: String?
             if case .untrustedFile(_, let p, _) = error { path = p }
             return HealthFinding(.critical, .untrustedFile, error.description, path: path)
+        }
+        if let readOnlyFolder {
+            findings.append(HealthFinding(.critical, .readOnlyFileSystem,
+                                          "read-only file system: \(readOnlyFolder): no backup can be made (check the disk, then remount it read-write)",
+                                          path: readOnlyFolder))
         }
         let summary = BackupHistorySummary(history: history)
         findings += liveFindings(live: live, lastLiveCheck: lastLiveCheck, backups: backups, now: now,
@@ -135,7 +140,8 @@ public enum HealthEvaluator {
         findings += OffsiteRules.findings(offsite, interval: frequency?.interval, now: now)
 
         // The scheduler's lock is in backups/: a folder this user cannot read hides it.
-        if schedulerExpected == true && snapshot == nil && backupsReadable {
+        // On a read-only filesystem no scheduler can run: that finding says why, not this one.
+        if schedulerExpected == true && snapshot == nil && backupsReadable && readOnlyFolder == nil {
             findings.append(HealthFinding(.warning, .schedulerStopped, "no scheduler running (start the daemon or the console)"))
         }
 

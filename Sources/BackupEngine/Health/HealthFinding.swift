@@ -19,6 +19,8 @@ public struct HealthFinding: Sendable, Equatable, Codable {
         case liveDatabaseLocked = "live_db_locked"
         /// The live database cannot be read by this user.
         case liveDatabaseUnreadable = "live_db_unreadable"
+        /// The backup folder's filesystem is mounted read-only.
+        case readOnlyFileSystem = "read_only_file_system"
         /// No verified backup is on disk.
         case noVerifiedBackup = "no_verified_backup"
         /// Corrupt backups are on disk.

@@ -24,6 +24,8 @@ public struct HealthInputs: Sendable {
     public var schedulerExpected: Bool?
     public var offsite: OffsiteStatus?
     public var untrustedFiles: [BackupError]
+    /// The backup folder when its filesystem is mounted read-only (no backup can be made).
+    public var readOnlyFolder: String? = nil
 
     /// `step` hears what is being read next, so a caller with a deadline can say what it
     /// waited for.
@@ -74,7 +76,8 @@ public struct HealthInputs: Sendable {
                             lastLiveCheck: engine.lastLiveCheck(), unknowns: unknowns,
                             closedBackupFolder: closedBackups, closedHistoryFolder: closedHistory,
                             schedulerExpected: engine.schedulerExpectedIfReadable(), offsite: engine.offsite.status(entries: backups),
-                            untrustedFiles: engine.untrustedFiles())
+                            untrustedFiles: engine.untrustedFiles(),
+                            readOnlyFolder: FileSystem.isOnReadOnlyMount(engine.layout.backupsDir) ? engine.layout.backupsDir : nil)
     }
 
     /// The verdict over these inputs, with the active scheduler's state.
@@ -85,6 +88,6 @@ public struct HealthInputs: Sendable {
                                  unknowns: unknowns, live: live, lastLiveCheck: lastLiveCheck,
                                  schedulerExpected: schedulerExpected, offsite: offsite,
                                  backupsReadable: closedBackupFolder == nil, historyReadable: closedHistoryFolder == nil,
-                                 untrustedFiles: untrustedFiles)
+                                 untrustedFiles: untrustedFiles, readOnlyFolder: readOnlyFolder)
     }
 }

@@ -53,6 +53,8 @@ struct LiveDatabaseInspector {
 
     /// The state an SQLite error on the live file means.
     func state(for e: SQLiteError) -> LiveDatabaseState {
+        // Not the database's state at all: this process or its filesystem (named as such).
+        if [EMFILE, ENFILE, EROFS, ENOSPC, EDQUOT].contains(e.systemErrno) { return .unreadable(BackupError(sqlite: e).description) }
         if e.isReadOnlyRollback { return .hotJournal }
         if e.isBusy {
             RecentLock.note(databasePath)

@@ -133,7 +133,7 @@ public struct Notifier: Sendable {
         case .schedulerStopped: return .schedulerStopped
         case .offsiteNotInstalled, .offsiteDamaged, .offsiteCheckNotRun, .offsitePushesFailing: return .offsiteFailed
         case .unreadable, .untrustedFile, .liveDatabaseHotJournal, .liveDatabaseUnreadable, .noVerifiedBackup,
-             .backupDatedAfterNow, .verifyPending, .liveDatabaseLocked, .backupsFailing, .scheduleOff:
+             .backupDatedAfterNow, .verifyPending, .liveDatabaseLocked, .readOnlyFileSystem, .backupsFailing, .scheduleOff:
             return nil
         }
     }

@@ -93,7 +93,12 @@ final class SQLiteBackup {
         // A full disk is always the destination's; other failures name the side we contend for.
         let side = (rc & 0xFF) == SQLITE_FULL ? .destination : (policy?.contended ?? .destination)
         let connection = side == .source ? source : destination
+        // Either side's system errno (a file the step opened lazily): the one that is set.
+        let other = side == .source ? destination : source
+        var systemErrno = sqlite3_system_errno(connection.handle)
+        if systemErrno == 0 { systemErrno = SQLiteError.systemErrno(other.handle, code: rc, path: other.path) }
         return SQLiteError(extendedCode: rc, message: String(cString: sqlite3_errstr(rc)),
-                           path: connection.path, busyTimeoutMs: policy?.busyTimeoutMs ?? connection.busyTimeoutMs)
+                           path: connection.path, busyTimeoutMs: policy?.busyTimeoutMs ?? connection.busyTimeoutMs,
+                           systemErrno: systemErrno)
     }
 }

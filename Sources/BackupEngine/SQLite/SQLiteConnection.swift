@@ -44,8 +44,10 @@ public final class SQLiteConnection {
         guard rc == SQLITE_OK, let db else {
             let code = db.map { sqlite3_extended_errcode($0) } ?? rc
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            let systemErrno = SQLiteError.systemErrno(db, code: code == 0 ? rc : code, path: path)
             if let db { sqlite3_close_v2(db) }
-            throw SQLiteError(extendedCode: code == 0 ? rc : code, message: message, path: path, busyTimeoutMs: busyTimeoutMs)
+            throw SQLiteError(extendedCode: code == 0 ? rc : code, message: message, path: path, busyTimeoutMs: busyTimeoutMs,
+                              systemErrno: systemErrno)
         }
         handle = db
         sqlite3_busy_timeout(db, busyTimeoutMs)
@@ -64,7 +66,8 @@ public final class SQLiteConnection {
             let message = errmsg.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
             sqlite3_free(errmsg)
             throw SQLiteError(extendedCode: sqlite3_extended_errcode(handle), message: message, sql: sql,
-                              path: path, busyTimeoutMs: busyTimeoutMs)
+                              path: path, busyTimeoutMs: busyTimeoutMs,
+                              systemErrno: SQLiteError.systemErrno(handle, code: sqlite3_extended_errcode(handle), path: path))
         }
     }
 
@@ -120,7 +123,8 @@ public final class SQLiteConnection {
     /// The error SQLite holds for this connection right now.
     func lastError(sql: String? = nil) -> SQLiteError {
         SQLiteError(extendedCode: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)),
-                    sql: sql, path: path, busyTimeoutMs: busyTimeoutMs)
+                    sql: sql, path: path, busyTimeoutMs: busyTimeoutMs,
+                              systemErrno: SQLiteError.systemErrno(handle, code: sqlite3_extended_errcode(handle), path: path))
     }
 
     /// Escapes a path for a `file:` URI (SQLITE_OPEN_URI is on so that `immutable=1` works,

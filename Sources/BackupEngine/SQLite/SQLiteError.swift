@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 
 /// A failure reported by SQLite, with everything needed to explain it: the primary and
 /// extended result codes, SQLite's own message, the SQL that was running (if any) and the
@@ -15,13 +16,33 @@ public struct SQLiteError: Error, Equatable, Sendable, CustomStringConvertible {
     public let path: String
     /// The busy timeout the connection used, to say how long we waited for a lock.
     public let busyTimeoutMs: Int32
+    /// The system call's errno behind an I/O or open failure (`sqlite3_system_errno`), 0
+    /// when none: it tells a read-only filesystem or too many open files from a missing file.
+    public let systemErrno: Int32
 
-    public init(extendedCode: Int32, message: String, sql: String? = nil, path: String, busyTimeoutMs: Int32 = 0) {
+    public init(extendedCode: Int32, message: String, sql: String? = nil, path: String, busyTimeoutMs: Int32 = 0,
+                systemErrno: Int32 = 0) {
         self.extendedCode = extendedCode
         self.message = message
         self.sql = sql
         self.path = path
         self.busyTimeoutMs = busyTimeoutMs
+        self.systemErrno = systemErrno
+    }
+
+    /// The errno behind the last failure on `handle`. SQLite does not keep it for a file it
+    /// opened on its own (a journal, the WAL), so a CANTOPEN without one is judged from
+    /// what can be measured: this process at its open-file limit is EMFILE, the folder of
+    /// `path` on a read-only mount EROFS, its filesystem out of inodes ENOSPC.
+    static func systemErrno(_ handle: OpaquePointer?, code: Int32, path: String) -> Int32 {
+        let recorded = handle.map { sqlite3_system_errno($0) } ?? 0
+        // ENOENT too: after a side file cannot be created SQLite tries to open it read-only.
+        guard recorded == 0 || recorded == ENOENT, (code & 0xFF) == SQLITE_CANTOPEN else { return recorded }
+        if FileSystem.atOpenFileLimit() { return EMFILE }
+        let folder = FileSystem.parent(of: path)
+        if FileSystem.isOnReadOnlyMount(folder) { return EROFS }
+        if FileSystem.hasBytesButNoInodes(folder) { return ENOSPC }
+        return recorded
     }
 
     /// A query that had to return a row returned none (instead of silently reading 0).

@@ -31,7 +31,7 @@ public struct HistoryLog: Sendable {
         defer { close(fd) }
         let written = data.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
         if written != data.count {
-            throw errno == ENOSPC ? BackupError.diskFull(path: path) : BackupError.io(operation: "write history", path: path, errno: errno)
+            throw BackupError.io(operation: "write history", path: path, errno: errno)
         }
         if fsync(fd) != 0 { throw BackupError.io(operation: "fsync history", path: path, errno: errno) }
     }

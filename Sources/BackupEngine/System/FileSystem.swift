@@ -271,6 +271,43 @@ public enum FileSystem {
         return (free, total, mountPoint(of: path))
     }
 
+    /// True when the filesystem holding `path` (or its nearest existing folder) has bytes
+    /// free but no inodes: ENOSPC then means too many files, not a full disk.
+    static func hasBytesButNoInodes(_ path: String) -> Bool {
+        var dir = path
+        var s = statvfs()
+        while statvfs(dir, &s) != 0 {
+            guard dir != "/" else { return false }
+            dir = parent(of: dir)
+        }
+        return s.f_files > 0 && s.f_favail == 0 && s.f_bavail > 16
+    }
+
+    /// True when this process has (nearly) as many files open as it may: an open that
+    /// SQLite reports without its errno (a journal it opened on its own) failed for that.
+    static func atOpenFileLimit() -> Bool {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < 1 << 20 else { return false }
+        // At the limit the listing itself cannot open its folder: that is the answer.
+        guard let dir = opendir("/proc/self/fd") else { return errno == EMFILE || errno == ENFILE }
+        defer { closedir(dir) }
+        var open = 0
+        while readdir(dir) != nil { open += 1 }
+        // Less ".", ".." and the listing's own descriptor.
+        return open - 3 >= Int(limit.rlim_cur) - 1
+    }
+
+    /// True when `path` (or its nearest existing folder) is on a read-only mount.
+    public static func isOnReadOnlyMount(_ path: String) -> Bool {
+        var dir = path
+        var s = statvfs()
+        while statvfs(dir, &s) != 0 {
+            guard dir != "/" else { return false }
+            dir = parent(of: dir)
+        }
+        return s.f_flag & UInt(ST_RDONLY) != 0
+    }
+
     /// The mount point holding `path`, for messages like "300 MiB free on /data".
     static func mountPoint(of path: String) -> String {
         var current = URL(fileURLWithPath: path).standardizedFileURL.path

@@ -40,6 +40,10 @@ extension BackupEngine {
         return try settingsStore.get(key)
     }
 
+    /// Keeps the settings as read now, for `status` and the console while the POS holds
+    /// its lock (the scheduler's round; a backup and a settings change keep them too).
+    public func keepSettingsForLockedReads() { settingsStore.refreshCache() }
+
     /// The settings a person may change (the rest are written by the engine).
     public static let writableSettings = SettingKey.keys(\.isWritable)
 

@@ -15,6 +15,7 @@ extension Scheduler {
         }
         guard force || dirty || now - run.lastSettingsRead >= timing.settingsPoll else { return }
         run.lastSettingsRead = now
+        engine.keepSettingsForLockedReads()
         do {
             let value = try engine.frequency()
             if run.frequencyProblem != nil { engine.logger.info("backup_frequency is readable again: \(value.settingValue)") }

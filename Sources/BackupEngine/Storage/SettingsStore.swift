@@ -51,7 +51,6 @@ struct SettingsStore {
             while try statement.step() {
                 if let key = statement.text(0), let value = statement.text(1) { values[key] = value }
             }
-            keepCache(values)
             return (values, false)
         } catch let e as SQLiteError where e.isBusy {
             RecentLock.note(layout.databasePath)
@@ -64,6 +63,14 @@ struct SettingsStore {
     func cache() -> [String: String]? {
         guard let data = FileSystem.readFile(layout.settingsCachePath) else { return nil }
         return try? JSONDecoder().decode([String: String].self, from: data)
+    }
+
+    /// Reads the settings and keeps them for reads while the POS holds its lock. Only work
+    /// that writes anyway keeps them (a setting changed, a backup, the scheduler's round):
+    /// a read-only command such as `prune --dry-run` or `status` writes nothing.
+    func refreshCache() {
+        guard let (values, cached) = try? all(), !cached else { return }
+        keepCache(values)
     }
 
     /// Keeps what was read, when it changed and this user may write our metadata.
@@ -85,6 +92,7 @@ struct SettingsStore {
                         try db.run("INSERT INTO settings (key, value) VALUES (?, ?)", [.text(key), .text(value)])
                     }
                 }
+                refreshCache()
                 return
             }
         }

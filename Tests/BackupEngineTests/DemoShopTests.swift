@@ -77,7 +77,10 @@ final class DemoShopTests: XCTestCase {
         XCTAssertEqual(engine.lastSavedCopy()?.kind, .savedBeforeRestore)
         XCTAssertEqual(entries.filter { $0.kind == .preUpdate }.map(\.appVersion), ["2.4.0", "2.3.0"])
         XCTAssertEqual(entries.first { $0.kind == .legacySQL }?.name, report.legacyFile)
-        XCTAssertEqual(report.backups, entries.filter(\.kind.isBackup).map(\.name))
+        XCTAssertEqual(Set(report.backups), Set(entries.filter(\.kind.isBackup).map(\.name)))
+        // The list is in time order, pre-update backups among the others.
+        let times = entries.filter(\.kind.isBackup).map(\.createdAt)
+        XCTAssertEqual(times, times.sorted(by: >))
         XCTAssertGreaterThan(report.pruned.count, 0)
         // The database grew between backups, so sizes differ.
         let sizes = entries.filter { $0.kind.isRegular }.map(\.sizeBytes)

@@ -290,13 +290,16 @@ final class LiveDatabaseHealthTests: XCTestCase {
         XCTAssertEqual(scheduler(expected: false), .ok)
     }
 
-    func testAClockBehindTheNewestBackupIsAWarningAndTheNextRunStaysNear() {
+    func testABackupDatedAfterNowIsNamedNeverCountsAsASuccessAndTheNextRunStaysNear() {
         let now = Date(timeIntervalSince1970: 978_336_000)   // 2001-01-01 08:00 UTC
         let future = [backup("backup-2026.db", hoursAgo: -(26 * 365 * 24), now: now)]
         let r = HealthEvaluator.evaluate(frequency: .defaultFrequency, history: [], backups: future, freeBytes: 1 << 40,
                                          expectedBackupBytes: 1 << 20, snapshot: nil, now: now)
-        XCTAssertEqual(r.level, .warning, r.summary)
-        XCTAssertTrue(r.reasons.contains { $0.hasPrefix("the system clock (") && $0.hasSuffix("): check the date") }, r.summary)
+        // Counted as a success it would hide an overdue backup for 26 years.
+        XCTAssertEqual(r.level, .critical, r.summary)
+        XCTAssertTrue(r.reasons.contains("no successful backup dated before the current time"), r.summary)
+        XCTAssertTrue(r.has(.backupDatedAfterNow), r.summary)
+        XCTAssertTrue(r.reasons.contains { $0.hasPrefix("backup-2026.db is dated after the current time (") && $0.hasSuffix("): delete it if the clock was wrong, else set the date") }, r.summary)
         var summary = BackupHistorySummary()
         summary.lastSuccessAt = future[0].createdAt
         summary.lastAttemptAt = future[0].createdAt

@@ -78,8 +78,12 @@ public enum HealthEvaluator {
         // One rule for "newest" (`BackupEntry.newerFirst`); a backup dated after now never
         // counts as a recent success (it would hide an overdue backup for as long).
         let regular = BackupEntry.sortedNewerFirst(backups.filter { $0.kind.isRegular })
-        let newestOnDisk = regular.first { $0.status == .verified && !$0.datedAfterNow }?.createdAt
-        let lastSuccess = [summary.lastSuccessAt, newestOnDisk].compactMap { $0 }.max()
+        let newestOnDisk = regular.first { $0.status == .verified && !isDatedAfter($0, now) }?.createdAt
+        // A success dated after now (the clock was ahead then) never counts as recent.
+        let lastSuccess = [summary.lastSuccessAt, newestOnDisk].compactMap { $0 }
+            .filter { $0.timeIntervalSince(now) <= Catalog.futureTolerance }.max()
+        let noneYet = backups.contains { $0.kind.isBackup && isDatedAfter($0, now) }
+            ? "no successful backup dated before the current time" : "no successful backup yet"
 
         // Failures in a row.
         let failures = max(summary.consecutiveFailures, snapshot?.consecutiveFailures ?? 0)
@@ -109,10 +113,10 @@ public enum HealthEvaluator {
                     findings.append(HealthFinding(.warning, .backupOverdue, "\(ageText), more than 1.5x the interval (every \(every))"))
                 }
             } else if backupsReadable && historyReadable {
-                findings.append(HealthFinding(.critical, .backupOverdue, "no successful backup yet"))
+                findings.append(HealthFinding(.critical, .backupOverdue, noneYet))
             }
         case nil:
-            if lastSuccess == nil && backupsReadable && historyReadable { findings.append(HealthFinding(.critical, .backupOverdue, "no successful backup yet")) }
+            if lastSuccess == nil && backupsReadable && historyReadable { findings.append(HealthFinding(.critical, .backupOverdue, noneYet)) }
         }
 
         // Size change between the two newest backups.
@@ -213,7 +217,7 @@ public enum HealthEvaluator {
         // Named with advice, never blamed on the clock: a clock set forward once (then
         // corrected) or a file renamed by hand is far likelier than a clock running late.
         // Several at once more likely mean a clock running late now: no name, the count.
-        let future = restorable.filter(\.datedAfterNow).sorted { $0.createdAt > $1.createdAt }
+        let future = restorable.filter { isDatedAfter($0, now) }.sorted { $0.createdAt > $1.createdAt }
         if let latest = future.first {
             let message = future.count == 1
                 ? "\(latest.name) is dated after the current time (\(clockText(now))): delete it if the clock was wrong, else set the date"
@@ -221,6 +225,12 @@ public enum HealthEvaluator {
             out.append(HealthFinding(.warning, .backupDatedAfterNow, message, backupName: latest.name))
         }
         return out
+    }
+
+    /// Dated after `now` by more than the clocks of a till and its time server differ
+    /// (judged here too, for entries not listed by the catalog).
+    static func isDatedAfter(_ entry: BackupEntry, _ now: Date) -> Bool {
+        entry.datedAfterNow || entry.createdAt.timeIntervalSince(now) > Catalog.futureTolerance
     }
 
     /// `2026-11-26 23:08` in local time.

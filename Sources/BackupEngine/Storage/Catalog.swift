@@ -131,7 +131,13 @@ struct Catalog {
         }
         let kind = record?.kind ?? parsed.kind
         // The name's time first: it is on disk with the file, while the metadata may be lost.
-        let createdAt = parsed.date ?? record?.createdAt ?? info.modified
+        // The record's adds the fraction of that second (backups made in one second).
+        let createdAt: Date
+        if let named = parsed.date {
+            createdAt = record.map(\.createdAt).flatMap { (0..<1).contains($0.timeIntervalSince(named)) ? $0 : nil } ?? named
+        } else {
+            createdAt = record?.createdAt ?? info.modified
+        }
         return BackupEntry(name: name, path: path, kind: kind, createdAt: createdAt,
                            sizeBytes: info.size, status: status, statusDetail: detail,
                            appVersion: record?.appVersion ?? parsed.appVersion, record: record,

@@ -77,7 +77,7 @@ final class ConsoleApp {
         }
         if options.runScheduler {
             let inbox = self.inbox
-            let s = Scheduler(engine: engine, clock: engine.clock, metricsPath: engine.layout.defaultMetricsPath) { _ in
+            let s = Scheduler(engine: engine, clock: engine.clock, metricsPath: options.metricsPath ?? engine.layout.defaultMetricsPath) { _ in
                 inbox.post(.schedulerChanged)
             }
             scheduler = s

@@ -8,11 +8,15 @@ public struct ConsoleOptions: Sendable, Equatable {
     public var refreshSeconds: Double
     /// Start the scheduler in this process (it follows another process's scheduler if one runs).
     public var runScheduler: Bool
+    /// Where its scheduler writes the Prometheus metrics (nil: `logs/mr5_backup.prom`).
+    public var metricsPath: String?
 
-    public init(noColor: Bool = false, asciiOnly: Bool = false, refreshSeconds: Double = 2, runScheduler: Bool = true) {
+    public init(noColor: Bool = false, asciiOnly: Bool = false, refreshSeconds: Double = 2, runScheduler: Bool = true,
+                metricsPath: String? = nil) {
         self.noColor = noColor
         self.asciiOnly = asciiOnly
         self.refreshSeconds = refreshSeconds
         self.runScheduler = runScheduler
+        self.metricsPath = metricsPath
     }
 }

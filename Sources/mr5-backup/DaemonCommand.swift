@@ -8,7 +8,7 @@ struct Daemon: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "daemon",
         abstract: "Run the backup scheduler without a screen (for systemd); stops on SIGTERM or Ctrl-C.",
-        discussion: "Backs up on the backup_frequency schedule (default every 3h; the first run 2 minutes after start unless the last backup is recent), retries failures after 5, 10, 20... minutes, logs to <data dir>/logs/backup.log and stderr, and writes Prometheus metrics after every attempt. Only one scheduler runs per data dir (a console counts): if another holds it, this exits with status 1.")
+        discussion: "Backs up on the backup_frequency schedule (default every 3h; the first run 2 minutes after start unless the last backup is recent), retries failures after 5, 10, 20... minutes, logs to <data dir>/logs/backup.log and stderr, and writes Prometheus metrics whenever they change, at least every 5 minutes, and on stop (scheduler_running 0). Only one scheduler runs per data dir (a console counts): if another holds it, this exits with status 1.")
 
     @Option(name: .customLong("metrics"),
             help: ArgumentHelp("Prometheus textfile output (default: <data dir>/logs/mr5_backup.prom).", valueName: "file"))
@@ -24,6 +24,10 @@ struct Daemon: ParsableCommand {
     /// Tests and demos: ignore backup_frequency and run every this many seconds.
     @Option(name: .customLong("fixed-interval"), help: .hidden)
     var fixedInterval: Double?
+
+    /// Tests: how often the scheduler looks at its inputs and the metrics, instead of 30 s.
+    @Option(name: .customLong("tick"), help: .hidden)
+    var tick: Double?
 
     @OptionGroup var global: GlobalOptions
 
@@ -54,6 +58,10 @@ struct Daemon: ParsableCommand {
         if let fixedInterval {
             guard fixedInterval > 0 else { throw CLIError.usage("--fixed-interval must be more than 0 seconds") }
             timing.fixedInterval = fixedInterval
+        }
+        if let tick {
+            guard tick > 0 else { throw CLIError.usage("--tick must be more than 0 seconds") }
+            timing.settingsPoll = tick
         }
         let scheduler = Scheduler(engine: engine, metricsPath: noMetrics ? nil : (metricsPath ?? layout.defaultMetricsPath),
                                   timing: timing)

@@ -31,6 +31,10 @@ struct MR5Backup: ParsableCommand {
     @Flag(help: "Console with plain ASCII lines and symbols (automatic when the locale is not UTF-8 or TERM=linux).")
     var ascii = false
 
+    @Option(name: .customLong("metrics"),
+            help: ArgumentHelp("Where the console's scheduler writes Prometheus metrics (default: <data dir>/logs/mr5_backup.prom).", valueName: "file"))
+    var metricsPath: String?
+
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
@@ -47,10 +51,10 @@ struct MR5Backup: ParsableCommand {
                 _ = try DemoShop.create(at: dir)
             }
             let engine = BackupEngine(layout: layout, busyTimeoutSeconds: global.busyTimeout)
-            throw ExitCode(try ConsoleLauncher.open(engine: engine, noColor: noColor, ascii: ascii))
+            throw ExitCode(try ConsoleLauncher.open(engine: engine, noColor: noColor, ascii: ascii, metricsPath: metricsPath))
         }
         let engine = try global.makeEngine()
-        throw ExitCode(try ConsoleLauncher.open(engine: engine, noColor: noColor, ascii: ascii))
+        throw ExitCode(try ConsoleLauncher.open(engine: engine, noColor: noColor, ascii: ascii, metricsPath: metricsPath))
     }
 
     /// Parses and runs with our own error handling: one line on stderr, exit 2 for

@@ -78,6 +78,17 @@ final class ConsoleTmuxTests: XCTestCase {
         XCTAssertFalse(shell.contains("Details:"), "the console's screen is gone:\n\(shell)")
     }
 
+    func testTheConsolesSchedulerWritesMetricsWhereToldAndSaysStoppedOnQuit() throws {
+        let metrics = root + "/textfile/mr5.prom"
+        let s = try openConsole(options: "--metrics \(metrics)")
+        let running = { (try? String(contentsOfFile: metrics, encoding: .utf8))?.contains("mr5_backup_scheduler_running 1") == true }
+        XCTAssertTrue(eventually(timeout: 20) { running() }, "the console's scheduler writes its metrics there")
+        try s.send("q")
+        try s.waitFor(text: "console-exit=0")
+        let text = try String(contentsOfFile: metrics, encoding: .utf8)
+        XCTAssertTrue(text.contains("mr5_backup_scheduler_running 0"), text)
+    }
+
     func testRestoreCancelChangesNothingThenConfirmRestores() throws {
         // A change made after every backup: a restore must take it away.
         _ = try sqlite3(databasePath, "CREATE TABLE e2e_marker(x); INSERT INTO e2e_marker VALUES (42);")

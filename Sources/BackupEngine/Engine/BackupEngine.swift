@@ -224,7 +224,8 @@ public final class BackupEngine: Sendable {
     public func refreshMetrics() {
         guard let metricsPath, FileSystem.isDirectory(layout.logsDir) else { return }
         let snapshot = SchedulerStateFile.activeSnapshot(layout: layout, now: clock.now())
-        let metrics = BackupMetrics.collect(engine: self, snapshot: snapshot, now: clock.now())
+        var metrics = BackupMetrics.collect(engine: self, snapshot: snapshot, now: clock.now())
+        metrics.writtenTimestamp = clock.now().timeIntervalSince1970
         do { try MetricsWriter.write(metrics, to: metricsPath) } catch {
             logger.error("Could not write metrics to \(metricsPath): \(BackupError(error).description)")
         }

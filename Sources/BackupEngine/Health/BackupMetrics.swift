@@ -39,6 +39,8 @@ public struct BackupMetrics: Sendable, Equatable {
     public var offsiteBytesStored: Int64 = 0
     public var offsiteLastCheckOK: Int = -1
     public var offsiteLastDrillOK: Int = -1
+    /// Unix time this file was written: a monitor alerts when it stops moving (0: unknown).
+    public var writtenTimestamp: Double = 0
 
     public init() {}
 

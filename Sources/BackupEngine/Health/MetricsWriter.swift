@@ -39,20 +39,23 @@ public enum MetricsWriter {
         metric("offsite_bytes_stored", "gauge", "Bytes this terminal's snapshots take in the off-site repository (raw data, refreshed daily).", String(m.offsiteBytesStored))
         metric("offsite_last_check_success", "gauge", "1 if the last off-site check passed, 0 if it failed, -1 if none ran.", String(m.offsiteLastCheckOK))
         metric("offsite_last_drill_success", "gauge", "1 if the last off-site restore drill passed, 0 if it failed, -1 if none ran.", String(m.offsiteLastDrillOK))
+        metric("metrics_written_timestamp_seconds", "gauge", "Unix time this file was written (at least every 5 minutes while a scheduler runs).", number(m.writtenTimestamp))
         // The version as a label, the Prometheus way: `mr5_backup_info{version="0.2.0"} 1`.
         metric("info", "gauge", "The mr5-backup version that wrote this file (label version); always 1.", "1",
                labels: "{version=\"\(ToolVersion.current)\"}")
         return out
     }
 
-    /// Writes the metrics to `path` atomically, readable by the collector (mode 0644:
-    /// numbers only, no shop data).
+    /// Writes the metrics to `path` atomically, mode 0640: numbers only, readable by the
+    /// owner and the file's group. A node_exporter running as its own user reads them from
+    /// a folder made `install -d -o pos -g prometheus -m 2750 DIR` (the setgid folder gives
+    /// the file its group); `logs/` itself stays 0700.
     public static func write(_ m: BackupMetrics, to path: String) throws {
         let dir = FileSystem.parent(of: path)
         if !FileSystem.isDirectory(dir) { try FileSystem.makeDirectory(dir, mode: 0o700) }
         removeStaleStaging(dir: dir, name: FileSystem.fileName(of: path))
         let staging = dir + "/.\(FileSystem.fileName(of: path)).\(getpid()).tmp"
-        try FileSystem.writeAtomically(Data(render(m).utf8), to: staging, mode: 0o644)
+        try FileSystem.writeAtomically(Data(render(m).utf8), to: staging, mode: 0o640)
         try FileSystem.renameDurably(staging, to: path)
     }
 

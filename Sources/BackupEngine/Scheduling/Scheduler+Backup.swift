@@ -120,8 +120,8 @@ extension Scheduler {
         onChange?(next)
     }
 
-    func writeMetricsIfDirty() {
+    func writeMetrics() {
         guard run.lock != nil else { return }
-        outputs.writeMetricsIfDirty(snapshot, now: clock.now())
+        outputs.writeMetrics(snapshot, now: clock.now(), monotonic: monoSeconds(), refresh: timing.metricsRefresh)
     }
 }

@@ -199,7 +199,7 @@ public final class Scheduler: @unchecked Sendable {
                     s.activity = .disabled
                     s.nextRunAt = nil
                 }
-                writeMetricsIfDirty()
+                writeMetrics()
                 sleep(untilMono: monoSeconds() + timing.settingsPoll, since: token)
                 continue
             }
@@ -214,7 +214,7 @@ public final class Scheduler: @unchecked Sendable {
                 s.activity = .idle
                 s.nextRunAt = Date(timeIntervalSince1970: nextWall.timeIntervalSince1970.rounded())
             }
-            writeMetricsIfDirty()
+            writeMetrics()
             sleep(untilMono: min(next, now + timing.settingsPoll), since: token)
         }
         shutDown()
@@ -312,6 +312,9 @@ public final class Scheduler: @unchecked Sendable {
             s.progressDone = nil; s.progressTotal = nil; s.progressPhase = nil
         }
         if let lock = run.lock {
+            // The last word while still the holder: scheduler_running 0, not a stale 1.
+            outputs.metricsDirty = true
+            writeMetrics()
             lock.release()
             run.lock = nil
             engine.logger.info("Scheduler stopped (pid \(getpid()))")

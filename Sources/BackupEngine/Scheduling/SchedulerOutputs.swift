@@ -10,6 +10,9 @@ final class SchedulerOutputs {
     var metricsProblem: String?
     /// Set when something the metrics show changed; cleared when they are written.
     var metricsDirty = false
+    /// What was written last (its written time left out), and when (monotonic seconds).
+    private var lastMetrics: BackupMetrics?
+    private var lastMetricsWrite: Double?
 
     init(engine: BackupEngine, metricsPath: String?) {
         self.engine = engine
@@ -23,11 +26,18 @@ final class SchedulerOutputs {
         report(problem, previous: &stateFileProblem, recovered: "Scheduler state file written again")
     }
 
-    func writeMetricsIfDirty(_ s: SchedulerSnapshot, now: Date) {
-        guard metricsDirty else { return }
+    /// Collects the metrics and writes them when anything in them changed (the health
+    /// verdict included: a database moved away shows at the next tick, not at the next
+    /// attempt), when `metricsDirty`, or when `refresh` seconds passed since the last write.
+    func writeMetrics(_ s: SchedulerSnapshot, now: Date, monotonic: Double, refresh: TimeInterval) {
+        guard let metricsPath else { metricsDirty = false; return }
+        var metrics = BackupMetrics.collect(engine: engine, snapshot: s, now: now)
+        let due = lastMetricsWrite.map { monotonic - $0 >= refresh } ?? true
+        guard metricsDirty || due || metrics != lastMetrics else { return }
         metricsDirty = false
-        guard let metricsPath else { return }
-        let metrics = BackupMetrics.collect(engine: engine, snapshot: s, now: now)
+        lastMetrics = metrics
+        lastMetricsWrite = monotonic
+        metrics.writtenTimestamp = now.timeIntervalSince1970
         let problem = attempt("cannot write metrics to \(metricsPath)") { try MetricsWriter.write(metrics, to: metricsPath) }
         report(problem, previous: &metricsProblem, recovered: "Metrics written again to \(metricsPath)")
     }

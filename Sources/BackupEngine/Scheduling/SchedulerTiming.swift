@@ -16,12 +16,16 @@ public struct SchedulerTiming: Sendable, Equatable {
     /// Testing and demos only: run at this interval whatever `backup_frequency` says,
     /// even under its 5-minute minimum. Nil in the product.
     public var fixedInterval: TimeInterval?
+    /// The longest the metrics file goes unwritten while a scheduler runs (its
+    /// `metrics_written_timestamp_seconds` makes a stale file an alert of its own).
+    public var metricsRefresh: TimeInterval
 
     public init(startupDelay: TimeInterval = SchedulePlanner.startupDelay, settingsPoll: TimeInterval = 30,
                 followerPoll: TimeInterval = 2, progressWriteInterval: TimeInterval = 2,
-                lockWait: TimeInterval = 5, fixedInterval: TimeInterval? = nil) {
+                lockWait: TimeInterval = 5, fixedInterval: TimeInterval? = nil, metricsRefresh: TimeInterval = 300) {
         self.startupDelay = startupDelay; self.settingsPoll = settingsPoll; self.followerPoll = followerPoll
         self.progressWriteInterval = progressWriteInterval; self.lockWait = lockWait; self.fixedInterval = fixedInterval
+        self.metricsRefresh = metricsRefresh
     }
 
     /// The product's timing.

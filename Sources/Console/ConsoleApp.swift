@@ -242,7 +242,7 @@ final class ConsoleApp {
                 // Each HTTP delivery may take up to 10 s: never on the UI thread.
                 runOperation(title: "Alert test failed") { engine, _, _ in
                     _ = engine.notifier.queueTest()
-                    return .alertTest(engine.notifier.deliverPending())
+                    return .alertTest(engine.notifier.deliverPending(trigger: .console))
                 }
             case .delete(let name, let force):
                 runOperation(title: "Delete failed") { engine, _, _ in

@@ -78,7 +78,9 @@ struct MR5Backup: ParsableCommand {
         // Bad input (exit 2) changes no file: nothing is evaluated or delivered then.
         if command is RecordsAttempts, code != ErrorExit.usageCode, let engine = CLIContext.engine {
             engine.notifier.evaluateConditions()
-            engine.notifier.deliverPending()
+            if !engine.notifier.targets().isEmpty { NotificationRound.start(engine, trigger: .cli) }
+            // A few seconds at most: the rest stays in the outbox for the next round.
+            NotificationRound.waitForRounds(upTo: 3)
         }
         Foundation.exit(code)
     }

@@ -64,7 +64,11 @@ struct NotifyList: ParsableCommand {
                 targets: targets.map { .init(kind: $0.kind.rawValue, target: SecretMask.mask($0.target)) },
                 pending: notifier.pendingCount(), lastDelivery: notifier.lastDelivery().map(NotifyResultJSON.init)))
         }
-        if targets.isEmpty { print("No notification targets (add one: mr5-backup notify add webhook|ping|command TARGET)") }
+        if let problem = notifier.targetsProblem() {
+            print(problem)
+        } else if targets.isEmpty {
+            print("No notification targets (add one: mr5-backup notify add webhook|ping|command TARGET)")
+        }
         for t in targets { print(t.display) }
         print("\(CLIFormat.count(notifier.pendingCount(), "notification")) waiting" +
               (notifier.lastDelivery().map { "; last delivery: \($0.target) \($0.ok ? "ok" : "failed: " + $0.detail)" } ?? ""))
@@ -80,7 +84,7 @@ struct NotifyTest: ParsableCommand {
         let engine = try global.makeEngine()
         guard !engine.notifier.targets().isEmpty else { throw CLIError.usage("no notification targets to test (add one: mr5-backup notify add ...)") }
         _ = engine.notifier.queueTest()
-        let results = engine.notifier.deliverPending()
+        let results = engine.notifier.deliverPending(trigger: .cli)
         NotifyResultLines.print(results)
         if results.contains(where: { !$0.ok }) { throw ExitCode(ErrorExit.failureCode) }
     }
@@ -93,8 +97,11 @@ struct NotifyFlush: ParsableCommand {
 
     func run() throws {
         let engine = try global.makeEngine()
-        let results = engine.notifier.deliverPending()
-        if results.isEmpty { print("Nothing due (\(CLIFormat.count(engine.notifier.pendingCount(), "notification")) waiting)") }
+        let results = engine.notifier.deliverPending(everything: true, trigger: .cli)
+        if results.isEmpty {
+            let waiting = engine.notifier.pendingCount()
+            print(waiting == 0 ? "Nothing waiting" : "Nothing sent: another delivery round is running (\(CLIFormat.count(waiting, "notification")) waiting)")
+        }
         NotifyResultLines.print(results)
         if results.contains(where: { !$0.ok }) { throw ExitCode(ErrorExit.failureCode) }
     }

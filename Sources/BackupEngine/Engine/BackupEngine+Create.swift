@@ -23,7 +23,7 @@ extension BackupEngine {
                 throw BackupError.liveDatabaseDamaged(path: layout.databasePath, findings: findings)
             }
             try requireWritable([layout.directory(for: kind), layout.metaDir])
-            notifier.attemptStarted()
+            notifier.attemptStarted(trigger: trigger)
             let info = try withHotJournalAdvice { try databaseInfo(rollingBack: true) }
             guard info.pageCount > 0 else {
                 // SQLite reads a zero-length file as an empty database; backing it up would

@@ -53,7 +53,8 @@ public enum HealthEvaluator {
                                 live: LiveDatabaseState = .ok, lastLiveCheck: LiveCheckRecord? = nil,
                                 schedulerExpected: Bool? = nil, offsite: OffsiteStatus? = nil,
                                 backupsReadable: Bool = true, historyReadable: Bool = true,
-                                untrustedFiles: [BackupError] = [], readOnlyFolder: String? = nil) -> HealthReport {
+                                untrustedFiles: [BackupError] = [], readOnlyFolder: String? = nil,
+                                notifyTargetsProblem: String? = nil) -> HealthReport {
         var findings: [HealthFinding] = unknowns.map { HealthFinding(.unknown, .unreadable, $0) }
         // A file we refuse to obey (planted, or loosened so others can write it) means a
         // notification or an off-site copy that will not happen.
@@ -142,6 +143,9 @@ public enum HealthEvaluator {
         }
 
         findings += OffsiteRules.findings(offsite, interval: frequency?.interval, now: now)
+        if let notifyTargetsProblem {
+            findings.append(HealthFinding(.warning, .notifyTargetsDamaged, notifyTargetsProblem))
+        }
 
         // The scheduler's lock is in backups/: a folder this user cannot read hides it.
         // On a read-only filesystem no scheduler can run: that finding says why, not this one.

@@ -21,6 +21,8 @@ public struct HealthFinding: Sendable, Equatable, Codable {
         case liveDatabaseUnreadable = "live_db_unreadable"
         /// The backup folder's filesystem is mounted read-only.
         case readOnlyFileSystem = "read_only_file_system"
+        /// The notification targets file cannot be read as targets: nothing is sent.
+        case notifyTargetsDamaged = "notify_targets_damaged"
         /// No verified backup is on disk.
         case noVerifiedBackup = "no_verified_backup"
         /// Corrupt backups are on disk.

@@ -26,6 +26,8 @@ public struct HealthInputs: Sendable {
     public var untrustedFiles: [BackupError]
     /// The backup folder when its filesystem is mounted read-only (no backup can be made).
     public var readOnlyFolder: String? = nil
+    /// Why the notification targets file cannot be read, when it cannot.
+    public var notifyTargetsProblem: String? = nil
 
     /// `step` hears what is being read next, so a caller with a deadline can say what it
     /// waited for.
@@ -77,7 +79,8 @@ public struct HealthInputs: Sendable {
                             closedBackupFolder: closedBackups, closedHistoryFolder: closedHistory,
                             schedulerExpected: engine.schedulerExpectedIfReadable(), offsite: engine.offsite.status(entries: backups),
                             untrustedFiles: engine.untrustedFiles(),
-                            readOnlyFolder: FileSystem.isOnReadOnlyMount(engine.layout.backupsDir) ? engine.layout.backupsDir : nil)
+                            readOnlyFolder: FileSystem.isOnReadOnlyMount(engine.layout.backupsDir) ? engine.layout.backupsDir : nil,
+                            notifyTargetsProblem: engine.notifier.targetsProblem())
     }
 
     /// The verdict over these inputs, with the active scheduler's state.
@@ -88,6 +91,7 @@ public struct HealthInputs: Sendable {
                                  unknowns: unknowns, live: live, lastLiveCheck: lastLiveCheck,
                                  schedulerExpected: schedulerExpected, offsite: offsite,
                                  backupsReadable: closedBackupFolder == nil, historyReadable: closedHistoryFolder == nil,
-                                 untrustedFiles: untrustedFiles, readOnlyFolder: readOnlyFolder)
+                                 untrustedFiles: untrustedFiles, readOnlyFolder: readOnlyFolder,
+                                 notifyTargetsProblem: notifyTargetsProblem)
     }
 }

@@ -29,6 +29,15 @@ public struct Notifier: Sendable {
         return list
     }
 
+    /// Why the targets file is there but cannot be read as targets (damaged JSON, a partial
+    /// write by hand), nil when it reads or is absent: no target is then used, and the
+    /// health rules say so instead of a quiet "no targets".
+    public func targetsProblem() -> String? {
+        guard let data = try? TrustedFile.read(layout.notifyTargetsPath, what: Self.targetsFileWhat, dataDir: layout.dataDir),
+              (try? JSONDecoder().decode([NotifyTarget].self, from: data)) == nil else { return nil }
+        return "\(Self.targetsFileWhat) \(layout.notifyTargetsPath) is damaged (not a list of targets): no notification is sent; fix it or add the targets again"
+    }
+
     /// How the targets file is named in refusals and health reasons.
     static let targetsFileWhat = "the notification targets file"
 
@@ -52,9 +61,11 @@ public struct Notifier: Sendable {
 
     // MARK: - Raising
 
-    /// A backup starts: ping targets hear `/start`.
-    func attemptStarted() {
+    /// A backup starts: ping targets hear `/start`, sent beside the copy (a target that
+    /// never answers must not hold the backup up).
+    func attemptStarted(trigger: Trigger) {
         enqueuePing("/start", event: event(.test, .ok, "backup started"))
+        if !targets().isEmpty { NotificationRound.start(engine, trigger: trigger) }
     }
 
     /// Called for every recorded attempt (see `BackupEngine.record`).
@@ -133,7 +144,7 @@ public struct Notifier: Sendable {
         case .schedulerStopped: return .schedulerStopped
         case .offsiteNotInstalled, .offsiteDamaged, .offsiteCheckNotRun, .offsitePushesFailing: return .offsiteFailed
         case .unreadable, .untrustedFile, .liveDatabaseHotJournal, .liveDatabaseUnreadable, .noVerifiedBackup,
-             .backupDatedAfterNow, .verifyPending, .liveDatabaseLocked, .readOnlyFileSystem, .backupsFailing, .scheduleOff:
+             .backupDatedAfterNow, .verifyPending, .liveDatabaseLocked, .readOnlyFileSystem, .notifyTargetsDamaged, .backupsFailing, .scheduleOff:
             return nil
         }
     }
@@ -193,7 +204,9 @@ public struct Notifier: Sendable {
     /// fails keeps its later items for the next round (their order is kept). Every
     /// delivery and failure goes to the history. Returns the results of this round.
     @discardableResult
-    public func deliverPending(now: Date? = nil) -> [DeliveryResult] {
+    /// `everything`: what waits too, retries not yet due included (`notify flush`: a
+    /// person asked for it now). `trigger`: who sent it, for the history.
+    public func deliverPending(now: Date? = nil, everything: Bool = false, trigger: Trigger = .scheduler) -> [DeliveryResult] {
         let now = now ?? engine.clock.now()
         // Nothing waiting: touch nothing (a refused command changes no file).
         guard FileSystem.exists(layout.notifyOutboxPath), !outbox.read().isEmpty else { return [] }
@@ -215,7 +228,8 @@ public struct Notifier: Sendable {
                 }
                 writeOutbox(kept)
             }
-            due = kept.filter { $0.nextAttemptAt <= now }
+            // Oldest first, whatever order the outbox was written in.
+            due = kept.filter { everything || $0.nextAttemptAt <= now }.sorted { $0.queuedAt < $1.queuedAt }
         }
         guard !due.isEmpty else { return [] }
         var results: [DeliveryResult] = []
@@ -231,7 +245,7 @@ public struct Notifier: Sendable {
             results.append(result)
             let what = item.pingSuffix.map { "ping\($0.isEmpty ? "" : " " + $0)" } ?? item.event.event.rawValue
             let message = "\(item.target.display) \(what): " + (ok ? "delivered (\(detail), \(ms) ms)" : "failed: \(detail)")
-            engine.recordNotification(HistoryEntry(startedAt: result.at, operation: .notify, trigger: .scheduler,
+            engine.recordNotification(HistoryEntry(startedAt: result.at, operation: .notify, trigger: trigger,
                                                    outcome: ok ? .success : .failure, durationSeconds: Double(ms) / 1000,
                                                    message: message))
             let id = item.event.id + key + (item.pingSuffix ?? "")
@@ -246,7 +260,7 @@ public struct Notifier: Sendable {
                     item.attempts += 1
                     item.lastError = error
                     if now.timeIntervalSince(item.queuedAt) > Self.giveUpAfter {
-                        engine.recordNotification(HistoryEntry(startedAt: now, operation: .notify, trigger: .scheduler, outcome: .failure,
+                        engine.recordNotification(HistoryEntry(startedAt: now, operation: .notify, trigger: trigger, outcome: .failure,
                                                                durationSeconds: 0, message: "\(item.target.display) \(item.event.event.rawValue): gave up after 24 h: \(error)"))
                         continue
                     }

@@ -45,23 +45,8 @@ enum TextFormat {
         return seconds ? base + String(format: ":%02d", c.second ?? 0) : base
     }
 
-    /// The name of `zone` at `date` for "times in ...": `UTC`, `CET`, `CEST`, `EST`.
-    /// The process's own zone is named by the C library from tzdata (Foundation on Linux
-    /// says `GMT+1` for CET); another zone (a test's) by Foundation; UTC by any of its names
-    /// is `UTC`.
-    static func zoneName(_ zone: TimeZone, at date: Date) -> String {
-        let utcNames: Set = ["UTC", "GMT", "Etc/UTC", "Etc/GMT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "GMT0"]
-        if utcNames.contains(zone.identifier), zone.secondsFromGMT(for: date) == 0 { return "UTC" }
-        if zone.identifier == TimeZone.current.identifier {
-            var seconds = time_t(date.timeIntervalSince1970)
-            var parts = tm()
-            var buffer = [CChar](repeating: 0, count: 32)
-            if localtime_r(&seconds, &parts) != nil, strftime(&buffer, buffer.count, "%Z", &parts) > 0 {
-                return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            }
-        }
-        return zone.abbreviation(for: date) ?? zone.identifier
-    }
+    /// The name of `zone` at `date` for "times in ...": `UTC`, `CET`, `CEST` (`ZoneName`).
+    static func zoneName(_ zone: TimeZone, at date: Date) -> String { ZoneName.of(zone, at: date) }
 
     /// `11-26 14:30`, for narrow layouts.
     static func shortDateTime(_ date: Date, zone: TimeZone) -> String {

@@ -3,14 +3,20 @@ import Foundation
 
 /// How the text output shows times, sizes and tables.
 enum CLIFormat {
-    /// `2025-10-27 14:30` in the local time zone (what the technician's clock says).
+    /// `2025-10-27 14:30` in the local time zone (what the technician's clock says); a time
+    /// on the other side of a daylight-saving change than now says its own zone
+    /// (`2025-10-26 02:30 CEST` under a `CET` header): the same hour twice is then two.
     static func localTime(_ date: Date) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone.current
         f.dateFormat = "yyyy-MM-dd HH:mm"
-        return f.string(from: date)
+        let own = ZoneName.of(.current, at: date)
+        return f.string(from: date) + (own == zoneNow ? "" : " " + own)
     }
+
+    /// The local zone's name now, for column headers: `CREATED (CET)`.
+    static var zoneNow: String { ZoneName.of(.current, at: Date()) }
 
     /// `0.04 s` below a second (a small backup is fast and "0.0 s" reads like nothing happened), `12.3 s` above.
     static func seconds(_ s: Double) -> String { String(format: s < 1 ? "%.2f s" : "%.1f s", s) }

@@ -31,7 +31,7 @@ struct History: ParsableCommand {
             print("No history yet in \(engine.layout.historyPath)")
             return
         }
-        var rows = [["STARTED", "OPERATION", "TRIGGER", "RESULT", "TIME", "BACKUP / MESSAGE"]]
+        var rows = [["STARTED (\(CLIFormat.zoneNow))", "OPERATION", "TRIGGER", "RESULT", "TIME", "BACKUP / MESSAGE"]]
         for h in entries {
             let detail = [h.backupName, h.message].compactMap { $0 }.joined(separator: ": ")
             rows.append([CLIFormat.localTime(h.startedAt), h.operation.rawValue, h.trigger.rawValue,

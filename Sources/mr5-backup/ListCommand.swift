@@ -23,7 +23,7 @@ struct List: ParsableCommand {
             print("No backups yet in \(engine.layout.backupsDir) (make one with 'mr5-backup create')")
             return
         }
-        var rows = [["CREATED", "KIND", "SIZE", "STATUS", "NAME"]]
+        var rows = [["CREATED (\(CLIFormat.zoneNow))", "KIND", "SIZE", "STATUS", "NAME"]]
         for e in entries {
             rows.append([CLIFormat.localTime(e.createdAt), CLIFormat.kind(e.kind), ByteCount.format(e.sizeBytes),
                          CLIFormat.status(e), e.name])

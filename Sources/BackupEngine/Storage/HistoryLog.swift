@@ -36,11 +36,21 @@ public struct HistoryLog: Sendable {
         if fsync(fd) != 0 { throw BackupError.io(operation: "fsync history", path: path, errno: errno) }
     }
 
+    /// A line with bytes that are not UTF-8 (a disk error, a message cut mid-character by
+    /// an old writer) is still an attempt: read again with those bytes replaced, so the
+    /// newest entry is never silently an older one.
+    static func repairingBadBytes(_ line: UnsafeBufferPointer<UInt8>) -> HistoryEntry? {
+        let text = String(decoding: line, as: UTF8.self)
+        guard text.utf8.count != line.count || !text.utf8.elementsEqual(line) else { return nil }
+        return try? decoder.decode(HistoryEntry.self, from: Data(text.utf8))
+    }
+
     /// Entries newest first; `limit` caps how many. Unreadable lines are skipped.
     /// Parsed once per process and then only what was appended (`HistoryLogCache`).
     public func read(limit: Int? = nil) -> [HistoryEntry] {
         let entries = HistoryLogCache.shared.entries(path: path) {
             HistoryEntry.fromStoredLine($0) ?? (try? HistoryLog.decoder.decode(HistoryEntry.self, from: Data(buffer: $0)))
+                ?? Self.repairingBadBytes($0)
         }
         if let limit, entries.count > limit { return Array(entries.prefix(limit)) }
         return entries

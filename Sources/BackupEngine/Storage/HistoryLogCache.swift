@@ -33,6 +33,13 @@ final class HistoryLogCache: Sendable {
     }
 
     static let tailBytes = 64
+    /// A history is read from its end, at most this much of it: a 2 GB file (years of a
+    /// daemon gone wild, a disk error's zeros) must not cost `status` seconds or gigabytes.
+    /// 16 MiB holds some 50,000 attempts, far more than any rule looks back.
+    static let windowBytes: Int64 = 16 << 20
+    /// A line longer than this is not an attempt we wrote (ours are under a kilobyte, a
+    /// check's findings a few): it is skipped unparsed.
+    static let longestLine = 1 << 20
     private let files = Locked<[String: Parsed]>([:])
     /// Held while a file is read and parsed, so two threads that find it changed (a
     /// console's scheduler and its refresh, at start) parse it once, not twice at once on
@@ -77,6 +84,10 @@ final class HistoryLogCache: Sendable {
             parsed.lineCount = c.lineCount
             parsed.tail = c.tail
         }
+        if parsed.consumed == 0, size > Self.windowBytes {
+            // Only the end: from the first whole line of the last window.
+            parsed.consumed = Self.startOfLine(handle, after: size - Self.windowBytes, size: size)
+        }
         guard let data = Self.read(handle, from: parsed.consumed, count: nil) else { return cached?.entries ?? [] }
         var added: [(entry: HistoryEntry, line: Int)] = []
         var line = parsed.lineCount
@@ -88,7 +99,9 @@ final class HistoryLogCache: Sendable {
             var offset = 0
             while offset < raw.count, let hit = memchr(base + offset, 0x0A, raw.count - offset) {
                 let end = base.distance(to: UnsafeRawPointer(hit))
-                if let e = decode(UnsafeBufferPointer(rebasing: bytes[offset..<end])) { added.append((e, line)) }
+                if end - offset <= Self.longestLine, let e = decode(UnsafeBufferPointer(rebasing: bytes[offset..<end])) {
+                    added.append((e, line))
+                }
                 line += 1
                 offset = end + 1
             }
@@ -112,6 +125,18 @@ final class HistoryLogCache: Sendable {
         let result = parsed
         files.withLock { $0[path] = result }
         return result.entries
+    }
+
+    /// The offset just after the first newline at or after `offset` (the file's size when
+    /// there is none: nothing whole to read there).
+    private static func startOfLine(_ handle: FileHandle, after offset: Int64, size: Int64) -> Int64 {
+        var at = offset
+        while at < size {
+            guard let chunk = read(handle, from: at, count: 1 << 16), !chunk.isEmpty else { return size }
+            if let newline = chunk.firstIndex(of: 0x0A) { return at + Int64(newline - chunk.startIndex) + 1 }
+            at += Int64(chunk.count)
+        }
+        return size
     }
 
     /// `count` bytes from `offset` (nil: to the end); nil when the read fails.

@@ -42,6 +42,16 @@ static inline int mr5_terminal_known(const char *term) {
     del_curterm(cur_term);
     return err == 1;
 }
+/* 1 when the terminal type can move the cursor (terminfo `cup`): `dumb`, `unknown` and
+   printing terminals cannot draw a screen. */
+static inline int mr5_terminal_addresses_cursor(const char *term) {
+    int err = 0;
+    if (setupterm(term, 1, &err) != OK) return 0;
+    char *cup = tigetstr("cup");
+    int ok = cup != NULL && cup != (char *)-1 && cup[0] != 0;
+    del_curterm(cur_term);
+    return ok;
+}
 /* newterm on the process's stdin/stdout (Swift 6 cannot touch the stdio globals). */
 static inline SCREEN *mr5_newterm(const char *term) { return newterm(term, stdout, stdin); }
 static inline int mr5_attrset(int attrs) { return attrset(attrs); }

@@ -10,6 +10,8 @@ public enum ConsoleStartError: Error, Equatable, CustomStringConvertible {
     case notATerminal
     case termUnset
     case unknownTerm(String)
+    /// A known type that cannot move the cursor (`dumb`): no screen can be drawn.
+    case cannotAddressCursor(String)
     case cursesFailed(String)
 
     public var description: String {
@@ -18,6 +20,7 @@ public enum ConsoleStartError: Error, Equatable, CustomStringConvertible {
         case .notATerminal: return "the console needs a terminal (stdin and stdout are not a tty): \(hint)"
         case .termUnset: return "the console needs a terminal type, but TERM is not set: \(hint)"
         case .unknownTerm(let t): return "the console does not know the terminal type TERM=\(t.debugSafeTerm): \(hint)"
+        case .cannotAddressCursor(let t): return "the terminal type TERM=\(t.debugSafeTerm) cannot move the cursor, so the console cannot draw: \(hint)"
         case .cursesFailed(let t): return "could not start the console on TERM=\(t.debugSafeTerm): \(hint)"
         }
     }
@@ -49,6 +52,7 @@ final class CursesTerminal {
         guard let term = environment["TERM"], !term.isEmpty else { throw ConsoleStartError.termUnset }
         setlocale(LC_ALL, "")
         guard mr5_terminal_known(term) == 1 else { throw ConsoleStartError.unknownTerm(term) }
+        guard mr5_terminal_addresses_cursor(term) == 1 else { throw ConsoleStartError.cannotAddressCursor(term) }
         guard mr5_newterm(term) != nil else { throw ConsoleStartError.cursesFailed(term) }
 
         let unicode = !options.asciiOnly && mr5_codeset_is_utf8() == 1 && term != "linux" && !term.hasPrefix("vt")

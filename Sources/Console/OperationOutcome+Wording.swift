@@ -4,11 +4,13 @@ import Foundation
 /// What the console says when an operation ends: the wording, kept out of the controller
 /// (which only runs the work and posts the outcome).
 extension OperationOutcome {
-    /// `Created backup-…db: verified, 41.9 MiB, 37,243 rows, 0.8 s; retention removed 1`.
+    /// `Created backup-…db: verified, 41.9 MiB, 37,243 rows, 0.8 s; retention removed
+    /// backup-…db` (the first it removed by name, and how many more).
     static func created(_ r: CreateResult) -> OperationOutcome {
         let rows = r.record.tables.reduce(Int64(0)) { $0 + $1.rows }
+        let removed = r.pruned.first.map { "; retention removed \($0)" + (r.pruned.count > 1 ? " and \(r.pruned.count - 1) more" : "") } ?? ""
         return .success("Created \(r.entry.name): verified, \(ByteCount.format(r.entry.sizeBytes)), \(NumberText.grouped(rows)) rows, \(TextFormat.duration(r.record.durationSeconds))"
-                        + (r.pruned.isEmpty ? "" : "; retention removed \(r.pruned.count)"))
+                        + removed)
     }
 
     /// The restore's notice: what the database holds now, where the old one is, and to restart the POS app.

@@ -88,7 +88,7 @@ struct RenderContext {
         if schedulerHidden { return "unknown" }
         guard let snap = state.scheduler else { return state.schedulerStarting ? "starting" : "not running" }
         switch snap.activity {
-        case .heldByOther: return snap.ownerPid.map { "daemon pid \($0)" } ?? "another process"
+        case .heldByOther: return snap.ownerPid.map { "\(snap.ownerKind ?? "scheduler") pid \($0)" } ?? "another process"
         case .stopped: return "stopped"
         default: return "this console"
         }

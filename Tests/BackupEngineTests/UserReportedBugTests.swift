@@ -63,5 +63,9 @@ final class UserReportedBugTests: XCTestCase {
         XCTAssertEqual(BackupHistorySummary(history: engine.history()).failuresTotal, 0)
         XCTAssertTrue(engine.listBackups().isEmpty)
         XCTAssertTrue(FileSystem.list(layout.backupsDir).allSatisfy { !$0.hasPrefix(".tmp-") })
+        // The log says so in words a monitor grepping for "failed" passes over.
+        let log = (try? String(contentsOfFile: layout.logPath, encoding: .utf8)) ?? ""
+        XCTAssertTrue(log.contains("Backup cancelled"), log)
+        XCTAssertFalse(log.contains("Backup failed"), log)
     }
 }

@@ -37,3 +37,16 @@ final class ControllerStepsTests: XCTestCase {
         XCTAssertTrue(state.finished)
     }
 }
+
+final class OutcomeWordingTests: XCTestCase {
+    func testACreateSaysWhichBackupsRetentionRemoved() throws {
+        let f = try ConsoleFixture()
+        var result = try f.engine.createBackup()
+        result.pruned = ["backup-2027-01-01-010000.db"]
+        guard case .success(let one) = OperationOutcome.created(result) else { return XCTFail() }
+        XCTAssertTrue(one.hasSuffix("; retention removed backup-2027-01-01-010000.db"), one)
+        result.pruned.append("backup-2027-01-01-020000.db")
+        guard case .success(let two) = OperationOutcome.created(result) else { return XCTFail() }
+        XCTAssertTrue(two.hasSuffix("; retention removed backup-2027-01-01-010000.db and 1 more"), two)
+    }
+}

@@ -51,6 +51,7 @@ final class ReadOnlyAndLiveDatabaseTests: XCTestCase {
         defer { lock.release() }
         var daemon = f.idleSnapshot(nextIn: 600)
         daemon.ownerPid = getpid()
+        daemon.ownerKind = "daemon"
         try SchedulerStateFile.write(daemon, to: layout.schedulerStatePath)
         var stopped = f.idleSnapshot(nextIn: 0)
         stopped.activity = .stopped

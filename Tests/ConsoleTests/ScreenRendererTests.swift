@@ -303,6 +303,10 @@ final class ScreenRendererTests: XCTestCase {
         var snap = f.idleSnapshot(nextIn: 10)
         snap.activity = .heldByOther
         snap.ownerPid = 4242
+        // Another console is named as one, not as a daemon.
+        snap.ownerKind = "console"
+        XCTAssertTrue(ScreenRenderer.render(f.state(scheduler: snap), width: 80, height: 24).line(0).contains("scheduler: console pid 4242"))
+        snap.ownerKind = "daemon"
         var state = f.state(scheduler: snap)
         var grid = ScreenRenderer.render(state, width: 80, height: 24)
         XCTAssertTrue(grid.line(0).contains("scheduler: daemon pid 4242"), grid.line(0))

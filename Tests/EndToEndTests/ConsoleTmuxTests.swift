@@ -232,6 +232,10 @@ final class ConsoleTmuxTests: XCTestCase {
         let screen = try s.waitFor(text: "console-exit=2")
         XCTAssertTrue(screen.contains("TERM=no-such-terminal"), screen)
         XCTAssertFalse(screen.contains("Error opening terminal"), screen)
+        // A known type that cannot move the cursor: refused the same way, no blank screen.
+        try s.typeLine("clear; TERM=dumb \(binary) --data-dir \(dataDir); echo \"dumb-exit=$?\"")
+        let dumb = try s.waitFor(text: "dumb-exit=2")
+        XCTAssertTrue(dumb.contains("TERM=dumb cannot move the cursor"), dumb)
         // Not a terminal at all (a pipe): the same kind of message.
         let piped = try run(["--data-dir", dataDir])
         XCTAssertEqual(piped.exitCode, 2, piped.stderr)

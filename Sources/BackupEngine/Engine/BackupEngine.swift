@@ -153,9 +153,10 @@ public final class BackupEngine: Sendable {
         }
         var entry = entry
         if error == .cancelled {
+            // Asked for (SIGTERM, quit, Ctrl-C): a line that monitors grepping "failed" skip.
             entry.outcome = .cancelled
             record(entry)
-            logger.warning("\(line)")
+            logger.warning("\(entry.operation.cancelledWords)")
             return
         }
         record(entry)

@@ -9,6 +9,17 @@ public struct HistoryEntry: Codable, Sendable, Equatable {
 
         /// Off-site work: recorded and told like the rest, but never a local backup's attempt.
         public var isOffsite: Bool { rawValue.hasPrefix("offsite-") }
+
+        /// The log line for an operation stopped on request: `Backup cancelled`.
+        public var cancelledWords: String {
+            switch self {
+            case .create, .preUpdate: return "Backup cancelled"
+            case .verify: return "Verify cancelled"
+            case .restore: return "Restore cancelled"
+            case .offsitePush: return "Off-site push cancelled"
+            default: return "\(rawValue.capitalized) cancelled"
+            }
+        }
     }
     public enum Outcome: String, Codable, Sendable {
         /// Stopped on request (SIGTERM, quit, Ctrl-C) and cleaned up: neither a success nor a failure.

@@ -24,6 +24,8 @@ public final class Scheduler: @unchecked Sendable {
     /// Where the Prometheus metrics go after every attempt; nil writes none.
     public let metricsPath: String?
     public let timing: SchedulerTiming
+    /// What runs it (`daemon`, `console`), so that other processes name the holder right.
+    let ownerKind: String
     let onChange: (@Sendable (SchedulerSnapshot) -> Void)?
     let wake = WakeSignal()
     let finished = DispatchSemaphore(value: 0)
@@ -71,10 +73,12 @@ public final class Scheduler: @unchecked Sendable {
     ///   - metricsPath: Prometheus textfile output (usually `layout.defaultMetricsPath`); nil for none.
     ///   - timing: the product's timing unless testing.
     ///   - onChange: called on the scheduler thread with every new snapshot; must be quick.
+    /// `ownerKind`: what runs it, as other processes name the holder (`daemon`, `console`).
     public init(engine: BackupEngine, clock: any EngineClock = SystemClock(), metricsPath: String? = nil,
-                timing: SchedulerTiming = .standard,
+                timing: SchedulerTiming = .standard, ownerKind: String = "daemon",
                 onChange: (@Sendable (SchedulerSnapshot) -> Void)? = nil) {
         self.engine = engine
+        self.ownerKind = ownerKind
         self.clock = clock
         self.metricsPath = metricsPath
         self.timing = timing
@@ -287,6 +291,7 @@ public final class Scheduler: @unchecked Sendable {
             s.holderActivity = nil
             s.ownerPid = getpid()
             s.ownerSince = now
+            s.ownerKind = self.ownerKind
             s.progressDone = nil; s.progressTotal = nil; s.progressPhase = nil
         }
         outputs.metricsDirty = true

@@ -42,6 +42,8 @@ public struct SchedulerSnapshot: Codable, Sendable, Equatable {
     /// The process running the scheduler, and since when.
     public var ownerPid: Int32?
     public var ownerSince: Date?
+    /// What holds the scheduler: `daemon` or `console` (nil in state files of older versions).
+    public var ownerKind: String?
     /// Since when the scheduler has seen the POS hold the live database's lock (nil: free
     /// at its last look), so `status` can say for how long.
     public var liveLockedSince: Date?

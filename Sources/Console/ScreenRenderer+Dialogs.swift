@@ -117,7 +117,9 @@ extension RenderContext {
             return DialogContent(title: title, lines: [(OneLine.make(message), .normal)], buttons: [("OK", .cancel)], focus: .cancel,
                                  hint: closesHint, style: Self.critical)
         case .message(let title, let text):
-            return DialogContent(title: title, lines: [(OneLine.make(text), .normal)], buttons: [("OK", .cancel)], focus: .cancel,
+            // Joined into one line and wrapped in the box, never cut short (a restore's notice
+            // names two long file names before its advice).
+            return DialogContent(title: title, lines: [(OneLine.make(text, limit: .max), .normal)], buttons: [("OK", .cancel)], focus: .cancel,
                                  hint: closesHint)
         case .text(let title, let lines, _):
             return DialogContent(title: title, lines: lines.map { ($0, .normal) }, buttons: [], focus: nil, hint: "")

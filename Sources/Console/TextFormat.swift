@@ -107,7 +107,7 @@ enum TextFormat {
         case .manual: return "manual"
         case .preUpdate: return "pre-update" + (entry.appVersion.map { " v\($0)" } ?? "")
         case .legacySQL: return "legacy .sql"
-        case .savedBeforeRestore: return "saved before restore"
+        case .savedBeforeRestore: return "saved by restore"
         }
     }
 

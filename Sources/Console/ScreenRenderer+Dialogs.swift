@@ -213,10 +213,10 @@ extension RenderContext {
         }
         var rows: [(String, CellStyle)] = []
         for t in changed + slow {
-            let lost = t.rowsLost
-            let change = lost.map { $0 > 0 ? "-" + NumberText.grouped($0) : "+" + NumberText.grouped(-$0) } ?? pending
-            rows.append((row(t.name, t.liveRows.map(NumberText.grouped) ?? pending,
-                             t.backupRows.map(NumberText.grouped) ?? pending, change), (lost ?? 0) > 0 ? Self.warning : .normal))
+            let change = t.changeText ?? pending
+            rows.append((row(t.name, !t.inLive ? "none" : t.liveRows.map(NumberText.grouped) ?? pending,
+                             !t.inBackup ? "none" : t.backupRows.map(NumberText.grouped) ?? pending, change),
+                         t.rowsLeaving > 0 ? Self.warning : .normal))
         }
         if !details.done { rows.append((row("counting" + pending, pending, pending, pending), Self.dim)) }
         return [(row("Table", "Now", "In backup", "Change"), Self.title)] + rows.prefix(room - 1)

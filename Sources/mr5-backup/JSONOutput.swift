@@ -179,6 +179,12 @@ struct RestorePreviewJSON: Encodable {
         var backupNewest: String?
         /// Counting took longer than the time limit.
         var timedOut: Bool
+        /// False when the table is not in the backup (restoring removes it).
+        var inBackup: Bool
+        /// Rows only in the live database (they leave) and only in the backup (they come
+        /// back), matched by rowid; absent when not compared.
+        var leavingRows: Int64?
+        var returningRows: Int64?
     }
     var backup: String
     var liveSizeBytes: Int64
@@ -191,7 +197,8 @@ struct RestorePreviewJSON: Encodable {
     init(_ p: RestorePreview) {
         backup = p.backup; liveSizeBytes = p.liveSizeBytes; backupSizeBytes = p.backupSizeBytes
         tables = p.tables.map { Table(name: $0.name, liveRows: $0.liveRows, backupRows: $0.backupRows, dateColumn: $0.dateColumn,
-                                      liveNewest: $0.liveNewest, backupNewest: $0.backupNewest, timedOut: $0.timedOut) }
+                                      liveNewest: $0.liveNewest, backupNewest: $0.backupNewest, timedOut: $0.timedOut,
+                                      inBackup: $0.inBackup, leavingRows: $0.leaving, returningRows: $0.returning) }
         consequence = p.consequence
         advice = RestorePreview.restartAdvice
     }

@@ -94,9 +94,15 @@ struct UndoRestore: ParsableCommand {
 
     func run() throws {
         let engine = try global.makeEngine()
-        guard let saved = engine.lastSavedCopy() else { throw BackupError.nothingToUndo }
-        print("Undoing the most recent restore: restoring \(saved.name), the database as it was before it.")
-        try Restore.restore(engine: engine, name: saved.name, yes: yes, dryRun: false, json: false)
+        guard let undo = engine.undoCandidate() else { throw BackupError.nothingToUndo }
+        let which = "the restore of \(undo.restored ?? "a backup") at \(CLIFormat.localTime(undo.restoredAt))"
+        if let gone = undo.newestGone {
+            // Not the most recent restore's copy: said first, so nobody undoes the wrong day.
+            print("The copy the most recent restore saved (\(gone)) is gone; the newest one left, \(undo.copy.name), was saved by \(which).")
+        } else {
+            print("Undoing \(which): restoring \(undo.copy.name), the database as it was before it.")
+        }
+        try Restore.restore(engine: engine, name: undo.copy.name, yes: yes, dryRun: false, json: false)
     }
 }
 
@@ -111,9 +117,10 @@ enum RestorePreviewText {
         printSafely("Restore \(p.backup) (\(about)) over \(databasePath) (\(ByteCount.format(p.liveSizeBytes)))")
         var rows = [["TABLE", "NOW", "IN BACKUP", "CHANGE", "NEWEST NOW", "NEWEST IN BACKUP"]]
         for t in p.tables {
-            let change = t.rowsLost.map { $0 == 0 ? "=" : ($0 > 0 ? "-" : "+") + NumberText.groupedMagnitude($0) } ?? "…"
-            rows.append(["  " + t.name, t.liveRows.map(NumberText.grouped) ?? (t.timedOut ? "…" : "-"),
-                         t.backupRows.map(NumberText.grouped) ?? (t.timedOut ? "…" : "-"), change,
+            let change = t.changeText ?? "…"
+            // A table on one side only says so, never "0" (restoring removes it, or brings it).
+            rows.append(["  " + t.name, !t.inLive ? "none" : t.liveRows.map(NumberText.grouped) ?? (t.timedOut ? "…" : "-"),
+                         !t.inBackup ? "none" : t.backupRows.map(NumberText.grouped) ?? (t.timedOut ? "…" : "-"), change,
                          t.liveNewest ?? "", t.backupNewest ?? ""])
         }
         printSafely(CLIFormat.table(rows))

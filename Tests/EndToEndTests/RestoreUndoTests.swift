@@ -46,7 +46,7 @@ final class RestoreUndoTests: XCTestCase {
         XCTAssertEqual(after, before, "a dry run changes nothing: \(Set(after.map { "\($0.key) \($0.value)" }).symmetricDifference(before.map { "\($0.key) \($0.value)" }).sorted())")
 
         let text = try run(["restore", backup.name, "--dry-run"] + shop.dirArgs)
-        XCTAssertTrue(text.stdout.contains("leave the live database; they stay in the saved copy."), text.stdout)
+        XCTAssertTrue(text.stdout.contains("leave the live database. The live database stays in the saved copy."), text.stdout)
         XCTAssertTrue(text.stdout.hasSuffix("Dry run: nothing was changed.\n"), text.stdout)
     }
 

@@ -26,6 +26,9 @@ extension BackupEngine {
         let liveDB = liveState == .ok
             ? try? SQLiteConnection(path: layout.databasePath, mode: LiveDatabaseAccess.readMode(layout.databasePath), busyTimeoutMs: busyTimeoutMs)
             : nil
+        // The backup beside the live database in one connection, to match rows by rowid
+        // (attached before the read transaction: SQLite refuses it inside one).
+        let attached = liveDB.map { (try? $0.attachImmutable(entry.path, as: Self.previewSchema)) != nil } ?? false
         let liveSize = FileSystem.info(layout.databasePath).map { $0.size + (FileSystem.info(layout.databasePath + "-wal")?.size ?? 0) } ?? 0
         var preview = RestorePreview(backup: name, backupCreatedAt: entry.createdAt, liveSizeBytes: liveSize,
                                      backupSizeBytes: entry.sizeBytes, liveReadable: liveDB != nil, tables: [])
@@ -51,12 +54,41 @@ extension BackupEngine {
                 row.liveRows = side.rows; row.liveNewest = side.newest; row.timedOut = row.timedOut || side.timedOut
             }
             // A table on one side only has 0 rows on the other.
+            row.inBackup = onBackup
+            row.inLive = onLive || liveDB == nil
             if !onBackup, row.liveRows != nil { row.backupRows = 0 }
             if !onLive, liveDB != nil, row.backupRows != nil { row.liveRows = 0 }
+            if onBackup, onLive, attached, let liveDB, !row.timedOut {
+                let matched = compareRows(table, dateColumn: row.dateColumn, in: liveDB, limit: tableTimeLimit)
+                row.leaving = matched?.leaving
+                row.returning = matched?.returning
+            }
             preview.tables.append(row)
             onTable?(preview)
         }
         return preview
+    }
+
+    /// The schema name the backup is attached under for the comparison.
+    static let previewSchema = "mr5_backup"
+
+    /// Rows only in the live table and rows only in the backup's, within the time limit;
+    /// nil for a table without rowid (or out of time): the net count stands alone.
+    ///
+    /// A row is the same row on both sides when its rowid matches and, in a dated table,
+    /// its date too: SQLite gives a sale made after a restore the rowid of an order the
+    /// restore took away, and only its date tells them apart. A row edited since (same
+    /// rowid, same date) is not counted: the sentence says rows, not edits.
+    private func compareRows(_ table: String, dateColumn: String?, in db: SQLiteConnection,
+                             limit: TimeInterval) -> (leaving: Int64, returning: Int64)? {
+        let live = "main." + SQLiteConnection.quoteIdentifier(table)
+        let backup = Self.previewSchema + "." + SQLiteConnection.quoteIdentifier(table)
+        let sameDate = dateColumn.map { " AND b.\(SQLiteConnection.quoteIdentifier($0)) IS l.\(SQLiteConnection.quoteIdentifier($0))" } ?? ""
+        return try? db.withTimeLimit(limit) {
+            let leaving = try db.int64("SELECT count(*) FROM \(live) AS l WHERE NOT EXISTS (SELECT 1 FROM \(backup) AS b WHERE b.rowid = l.rowid\(sameDate))")
+            let returning = try db.int64("SELECT count(*) FROM \(backup) AS b WHERE NOT EXISTS (SELECT 1 FROM \(live) AS l WHERE l.rowid = b.rowid\(sameDate))")
+            return (leaving, returning)
+        }
     }
 
     private func columnsOf(_ table: String, in db: SQLiteConnection) throws -> [(name: String, type: String)] {

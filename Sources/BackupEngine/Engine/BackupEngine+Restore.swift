@@ -203,11 +203,22 @@ extension BackupEngine {
 
     /// The copy saved by the most recent restore that is still on disk and can be
     /// restored: what undo restores. A restore that failed after saving counts too.
-    public func lastSavedCopy() -> BackupEntry? {
+    public func lastSavedCopy() -> BackupEntry? { undoCandidate()?.copy }
+
+    /// What undo would restore, and which restore saved it. When the copy the most recent
+    /// restore saved is gone (deleted by hand, removed by retention), the newest one left
+    /// is offered, saying so (`newestGone`): never silently a copy from another day.
+    public func undoCandidate() -> UndoCandidate? {
         let entries = catalog.entries()
+        var gone: String?
         for entry in history() where entry.operation == .restore {
-            guard let name = entry.savedCopy, let saved = entries.first(where: { $0.name == name }) else { continue }
-            return rawSavedCopyProblem(saved) == nil && saved.isRestorable ? saved : nil
+            guard let name = entry.savedCopy else { continue }
+            guard let saved = entries.first(where: { $0.name == name }) else {
+                if gone == nil { gone = name }
+                continue
+            }
+            guard rawSavedCopyProblem(saved) == nil && saved.isRestorable else { return nil }
+            return UndoCandidate(copy: saved, restoredAt: entry.startedAt, restored: entry.backupName, newestGone: gone)
         }
         return nil
     }

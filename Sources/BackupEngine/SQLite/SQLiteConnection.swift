@@ -143,6 +143,12 @@ public final class SQLiteConnection {
     }
 
     /// Quotes an identifier for use in SQL text (table names from sqlite_schema).
+    /// Attaches the database file at `path`, read as immutable (never written, never
+    /// locked: a backup), under `schema`. Outside any transaction.
+    public func attachImmutable(_ path: String, as schema: String) throws {
+        try run("ATTACH DATABASE ? AS \(Self.quoteIdentifier(schema))", [.text("file:" + Self.percentEncode(path) + "?immutable=1")])
+    }
+
     public static func quoteIdentifier(_ name: String) -> String {
         "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

@@ -14,7 +14,7 @@ final class ConsoleStateWritesTests: XCTestCase {
         XCTAssertTrue(fields.contains("dialog") && fields.contains("health") && fields.count > 30, "\(fields)")
         // `x.field = …`, `x.field?.sub = …`, `x.field += …`, `x.field.append(…)` on a value
         // the test holds as a console state.
-        let write = try NSRegularExpression(pattern: "\\b(\\w+)\\.(" + fields.joined(separator: "|")
+        let write = try NSRegularExpression(pattern: "(\\$0|\\b\\w+)\\.(" + fields.joined(separator: "|")
             + ")\\??(\\.\\w+\\??)*\\s*(=(?!=)|\\+=|-=|\\.append\\(|\\.remove|\\.toggle\\(\\))")
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         var found: [String] = []
@@ -23,9 +23,11 @@ final class ConsoleStateWritesTests: XCTestCase {
             // The values held as console states in this file: `var state = f.state()`,
             // `var readOnly = state`, and any `: ConsoleState`.
             let holders = try NSRegularExpression(pattern: "var (\\w+)(: ConsoleState| = (f\\.state|ConsoleFixture\\.state|ConsoleState\\(|state\\b))")
-            let names = Set(holders.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
+            var names = Set(holders.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
                 Range($0.range(at: 1), in: text).map { String(text[$0]) }
             })
+            // A closure handed an `inout ConsoleState` writes through `$0`.
+            if text.contains("inout ConsoleState") { names.insert("$0") }
             for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 let line = String(line)
                 for match in write.matches(in: line, range: NSRange(line.startIndex..., in: line)) {

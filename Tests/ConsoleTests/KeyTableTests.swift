@@ -32,16 +32,18 @@ final class KeyTableTests: XCTestCase {
 
     /// Every key of every row does, through `KeyMap` and a real state in each context,
     /// what its row says: the context a state maps to is the one the row was written for.
-    func testEveryKeyDoesWhatItsRowSaysInEachContext() {
+    func testEveryKeyDoesWhatItsRowSaysInEachContext() throws {
+        // Each context reached the way a person reaches it, by the reducer's steps.
+        let f = try ConsoleFixture()
         let states: [KeyContext: ConsoleState] = [
-            .list: state(),
-            .history: state { $0.view = .history },
-            .offsite: state { $0.view = .offsite },
-            .help: state { $0.view = .help },
-            .picker: state { $0.dialog = .frequency(choices: FrequencyChoice.all, index: 0) },
-            .notice: state { $0.dialog = .error(title: "t", message: "m") },
-            .confirm: state { $0.dialog = .delete(name: "x", focus: .cancel, lastGood: false) },
-            .reader: state { $0.dialog = .text(title: "t", lines: ["a", "b"], scroll: 0) },
+            .list: f.state(),
+            .history: state(f) { _ = $0.apply(.toggleHistory) },
+            .offsite: state(f) { _ = $0.apply(.toggleOffsite) },
+            .help: state(f) { _ = $0.apply(.help) },
+            .picker: state(f) { _ = $0.apply(.frequency) },
+            .notice: state(f) { _ = $0.apply(.create); _ = $0.operationFinished(.failure(title: "t", message: "m")) },
+            .confirm: state(f) { $0.select(index: 1); _ = $0.apply(.delete) },
+            .reader: state(f) { _ = $0.apply(.toggleHistory); _ = $0.apply(.activate) },
         ]
         var checked = 0
         for binding in KeyTable.bindings {
@@ -58,8 +60,14 @@ final class KeyTableTests: XCTestCase {
         XCTAssertGreaterThan(checked, 50)
     }
 
-    func testARefusedRestoreTakesTheKeysOfABoxWithOneButton() {
-        let refused = state { $0.dialog = .restore(name: "x", focus: .cancel, refusal: "corrupt") }
+    func testARefusedRestoreTakesTheKeysOfABoxWithOneButton() throws {
+        let f = try ConsoleFixture()
+        // The legacy .sql file: `r` on it opens the restore dialog with the refusal.
+        let refused = state(f) { s in
+            s.select(name: try! XCTUnwrap(s.backups.first { $0.kind == .legacySQL }).name)
+            _ = s.apply(.restore)
+        }
+        guard case .restore(_, _, _?)? = refused.dialog else { return XCTFail("\(String(describing: refused.dialog))") }
         XCTAssertEqual(KeyContext(refused), .notice)
         XCTAssertEqual(KeyMap.action(for: .enter, in: refused), .cancel)
         XCTAssertEqual(KeyMap.action(for: .tab, in: refused), ConsoleAction.none)
@@ -80,9 +88,10 @@ final class KeyTableTests: XCTestCase {
         XCTAssertEqual(KeyTable.binding(for: .cancel, in: .reader)?.spokenKeys, "Esc, q or Enter")
     }
 
-    private func state(_ change: (inout ConsoleState) -> Void = { _ in }) -> ConsoleState {
-        var s = ConsoleState(capabilities: TerminalCapabilities(unicode: true, colour: true))
-        change(&s)
+    /// The fixture's first screen, then `steps`: reducer steps only, never a field written.
+    private func state(_ f: ConsoleFixture, _ steps: (inout ConsoleState) -> Void) -> ConsoleState {
+        var s = f.state()
+        steps(&s)
         return s
     }
 }

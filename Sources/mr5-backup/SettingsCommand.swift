@@ -5,7 +5,7 @@ import Foundation
 /// `settings get KEY`, `settings set KEY VALUE`.
 struct Settings: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Read or change the backup settings (backup_frequency, backup_keep, pre_update_keep, last_backup).",
+        abstract: "Read or change the backup settings (\(SettingKey.allCases.map(\.rawValue).joined(separator: ", "))).",
         subcommands: [SettingsGet.self, SettingsSet.self])
 }
 
@@ -31,6 +31,12 @@ struct SettingsGet: ParsableCommand {
         case SettingKey.savedKeep.rawValue: print(engine.savedCopiesToKeep())
         case SettingKey.schedulerExpected.rawValue: print(engine.schedulerExpected())
         case SettingKey.terminalID.rawValue: print(engine.terminalID)
+        case SettingKey.offsiteKeepDaily.rawValue, SettingKey.offsiteKeepWeekly.rawValue, SettingKey.offsiteKeepMonthly.rawValue where raw == nil:
+            // Not set up yet: the count a setup would start with, and why it is only that.
+            print(OffsiteConfig(repository: "", options: [], configuredAt: Date())[keep: key].map(String.init) ?? "")
+            Terminal.note("off-site copies are not set up: this is the default (mr5-backup offsite init --repository REPO)")
+        case SettingKey.offsiteRepository.rawValue, SettingKey.offsiteOptions.rawValue where raw == nil:
+            Terminal.note("off-site copies are not set up (mr5-backup offsite init --repository REPO)")
         default: print(raw ?? "")
         }
     }
@@ -39,7 +45,7 @@ struct SettingsGet: ParsableCommand {
 struct SettingsSet: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set",
-        abstract: "Change a setting: backup_frequency (off, hourly, daily, weekly, or 30m, 3h, 1d...), backup_keep or pre_update_keep (1-1000).",
+        abstract: "Change a setting: backup_frequency (off, hourly, daily, weekly, or 30m, 3h, 1d...), or \(SettingKey.listed { $0.isWritable && $0 != .backupFrequency }).",
         discussion: "A running scheduler (console or daemon) picks up a new frequency without a restart.")
 
     @Argument(help: ArgumentHelp(SettingKey.listed(\.isWritable) + "."))

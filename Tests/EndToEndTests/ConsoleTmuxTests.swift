@@ -89,6 +89,21 @@ final class ConsoleTmuxTests: XCTestCase {
         XCTAssertTrue(text.contains("mr5_backup_scheduler_running 0"), text)
     }
 
+    func testWithTheDatabaseLockedTheListAndDiskShowAtOnceAndTheBannerSaysLocked() throws {
+        let holder = try WriteLockHolder(database: databasePath)
+        defer { holder.release() }
+        let s = try TmuxSession(width: 100, height: 30, directory: root)
+        session = s
+        let started = Date()
+        try s.typeLine("\(binary) --data-dir \(dataDir); echo \"console-exit=$?\"")
+        let screen = try s.waitFor(text: "Details: " + engine.listBackups()[0].name, timeout: 10)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5, "the backups and disk need no database lock")
+        XCTAssertTrue(screen.contains("Disk ["), screen)
+        try s.waitFor(text: "live database locked by another process", timeout: 10)
+        try s.send("q")
+        try s.waitFor(text: "console-exit=0")
+    }
+
     func testRestoreCancelChangesNothingThenConfirmRestores() throws {
         // A change made after every backup: a restore must take it away.
         _ = try sqlite3(databasePath, "CREATE TABLE e2e_marker(x); INSERT INTO e2e_marker VALUES (42);")

@@ -30,7 +30,8 @@ struct OffsitePush: ParsableCommand {
             let pending = engine.offsite.pendingPushes()
             print(pending.isEmpty ? "Nothing waits to be pushed." : "Pushing \(CLIFormat.count(pending.count, "backup")) to \(config.displayRepository) ...")
         }
-        let results = try engine.offsite.push(name: name, trigger: .cli, timeLimit: timeout.map(TimeInterval.init))
+        let offsite = engine.offsite.limited(to: nil, cancellation: Interrupts.cancellationFlag(saying: "stopping restic..."))
+        let results = try offsite.push(name: name, trigger: .cli, timeLimit: timeout.map(TimeInterval.init))
         if json { return try JSONOutput.print(results.map(OffsitePushJSON.init)) }
         for r in results {
             print(r.alreadyPushed ? "\(r.name) was already pushed as snapshot \(r.snapshot)."
@@ -49,11 +50,12 @@ struct OffsiteList: ParsableCommand {
     @Flag(name: .customLong("all-hosts"), help: "Every terminal's snapshots, not only this one's.")
     var allHosts = false
 
+    @OptionGroup var limit: OffsiteTimeout
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         let engine = try global.makeEngine()
-        let snapshots = try engine.offsite.snapshots(allHosts: allHosts)
+        let snapshots = try limit.service(engine, default: 60).snapshots(allHosts: allHosts)
         if json { return try JSONOutput.print(snapshots.map(OffsiteSnapshotJSON.init)) }
         guard !snapshots.isEmpty else {
             print(allHosts ? "No snapshots in the repository." : "No snapshots of terminal \(engine.terminalID) (--all-hosts shows other terminals').")
@@ -95,18 +97,20 @@ struct OffsiteRestore: ParsableCommand {
         if json && !dryRun { throw ValidationError("--json goes with --dry-run (the comparison)") }
     }
 
+    @OptionGroup var limit: OffsiteTimeout
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         if !dryRun { try global.requireOwnerForNewDatabase() }
         let engine = try global.makeEngine()
+        let offsite = limit.service(engine, default: 1800)
         if !yes && !dryRun && !Terminal.stdinIsTerminal {
             throw CLIError.usage("restore needs confirmation and there is no terminal to ask on: add --yes to confirm")
         }
-        let chosen = try engine.offsite.snapshot(snapshot)
+        let chosen = try offsite.snapshot(snapshot)
         let about = "snapshot \(chosen.shortID) of terminal \(chosen.hostname) (\(CLIFormat.localTime(chosen.time)), \(chosen.kind?.rawValue ?? "?"), \(chosen.sizeBytes.map(ByteCount.format) ?? "size unknown"))"
         if dryRun {
-            let preview = try engine.offsite.preview(chosen)
+            let preview = try offsite.preview(chosen)
             if json { return try JSONOutput.print(RestorePreviewJSON(preview)) }
             print("Off-site \(about), fetched and checked ok.")
             RestorePreviewText.print(preview, about: "\(CLIFormat.localTime(chosen.time)), \(ByteCount.format(preview.backupSizeBytes)), checked ok",
@@ -115,7 +119,7 @@ struct OffsiteRestore: ParsableCommand {
             return
         }
         print("Fetching off-site \(about) ...")
-        let entry = try engine.offsite.fetch(chosen, trigger: .cli)
+        let entry = try offsite.fetch(chosen, trigger: .cli)
         print("Fetched and checked ok as local backup \(entry.name).")
         try Restore.restore(engine: engine, name: entry.name, yes: yes, dryRun: false, json: false)
     }

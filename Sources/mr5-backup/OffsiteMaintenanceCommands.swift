@@ -11,11 +11,12 @@ struct OffsitePrune: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Only say what would be forgotten.")
     var dryRun = false
 
+    @OptionGroup var limit: OffsiteTimeout
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         let engine = try global.makeEngine()
-        let r = try engine.offsite.prune(dryRun: dryRun, trigger: .cli)
+        let r = try limit.service(engine, default: 3600).prune(dryRun: dryRun, trigger: .cli)
         let removed = r.removed.isEmpty ? "no snapshot" : "\(CLIFormat.count(r.removed.count, "snapshot")) (\(r.removed.joined(separator: ", ")))"
         print(dryRun ? "Would forget \(removed); \(r.kept) kept (kept: \(r.rules)). Dry run: nothing was changed."
                      : "Forgot \(removed); \(r.kept) kept (kept: \(r.rules)).")
@@ -30,11 +31,12 @@ struct OffsiteCheck: ParsableCommand {
     @Option(name: .customLong("read-data-subset"), help: ArgumentHelp("How much data to read: 5%, 1/10 or 500M (default 5%).", valueName: "subset"))
     var subset = "5%"
 
+    @OptionGroup var limit: OffsiteTimeout
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         let engine = try global.makeEngine()
-        print("Off-site check: " + (try engine.offsite.check(subset: subset, trigger: .cli)) + ".")
+        print("Off-site check: " + (try limit.service(engine, default: 3600).check(subset: subset, trigger: .cli)) + ".")
     }
 }
 
@@ -44,10 +46,48 @@ struct OffsiteDrill: ParsableCommand {
         commandName: "drill",
         abstract: "Restore drill: fetch the newest snapshot into a temp file, check it like a backup, compare it with the local backup it came from, remove it.")
 
+    @OptionGroup var limit: OffsiteTimeout
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         let engine = try global.makeEngine()
-        print("Restore drill: " + (try engine.offsite.drill(trigger: .cli)).message + ".")
+        print("Restore drill: " + (try limit.service(engine, default: 1800).drill(trigger: .cli)).message + ".")
+    }
+}
+
+/// `offsite unlock [--all] [--yes]`: clear the locks a killed restic or a dead till left.
+struct OffsiteUnlock: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unlock",
+        abstract: "Remove stale locks from the off-site repository (--all: every lock, e.g. a dead till's, which restic keeps for 30 minutes).")
+
+    @Flag(help: "Remove every lock, also ones restic takes for live (another terminal's younger than 30 minutes).")
+    var all = false
+
+    @Flag(help: "With --all: do not ask for confirmation.")
+    var yes = false
+
+    @OptionGroup var limit: OffsiteTimeout
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let engine = try global.makeEngine()
+        let offsite = limit.service(engine, default: 120)
+        let now = Date()
+        if all {
+            let locks = try offsite.locks()
+            guard !locks.isEmpty else { return print("No lock in the off-site repository.") }
+            for lock in locks { print("Locked by \(lock.holder(now: now))\(lock.exclusive ? " (exclusive)" : "")") }
+            if !yes {
+                try Terminal.confirm("Remove every lock? A restic still running elsewhere could then damage the repository",
+                                     command: "offsite unlock --all")
+            }
+        }
+        let result = try offsite.unlock(all: all)
+        print("Removed \(CLIFormat.count(result.removed, all ? "lock" : "stale lock")).")
+        for lock in result.remaining {
+            // restic keeps another terminal's lock for 30 minutes whatever became of it.
+            print("Still locked by \(lock.holder(now: now)): if \(lock.host) is gone, run 'mr5-backup offsite unlock --all'")
+        }
     }
 }

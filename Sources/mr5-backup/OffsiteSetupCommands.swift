@@ -39,6 +39,7 @@ struct OffsiteInit: ParsableCommand {
     @Flag(name: .customLong("same-disk"), help: "Allow a repository folder on the data dir's own disk (to try it out: it does not survive a dead disk).")
     var sameDisk = false
 
+    @OptionGroup var limit: OffsiteTimeout
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
@@ -54,7 +55,7 @@ struct OffsiteInit: ParsableCommand {
                       knownHosts: try GivenFile.read(knownHosts ?? "", what: "known hosts file"), port: sshPort)
         }
         let engine = try global.makeEngine()
-        let result = try engine.offsite.setUp(repository: repository, options: options, passwordFile: password,
+        let result = try limit.service(engine, default: 300).setUp(repository: repository, options: options, passwordFile: password,
                                             environmentFile: environment, sftp: sftp, allowSameDisk: sameDisk, trigger: .cli)
         print(result.created ? "Created the off-site repository \(result.repository) (restic, repository format 2, compressed)."
                              : "Off-site copies will go to the existing repository \(result.repository).")

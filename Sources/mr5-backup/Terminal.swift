@@ -34,14 +34,14 @@ enum Terminal {
 /// partial file), instead of killing the process mid-write.
 enum Interrupts {
     /// Installs the handlers and returns the flag they set. Handlers run on a global queue.
-    static func cancellationFlag() -> CancellationFlag {
+    static func cancellationFlag(saying message: String = "stopping, removing the partial backup...") -> CancellationFlag {
         let flag = CancellationFlag()
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
                 flag.cancel()
-                FileHandle.standardError.write(Data("\nmr5-backup: stopping, removing the partial backup...\n".utf8))
+                FileHandle.standardError.write(Data("\nmr5-backup: \(message)\n".utf8))
             }
             source.resume()
             sources.append(source)

@@ -12,7 +12,7 @@ final class MetricsWriterTests: XCTestCase {
         "live_database_state", "scheduler_running", "corrupt_backups", "last_live_check_timestamp_seconds",
         "notify_pending", "notify_last_success", "offsite_configured", "offsite_last_push_timestamp_seconds",
         "offsite_consecutive_failures", "offsite_snapshots", "offsite_bytes_stored", "offsite_last_check_success",
-        "offsite_last_drill_success", "info",
+        "offsite_last_drill_success", "metrics_written_timestamp_seconds", "info",
     ].map { "mr5_backup_" + $0 }
 
     /// Parses the text format strictly: every sample preceded by its HELP and TYPE lines.
@@ -128,9 +128,9 @@ final class MetricsWriterTests: XCTestCase {
         XCTAssertEqual(v["mr5_backup_next_run_timestamp_seconds"], t0 + 600 + 300)
         XCTAssertEqual(v["mr5_backup_health"], Double(HealthLevel.warning.rawValue))
 
-        // Readable by the collector; no staging file left beside it.
+        // Readable by the collector in the file's group; no staging file left beside it.
         let attrs = try FileManager.default.attributesOfItem(atPath: path)
-        XCTAssertEqual((attrs[.posixPermissions] as? NSNumber)?.intValue, 0o644)
+        XCTAssertEqual((attrs[.posixPermissions] as? NSNumber)?.intValue, 0o640)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp.file("textfile")), ["mr5_backup.prom"])
     }
 

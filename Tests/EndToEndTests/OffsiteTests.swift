@@ -1,4 +1,4 @@
-import BackupEngine
+@testable import BackupEngine
 import Foundation
 import TestSupport
 import XCTest
@@ -160,25 +160,39 @@ final class OffsiteTests: XCTestCase {
         XCTAssertTrue(left.isEmpty, "locks left after check: \(left)")
     }
 
-    func testALiveLockIsWaitedFor() throws {
+    func testALiveLockIsNamedToAPersonAndWaitedForByTheScheduler() throws {
         let f = try OffsiteFixture()
         XCTAssertEqual(try run(["offsite", "init", "--same-disk", "--repository", f.repository] + f.dirArgs).exitCode, 0)
         XCTAssertEqual(try run(["offsite", "push", try f.newestBackup(self)] + f.dirArgs).exitCode, 0)
-        // Another restic (a technician's by hand) holds a lock while it reads its stdin.
+        // Another restic on this machine (a technician's by hand) holds a lock while it reads its stdin.
         let other = try ChildProcess("/usr/bin/restic", ["backup", "--stdin", "--stdin-filename", "other", "--host", "bench"],
                                      env: ["RESTIC_REPOSITORY": f.repository, "RESTIC_PASSWORD_FILE": f.paths.password])
-        XCTAssertTrue(eventually(timeout: 30) { !((try? FileManager.default.contentsOfDirectory(atPath: f.repository + "/locks")) ?? []).isEmpty })
-        let binary = try BuiltProduct.backup.required()
-        let prune = try ChildProcess(binary, ["offsite", "prune"] + f.dirArgs)
-        XCTAssertTrue(eventually(timeout: 60) {
-            ((try? String(contentsOfFile: f.shop.layout.logPath, encoding: .utf8)) ?? "").contains("removed stale locks and trying again")
+        XCTAssertTrue(eventually(timeout: 30) {
+            ((try? FileManager.default.contentsOfDirectory(atPath: f.repository + "/locks")) ?? []).contains { $0.count == 64 }
         })
-        XCTAssertTrue(prune.process.isRunning, "the prune waits for the live lock")
+        // A person is told at once who holds it, never left waiting without a word.
+        let refused = try run(["offsite", "prune"] + f.dirArgs)
+        XCTAssertEqual(refused.exitCode, 1, refused.stdout)
+        XCTAssertTrue(refused.stderr.contains("is locked by this terminal's restic \(Restic.hostName) (pid \(other.pid))"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("wait for it to finish"), refused.stderr)
+
+        // The scheduler waits for it, and says so once in the log with the holder.
+        let engine = BackupEngine(layout: f.shop.layout)
+        let done = DispatchSemaphore(value: 0)
+        let result = Locked<Result<OffsitePruneResult, Error>?>(nil)
+        Thread.detachNewThread {
+            result.withLock { $0 = Result { try engine.offsite.prune(trigger: .scheduler) } }
+            done.signal()
+        }
+        XCTAssertTrue(eventually(timeout: 60) {
+            ((try? String(contentsOfFile: f.shop.layout.logPath, encoding: .utf8)) ?? "").contains("Off-site repository is locked by \(Restic.hostName) (pid \(other.pid))")
+        })
+        XCTAssertEqual(done.wait(timeout: .now() + 1), .timedOut, "the scheduler's prune waits for the live lock")
         other.write("the other restic's data")
         other.closeInput()
         XCTAssertEqual(other.wait(timeout: 60), 0, other.stderr)
-        XCTAssertEqual(prune.wait(timeout: 60), 0, prune.stdout + prune.stderr)
-        XCTAssertTrue(prune.stdout.contains("Forgot"), prune.stdout)
+        XCTAssertEqual(done.wait(timeout: .now() + 60), .success)
+        XCTAssertNoThrow(try result.withLock { $0 }?.get())
     }
 
     func testADamagedRepositoryIsCriticalButAnUnreachableOneOnlyAWarning() throws {

@@ -104,7 +104,9 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The repository's server did not answer (down, wrong host or port, refused login).
     case offsiteUnreachable(repository: String, reason: String)
     /// Another restic holds the repository's lock and did not let go in time.
-    case offsiteLocked(repository: String, reason: String)
+    /// Another restic holds the repository's lock; `holder` when restic named it, `ownHost`
+    /// when that is this terminal, `now` to say how old it is.
+    case offsiteLocked(repository: String, holder: RepositoryLock?, ownHost: String, now: Date)
     /// An off-site operation took longer than its time limit and was stopped.
     case offsiteTimedOut(action: String, seconds: Int)
     /// `restic check` (or a restore drill) found the repository's data damaged.
@@ -276,8 +278,12 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
                 : "no restic repository at \(repository) (wrong path or bucket, or never initialised)"
         case .offsiteUnreachable(let repository, let reason):
             return "off-site repository \(repository) cannot be reached: \(reason)"
-        case .offsiteLocked(let repository, let reason):
-            return "off-site repository \(repository) is locked by another restic that is still running: \(reason)"
+        case .offsiteLocked(let repository, let holder, let ownHost, let now):
+            guard let holder else { return "off-site repository \(repository) is locked by another restic: if none runs, run 'mr5-backup offsite unlock'" }
+            if holder.host == ownHost {
+                return "off-site repository \(repository) is locked by this terminal's restic \(holder.holder(now: now)): wait for it to finish; if it is gone, run 'mr5-backup offsite unlock'"
+            }
+            return "off-site repository \(repository) is locked by \(holder.holder(now: now)): if \(holder.host) is gone, run 'mr5-backup offsite unlock --all'"
         case .offsiteTimedOut(let action, let seconds):
             return "off-site \(action) stopped after \(seconds) s without finishing (is the repository's server reachable?)"
         case .offsiteDamaged(let reason, _):

@@ -64,8 +64,8 @@ public struct Notifier: Sendable {
     /// A backup starts: ping targets hear `/start`, sent beside the copy (a target that
     /// never answers must not hold the backup up).
     func attemptStarted(trigger: Trigger) {
-        enqueuePing("/start", event: event(.test, .ok, "backup started"))
-        if !targets().isEmpty { NotificationRound.start(engine, trigger: trigger) }
+        // Only ping targets hear a start: with none, nothing to send now.
+        if enqueuePing("/start", event: event(.test, .ok, "backup started")) { NotificationRound.start(engine, trigger: trigger) }
     }
 
     /// Called for every recorded attempt (see `BackupEngine.record`).
@@ -166,9 +166,11 @@ public struct Notifier: Sendable {
         withNotifyLock { appendToOutbox(events, pingSuffix: nil) }
     }
 
-    private func enqueuePing(_ suffix: String, event: NotifyEvent) {
+    /// Queues the ping for every ping target; false when there is none.
+    @discardableResult
+    private func enqueuePing(_ suffix: String, event: NotifyEvent) -> Bool {
         let pings = targets().filter { $0.kind == .ping }
-        guard !pings.isEmpty else { return }
+        guard !pings.isEmpty else { return false }
         withNotifyLock {
             var items = outbox.read()
             for target in pings {
@@ -177,6 +179,7 @@ public struct Notifier: Sendable {
             }
             writeOutbox(items)
         }
+        return true
     }
 
     /// Webhook and command targets get events; ping targets only pings (or a test).

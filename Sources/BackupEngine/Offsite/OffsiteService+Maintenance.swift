@@ -22,7 +22,7 @@ extension OffsiteService {
         if dryRun {
             let restic = try restic(cancellation: cancellation)
             let out = try DataDirLock.offsite.holding(layout, for: "offsite-prune", now: clock.now(), wait: lockWait) {
-                try withRepositoryLockRetry(restic, wait: lockWait) { try forget(restic, timeLimit: 600) }
+                try withRepositoryLockRetry(restic, wait: Self.repositoryWait(trigger, lockWait)) { try forget(restic, timeLimit: 600) }
             }
             let (kept, removed) = Restic.forgetCounts(out.stdout)
             return OffsitePruneResult(kept: kept, removed: removed, dryRun: true, rules: rules)
@@ -30,7 +30,7 @@ extension OffsiteService {
         return try engine.recorded(.offsitePrune, trigger: trigger, failureLog: "Off-site prune failed: ") { run in
             let restic = try restic(cancellation: cancellation)
             let out = try DataDirLock.offsite.holding(layout, for: "offsite-prune", now: clock.now(), wait: lockWait) {
-                try withRepositoryLockRetry(restic, wait: lockWait) { try forget(restic, timeLimit: 3600) }
+                try withRepositoryLockRetry(restic, wait: Self.repositoryWait(trigger, lockWait)) { try forget(restic, timeLimit: 3600) }
             }
             let (kept, removed) = Restic.forgetCounts(out.stdout)
             let now = clock.now()
@@ -60,7 +60,7 @@ extension OffsiteService {
             let now = clock.now()
             do {
                 _ = try DataDirLock.offsite.holding(layout, for: "offsite-check", now: clock.now(), wait: lockWait) {
-                    try withRepositoryLockRetry(restic, wait: lockWait) {
+                    try withRepositoryLockRetry(restic, wait: Self.repositoryWait(trigger, lockWait)) {
                         try restic.check(subset: subset, timeLimit: 6 * 3600)
                     }
                 }
@@ -176,5 +176,28 @@ extension OffsiteService {
             }
         }
         engine.refreshMetrics()
+    }
+
+    // MARK: - Locks
+
+    /// The repository's locks now, read without taking one.
+    public func locks(cancellation: CancellationFlag? = nil) throws -> [RepositoryLock] {
+        try restic(cancellation: cancellation).locks()
+    }
+
+    /// Removes the stale locks (a dead process of this machine's; another machine's after
+    /// restic's 30 minutes), or with `all` every lock (a till that is gone for good, whose
+    /// lock restic would otherwise keep for half an hour). Returns how many went and the
+    /// locks still there.
+    public func unlock(all: Bool, trigger: Trigger = .cli, cancellation: CancellationFlag? = nil) throws -> (removed: Int, remaining: [RepositoryLock]) {
+        try engine.recorded(.offsiteUnlock, trigger: trigger, failureLog: "Off-site unlock failed: ") { run in
+            let restic = try restic(cancellation: cancellation)
+            let removed = try restic.unlock(all: all)
+            let remaining = (try? restic.locks()) ?? []
+            let message = "removed \(removed) \(all ? "" : "stale ")lock\(removed == 1 ? "" : "s")" + (remaining.isEmpty ? "" : ", \(remaining.count) left")
+            engine.record(run.entry(outcome: .success, message: message))
+            logger.info("Off-site unlock: \(message)")
+            return (removed, remaining)
+        }
     }
 }

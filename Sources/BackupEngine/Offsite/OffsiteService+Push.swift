@@ -67,7 +67,7 @@ extension OffsiteService {
 
                 let limit = timeLimit ?? Self.pushTimeLimit(bytes: entry.sizeBytes)
                 let tags = ["kind:\(entry.kind.rawValue)", "app:\(ToolVersion.current)", "name:\(entry.name)", "size:\(entry.sizeBytes)"]
-                let output = try withRepositoryLockRetry(restic, wait: repositoryLockWait) {
+                let output = try withRepositoryLockRetry(restic, wait: Self.repositoryWait(trigger, repositoryLockWait)) {
                     try restic.backup(file: entry.path, host: terminalID, tags: tags, time: Self.resticTime(entry.createdAt), timeLimit: limit)
                 }
                 guard let summary = Restic.backupSummary(output.stdout) else {
@@ -134,27 +134,43 @@ extension OffsiteService {
         return f.string(from: date)
     }
 
-    /// Runs `body`; when another restic holds the repository's lock, removes stale locks
-    /// (`restic unlock` removes only those of dead processes) and tries again, waiting for
-    /// a live lock up to `wait` seconds.
+    /// How long to wait for another's live lock in the repository: the scheduler waits
+    /// (unattended, it says so in the log); a person is told at once who holds it.
+    static func repositoryWait(_ trigger: Trigger, _ wait: TimeInterval) -> TimeInterval {
+        trigger == .scheduler ? wait : 0
+    }
+
+    /// Runs `body`; when another restic holds the repository's lock, has restic remove
+    /// the stale ones (a dead process of this machine's; another machine's after 30
+    /// minutes) and tries again. A live lock is waited for up to `wait` seconds, said once
+    /// in the log with its holder; `wait` 0 (a person's command) refuses at once, naming
+    /// the holder and how to clear it, rather than wait without saying so.
     func withRepositoryLockRetry<T>(_ restic: Restic, wait: TimeInterval, _ body: () throws -> T) throws -> T {
         let deadline = Date().addingTimeInterval(wait)
-        var unlocked = false
+        var triedUnlock = false
+        var said = false
         var pause: TimeInterval = 2
         while true {
-            do { return try body() } catch BackupError.offsiteLocked(let repo, let reason) {
-                if !unlocked {
-                    unlocked = true
-                    try? restic.unlock()
-                    logger.info("Off-site repository was locked; removed stale locks and trying again")
-                    continue
+            do { return try body() } catch let error as BackupError {
+                guard case .offsiteLocked(_, let holder, _, let now) = error else { throw error }
+                if !triedUnlock {
+                    triedUnlock = true
+                    if let removed = try? restic.unlock(), removed > 0 {
+                        logger.info("Off-site repository: removed \(removed) stale lock\(removed == 1 ? "" : "s"); trying again")
+                        continue
+                    }
                 }
-                guard Date().addingTimeInterval(pause) < deadline else { throw BackupError.offsiteLocked(repository: repo, reason: reason) }
+                guard Date().addingTimeInterval(pause) < deadline else { throw error }
                 if restic.cancellation?.isCancelled == true { throw BackupError.cancelled }
+                if !said {
+                    said = true
+                    let who = holder.map { $0.holder(now: now) } ?? "another restic"
+                    logger.info("Off-site repository is locked by \(who): waiting up to \(Int(wait)) s")
+                }
                 Thread.sleep(forTimeInterval: pause)
                 pause = min(pause * 2, 30)
                 // A lock whose holder died while we waited is stale now.
-                unlocked = false
+                triedUnlock = false
             }
         }
     }

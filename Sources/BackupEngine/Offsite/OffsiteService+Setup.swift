@@ -96,8 +96,10 @@ extension OffsiteService {
                 config.keepDaily = old.keepDaily; config.keepWeekly = old.keepWeekly; config.keepMonthly = old.keepMonthly
                 if old.repository == repository { config.configuredAt = old.configuredAt }
             }
+            let clock = engine.clock
             let restic = Restic(executable: executable, config: config, passwordPath: tmpPassword,
-                                environmentPath: tmpEnvironment, cachePath: paths.cache)
+                                environmentPath: tmpEnvironment, cachePath: paths.cache, cancellation: cancellation,
+                                now: { clock.now() }, timeCap: timeCap)
             var created = false
             do {
                 try restic.open()

@@ -21,6 +21,19 @@ import Glibc
 /// changed only through `updateState` under its own lock.
 public struct OffsiteService: Sendable {
     let engine: BackupEngine
+    /// The most any one restic run of this service may take (a person's `--timeout`): the
+    /// run is stopped, with its whole session, and says what it waited for.
+    var timeCap: TimeInterval? = nil
+    /// Set by SIGTERM or Ctrl-C: the running restic is stopped the same way.
+    var cancellation: CancellationFlag? = nil
+
+    /// This service with every restic run capped at `seconds` and stopped when `cancellation` is set.
+    public func limited(to seconds: TimeInterval?, cancellation: CancellationFlag?) -> OffsiteService {
+        var limited = self
+        limited.timeCap = seconds
+        limited.cancellation = cancellation
+        return limited
+    }
 
     var layout: DataLayout { engine.layout }
     var clock: any EngineClock { engine.clock }
@@ -52,8 +65,10 @@ extension OffsiteService {
     /// restic for the kept setup, or why there is none.
     func restic(cancellation: CancellationFlag? = nil) throws -> Restic {
         let config = try requireConfig()
+        let clock = engine.clock
         return Restic(executable: try Restic.locate(), config: config, passwordPath: paths.password,
-                      environmentPath: paths.environment, cachePath: paths.cache, cancellation: cancellation)
+                      environmentPath: paths.environment, cachePath: paths.cache, cancellation: cancellation ?? self.cancellation,
+                      now: { clock.now() }, timeCap: timeCap)
     }
 
     /// Reads, changes and writes the off-site state under its own short lock.

@@ -38,21 +38,40 @@ extension Restic {
 
     /// Our snapshots as JSON, of one host or (nil) every host.
     func snapshots(host: String?, timeLimit: TimeInterval = 600) throws -> ChildProgram.Result {
-        try run("list", ["snapshots", "--json", "--tag", Self.tag] + (host.map { ["--host", $0] } ?? []), timeLimit: timeLimit)
+        // Reading takes no lock: a dead till's lock must never keep a recovery from listing.
+        try run("list", ["snapshots", "--no-lock", "--json", "--tag", Self.tag] + (host.map { ["--host", $0] } ?? []), timeLimit: timeLimit)
     }
 
     /// Bytes stored and snapshots of one host (`stats --mode raw-data`), as JSON.
     func stats(host: String, timeLimit: TimeInterval = 1800) throws -> ChildProgram.Result {
-        try run("stats", ["stats", "--json", "--mode", "raw-data", "--host", host, "--tag", Self.tag], timeLimit: timeLimit)
+        try run("stats", ["stats", "--no-lock", "--json", "--mode", "raw-data", "--host", host, "--tag", Self.tag], timeLimit: timeLimit)
     }
 
     /// Writes a snapshot's database into `file`.
     func dump(snapshotID: String, into file: String, timeLimit: TimeInterval) throws {
-        _ = try run("restore", ["dump", snapshotID, "/" + DataLayout.defaultDatabaseName], output: .file(file), timeLimit: timeLimit)
+        _ = try run("restore", ["dump", "--no-lock", snapshotID, "/" + DataLayout.defaultDatabaseName], output: .file(file), timeLimit: timeLimit)
     }
 
-    /// Removes stale locks (restic leaves another host's for its first 30 minutes).
-    func unlock(timeLimit: TimeInterval = 120) throws {
-        _ = try run("unlock", ["unlock"], timeLimit: timeLimit)
+    /// Removes stale locks (restic leaves another host's for its first 30 minutes), or with
+    /// `all` every lock; returns how many it removed (counted: restic 0.14 does not say).
+    @discardableResult
+    func unlock(all: Bool = false, timeLimit: TimeInterval = 120) throws -> Int {
+        let before = try lockIDs(timeLimit: timeLimit)
+        _ = try run("unlock", ["unlock"] + (all ? ["--remove-all"] : []), timeLimit: timeLimit)
+        let after = (try? lockIDs(timeLimit: timeLimit)) ?? []
+        return before.subtracting(after).count
+    }
+
+    private func lockIDs(timeLimit: TimeInterval) throws -> Set<String> {
+        Set(String(decoding: try run("unlock", ["list", "locks", "--no-lock"], timeLimit: timeLimit).stdout, as: UTF8.self)
+            .split(separator: "\n").map(String.init).filter { $0.count == 64 })
+    }
+
+    /// The repository's locks, each as restic wrote it (read without taking a lock).
+    func locks(timeLimit: TimeInterval = 120) throws -> [RepositoryLock] {
+        try lockIDs(timeLimit: timeLimit).sorted().compactMap { id in
+            guard let out = try? run("unlock", ["cat", "lock", id, "--no-lock"], timeLimit: timeLimit) else { return nil }
+            return Self.lock(fromJSON: out.stdout)
+        }
     }
 }

@@ -59,4 +59,17 @@ extension Restic {
         if let last = s.last, "KMGTkmgt".contains(last), let n = Double(s.dropLast()), n > 0 { return true }
         return false
     }
+
+    /// A lock file's JSON as `restic cat lock` prints it.
+    static func lock(fromJSON data: Data) -> RepositoryLock? {
+        struct Lock: Decodable { var time: String; var exclusive: Bool?; var hostname: String; var pid: Int32 }
+        guard let lock = try? JSONDecoder().decode(Lock.self, from: data) else { return nil }
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let plain = ISO8601DateFormatter()
+        // restic writes nanoseconds; ISO8601DateFormatter reads at most milliseconds.
+        let trimmed = lock.time.replacingOccurrences(of: #"(\.\d{3})\d+"#, with: "$1", options: .regularExpression)
+        guard let at = f.date(from: trimmed) ?? plain.date(from: lock.time) else { return nil }
+        return RepositoryLock(host: lock.hostname, pid: lock.pid, createdAt: at, exclusive: lock.exclusive ?? false)
+    }
 }

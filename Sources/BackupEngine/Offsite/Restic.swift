@@ -11,6 +11,10 @@ struct Restic {
     let environmentPath: String
     let cachePath: String
     var cancellation: CancellationFlag? = nil
+    /// The engine's clock, to say how old another's lock is (restic ignores faketime).
+    var now: @Sendable () -> Date = { Date() }
+    /// The most any run may take, whatever its own limit (a person's `--timeout`).
+    var timeCap: TimeInterval? = nil
 
     /// The restic on `PATH`, or `.resticNotInstalled`.
     static func locate() throws -> String {
@@ -30,6 +34,7 @@ struct Restic {
     /// Runs `restic <global options> <arguments>` and classifies a failure.
     func run(_ action: String, _ arguments: [String], input: ChildProgram.Input = .none,
              output: ChildProgram.Output = .capture, timeLimit: TimeInterval) throws -> ChildProgram.Result {
+        let timeLimit = timeCap.map { min($0, timeLimit) } ?? timeLimit
         let global = ["--cache-dir", cachePath]
             + config.options.flatMap { ["-o", $0] }
         let program = ChildProgram(executable: executable, arguments: global + arguments,
@@ -97,7 +102,7 @@ struct Restic {
             return .offsiteFailed(action: action, reason: "restic was killed (signal \(result.status)) before it finished", detail: text.isEmpty ? nil : text)
         }
         if lower.contains("repository is already locked") {
-            return .offsiteLocked(repository: repo, reason: OneLine.make(text.split(separator: "\n").first { $0.contains("locked") }.map(String.init) ?? reason, limit: 120))
+            return .offsiteLocked(repository: repo, holder: Self.lockHolder(in: text), ownHost: Self.hostName, now: now())
         }
         if let why = Self.unreachableReason(lower) { return .offsiteUnreachable(repository: repo, reason: why) }
         // "No repository there" only when the backend said so (a missing file, bucket or key);
@@ -120,5 +125,33 @@ struct Restic {
         if lower.contains("invalidaccesskeyid") || lower.contains("signaturedoesnotmatch") || lower.contains("access denied") { return "the S3 keys were refused" }
         if lower.contains("ssh command exited") || lower.contains("unable to start the sftp session") { return "SSH connection failed" }
         return nil
+    }
+
+    /// The lock restic named in its "already locked" message:
+    /// `repository is already locked [exclusively ]by PID 1218 on till-9 by pos (UID ...)`
+    /// and `lock was created at 2026-12-04 18:37:22 (30m0s ago)` (restic's local time).
+    static func lockHolder(in text: String) -> RepositoryLock? {
+        let words = text.replacingOccurrences(of: "\n", with: " ").split(separator: " ").map(String.init)
+        guard let by = words.firstIndex(of: "PID"), by + 3 < words.count, words[by + 2] == "on",
+              let pid = Int32(words[by + 1]) else { return nil }
+        let host = words[by + 3]
+        var created: Date?
+        if let at = words.firstIndex(of: "at"), at + 2 < words.count, words[at - 1] == "created" {
+            let f = DateFormatter()
+            f.locale = Locale(identifier: "en_US_POSIX")
+            f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+            created = f.date(from: words[at + 1] + " " + words[at + 2])
+        }
+        guard let created else { return nil }
+        return RepositoryLock(host: host, pid: pid, createdAt: created, exclusive: text.contains("locked exclusively"))
+    }
+
+    /// This machine's host name, as restic writes it into its locks.
+    static var hostName: String {
+        var u = utsname()
+        guard uname(&u) == 0 else { return "" }
+        return withUnsafeBytes(of: &u.nodename) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
     }
 }

@@ -56,7 +56,7 @@ public enum KeyTable {
                    footer: [.list: "history"]),
         KeyBinding([.list], keys: [[.char("o")]], does: .toggleOffsite,
                    help: "off-site view: this terminal's snapshots, newest first",
-                   readme: "off-site view: this terminal's snapshots in the restic repository, newest first (id, time, kind, app version, size, the local backup it came from); `r` restores one. The off-site line shows where copies go, the last push, snapshots and bytes stored; each backup in the list is marked pushed, pending or failed"),
+                   readme: "off-site view: this terminal's snapshots in the restic repository, newest first (id, time, kind, app version, size, the local backup it came from); `r` restores one. The off-site line shows where copies go, the last push, snapshots and bytes stored; each backup in the list is marked pushed, pending, failed or forgotten (`-`: remote retention removed its snapshot)"),
         KeyBinding([.list, .history, .offsite], keys: [[.enter]], does: .activate,
                    help: "on an attempt, a snapshot or the banner: the whole text",
                    readme: "on a history row, an off-site snapshot, or the health banner: a box with the whole text (the attempt's full message; the snapshot's id, terminal and tags; every health reason and the live database's state)",

@@ -6,7 +6,7 @@ extension RenderContext {
     static func offsiteStyle(_ mark: OffsiteMark) -> CellStyle {
         switch mark {
         case .pushed: return ok
-        case .pending: return dim
+        case .pending, .forgotten: return dim
         case .pushing: return progress
         case .failed: return critical
         }

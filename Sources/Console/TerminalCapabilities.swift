@@ -56,6 +56,8 @@ struct Glyphs: Sendable {
         case .failed: return failure
         case .pending: return pending
         case .pushing: return pushing
+        // No copy off-site any more, by the remote retention's choice: a dash, not a tick.
+        case .forgotten: return "-"
         }
     }
 }

@@ -39,7 +39,9 @@ struct BackupJSON: Encodable {
         appVersion = e.appVersion; sha256 = e.record?.sha256
         verifiedAt = e.record?.verification.checkedAt; verificationMethod = e.record?.verification.method
         restorable = e.isRestorable
-        offsiteSnapshot = e.record?.offsite?.snapshot; offsitePushedAt = e.record?.offsite?.pushedAt
+        // Only a copy that is there: a snapshot retention forgot is not one.
+        let copy = e.record?.offsite.flatMap { $0.isCopied ? $0 : nil }
+        offsiteSnapshot = copy?.snapshot; offsitePushedAt = copy?.pushedAt
         if let r = e.record {
             pace = r.pace?.rawValue; copySeconds = r.copySeconds; pauses = r.pauses; pausedSeconds = r.pausedSeconds
             longestWriterWaitMs = r.longestWriterHoldMs; copyStrategy = r.strategy.rawValue

@@ -25,12 +25,12 @@ struct OffsitePush: ParsableCommand {
     func run() throws {
         let engine = try global.makeEngine()
         let name = try self.name.map { try global.backupName($0) }
-        let config = try engine.offsite.requireConfig()
+        let offsite = engine.offsite.limited(to: nil, cancellation: Interrupts.cancellationFlag(saying: "stopping restic..."))
+        let config = try offsite.requireReady()
         if !json, name == nil {
-            let pending = engine.offsite.pendingPushes()
+            let pending = offsite.pendingPushes()
             print(pending.isEmpty ? "Nothing waits to be pushed." : "Pushing \(CLIFormat.count(pending.count, "backup")) to \(config.displayRepository) ...")
         }
-        let offsite = engine.offsite.limited(to: nil, cancellation: Interrupts.cancellationFlag(saying: "stopping restic..."))
         let results = try offsite.push(name: name, trigger: .cli, timeLimit: timeout.map(TimeInterval.init))
         if json { return try JSONOutput.print(results.map(OffsitePushJSON.init)) }
         for r in results {

@@ -31,13 +31,17 @@ struct SettingsGet: ParsableCommand {
         case SettingKey.savedKeep.rawValue: print(engine.savedCopiesToKeep())
         case SettingKey.schedulerExpected.rawValue: print(engine.schedulerExpected())
         case SettingKey.terminalID.rawValue: print(engine.terminalID)
-        case SettingKey.offsiteKeepDaily.rawValue, SettingKey.offsiteKeepWeekly.rawValue, SettingKey.offsiteKeepMonthly.rawValue where raw == nil:
-            // Not set up yet: the count a setup would start with, and why it is only that.
-            print(OffsiteConfig(repository: "", options: [], configuredAt: Date())[keep: key].map(String.init) ?? "")
-            Terminal.note("off-site copies are not set up: this is the default (mr5-backup offsite init --repository REPO)")
-        case SettingKey.offsiteRepository.rawValue, SettingKey.offsiteOptions.rawValue where raw == nil:
-            Terminal.note("off-site copies are not set up (mr5-backup offsite init --repository REPO)")
-        default: print(raw ?? "")
+        default:
+            // Off-site keys before off-site copies are set up: the count a setup would
+            // start with (said to be only that), or nothing with a note.
+            let offsite = SettingKey(rawValue: key).map { $0.home == .offsite } ?? false
+            guard offsite && raw == nil else { return print(raw ?? "") }
+            if let count = OffsiteConfig(repository: "", options: [], configuredAt: Date())[keep: key] {
+                print(count)
+                Terminal.note("off-site copies are not set up: this is the default (mr5-backup offsite init --repository REPO)")
+            } else {
+                Terminal.note("off-site copies are not set up (mr5-backup offsite init --repository REPO)")
+            }
         }
     }
 }

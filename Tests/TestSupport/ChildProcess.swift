@@ -50,7 +50,12 @@ public final class ChildProcess {
     public var pid: Int32 { process.processIdentifier }
 
     /// Sends text to the child's stdin (kept open until `closeInput`).
-    public func write(_ text: String) { input.fileHandleForWriting.write(Data(text.utf8)) }
+    /// Writes to the child's stdin; a child that already exited makes it a no-op, never a
+    /// SIGPIPE that would end the whole test process.
+    public func write(_ text: String) {
+        signal(SIGPIPE, SIG_IGN)
+        try? input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
+    }
     public func closeInput() { try? input.fileHandleForWriting.close() }
 
     /// Everything the child wrote so far.

@@ -101,6 +101,11 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
     case offsiteWrongPassword(repository: String)
     /// No restic repository where the setting points.
     case offsiteRepositoryNotFound(repository: String)
+    /// The drive a folder repository was set up on is not mounted where it was (pulled,
+    /// or never plugged in): writing there would fill the terminal's own disk.
+    case offsiteDriveNotMounted(repository: String, mountPoint: String)
+    /// Another filesystem than the one set up is mounted there (a second drive).
+    case offsiteOtherDrive(repository: String, mountPoint: String)
     /// The repository's server did not answer (down, wrong host or port, refused login).
     case offsiteUnreachable(repository: String, reason: String)
     /// Another restic holds the repository's lock and did not let go in time.
@@ -272,6 +277,10 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
             return "invalid off-site repository: \(folder) is on the same disk as the data dir (is the drive mounted?); copies there die with this disk"
         case .offsiteWrongPassword(let repository):
             return "wrong password for the off-site repository \(repository) (restic found no key it opens)"
+        case .offsiteDriveNotMounted(let repository, let mountPoint):
+            return "the drive of off-site repository \(repository) is not mounted at \(mountPoint) (plug it in and mount it; nothing was pushed)"
+        case .offsiteOtherDrive(let repository, let mountPoint):
+            return "another drive than the one set up is mounted at \(mountPoint): it is not repository \(repository) (mount the right drive, or set this one up with 'mr5-backup offsite init')"
         case .offsiteRepositoryNotFound(let repository):
             return RepositoryAddress.localFolder(repository) != nil
                 ? "no restic repository at \(repository) (is the drive mounted? wrong path, or never initialised)"

@@ -17,6 +17,12 @@ public struct OffsiteConfig: Codable, Sendable, Equatable {
     public var keepDaily: Int = 7
     public var keepWeekly: Int = 8
     public var keepMonthly: Int = 12
+    /// A folder repository (a USB drive, a second disk): the mount point it was on at
+    /// setup and that filesystem's id. A push goes only where both are still true: a drive
+    /// pulled leaves a bare mount point on the terminal's own disk, and a second, rotated
+    /// drive is another repository.
+    public var repositoryMount: String? = nil
+    public var repositoryFilesystem: UInt64? = nil
 
     public init(repository: String, options: [String], configuredAt: Date) {
         self.repository = repository

@@ -10,7 +10,9 @@ extension OffsiteService {
     /// This terminal's snapshots (or every terminal's), newest first.
     public func snapshots(allHosts: Bool = false, cancellation: CancellationFlag? = nil) throws -> [ResticSnapshot] {
         let restic = try restic(cancellation: cancellation)
-        return try withRepositoryLockRetry(restic, wait: 120) { try snapshots(restic, allHosts: allHosts) }
+        let list = try withRepositoryLockRetry(restic, wait: 120) { try snapshots(restic, allHosts: allHosts) }
+        forgetMarks(notIn: list, allHosts: allHosts)
+        return list
     }
 
     func snapshots(_ restic: Restic, allHosts: Bool) throws -> [ResticSnapshot] {

@@ -37,6 +37,8 @@ extension OffsiteService {
             let message = (removed.isEmpty ? "no snapshot to remove" : "removed \(removed.count) snapshot\(removed.count == 1 ? "" : "s")")
                 + ", \(kept) kept (kept: \(rules))"
             try updateState { s in s.lastForgetAt = now; s.lastForget = message }
+            markForgotten(removed)
+            if let left = try? snapshots(restic, allHosts: false) { forgetMarks(notIn: left, allHosts: false) }
             try? refreshStats(restic)
             engine.record(run.entry(outcome: .success, message: message))
             logger.info("Off-site prune: \(message)")

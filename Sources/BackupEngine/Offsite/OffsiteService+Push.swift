@@ -29,6 +29,11 @@ extension OffsiteService {
             }
             entries = [entry]
         } else {
+            // Marks follow the repository: a snapshot gone since (a drive that took a push
+            // with it, a prune) sends its backup again in this round.
+            if let list = try? snapshots(try restic(cancellation: cancellation), allHosts: false) {
+                forgetMarks(notIn: list, allHosts: false)
+            }
             entries = pendingPushes()
         }
         var results: [OffsitePushResult] = []
@@ -53,7 +58,14 @@ extension OffsiteService {
         defer { lock.release() }
         do {
             return try engine.recorded(.offsitePush, trigger: trigger, name: entry.name, kind: entry.kind, failureLog: "Off-site push failed: ") { run in
-                let restic = try restic(cancellation: cancellation)
+                var restic = try restic(cancellation: cancellation)
+                // A folder repository's drive is watched while restic writes to it.
+                let config = restic.config
+                let watch = RepositoryAddress.localFolder(config.repository).flatMap { folder in
+                    config.repositoryMount.map { DriveWatch(folder: folder, mountPoint: $0, outer: cancellation ?? self.cancellation) }
+                }
+                defer { watch?.stop() }
+                if let watch { restic.cancellation = watch.flag }
                 // The marker is written under the operation lock, so retention (which holds it)
                 // either removed the backup before (we see that now) or sees the marker.
                 try DataDirLock.operation.holding(layout, for: "offsite-push", now: clock.now(), wait: 600) {
@@ -67,11 +79,32 @@ extension OffsiteService {
 
                 let limit = timeLimit ?? Self.pushTimeLimit(bytes: entry.sizeBytes)
                 let tags = ["kind:\(entry.kind.rawValue)", "app:\(ToolVersion.current)", "name:\(entry.name)", "size:\(entry.sizeBytes)"]
-                let output = try withRepositoryLockRetry(restic, wait: Self.repositoryWait(trigger, repositoryLockWait)) {
-                    try restic.backup(file: entry.path, host: terminalID, tags: tags, time: Self.resticTime(entry.createdAt), timeLimit: limit)
+                let output: ChildProgram.Result
+                do {
+                    output = try withRepositoryLockRetry(restic, wait: Self.repositoryWait(trigger, repositoryLockWait)) {
+                        try restic.backup(file: entry.path, host: terminalID, tags: tags, time: Self.resticTime(entry.createdAt), timeLimit: limit)
+                    }
+                } catch {
+                    // The drive went mid-push: that is the cause, whatever restic said.
+                    if watch?.driveGone == true || (try? requireDrive(config)) == nil {
+                        removeStrays(config)
+                        try requireDrive(config)
+                    }
+                    throw error
                 }
                 guard let summary = Restic.backupSummary(output.stdout) else {
                     throw BackupError.offsiteFailed(action: "push", reason: "restic reported no snapshot", detail: String(decoding: output.stdout, as: UTF8.self))
+                }
+                // Pushed only when the repository has it: the drive still the one set up,
+                // and the snapshot there. restic says "done" for a drive pulled mid-push.
+                do {
+                    try requireDrive(restic.config)
+                } catch {
+                    removeStrays(restic.config)
+                    throw error
+                }
+                guard try restic.hasSnapshot(summary.snapshot) else {
+                    throw BackupError.offsiteFailed(action: "push", reason: "snapshot \(summary.snapshot) is not in the repository after the push", detail: nil)
                 }
                 let copy = OffsiteCopy(snapshot: summary.snapshot, pushedAt: clock.now(), bytesAdded: summary.added)
                 try markPushed(entry.name, copy)

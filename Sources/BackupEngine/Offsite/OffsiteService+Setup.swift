@@ -92,6 +92,10 @@ extension OffsiteService {
             defer { if sftp != nil && !keptLogin { try? FileSystem.remove(paths.sshKey); try? FileSystem.remove(paths.knownHosts) } }
 
             var config = OffsiteConfig(repository: repository, options: options, configuredAt: clock.now())
+            if let folder = RepositoryAddress.localFolder(repository), let mount = FileSystem.mountIdentity(folder) {
+                config.repositoryMount = mount.mountPoint
+                config.repositoryFilesystem = mount.filesystemID
+            }
             if let old {
                 config.keepDaily = old.keepDaily; config.keepWeekly = old.keepWeekly; config.keepMonthly = old.keepMonthly
                 if old.repository == repository { config.configuredAt = old.configuredAt }

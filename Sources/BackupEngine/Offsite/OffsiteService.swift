@@ -62,13 +62,56 @@ extension OffsiteService {
 
     public func state() -> OffsiteState { OffsiteState.read(paths.state) }
 
-    /// restic for the kept setup, or why there is none.
+    /// restic for the kept setup, or why there is none (a folder repository's drive that is
+    /// not mounted where it was set up is refused before restic could write there).
     func restic(cancellation: CancellationFlag? = nil) throws -> Restic {
         let config = try requireConfig()
+        try requireDrive(config)
         let clock = engine.clock
         return Restic(executable: try Restic.locate(), config: config, passwordPath: paths.password,
                       environmentPath: paths.environment, cachePath: paths.cache, cancellation: cancellation ?? self.cancellation,
                       now: { clock.now() }, timeCap: timeCap)
+    }
+
+    /// The setup, with a folder repository's drive mounted where it was: what a push
+    /// needs before it says it starts.
+    @discardableResult
+    public func requireReady() throws -> OffsiteConfig {
+        let config = try requireConfig()
+        try requireDrive(config)
+        return config
+    }
+
+    /// A folder repository is on the filesystem it was set up on, mounted where it was:
+    /// a pulled drive leaves its mount point a bare folder on this terminal's own disk,
+    /// and a second drive of the same make is another repository.
+    func requireDrive(_ config: OffsiteConfig) throws {
+        guard let folder = RepositoryAddress.localFolder(config.repository),
+              let mount = config.repositoryMount, let filesystem = config.repositoryFilesystem else { return }
+        guard let now = FileSystem.mountIdentity(folder), now.mountPoint == mount else {
+            throw BackupError.offsiteDriveNotMounted(repository: config.displayRepository, mountPoint: mount)
+        }
+        guard now.filesystemID == filesystem else {
+            throw BackupError.offsiteOtherDrive(repository: config.displayRepository, mountPoint: mount)
+        }
+    }
+
+    /// What restic wrote under a folder repository's path after its drive went (restic
+    /// makes the folders it misses, so a push goes on into the bare mount point): the
+    /// repository's own folders, never a `config` (a real repository always has one), on
+    /// another filesystem than the one set up. Removed, and named in the log.
+    func removeStrays(_ config: OffsiteConfig) {
+        guard let folder = RepositoryAddress.localFolder(config.repository), let mount = config.repositoryMount,
+              FileSystem.isDirectory(folder), !FileSystem.exists(folder + "/config"),
+              FileSystem.mountIdentity(folder)?.mountPoint != mount else { return }
+        var removed: [String] = []
+        for sub in ["data", "index", "snapshots", "locks", "keys"] where FileSystem.isDirectory(folder + "/" + sub) {
+            if (try? FileManager.default.removeItem(atPath: folder + "/" + sub)) != nil { removed.append(sub) }
+        }
+        if FileSystem.list(folder).isEmpty { try? FileManager.default.removeItem(atPath: folder) }
+        if !removed.isEmpty {
+            logger.warning("Removed what restic wrote into \(folder) after its drive was gone (\(removed.joined(separator: ", "))): it was on this terminal's own disk")
+        }
     }
 
     /// Reads, changes and writes the off-site state under its own short lock.

@@ -25,7 +25,7 @@ public struct OffsiteStatus: Sendable, Equatable {
     /// a backup that failed its check).
     public func mark(for entry: BackupEntry) -> OffsiteMark? {
         guard config != nil else { return nil }
-        if entry.record?.offsite != nil { return .pushed }
+        if let copy = entry.record?.offsite { return copy.isCopied ? .pushed : .forgotten }
         if pushing == entry.name { return .pushing }
         if state.failedBackups.contains(entry.name) { return .failed }
         if pending.contains(entry.name) { return .pending }
@@ -36,4 +36,6 @@ public struct OffsiteStatus: Sendable, Equatable {
 /// A local backup's off-site mark in the list.
 public enum OffsiteMark: Sendable, Equatable {
     case pushed, pending, pushing, failed
+    /// Its snapshot was forgotten by remote retention: no copy off-site any more.
+    case forgotten
 }

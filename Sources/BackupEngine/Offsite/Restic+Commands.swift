@@ -42,6 +42,13 @@ extension Restic {
         try run("list", ["snapshots", "--no-lock", "--json", "--tag", Self.tag] + (host.map { ["--host", $0] } ?? []), timeLimit: timeLimit)
     }
 
+    /// True when the repository holds the snapshot `id` (its short or long id).
+    func hasSnapshot(_ id: String, timeLimit: TimeInterval = 300) throws -> Bool {
+        let out = try run("push", ["snapshots", "--no-lock", "--json", id], timeLimit: timeLimit)
+        let line = String(decoding: out.stdout, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("[") } ?? "[]"
+        return line.contains("\"\(id)") || line.contains("\"short_id\":\"\(id)\"")
+    }
+
     /// Bytes stored and snapshots of one host (`stats --mode raw-data`), as JSON.
     func stats(host: String, timeLimit: TimeInterval = 1800) throws -> ChildProgram.Result {
         try run("stats", ["stats", "--no-lock", "--json", "--mode", "raw-data", "--host", host, "--tag", Self.tag], timeLimit: timeLimit)

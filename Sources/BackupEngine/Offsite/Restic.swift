@@ -41,11 +41,15 @@ struct Restic {
                                    environment: try environment(), input: input, output: output,
                                    timeLimit: timeLimit, cancellation: cancellation)
         let result: ChildProgram.Result
+        let started = Date()
         do { result = try program.run() } catch let e as BackupError { throw e } catch {
             throw BackupError.offsiteFailed(action: action, reason: "cannot run \(executable): \(error.localizedDescription)", detail: nil)
         }
         if result.cancelled { throw BackupError.cancelled }
-        if result.timedOut { throw BackupError.offsiteTimedOut(action: action, seconds: Int(timeLimit)) }
+        // A restic stopped at the limit may be reported as killed by the signal it got.
+        if result.timedOut || (result.signalled && Date().timeIntervalSince(started) >= timeLimit) {
+            throw BackupError.offsiteTimedOut(action: action, seconds: Int(timeLimit))
+        }
         guard result.status == 0 else { throw classify(action: action, result) }
         return result
     }

@@ -297,6 +297,32 @@ public enum FileSystem {
         return open - 3 >= Int(limit.rlim_cur) - 1
     }
 
+    /// The mount point holding `path` (or its nearest existing folder), from the kernel's
+    /// mount table, and the filesystem's id (`statvfs`'s `f_fsid`: ext4, xfs and btrfs make
+    /// it from the filesystem's UUID, so a second drive of the same make differs).
+    public static func mountIdentity(_ path: String) -> (mountPoint: String, filesystemID: UInt64)? {
+        var dir = path
+        while !isDirectory(dir) && !exists(dir) {
+            guard dir != "/" else { return nil }
+            dir = parent(of: dir)
+        }
+        guard let resolved = realpath(dir, nil) else { return nil }
+        defer { free(resolved) }
+        let real = String(cString: resolved)
+        var s = statvfs()
+        guard statvfs(real, &s) == 0 else { return nil }
+        // The longest mount point that holds it (mountinfo's 5th field, octal escapes for spaces).
+        let table = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        var best = "/"
+        for line in table.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count > 4 else { continue }
+            let point = String(fields[4]).replacingOccurrences(of: "\\040", with: " ")
+            if (real == point || real.hasPrefix(point == "/" ? "/" : point + "/")), point.count > best.count { best = point }
+        }
+        return (best, UInt64(s.f_fsid))
+    }
+
     /// True when `path` (or its nearest existing folder) is on a read-only mount.
     public static func isOnReadOnlyMount(_ path: String) -> Bool {
         var dir = path

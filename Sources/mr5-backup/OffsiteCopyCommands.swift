@@ -50,15 +50,22 @@ struct OffsiteList: ParsableCommand {
     @Flag(name: .customLong("all-hosts"), help: "Every terminal's snapshots, not only this one's.")
     var allHosts = false
 
+    @Option(help: ArgumentHelp("Only this terminal's snapshots (its terminal_id).", valueName: "id"))
+    var terminal: String?
+
+    func validate() throws {
+        if allHosts && terminal != nil { throw ValidationError("give --all-hosts or --terminal, not both") }
+    }
+
     @OptionGroup var limit: OffsiteTimeout
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         let engine = try global.makeEngine()
-        let snapshots = try limit.service(engine, default: 60).snapshots(allHosts: allHosts)
+        let snapshots = try limit.service(engine, default: 60).snapshots(allHosts: allHosts, terminal: terminal)
         if json { return try JSONOutput.print(snapshots.map(OffsiteSnapshotJSON.init)) }
         guard !snapshots.isEmpty else {
-            print(allHosts ? "No snapshots in the repository." : "No snapshots of terminal \(engine.terminalID) (--all-hosts shows other terminals').")
+            print(allHosts ? "No snapshots in the repository." : "No snapshots of terminal \(terminal ?? engine.terminalID) (--all-hosts shows other terminals').")
             return
         }
         var rows = [["SNAPSHOT", "TIME", "TERMINAL", "KIND", "APP", "SIZE", "FROM"]]
@@ -80,8 +87,11 @@ struct OffsiteRestore: ParsableCommand {
     @Argument(help: "The snapshot id (see 'mr5-backup offsite list').")
     var snapshot: String?
 
-    @Flag(help: "The newest snapshot of this terminal (or of the only terminal in the repository).")
+    @Flag(help: "The newest snapshot of this terminal (or of the only terminal in the repository, or of --terminal).")
     var latest = false
+
+    @Option(help: ArgumentHelp("With --latest: the newest snapshot of this terminal id (a till recovered on a machine of another name).", valueName: "id"))
+    var terminal: String?
 
     @Flag(help: "Do not ask for confirmation.")
     var yes = false
@@ -94,6 +104,7 @@ struct OffsiteRestore: ParsableCommand {
 
     func validate() throws {
         if (snapshot == nil) == !latest { throw ValidationError("give a snapshot id or --latest (one of them)") }
+        if terminal != nil && !latest { throw ValidationError("--terminal goes with --latest") }
         if json && !dryRun { throw ValidationError("--json goes with --dry-run (the comparison)") }
     }
 
@@ -107,7 +118,9 @@ struct OffsiteRestore: ParsableCommand {
         if !yes && !dryRun && !Terminal.stdinIsTerminal {
             throw CLIError.usage("restore needs confirmation and there is no terminal to ask on: add --yes to confirm")
         }
-        let chosen = try offsite.snapshot(snapshot)
+        let chosen = try offsite.snapshot(snapshot, terminal: terminal)
+        // A recovery: no database here before. The till it recovers is the one it becomes.
+        let recovering = !FileSystem.exists(engine.layout.databasePath)
         let about = "snapshot \(chosen.shortID) of terminal \(chosen.hostname) (\(CLIFormat.localTime(chosen.time)), \(chosen.kind?.rawValue ?? "?"), \(chosen.sizeBytes.map(ByteCount.format) ?? "size unknown"))"
         if dryRun {
             let preview = try offsite.preview(chosen)
@@ -122,5 +135,9 @@ struct OffsiteRestore: ParsableCommand {
         let entry = try offsite.fetch(chosen, trigger: .cli)
         print("Fetched and checked ok as local backup \(entry.name).")
         try Restore.restore(engine: engine, name: entry.name, yes: yes, dryRun: false, json: false)
+        if recovering, !chosen.hostname.isEmpty, chosen.hostname != engine.terminalID, TerminalID.isValid(chosen.hostname) {
+            try engine.setTerminalID(chosen.hostname)
+            print("This terminal now pushes as \(chosen.hostname), the terminal the snapshot came from (settings set terminal_id NAME to change it).")
+        }
     }
 }

@@ -103,4 +103,51 @@ final class OffsiteTrustTests: XCTestCase {
         XCTAssertEqual(weekly.stderr, "")
         XCTAssertEqual(try run(["settings", "get", "offsite_repository"] + f.dirArgs).stdout, f.repository + "\n")
     }
+
+    func testRecoveryByTerminalTakesItsIdAndASpareStillPushingAsItIsAWarningOnBoth() throws {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else {
+            throw XCTSkip("needs root and unshare to run a till under another host name")
+        }
+        // Two tills share a repository; the old box never set terminal_id: its host name
+        // is its name in the repository.
+        let box = try OffsiteFixture()
+        let binary = try BuiltProduct.backup.required()
+        func onOldBox(_ args: [String]) throws -> ProcessResult {
+            try ChildProcess.run("/usr/bin/unshare", ["-u", "/bin/sh", "-c", "hostname oldbox; exec \"$0\" \"$@\"", binary] + args + box.dirArgs,
+                                 env: ["HOME": box.shop.root])
+        }
+        XCTAssertEqual(try onOldBox(["offsite", "init", "--same-disk", "--repository", box.repository]).exitCode, 0)
+        XCTAssertEqual(try onOldBox(["offsite", "push"]).exitCode, 0)
+        let other = try DemoFixture()
+        XCTAssertEqual(try run(["settings", "set", "terminal_id", "till-1"] + other.dirArgs).exitCode, 0)
+        XCTAssertEqual(try run(["offsite", "init", "--same-disk", "--repository", box.repository, "--password-file", box.paths.password] + other.dirArgs).exitCode, 0)
+        XCTAssertEqual(try run(["offsite", "push"] + other.dirArgs).exitCode, 0)
+
+        // A new machine recovers the old box by its terminal id, and becomes it.
+        let tmp = TempDir("mr5-spare")
+        let dir = tmp.file("data")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        let spare = ["--data-dir", dir]
+        XCTAssertEqual(try run(["offsite", "init", "--same-disk", "--repository", box.repository, "--password-file", box.paths.password] + spare).exitCode, 0)
+        let listed = try run(["offsite", "list", "--terminal", "oldbox"] + spare).stdout
+        XCTAssertTrue(listed.contains("oldbox") && !listed.contains("till-1"), listed)
+        let ambiguous = try run(["offsite", "restore", "--latest", "--dry-run"] + spare)
+        XCTAssertTrue(ambiguous.stderr.contains("add --terminal ID"), ambiguous.stderr)
+        let restore = try run(["offsite", "restore", "--latest", "--terminal", "oldbox", "--yes", "--owner", "root"] + spare)
+        XCTAssertEqual(restore.exitCode, 0, restore.stderr)
+        XCTAssertTrue(restore.stdout.contains("This terminal now pushes as oldbox, the terminal the snapshot came from"), restore.stdout)
+        XCTAssertEqual(try run(["settings", "get", "terminal_id"] + spare).stdout, "oldbox\n")
+
+        // The old box was not gone after all: both push as oldbox. Each is warned.
+        XCTAssertEqual(try run(["create"] + spare).exitCode, 0)
+        XCTAssertEqual(try run(["offsite", "push"] + spare).exitCode, 0)
+        XCTAssertEqual(try onOldBox(["create"]).exitCode, 0)
+        XCTAssertEqual(try onOldBox(["offsite", "push"]).exitCode, 0)
+        XCTAssertEqual(try run(["create"] + spare).exitCode, 0)
+        XCTAssertEqual(try run(["offsite", "push"] + spare).exitCode, 0)
+        let boxStatus = try onOldBox(["status"]).stdout
+        XCTAssertTrue(boxStatus.contains("oldbox is also pushed from another machine since"), boxStatus)
+        let spareStatus = try run(["status"] + spare).stdout
+        XCTAssertTrue(spareStatus.contains("oldbox is also pushed from another machine since"), spareStatus)
+    }
 }

@@ -49,13 +49,15 @@ public struct HealthFinding: Sendable, Equatable, Codable {
         case offsiteDamaged = "offsite_damaged"
         /// The last off-site check or restore drill could not run.
         case offsiteCheckNotRun = "offsite_check_not_run"
+        /// Another machine pushes under this terminal id too.
+        case offsiteTerminalShared = "offsite_terminal_shared"
         /// No off-site copy for too long, or pushes failing in a row.
         case offsitePushesFailing = "offsite_pushes_failing"
 
         /// The off-site rules' kinds (one notification event covers them).
         public var isOffsite: Bool {
             switch self {
-            case .offsiteNotInstalled, .offsiteDamaged, .offsiteCheckNotRun, .offsitePushesFailing: return true
+            case .offsiteNotInstalled, .offsiteDamaged, .offsiteCheckNotRun, .offsitePushesFailing, .offsiteTerminalShared: return true
             default: return false
             }
         }

@@ -11,6 +11,10 @@ enum OffsiteRules {
         guard let offsite, let config = offsite.config else { return [] }
         let s = offsite.state
         var out: [HealthFinding] = []
+        if let shared = s.sharedTerminal {
+            out.append(HealthFinding(.warning, .offsiteTerminalShared,
+                                     "\(offsite.terminal) is also pushed from another machine since \(HealthEvaluator.clockText(shared.since)): set terminal_id on one of them"))
+        }
         if !offsite.resticInstalled {
             out.append(HealthFinding(.warning, .offsiteNotInstalled, "restic is not installed (apt install restic): off-site copies are not being made"))
         }

@@ -7,16 +7,21 @@ import Glibc
 /// local backup, and keeping it as a local backup that the normal restore path restores
 /// (with its preview, saved copy and undo).
 extension OffsiteService {
-    /// This terminal's snapshots (or every terminal's), newest first.
-    public func snapshots(allHosts: Bool = false, cancellation: CancellationFlag? = nil) throws -> [ResticSnapshot] {
+    /// This terminal's snapshots (or every terminal's, or `terminal`'s), newest first.
+    public func snapshots(allHosts: Bool = false, terminal: String? = nil, cancellation: CancellationFlag? = nil) throws -> [ResticSnapshot] {
+        if let terminal, !TerminalID.isValid(terminal) {
+            throw BackupError.offsiteInvalidSetting(what: "terminal", reason: "\(terminal) is not a terminal id (letters, digits, '-', '_', '.')")
+        }
         let restic = try restic(cancellation: cancellation)
-        let list = try withRepositoryLockRetry(restic, wait: 120) { try snapshots(restic, allHosts: allHosts) }
-        forgetMarks(notIn: list, allHosts: allHosts)
+        let list = try withRepositoryLockRetry(restic, wait: 120) {
+            try snapshots(restic, allHosts: allHosts && terminal == nil, host: terminal)
+        }
+        if terminal == nil || terminal == terminalID { forgetMarks(notIn: list, allHosts: allHosts && terminal == nil) }
         return list
     }
 
-    func snapshots(_ restic: Restic, allHosts: Bool) throws -> [ResticSnapshot] {
-        let out = try restic.snapshots(host: allHosts ? nil : terminalID)
+    func snapshots(_ restic: Restic, allHosts: Bool, host: String? = nil) throws -> [ResticSnapshot] {
+        let out = try restic.snapshots(host: allHosts ? nil : host ?? terminalID)
         let line = String(decoding: out.stdout, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("[") } ?? "[]"
         do {
             return try JSONDecoder().decode([ResticSnapshot].self, from: Data(line.utf8)).sorted { $0.time > $1.time }
@@ -28,7 +33,14 @@ extension OffsiteService {
     /// The snapshot to restore: an id (or its first characters), or the newest of this
     /// terminal. A new terminal recovering a shop has another name: when this terminal has
     /// no snapshot and the repository holds one terminal's only, that one's newest.
-    public func snapshot(_ id: String?, cancellation: CancellationFlag? = nil) throws -> ResticSnapshot {
+    /// `terminal`: the newest of that terminal (a recovery on a machine of another name).
+    public func snapshot(_ id: String?, terminal: String? = nil, cancellation: CancellationFlag? = nil) throws -> ResticSnapshot {
+        if id == nil, let terminal {
+            guard let newest = try snapshots(terminal: terminal, cancellation: cancellation).first else {
+                throw BackupError.offsiteSnapshotNotFound("(latest) of terminal \(terminal): it has no snapshot in the repository")
+            }
+            return newest
+        }
         if let id {
             let wanted = id.trimmingCharacters(in: .whitespaces).lowercased()
             guard wanted.count >= 4, wanted.allSatisfy(\.isHexDigit) else {
@@ -43,7 +55,7 @@ extension OffsiteService {
         let hosts = Set(all.map(\.hostname))
         guard let newest = all.first else { throw BackupError.offsiteSnapshotNotFound("(latest): the repository has no snapshot") }
         guard hosts.count == 1 else {
-            throw BackupError.offsiteSnapshotNotFound("(latest) of \(terminalID); the repository holds terminals \(hosts.sorted().joined(separator: ", ")): name a snapshot id")
+            throw BackupError.offsiteSnapshotNotFound("(latest) of \(terminalID); the repository holds terminals \(hosts.sorted().joined(separator: ", ")): add --terminal ID")
         }
         return newest
     }

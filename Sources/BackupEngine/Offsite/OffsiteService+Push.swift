@@ -33,6 +33,10 @@ extension OffsiteService {
             // with it, a prune) sends its backup again in this round.
             if let list = try? snapshots(try restic(cancellation: cancellation), allHosts: false) {
                 forgetMarks(notIn: list, allHosts: false)
+                if let install = installID() {
+                    let shared = Self.sharedTerminal(list, install: install)
+                    if shared != state().sharedTerminal { try? updateState { $0.sharedTerminal = shared } }
+                }
             }
             entries = pendingPushes()
         }
@@ -79,6 +83,7 @@ extension OffsiteService {
 
                 let limit = timeLimit ?? Self.pushTimeLimit(bytes: entry.sizeBytes)
                 let tags = ["kind:\(entry.kind.rawValue)", "app:\(ToolVersion.current)", "name:\(entry.name)", "size:\(entry.sizeBytes)"]
+                    + (installID().map { ["install:\($0)"] } ?? [])
                 let output: ChildProgram.Result
                 do {
                     output = try withRepositoryLockRetry(restic, wait: Self.repositoryWait(trigger, repositoryLockWait)) {

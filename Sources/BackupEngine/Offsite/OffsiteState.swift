@@ -26,6 +26,14 @@ public struct OffsiteState: Codable, Sendable, Equatable {
     public var statsAt: Date?
 
     /// The result of a check or a restore drill.
+    /// Another installation pushes under this terminal id too, and since when.
+    public var sharedTerminal: SharedTerminal?
+
+    public struct SharedTerminal: Codable, Sendable, Equatable {
+        public var otherInstall: String
+        public var since: Date
+    }
+
     public struct Outcome: Codable, Sendable, Equatable {
         public var at: Date
         public var ok: Bool

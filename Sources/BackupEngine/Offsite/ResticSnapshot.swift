@@ -54,4 +54,6 @@ public struct ResticSnapshot: Codable, Sendable, Equatable {
     /// The local backup it was pushed from.
     public var backupName: String? { tag("name") }
     public var sizeBytes: Int64? { tag("size").flatMap { Int64($0) } }
+    /// The installation that pushed it (older pushes carry none).
+    public var installID: String? { tag("install") }
 }

@@ -20,21 +20,22 @@ struct Status: ParsableCommand {
                              discussion: "It reads every page. In rollback-journal mode it holds a read lock for as long as that takes, so the POS app's writes wait until it finishes; in WAL mode they go on."))
     var checkLive = false
 
-    @Option(help: ArgumentHelp("Seconds the whole command may take (1-300).",
-                               discussion: "Past it, status answers UNKNOWN naming what it was still reading (a monitoring agent's own limit is usually 10 s)."))
-    var timeout: Int = 8
+    @Option(help: ArgumentHelp("Seconds the whole command may take (1-7200; default 8, with --check-live 3600).",
+                               discussion: "Past it, status answers UNKNOWN naming what it was still reading (a monitoring agent's own limit is usually 10 s; --check-live reads every page of the database)."))
+    var timeout: Int?
 
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        guard (1...300).contains(timeout) else { throw ValidationError("--timeout must be between 1 and 300 seconds, not \(timeout)") }
+        if let timeout, !(1...7200).contains(timeout) { throw ValidationError("--timeout must be between 1 and 7200 seconds, not \(timeout)") }
     }
 
     func run() throws {
         let now = Date()
         let given = global.layout()
         let json = self.json
-        let seconds = timeout
+        // A full check reads every page: 4 GiB take some 12 s here, minutes on a slow disk.
+        let seconds = timeout ?? (checkLive ? 3600 : 8)
         deadline = CommandDeadline(seconds: seconds) { waitingFor in
             let reason = "status did not finish within \(seconds) s: still reading \(waitingFor)"
             Self.emit(Self.unknownJSON(reason, at: now, dataDir: given.dataDir, countsKnown: false), json: json)

@@ -15,6 +15,17 @@ final class OffsiteFixture {
         self.repository = repository?(shop) ?? shop.root + "/repo"
     }
 
+    /// A demo shop whose off-site copies go to `bucket/path` on a moto S3 server, set up
+    /// (`offsite init` with the test keys in an env file); returns the env file too.
+    static func onS3(_ server: S3Server, bucket: String, path: String, _ test: XCTestCase) throws -> (OffsiteFixture, envFile: String) {
+        let f = try OffsiteFixture { _ in server.repository(bucket: bucket, path: path) }
+        let envFile = f.shop.root + "/s3.env"
+        try S3Server.environmentFile.write(toFile: envFile, atomically: true, encoding: .utf8)
+        let setup = try test.run(["offsite", "init", "--repository", f.repository, "--env-file", envFile] + f.dirArgs)
+        XCTAssertEqual(setup.exitCode, 0, setup.stderr)
+        return (f, envFile)
+    }
+
     /// The newest backup's name (`list --json`).
     func newestBackup(_ test: XCTestCase) throws -> String {
         let r = try test.run(["list", "--json"] + dirArgs)

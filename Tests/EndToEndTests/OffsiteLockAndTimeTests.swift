@@ -63,10 +63,7 @@ final class OffsiteLockAndTimeTests: XCTestCase {
 
     func testAFrozenServerStopsEveryCommandWithinItsLimitAndSIGTERMLeavesNoRestic() throws {
         let server = try S3Server()
-        let f = try OffsiteFixture { _ in server.repository(bucket: "mr5-frozen", path: "shop") }
-        let envFile = f.shop.root + "/s3.env"
-        try S3Server.environmentFile.write(toFile: envFile, atomically: true, encoding: .utf8)
-        XCTAssertEqual(try run(["offsite", "init", "--repository", f.repository, "--env-file", envFile] + f.dirArgs).exitCode, 0)
+        let (f, _) = try OffsiteFixture.onS3(server, bucket: "mr5-frozen", path: "shop", self)
         XCTAssertEqual(try run(["offsite", "push", try f.newestBackup(self)] + f.dirArgs).exitCode, 0)
         let before = Set(resticProcesses(of: f.shop.root))
         server.pause()

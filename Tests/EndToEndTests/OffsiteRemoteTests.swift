@@ -104,11 +104,7 @@ final class OffsiteRemoteTests: XCTestCase {
 
     func testS3RepositoryServerStoppedMidPushThenRecovery() throws {
         let server = try S3Server()
-        let f = try OffsiteFixture { _ in server.repository(bucket: "mr5-shops", path: "shop-12") }
-        let envFile = f.shop.root + "/s3.env"
-        try S3Server.environmentFile.write(toFile: envFile, atomically: true, encoding: .utf8)
-        let setup = try run(["offsite", "init", "--repository", f.repository, "--env-file", envFile] + f.dirArgs)
-        XCTAssertEqual(setup.exitCode, 0, setup.stderr)
+        let (f, envFile) = try OffsiteFixture.onS3(server, bucket: "mr5-shops", path: "shop-12", self)
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: f.paths.environment)[.posixPermissions] as? Int, 0o600)
 
         // The server stops answering once the push has started: the push gives up after its

@@ -230,7 +230,7 @@ struct RenderContext {
             guard index < state.backups.count else { break }
             let entry = state.backups[index]
             let row = layout.listTop + i
-            let time = full ? TextFormat.dateTime(entry.createdAt, zone: state.timeZone)
+            let time = full ? TextFormat.listTime(entry.createdAt, zone: state.timeZone, headerZone: state.timeZoneName)
                             : TextFormat.shortDateTime(entry.createdAt, zone: state.timeZone)
             let kind = full ? TextFormat.kind(entry) : TextFormat.shortKind(entry.kind)
             let previous = state.backups[(index + 1)...].first { $0.isSQLiteBackup }

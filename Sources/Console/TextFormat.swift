@@ -48,6 +48,17 @@ enum TextFormat {
     /// The name of `zone` at `date` for "times in ...": `UTC`, `CET`, `CEST` (`ZoneName`).
     static func zoneName(_ zone: TimeZone, at date: Date) -> String { ZoneName.of(zone, at: date) }
 
+    /// A list row's time in 16 columns: `2026-10-27 14:30`, or, on the other side of a
+    /// daylight-saving change than the header's `times in CET`, `10-25 02:30 CEST`: the same
+    /// hour twice reads as two.
+    static func listTime(_ date: Date, zone: TimeZone, headerZone: String) -> String {
+        let own = zoneName(zone, at: date)
+        guard own != headerZone else { return dateTime(date, zone: zone) }
+        let short = shortDateTime(date, zone: zone) + " " + own
+        // A five-letter name (`GMT+2`, `+0530`): the day only, so the zone is never cut.
+        return short.count <= 16 ? short : String(shortDateTime(date, zone: zone).dropFirst(3)) + " " + own
+    }
+
     /// `11-26 14:30`, for narrow layouts.
     static func shortDateTime(_ date: Date, zone: TimeZone) -> String {
         String(dateTime(date, zone: zone).dropFirst(5))

@@ -18,3 +18,22 @@ final class WrappedTextTests: XCTestCase {
         XCTAssertEqual(TextFormat.kind(try XCTUnwrap(f.engine.listBackups().first { $0.kind == .savedBeforeRestore })).count <= 18, true)
     }
 }
+
+final class DaylightSavingListTests: XCTestCase {
+    func testTheSameLocalHourTwiceAcrossADSTChangeReadsAsTwoInTheList() throws {
+        let f = try ConsoleFixture()
+        let newest = try XCTUnwrap(f.engine.listBackups().first { $0.kind == .scheduled })
+        // 00:30 and 01:30 UTC on 2026-10-25 are both 02:30 in Berlin: first CEST, then CET.
+        for name in ["backup-2026-10-25-003000.db", "backup-2026-10-25-013000.db"] {
+            try FileManager.default.copyItem(atPath: newest.path, toPath: f.engine.layout.backupsDir + "/" + name)
+        }
+        let berlin = try XCTUnwrap(TimeZone(identifier: "Europe/Berlin"))
+        let state = ConsoleFixture.state(engine: f.engine, width: 120, height: 60, scheduler: f.idleSnapshot(nextIn: 60), timeZone: berlin)
+        // Foundation names a zone that is not the process's `GMT+1`, `GMT+2` (tzdata: CET, CEST).
+        let summer = ZoneName.of(berlin, at: Date(timeIntervalSince1970: 1_792_888_200))   // 2026-10-25 00:30 UTC
+        XCTAssertNotEqual(summer, state.timeZoneName, "the fixture's now is in January")
+        let grid = ScreenRenderer.render(state, width: 120, height: 60)
+        XCTAssertTrue(grid.contains("02:30 " + summer + " "), grid.text)
+        XCTAssertTrue(grid.contains("2026-10-25 02:30 "), grid.text)
+    }
+}

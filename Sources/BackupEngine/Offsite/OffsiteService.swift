@@ -106,9 +106,17 @@ extension OffsiteService {
               FileSystem.mountIdentity(folder)?.mountPoint != mount else { return }
         var removed: [String] = []
         for sub in ["data", "index", "snapshots", "locks", "keys"] where FileSystem.isDirectory(folder + "/" + sub) {
-            if (try? FileManager.default.removeItem(atPath: folder + "/" + sub)) != nil { removed.append(sub) }
+            do {
+                try FileManager.default.removeItem(atPath: folder + "/" + sub)
+                removed.append(sub)
+            } catch {
+                // Left on the terminal's own disk: said, so a technician can remove it.
+                logger.error("Could not remove \(folder)/\(sub), written by restic after the drive was gone: \(error.localizedDescription)")
+            }
         }
-        if FileSystem.list(folder).isEmpty { try? FileManager.default.removeItem(atPath: folder) }
+        if FileSystem.list(folder).isEmpty, (try? FileManager.default.removeItem(atPath: folder)) == nil {
+            logger.error("Could not remove the empty folder \(folder) left where the drive was mounted")
+        }
         if !removed.isEmpty {
             logger.warning("Removed what restic wrote into \(folder) after its drive was gone (\(removed.joined(separator: ", "))): it was on this terminal's own disk")
         }

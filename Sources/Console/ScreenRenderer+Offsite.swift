@@ -9,6 +9,7 @@ extension RenderContext {
         case .pending, .forgotten: return dim
         case .pushing: return progress
         case .failed: return critical
+        case .unsafe: return warning
         }
     }
 

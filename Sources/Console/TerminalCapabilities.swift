@@ -58,6 +58,8 @@ struct Glyphs: Sendable {
         case .pushing: return pushing
         // No copy off-site any more, by the remote retention's choice: a dash, not a tick.
         case .forgotten: return "-"
+        // In a damaged repository: there, restored once, not yet safe.
+        case .unsafe: return "!"
         }
     }
 }

@@ -19,6 +19,7 @@ enum CLIHint {
         case .demoSizeOutOfRange: return " (--size-mb)"
         case .offsiteRepositoryOnSameDisk: return " (--same-disk to allow it anyway)"
         case .offsiteNotConfigured: return " (mr5-backup offsite init --repository REPO)"
+        case .offsitePasswordNeeded: return " with --password-file FILE"
         default: return nil
         }
     }

@@ -23,6 +23,8 @@ struct BackupJSON: Encodable {
     /// Its off-site copy: the restic snapshot, when it was pushed.
     var offsiteSnapshot: String?
     var offsitePushedAt: Date?
+    /// Pushed while the repository was damaged: not counted safe until a full check passes.
+    var offsiteUnsafe: Bool?
     /// How the copy was made: `full` or `polite`, how long copying took, a polite copy's
     /// pauses for the POS, and the longest time the POS's writers could have waited for it
     /// (0 in WAL mode; in rollback mode the snapshot copy's hold).
@@ -42,6 +44,7 @@ struct BackupJSON: Encodable {
         // Only a copy that is there: a snapshot retention forgot is not one.
         let copy = e.record?.offsite.flatMap { $0.isCopied ? $0 : nil }
         offsiteSnapshot = copy?.snapshot; offsitePushedAt = copy?.pushedAt
+        offsiteUnsafe = copy?.pushedWhileDamaged == true ? true : nil
         if let r = e.record {
             pace = r.pace?.rawValue; copySeconds = r.copySeconds; pauses = r.pauses; pausedSeconds = r.pausedSeconds
             longestWriterWaitMs = r.longestWriterHoldMs; copyStrategy = r.strategy.rawValue
@@ -230,6 +233,19 @@ struct OffsiteStatusJSON: Encodable {
     var lastPruneAt: Date?
     var lastCheck: OutcomeJSON?
     var lastDrill: OutcomeJSON?
+    var keepPreUpdate: Int?
+    var limitUploadKiB: Int?
+    /// Damage known in the repository's data (until a check reads all of it and passes).
+    var damage: DamageJSON?
+    var lastFullCheckAt: Date?
+    var missingFiles: [String]
+
+    struct DamageJSON: Encodable {
+        var foundAt: Date
+        var foundBy: String
+        var reportedBy: String?
+        var message: String
+    }
 
     struct OutcomeJSON: Encodable {
         var at: Date
@@ -252,6 +268,10 @@ struct OffsiteStatusJSON: Encodable {
         keepDaily = s.config?.keepDaily; keepWeekly = s.config?.keepWeekly; keepMonthly = s.config?.keepMonthly
         lastPruneAt = st.lastForgetAt
         lastCheck = st.lastCheck.map(OutcomeJSON.init); lastDrill = st.lastDrill.map(OutcomeJSON.init)
+        keepPreUpdate = s.config?.keepPreUpdate; limitUploadKiB = s.config?.limitUploadKiB
+        damage = st.damage.map { DamageJSON(foundAt: $0.foundAt, foundBy: $0.foundBy, reportedBy: $0.reportedBy, message: $0.message) }
+        lastFullCheckAt = st.lastFullCheckAt
+        missingFiles = s.missingFiles.map(\.path)
     }
 }
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import BackupEngine
 import Foundation
 
-/// `offsite init|status|push|list|restore|prune|check|drill|unlock`: copies of the backups in a
+/// `offsite init|status|push|list|restore|prune|check|drill|unlock|repair`: copies of the backups in a
 /// restic repository away from this terminal (S3, SFTP, a USB drive, a REST server).
 struct Offsite: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +13,7 @@ struct Offsite: ParsableCommand {
             itself and runs the daily prune and weekly check and restore drill.
             """,
         subcommands: [OffsiteInit.self, OffsiteStatusCommand.self, OffsitePush.self, OffsiteList.self, OffsiteRestore.self,
-                      OffsitePrune.self, OffsiteCheck.self, OffsiteDrill.self, OffsiteUnlock.self])
+                      OffsitePrune.self, OffsiteCheck.self, OffsiteDrill.self, OffsiteUnlock.self, OffsiteRepair.self])
 }
 
 extension OffsiteInit: RecordsAttempts {}
@@ -23,3 +23,4 @@ extension OffsitePrune: RecordsAttempts {}
 extension OffsiteCheck: RecordsAttempts {}
 extension OffsiteDrill: RecordsAttempts {}
 extension OffsiteUnlock: RecordsAttempts {}
+extension OffsiteRepair: RecordsAttempts {}

@@ -31,11 +31,20 @@ struct OffsitePush: ParsableCommand {
             let pending = offsite.pendingPushes()
             print(pending.isEmpty ? "Nothing waits to be pushed." : "Pushing \(CLIFormat.count(pending.count, "backup")) to \(config.displayRepository) ...")
         }
-        let results = try offsite.push(name: name, trigger: .cli, timeLimit: timeout.map(TimeInterval.init))
+        let results: [OffsitePushResult]
+        do {
+            results = try offsite.push(name: name, trigger: .cli, timeLimit: timeout.map(TimeInterval.init))
+        } catch BackupError.offsitePartlyPushed(let pushed, let notPushed, let cause) where !json {
+            // What went and what did not, before the one line that says why it stopped.
+            print("Pushed: " + (pushed.isEmpty ? "none" : pushed.joined(separator: ", ")))
+            print("Not pushed: " + notPushed.joined(separator: ", "))
+            throw cause
+        }
         if json { return try JSONOutput.print(results.map(OffsitePushJSON.init)) }
         for r in results {
             print(r.alreadyPushed ? "\(r.name) was already pushed as snapshot \(r.snapshot)."
-                                  : "Pushed \(r.name) as snapshot \(r.snapshot): \(ByteCount.format(r.bytesAdded)) added in \(CLIFormat.seconds(r.seconds)).")
+                                  : "Pushed \(r.name) as snapshot \(r.snapshot): \(ByteCount.format(r.bytesAdded)) added in \(CLIFormat.seconds(r.seconds))"
+                                    + (r.intoDamagedRepository ? " (the repository is damaged: this snapshot restores, but is not safe until 'mr5-backup offsite repair' and a check that reads all of the data)." : "."))
         }
     }
 }

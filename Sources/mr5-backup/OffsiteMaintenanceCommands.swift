@@ -31,12 +31,49 @@ struct OffsiteCheck: ParsableCommand {
     @Option(name: .customLong("read-data-subset"), help: ArgumentHelp("How much data to read: 5%, 1/10 or 500M (default 5%).", valueName: "subset"))
     var subset = "5%"
 
+    @Flag(name: .customLong("read-data"), help: "Read all of the data: the one check that clears a damage finding.")
+    var readData = false
+
     @OptionGroup var limit: OffsiteTimeout
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         let engine = try global.makeEngine()
-        print("Off-site check: " + (try limit.service(engine, default: 3600).check(subset: subset, trigger: .cli)) + ".")
+        print("Off-site check: " + (try limit.service(engine, default: 3600).check(subset: readData ? "100%" : subset, trigger: .cli)) + ".")
+    }
+}
+
+/// `offsite repair [--yes]`: what restic 0.14 can do for a damaged repository.
+struct OffsiteRepair: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "repair",
+        abstract: "Repair a damaged off-site repository: rebuild its index, forget the snapshots (any terminal's) that can no longer be restored, or start a fresh repository path beside it; then push again.")
+
+    @Flag(help: "Do not ask for confirmation.")
+    var yes = false
+
+    @OptionGroup var limit: OffsiteTimeout
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let engine = try global.makeEngine()
+        let offsite = limit.service(engine, default: 6 * 3600)
+        let config = try offsite.requireReady()
+        if !yes {
+            try Terminal.confirm("Repair \(config.displayRepository)? Snapshots that can no longer be restored are forgotten, whichever terminal made them",
+                                 command: "offsite repair")
+        }
+        let r = try offsite.repair(trigger: .cli)
+        print("Off-site repair: \(r.message).")
+        for f in r.forgotten {
+            print("Forgot snapshot \(f.snapshot) of \(f.terminal)" + (f.backupName.map { " (\($0))" } ?? ""))
+        }
+        for p in r.pushed where !p.alreadyPushed {
+            print("Pushed \(p.name) as snapshot \(p.snapshot): \(ByteCount.format(p.bytesAdded)) added.")
+        }
+        if let failure = r.pushFailure {
+            throw CLIError.failed("the repair is done, but pushing again stopped: \(failure)")
+        }
     }
 }
 

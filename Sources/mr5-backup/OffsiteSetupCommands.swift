@@ -64,6 +64,13 @@ struct OffsiteInit: ParsableCommand {
             print("  \(password)")
             print("Without it the off-site copies cannot be read. This terminal keeps it in \(engine.offsite.paths.password) (0600).")
         }
+        // What a new terminal needs to recover this shop if this one is lost: kept away from it.
+        print("Keep these four away from this terminal: a new one recovers the shop with them (docs/operations.md, 'Recovering a lost terminal'):")
+        print("  1. the repository: \(result.repository)" + (result.repository.contains("***") ? " (with its password, shown masked here)" : ""))
+        print("  2. the password: " + (result.generatedPassword != nil ? "the one shown above" : "the file you gave (\(passwordFile ?? "?"))"))
+        print("  3. the storage keys: " + (envFile.map { "the env file you gave (\($0))" } ?? "none given (the repository needs none beyond the password)"))
+        let extras = options.map { "--option \(OffsiteConfig.mask($0))" } + (sshKey.map { ["the SSH key \($0) and known hosts \(knownHosts ?? "?")" + (sshPort != 22 ? ", port \(sshPort)" : "")] } ?? [])
+        print("  4. the options: " + (extras.isEmpty ? "none" : extras.joined(separator: "; ")))
         print("Every new backup is pushed by the running console or daemon; 'mr5-backup offsite push' pushes now.")
     }
 }
@@ -95,6 +102,13 @@ enum OffsiteStatusText {
         let st = s.state
         var out = ["Off-site: \(config.displayRepository) (terminal \(s.terminal))"]
         if !s.resticInstalled { out.append("restic is not installed (apt install restic): off-site copies are not being made") }
+        if let d = st.damage {
+            out.append("DAMAGED: found \(CLIFormat.localTime(d.foundAt)) by " + (d.reportedBy.map { "\($0)'s \(d.foundBy)" } ?? "the \(d.foundBy)")
+                       + ": \(d.message); run 'mr5-backup offsite repair', then 'mr5-backup offsite check --read-data'")
+        }
+        for (what, path) in s.missingFiles {
+            out.append("Missing: the \(what) \(path): pushes cannot open the repository (run 'mr5-backup offsite init' again with --password-file / --env-file from the setup)")
+        }
         out.append("Last push: " + (st.lastPushAt.map { "\(CLIFormat.localTime($0)) (\(CLIFormat.duration(now.timeIntervalSince($0))) ago), snapshot \(st.lastPushSnapshot ?? "?") of \(st.lastPushBackup ?? "?")" } ?? "none yet"))
         if st.consecutiveFailures > 0 {
             out.append("Failing: \(CLIFormat.count(st.consecutiveFailures, "push", plural: "pushes")) failed in a row, last: \(st.lastFailure ?? "?")"
@@ -103,7 +117,8 @@ enum OffsiteStatusText {
         out.append("Waiting to be pushed: " + (s.pending.isEmpty ? "nothing" : "\(s.pending.count) (\(s.pending.prefix(3).joined(separator: ", "))\(s.pending.count > 3 ? ", …" : ""))"))
         if let pushing = s.pushing { out.append("Pushing now: \(pushing)") }
         out.append("Stored: " + (st.snapshots.map { "\(CLIFormat.count($0, "snapshot")), \(ByteCount.format(st.bytesStored ?? 0))" } ?? "not measured yet"))
-        out.append("Kept remotely: daily \(config.keepDaily), weekly \(config.keepWeekly), monthly \(config.keepMonthly)"
+        out.append("Kept remotely: daily \(config.keepDaily), weekly \(config.keepWeekly), monthly \(config.keepMonthly), pre-update \(config.keepPreUpdate)"
+                   + (config.limitUploadKiB.map { "; uploads limited to \($0) KiB/s" } ?? "")
                    + (st.lastForgetAt.map { "; last prune \(CLIFormat.duration(now.timeIntervalSince($0))) ago" } ?? ""))
         out.append("Last check: " + outcome(st.lastCheck, now: now))
         out.append("Last restore drill: " + outcome(st.lastDrill, now: now))

@@ -103,6 +103,12 @@ struct SettingsSet: ParsableCommand {
             }
             try engine.setOffsiteKeep(key, count)
             print("\(key) = \(count)")
+        case SettingKey.offsiteLimitUpload.rawValue:
+            guard let rate = Int(value.trimmingCharacters(in: .whitespaces)) else {
+                throw BackupError.invalidSetting(key: SettingKey.offsiteLimitUpload.rawValue, value: value, reason: "give KiB/s as a whole number (0: no limit)")
+            }
+            try engine.setOffsiteLimitUpload(rate)
+            print("offsite_limit_upload = \(rate)" + (rate == 0 ? " (no limit)" : " KiB/s"))
         default:
             _ = try engine.setting(key)   // an unknown key gets the list of known ones
             throw BackupError.settingNotWritable(key: key, writable: BackupEngine.writableSettings)

@@ -37,10 +37,12 @@ extension HealthEvaluatorTests {
         XCTAssertNotNil(cases[1].0.findings.first { $0.kind == .liveDatabaseMissing }?.backupName)
     }
 
-    func testEveryOffsiteKindRaisesOffsiteFailedAndTheEventNamesAreStable() {
+    func testEveryOffsiteKindRaisesOffsiteFailedOrDamagedAndTheEventNamesAreStable() {
         for kind in HealthFinding.Kind.allCases where kind.isOffsite {
-            XCTAssertEqual(Notifier.event(for: kind), .offsiteFailed, "\(kind)")
+            // Damage has an event of its own: it is not a push that will work next time.
+            XCTAssertEqual(Notifier.event(for: kind), kind == .offsiteDamaged ? .offsiteDamaged : .offsiteFailed, "\(kind)")
         }
+        XCTAssertEqual(Notifier.event(for: .offsiteDamaged)?.rawValue, "offsite_damaged")
         XCTAssertEqual(Notifier.event(for: .liveDatabaseDamaged)?.rawValue, "live_db_damaged")
         XCTAssertEqual(Notifier.event(for: .liveDatabaseMissing)?.rawValue, "live_db_missing")
         XCTAssertEqual(Notifier.event(for: .diskLow)?.rawValue, "disk_low")

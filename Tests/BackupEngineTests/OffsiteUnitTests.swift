@@ -138,6 +138,92 @@ final class OffsiteUnitTests: XCTestCase {
         XCTAssertEqual(health(state, restic: false).map(\.1), ["restic is not installed (apt install restic): off-site copies are not being made"])
     }
 
+    func testDamageStandsUntilAWholeCheckAndOneLearntNamesItsTill() {
+        var state = OffsiteState()
+        state.lastPushAt = now
+        state.damage = .init(foundAt: now.addingTimeInterval(-3600), foundBy: "restore drill", message: "…: ciphertext verification failed")
+        // A partial check that passed, a drill of another snapshot that passed: still CRITICAL.
+        state.lastCheck = .init(at: now, ok: true, message: "no errors found (read 5% of the data)")
+        state.lastDrill = .init(at: now, ok: true, message: "ok")
+        XCTAssertEqual(health(state).map(\.0), [.critical])
+        XCTAssertTrue(health(state)[0].1.hasPrefix("the off-site repository is damaged (found by the restore drill "), health(state)[0].1)
+        XCTAssertTrue(health(state)[0].1.hasSuffix("ciphertext verification failed): run mr5-backup offsite repair"), health(state)[0].1)
+        state.damage?.reportedBy = "till-3"
+        XCTAssertTrue(health(state)[0].1.contains("found by till-3's restore drill"), health(state)[0].1)
+        state.damage = nil
+        XCTAssertTrue(health(state).isEmpty)
+
+        // A check that could not run is a warning, and due again as soon as the repository is back.
+        state.lastCheck = .init(at: now.addingTimeInterval(-600), ok: false, message: "unreachable")
+        XCTAssertEqual(health(state).map(\.0), [.warning])
+        state.lastForgetAt = now; state.statsAt = now
+        state.lastDrill = .init(at: now.addingTimeInterval(-600), ok: true, message: "ok")
+        state.lastPushAt = now.addingTimeInterval(-1200)
+        XCTAssertEqual(OffsiteSchedule.due(state: state, pending: false, now: now), [], "not back yet: tried again in a day")
+        state.lastPushAt = now.addingTimeInterval(-60)
+        XCTAssertEqual(OffsiteSchedule.due(state: state, pending: false, now: now), [.check], "a push worked since: the repository is back")
+    }
+
+    func testWhatResticSaysOfDamageIsToldFromWhatItSaysOfTheWay() {
+        let restic = Restic(executable: "/usr/bin/restic", config: OffsiteConfig(repository: "/media/usb/mr5", options: [], configuredAt: now),
+                            passwordPath: "/nonexistent", environmentPath: "/nonexistent", cachePath: "/nonexistent")
+        func classify(_ stderr: String) -> BackupError {
+            restic.classify(action: "restore", ChildProgram.Result(status: 1, stdout: Data(), stderr: stderr, signalled: false))
+        }
+        let blob = String(repeating: "fe39", count: 16)
+        guard case .offsiteDamaged(let reason, _) = classify("cannot dump file: decrypting blob \(blob) failed: ciphertext verification failed") else {
+            return XCTFail("a blob that does not decrypt is damage")
+        }
+        XCTAssertTrue(reason.hasSuffix("ciphertext verification failed"), "the cause, at the line's end, is kept: \(reason)")
+        XCTAssertLessThanOrEqual(reason.count, 140)
+        guard case .offsiteDamaged = classify("cannot dump file: id \(blob) not found in repository") else { return XCTFail("a blob gone is damage") }
+        // A pack that could not be fetched over the network is not damage.
+        guard case .offsiteFailed = classify("pack \(blob) failed to download: StreamPack: read tcp: i/o reset by peer") else {
+            return XCTFail("a network error is not damage")
+        }
+        let check = """
+            Pack ID does not match, want \(String(repeating: "5420", count: 16)), got \(String(repeating: "c2d6", count: 16))
+            error for tree b90c3411:
+              tree \(String(repeating: "b90c", count: 16)): file "mr5-pos.db" blob \(blob) not found in index
+            Fatal: repository contains errors
+            """
+        let found = Restic.damagedObjects(check)
+        XCTAssertEqual(found.packs, [String(repeating: "5420", count: 16)])
+        XCTAssertEqual(found.trees, [String(repeating: "b90c", count: 16)])
+        XCTAssertTrue(Restic.isWholeSubset("100%") && Restic.isWholeSubset("1/1") && !Restic.isWholeSubset("5%") && !Restic.isWholeSubset("1/10"))
+        XCTAssertEqual(OneLine.keepingEnd(String(repeating: "a", count: 300) + ": the cause", limit: 40).count, 40)
+        XCTAssertTrue(OneLine.keepingEnd(String(repeating: "a", count: 300) + ": the cause", limit: 40).hasPrefix("…"))
+    }
+
+    func testAStateFileFromBeforeDamageWasKeptStillReadsWhole() throws {
+        let old = #"{"consecutiveFailures":0,"failuresTotal":2,"failedBackups":[],"lastPushSnapshot":"1a2b3c4d","lastPushBackup":"backup-2026-12-01-120000.db"}"#
+        let tmp = TempDir("mr5-state")
+        try old.write(toFile: tmp.file("state.json"), atomically: true, encoding: .utf8)
+        let state = OffsiteState.read(tmp.file("state.json"))
+        XCTAssertEqual(state.lastPushSnapshot, "1a2b3c4d")
+        XCTAssertEqual(state.failuresTotal, 2)
+        XCTAssertNil(state.damage)
+        XCTAssertEqual(state.seenReports, [])
+    }
+
+    func testAFreshRepositoryPathSitsBesideTheOldOne() {
+        XCTAssertEqual(RepositoryAddress.fresh("/media/usb/mr5/", suffix: "repaired-1"), "/media/usb/mr5-repaired-1")
+        XCTAssertEqual(RepositoryAddress.fresh("s3:https://s3.example.com/bucket/shop-12", suffix: "repaired-1"), "s3:https://s3.example.com/bucket/shop-12-repaired-1")
+        XCTAssertEqual(RepositoryAddress.fresh("sftp:backup@nas:/srv/mr5", suffix: "repaired-1"), "sftp:backup@nas:/srv/mr5-repaired-1")
+        XCTAssertNil(RepositoryAddress.fresh("rest:http://host:8000/", suffix: "repaired-1"), "a server's root has no path to sit beside")
+        XCTAssertNil(RepositoryAddress.fresh("sftp:nas:/", suffix: "repaired-1"))
+    }
+
+    func testTheUploadLimitReachesRestic() throws {
+        var config = OffsiteConfig(repository: "/media/usb/mr5", options: ["sftp.connections=2"], configuredAt: now)
+        config.limitUploadKiB = 512
+        let restic = Restic(executable: "/usr/bin/restic", config: config, passwordPath: "/p", environmentPath: "/e", cachePath: "/c")
+        XCTAssertEqual(restic.globalArguments, ["--cache-dir", "/c", "-o", "sftp.connections=2", "--limit-upload", "512"])
+        config.limitUploadKiB = nil
+        XCTAssertFalse(Restic(executable: "/usr/bin/restic", config: config, passwordPath: "/p", environmentPath: "/e", cachePath: "/c")
+            .globalArguments.contains("--limit-upload"))
+    }
+
     func testRetentionLeavesABackupBeingPushedAlone() throws {
         let tmp = TempDir()
         let layout = try makeDataDir(tmp, rows: 10)

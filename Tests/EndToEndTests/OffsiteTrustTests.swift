@@ -60,6 +60,48 @@ final class OffsiteTrustTests: XCTestCase {
         XCTAssertTrue(try run(["offsite", "list"] + f.dirArgs).stdout.contains(snapshot))
     }
 
+    /// A push of two backups with the drive pulled during the second: the first counts, the
+    /// second does not, and the round says which went and which did not. The upload limit
+    /// (a setting, passed to restic) makes the second push last long enough to pull the drive.
+    func testAPartFailedPushSaysWhatWentAndWhatDidNot() throws {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/mkfs.ext4") else {
+            throw XCTSkip("needs root and mkfs.ext4 for a loop-mounted drive")
+        }
+        let tmp = TempDir("mr5-usb")
+        let image = tmp.file("usb.img"), mount = tmp.file("usb")
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        XCTAssertEqual(shell("truncate -s 96M \(shq(image)) && mkfs.ext4 -q -F \(shq(image))").status, 0)
+        guard shell("mount -o loop \(shq(image)) \(shq(mount))").status == 0 else { throw XCTSkip("loop mounts are not permitted here") }
+        addTeardownBlock { _ = tmp; shell("umount \(shq(mount)) 2>/dev/null; umount -l \(shq(mount)) 2>/dev/null") }
+        let f = try OffsiteFixture { _ in mount + "/mr5" }
+        XCTAssertEqual(try run(["offsite", "init", "--repository", f.repository] + f.dirArgs).exitCode, 0)
+        XCTAssertEqual(try run(["offsite", "push"] + f.dirArgs).exitCode, 0)
+
+        let small = try newBackup(f)  // the same bytes as the last: nothing new to send
+        let filled = shell("sqlite3 \(shq(f.shop.layout.databasePath)) \"CREATE TABLE test_filler(b); INSERT INTO test_filler VALUES (randomblob(4000000));\"")
+        XCTAssertEqual(filled.status, 0, filled.output)
+        let big = try newBackup(f)  // 4 MB of new data: 8 s or more at 512 KiB/s
+        XCTAssertEqual(try run(["settings", "set", "offsite_limit_upload", "512"] + f.dirArgs).exitCode, 0)
+
+        let push = try ChildProcess(try BuiltProduct.backup.required(), ["offsite", "push"] + f.dirArgs)
+        XCTAssertTrue(eventually(timeout: 60) { (try? self.offsiteSnapshot(f, small)) ?? nil != nil }, "the first of the two is pushed")
+        // restic was given the shop's upload limit.
+        let restic = try XCTUnwrap({ () -> Int32? in
+            var found: Int32?
+            _ = eventually(timeout: 10) { found = resticChild(of: push.pid); return found != nil }
+            return found
+        }())
+        let argv = (try? String(contentsOfFile: "/proc/\(restic)/cmdline", encoding: .utf8)) ?? ""
+        XCTAssertTrue(argv.contains("--limit-upload\u{0}512\u{0}"), argv.replacingOccurrences(of: "\u{0}", with: " "))
+        XCTAssertEqual(shell("umount -l \(shq(mount))").status, 0)
+        XCTAssertEqual(push.wait(timeout: 90), 1, push.stdout + push.stderr)
+        XCTAssertTrue(push.stdout.contains("Pushed: \(small)\n"), push.stdout)
+        XCTAssertTrue(push.stdout.contains("Not pushed: \(big)\n"), push.stdout)
+        XCTAssertTrue(push.stderr.contains("is not mounted at \(mount)"), push.stderr)
+        XCTAssertNotNil(try offsiteSnapshot(f, small))
+        XCTAssertNil(try offsiteSnapshot(f, big))
+    }
+
     func testAMarkStandsOnlyWhileItsSnapshotIsThereAndRetentionsForgettingIsNotPushedAgain() throws {
         let f = try OffsiteFixture()
         XCTAssertEqual(try run(["offsite", "init", "--same-disk", "--repository", f.repository] + f.dirArgs).exitCode, 0)

@@ -30,6 +30,7 @@ extension BackupEngine {
             switch key {
             case SettingKey.offsiteRepository.rawValue: return config.displayRepository
             case SettingKey.offsiteOptions.rawValue: return config.options.map(OffsiteConfig.mask).joined(separator: " ")
+            case SettingKey.offsiteLimitUpload.rawValue: return String(config.limitUploadKiB ?? 0)
             default: return config[keep: key].map(String.init)
             }
         }
@@ -76,6 +77,21 @@ extension BackupEngine {
         guard config.keepDaily + config.keepWeekly + config.keepMonthly > 0 else {
             throw BackupError.invalidSetting(key: key, value: String(value), reason: "daily, weekly and monthly cannot all be 0 (that would remove every snapshot)")
         }
+        try requireWritable([offsite.paths.directory])
+        try DataDirLock.offsite.holding(layout, for: "settings", now: clock.now(), wait: 30) {
+            try FileSystem.writeAtomically(try MetadataStore.encoder.encode(config), to: offsite.paths.config)
+        }
+    }
+
+    /// Sets restic's upload limit in KiB/s (`offsite_limit_upload`; 0: none), for a shop
+    /// whose uplink the pushes would otherwise fill.
+    public func setOffsiteLimitUpload(_ value: Int) throws {
+        let key = SettingKey.offsiteLimitUpload.rawValue
+        guard (0...10_000_000).contains(value) else {
+            throw BackupError.invalidSetting(key: key, value: String(value), reason: "KiB/s between 0 (no limit) and 10000000")
+        }
+        var config = try offsite.requireConfig()
+        config.limitUploadKiB = value == 0 ? nil : value
         try requireWritable([offsite.paths.directory])
         try DataDirLock.offsite.holding(layout, for: "settings", now: clock.now(), wait: 30) {
             try FileSystem.writeAtomically(try MetadataStore.encoder.encode(config), to: offsite.paths.config)

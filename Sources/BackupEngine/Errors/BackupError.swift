@@ -130,6 +130,10 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsafePath(path: String, reason: String)
     /// A file that decides what runs or where data goes, owned or writable by someone untrusted.
     case untrustedFile(what: String, path: String, reason: String)
+    /// A push of several backups stopped part way: which went, which did not, and why.
+    /// `offsite init` without a password found a repository already there: its password is needed.
+    case offsitePasswordNeeded(repository: String)
+    indirect case offsitePartlyPushed(pushed: [String], notPushed: [String], cause: BackupError)
 
     /// True for errors caused by what the caller asked for (exit code 2 in the CLI),
     /// false for failures of the operation itself (exit code 1).
@@ -139,7 +143,8 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
              .invalidBackupName, .backupNotFound, .invalidSetting, .unknownSetting, .settingNotWritable,
              .appVersionRequired, .invalidAppVersion, .legacyKindNotCreatable, .keepCountTooSmall,
              .demoSizeOutOfRange, .notRestorable, .demoDataExists, .lastGoodBackup, .nothingToUndo,
-             .offsiteNotConfigured, .offsiteInvalidSetting, .offsiteRepositoryOnSameDisk, .offsiteSnapshotNotFound:
+             .offsiteNotConfigured, .offsiteInvalidSetting, .offsiteRepositoryOnSameDisk, .offsiteSnapshotNotFound,
+             .offsitePasswordNeeded:
             return true
         default:
             return false
@@ -311,6 +316,11 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
             return "refusing \(path.debugSafe): \(reason)"
         case .untrustedFile(let what, let path, let reason):
             return "\(what) is \(reason): \(path.debugSafe) (ignored; make it the owner's and chmod go-w it)"
+        case .offsitePasswordNeeded(let repository):
+            return "a repository is already at \(repository): give its password (the one kept from its first setup) to use it"
+        case .offsitePartlyPushed(let pushed, let notPushed, let cause):
+            let total = pushed.count + notPushed.count
+            return "\(pushed.count) of \(total) backups pushed, \(notPushed.first ?? "?")\(notPushed.count > 1 ? " and \(notPushed.count - 1) more" : "") not: \(cause.description)"
         }
     }
 
@@ -333,6 +343,10 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
             return OneLine.fits(e.message) ? nil : e.message
         case .offsiteFailed(_, _, let detail), .offsiteDamaged(_, let detail):
             return detail
+        case .offsitePartlyPushed(let pushed, let notPushed, let cause):
+            return (["pushed: " + (pushed.isEmpty ? "none" : pushed.joined(separator: ", ")),
+                     "not pushed: " + notPushed.joined(separator: ", "), cause.description] + (cause.detail.map { [$0] } ?? []))
+                .joined(separator: "\n")
         case .unexpected(let text):
             return OneLine.fits(text) ? nil : text
         default:

@@ -53,11 +53,14 @@ public struct HealthFinding: Sendable, Equatable, Codable {
         case offsiteTerminalShared = "offsite_terminal_shared"
         /// No off-site copy for too long, or pushes failing in a row.
         case offsitePushesFailing = "offsite_pushes_failing"
+        /// A file off-site copies need (the password, the env file, the SSH key) is gone.
+        case offsiteFilesMissing = "offsite_files_missing"
 
         /// The off-site rules' kinds (one notification event covers them).
         public var isOffsite: Bool {
             switch self {
-            case .offsiteNotInstalled, .offsiteDamaged, .offsiteCheckNotRun, .offsitePushesFailing, .offsiteTerminalShared: return true
+            case .offsiteNotInstalled, .offsiteDamaged, .offsiteCheckNotRun, .offsitePushesFailing, .offsiteTerminalShared,
+                 .offsiteFilesMissing: return true
             default: return false
             }
         }

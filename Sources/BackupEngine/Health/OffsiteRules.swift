@@ -3,7 +3,8 @@ import Foundation
 /// The health rules for off-site copies, over the one `OffsiteStatus`.
 enum OffsiteRules {
     /// The off-site rules (not set up: nothing to say, the console says "not set up"):
-    /// - CRITICAL when the last check or restore drill found the repository damaged;
+    /// - CRITICAL while the repository is known to be damaged (found here or by another
+    ///   till), until a check that reads all of the data passes;
     /// - WARNING when restic is not installed, when no push worked within two backup
     ///   intervals (at least 24 h) of the last one (or of the setup), when 3 or more pushes
     ///   failed in a row, or when the last check or drill could not run.
@@ -15,16 +16,29 @@ enum OffsiteRules {
             out.append(HealthFinding(.warning, .offsiteTerminalShared,
                                      "\(offsite.terminal) is also pushed from another machine since \(HealthEvaluator.clockText(shared.since)): set terminal_id on one of them"))
         }
+        for (what, path) in offsite.missingFiles {
+            out.append(HealthFinding(.warning, .offsiteFilesMissing,
+                                     "the off-site \(what) is missing (\(path)): pushes fail until off-site is set up again with the one kept from setup",
+                                     path: path))
+        }
         if !offsite.resticInstalled {
             out.append(HealthFinding(.warning, .offsiteNotInstalled, "restic is not installed (apt install restic): off-site copies are not being made"))
         }
-        if let check = s.lastCheck, !check.ok {
-            out.append(check.damaged ? HealthFinding(.critical, .offsiteDamaged, check.message)
-                                     : HealthFinding(.warning, .offsiteCheckNotRun, "the last off-site check could not run: \(check.message)"))
+        // Damage stands until a check reads all of the data: a partial check, a drill of
+        // another snapshot or a push that works says nothing of the damaged pack.
+        if let damage = s.damage {
+            let who = damage.reportedBy.map { "found by \($0)'s \(damage.foundBy)" } ?? "found by the \(damage.foundBy)"
+            out.append(HealthFinding(.critical, .offsiteDamaged,
+                                     "the off-site repository is damaged (\(who) \(HealthEvaluator.clockText(damage.foundAt)): \(OneLine.keepingEnd(damage.message, limit: 80))): run mr5-backup offsite repair"))
+        } else if let check = s.lastCheck, !check.ok, check.damaged, s.lastFullCheckAt.map({ $0 < check.at }) ?? true {
+            // A state file from before damage was kept on its own.
+            out.append(HealthFinding(.critical, .offsiteDamaged, check.message))
         }
-        if let drill = s.lastDrill, !drill.ok {
-            out.append(drill.damaged ? HealthFinding(.critical, .offsiteDamaged, "off-site restore drill failed: \(drill.message)")
-                                     : HealthFinding(.warning, .offsiteCheckNotRun, "the last off-site restore drill could not run: \(drill.message)"))
+        if let check = s.lastCheck, !check.ok, !check.damaged {
+            out.append(HealthFinding(.warning, .offsiteCheckNotRun, "the last off-site check could not run: \(check.message)"))
+        }
+        if let drill = s.lastDrill, !drill.ok, !drill.damaged {
+            out.append(HealthFinding(.warning, .offsiteCheckNotRun, "the last off-site restore drill could not run: \(drill.message)"))
         }
         let window = max(2 * (interval ?? 86_400), 86_400)
         let since = s.lastPushAt ?? config.configuredAt

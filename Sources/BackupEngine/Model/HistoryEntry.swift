@@ -6,7 +6,7 @@ public struct HistoryEntry: Codable, Sendable, Equatable {
         case create, preUpdate = "pre-update", verify, restore, delete, prune, settings, notify
         case offsiteInit = "offsite-init", offsitePush = "offsite-push", offsitePrune = "offsite-prune"
         case offsiteCheck = "offsite-check", offsiteDrill = "offsite-drill", offsiteFetch = "offsite-fetch"
-        case offsiteUnlock = "offsite-unlock"
+        case offsiteUnlock = "offsite-unlock", offsiteRepair = "offsite-repair"
 
         /// Off-site work: recorded and told like the rest, but never a local backup's attempt.
         public var isOffsite: Bool { rawValue.hasPrefix("offsite-") }

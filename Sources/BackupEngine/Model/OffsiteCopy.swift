@@ -9,6 +9,9 @@ public struct OffsiteCopy: Codable, Sendable, Equatable {
     /// When remote retention forgot the snapshot: the backup is no longer copied off-site,
     /// and is not pushed again (the next prune would only forget it again).
     public var forgottenAt: Date? = nil
+    /// Pushed while the repository was known to be damaged: restored and compared right
+    /// after the push, but unsafe until a check that reads all of the data passes.
+    public var pushedWhileDamaged: Bool? = nil
 
     public init(snapshot: String, pushedAt: Date, bytesAdded: Int64, forgottenAt: Date? = nil) {
         self.snapshot = snapshot; self.pushedAt = pushedAt; self.bytesAdded = bytesAdded; self.forgottenAt = forgottenAt

@@ -12,6 +12,14 @@ public enum OneLine {
         return clip(joined, to: limit)
     }
 
+    /// `text` on one line, shortened from the front when it is long: for another program's
+    /// message, whose cause is at its end (`…: ciphertext verification failed`).
+    public static func keepingEnd(_ text: String, limit: Int = OneLine.limit) -> String {
+        let joined = make(text, limit: Int.max)
+        guard joined.count > limit else { return joined }
+        return "…" + String(joined.suffix(max(1, limit - 1)))
+    }
+
     /// `text` cut to `limit` characters, the cut marked with `…`.
     public static func clip(_ text: String, to limit: Int) -> String {
         guard text.count > limit else { return text }

@@ -6,4 +6,17 @@ public enum RepositoryAddress {
         if repository.hasPrefix("local:/") { return String(repository.dropFirst(6)) }
         return nil
     }
+
+    /// A new path beside the repository's own (`/media/usb/mr5` → `/media/usb/mr5-SUFFIX`,
+    /// `s3:https://host/bucket/shop-12` → `…/shop-12-SUFFIX`); nil when the string names no
+    /// path of its own to put one beside (`rest:http://host:8000/`).
+    public static func fresh(_ repository: String, suffix: String) -> String? {
+        var r = repository
+        while r.hasSuffix("/") { r.removeLast() }
+        if let scheme = r.range(of: "://"), r[scheme.upperBound...].firstIndex(of: "/") == nil { return nil }
+        guard let slash = r.lastIndex(of: "/") else { return nil }
+        let last = r[r.index(after: slash)...]
+        guard !last.isEmpty, !last.contains(":"), !last.contains("@") else { return nil }
+        return r + "-" + suffix
+    }
 }

@@ -13,6 +13,11 @@ public enum SettingKey: String, CaseIterable, Sendable {
     case offsiteKeepDaily = "offsite_keep_daily"
     case offsiteKeepWeekly = "offsite_keep_weekly"
     case offsiteKeepMonthly = "offsite_keep_monthly"
+    /// Pre-update backups kept off-site, on their own count (the daily rules would forget
+    /// all but a day's).
+    case offsiteKeepPreUpdate = "offsite_keep_pre_update"
+    /// restic's upload limit in KiB/s for a shop's uplink (0: none).
+    case offsiteLimitUpload = "offsite_limit_upload"
     /// Written by the engine after each backup.
     case lastBackup = "last_backup"
     /// Set by `offsite init`.
@@ -29,7 +34,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
 
     public var home: Home {
         switch self {
-        case .offsiteKeepDaily, .offsiteKeepWeekly, .offsiteKeepMonthly, .offsiteRepository, .offsiteOptions: return .offsite
+        case .offsiteKeepDaily, .offsiteKeepWeekly, .offsiteKeepMonthly, .offsiteKeepPreUpdate, .offsiteLimitUpload,
+             .offsiteRepository, .offsiteOptions: return .offsite
         default: return .shop
         }
     }
@@ -46,7 +52,7 @@ public enum SettingKey: String, CaseIterable, Sendable {
     public var leastCount: Int? {
         switch self {
         case .backupKeep, .preUpdateKeep, .savedKeep: return 1
-        case .backupKeepDaily, .backupKeepWeekly, .offsiteKeepDaily, .offsiteKeepWeekly, .offsiteKeepMonthly: return 0
+        case .backupKeepDaily, .backupKeepWeekly, .offsiteKeepDaily, .offsiteKeepWeekly, .offsiteKeepMonthly, .offsiteKeepPreUpdate: return 0
         default: return nil
         }
     }

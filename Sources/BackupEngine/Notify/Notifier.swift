@@ -142,7 +142,8 @@ public struct Notifier: Sendable {
         case .sizeAnomaly: return .sizeAnomaly
         case .corruptBackups: return .corruptBackupFound
         case .schedulerStopped: return .schedulerStopped
-        case .offsiteNotInstalled, .offsiteDamaged, .offsiteCheckNotRun, .offsitePushesFailing, .offsiteTerminalShared: return .offsiteFailed
+        case .offsiteDamaged: return .offsiteDamaged
+        case .offsiteNotInstalled, .offsiteCheckNotRun, .offsitePushesFailing, .offsiteTerminalShared, .offsiteFilesMissing: return .offsiteFailed
         case .unreadable, .untrustedFile, .liveDatabaseHotJournal, .liveDatabaseUnreadable, .noVerifiedBackup,
              .backupDatedAfterNow, .verifyPending, .liveDatabaseLocked, .readOnlyFileSystem, .notifyTargetsDamaged, .backupsFailing, .scheduleOff:
             return nil

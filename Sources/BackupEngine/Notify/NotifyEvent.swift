@@ -16,6 +16,7 @@ public struct NotifyEvent: Codable, Equatable, Sendable {
         case schedulerStopped = "scheduler_stopped"
         case offsiteFailed = "offsite_failed"
         case offsiteRecovered = "offsite_recovered"
+        case offsiteDamaged = "offsite_damaged"
         case test
     }
 

@@ -23,6 +23,16 @@ public struct OffsiteConfig: Codable, Sendable, Equatable {
     /// drive is another repository.
     public var repositoryMount: String? = nil
     public var repositoryFilesystem: UInt64? = nil
+    /// Pre-update snapshots kept, on their own count (`offsite_keep_pre_update`; nil: 5).
+    public var keepPreUpdateCount: Int? = nil
+    public var keepPreUpdate: Int { keepPreUpdateCount ?? 5 }
+    /// restic's `--limit-upload` in KiB/s (`offsite_limit_upload`; nil or 0: none).
+    public var limitUploadKiB: Int? = nil
+    /// Repositories this one replaced after damage restic could not remove (`offsite
+    /// repair`): kept readable, never written again.
+    public var previousRepositories: [String]? = nil
+    /// True when the setup kept an env file (S3 keys): its loss is then said at `status`.
+    public var usesEnvironmentFile: Bool? = nil
 
     public init(repository: String, options: [String], configuredAt: Date) {
         self.repository = repository
@@ -43,6 +53,7 @@ public struct OffsiteConfig: Codable, Sendable, Equatable {
             case "offsite_keep_daily": return keepDaily
             case "offsite_keep_weekly": return keepWeekly
             case "offsite_keep_monthly": return keepMonthly
+            case "offsite_keep_pre_update": return keepPreUpdate
             default: return nil
             }
         }
@@ -52,6 +63,7 @@ public struct OffsiteConfig: Codable, Sendable, Equatable {
             case "offsite_keep_daily": keepDaily = newValue
             case "offsite_keep_weekly": keepWeekly = newValue
             case "offsite_keep_monthly": keepMonthly = newValue
+            case "offsite_keep_pre_update": keepPreUpdateCount = newValue
             default: break
             }
         }

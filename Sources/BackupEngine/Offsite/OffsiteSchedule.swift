@@ -17,12 +17,17 @@ public enum OffsiteSchedule {
         } else if state.statsAt.map({ now.timeIntervalSince($0) >= daily || $0 > now }) ?? true {
             tasks.append(.stats)
         }
-        if state.lastCheck.map({ now.timeIntervalSince($0.at) >= weekly || $0.at > now || !$0.ok && now.timeIntervalSince($0.at) >= daily }) ?? true {
-            tasks.append(.check)
-        }
-        if state.lastDrill.map({ now.timeIntervalSince($0.at) >= weekly || $0.at > now || !$0.ok && now.timeIntervalSince($0.at) >= daily }) ?? true {
-            tasks.append(.drill)
-        }
+        if state.lastCheck.map({ isDue($0, state: state, now: now) }) ?? true { tasks.append(.check) }
+        if state.lastDrill.map({ isDue($0, state: state, now: now) }) ?? true { tasks.append(.drill) }
         return tasks
+    }
+
+    /// A check or drill is due weekly, daily after one that failed, and at once after one
+    /// that could not run when the repository is back (a push has worked since).
+    static func isDue(_ last: OffsiteState.Outcome, state: OffsiteState, now: Date) -> Bool {
+        if now.timeIntervalSince(last.at) >= weekly || last.at > now { return true }
+        guard !last.ok else { return false }
+        if now.timeIntervalSince(last.at) >= daily { return true }
+        return !last.damaged && (state.lastPushAt.map { $0 > last.at } ?? false)
     }
 }

@@ -76,7 +76,9 @@ extension OffsiteService {
         do {
             let limit = Self.pushTimeLimit(bytes: snapshot.sizeBytes ?? 0)
             _ = try withRepositoryLockRetry(restic, wait: lockWait) {
-                try restic.dump(snapshotID: snapshot.id, into: tmp, timeLimit: limit)
+                try noticingDamage(restic, foundBy: label == "drill" ? "restore drill" : "restore") {
+                    try restic.dump(snapshotID: snapshot.id, into: tmp, timeLimit: limit)
+                }
             }
             try FileSystem.fsyncFile(tmp)
             return tmp

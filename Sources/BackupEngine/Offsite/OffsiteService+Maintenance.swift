@@ -13,18 +13,22 @@ extension OffsiteService {
     public func prune(dryRun: Bool = false, trigger: Trigger = .cli, lockWait: TimeInterval = 600,
                              cancellation: CancellationFlag? = nil) throws -> OffsitePruneResult {
         let config = try requireConfig()
-        let rules = "daily \(config.keepDaily), weekly \(config.keepWeekly), monthly \(config.keepMonthly)"
+        let rules = "daily \(config.keepDaily), weekly \(config.keepWeekly), monthly \(config.keepMonthly), pre-update \(config.keepPreUpdate)"
         let host = terminalID
-        func forget(_ restic: Restic, timeLimit: TimeInterval) throws -> ChildProgram.Result {
-            try restic.forget(host: host, daily: config.keepDaily, weekly: config.keepWeekly, monthly: config.keepMonthly,
-                              dryRun: dryRun, timeLimit: timeLimit)
+        func forget(_ restic: Restic, timeLimit: TimeInterval) throws -> (kept: Int, removed: [String]) {
+            try noticingDamage(restic, foundBy: "prune") {
+                try restic.forget(host: host, daily: config.keepDaily, weekly: config.keepWeekly, monthly: config.keepMonthly,
+                                  preUpdate: config.keepPreUpdate, dryRun: dryRun, timeLimit: timeLimit)
+                    .map { Restic.forgetCounts($0.stdout) }
+                    .reduce((0, [])) { ($0.0 + $1.kept, $0.1 + $1.removed) }
+            }
         }
         if dryRun {
             let restic = try restic(cancellation: cancellation)
             let out = try DataDirLock.offsite.holding(layout, for: "offsite-prune", now: clock.now(), wait: lockWait) {
                 try withRepositoryLockRetry(restic, wait: Self.repositoryWait(trigger, lockWait)) { try forget(restic, timeLimit: 600) }
             }
-            let (kept, removed) = Restic.forgetCounts(out.stdout)
+            let (kept, removed) = out
             return OffsitePruneResult(kept: kept, removed: removed, dryRun: true, rules: rules)
         }
         return try engine.recorded(.offsitePrune, trigger: trigger, failureLog: "Off-site prune failed: ") { run in
@@ -32,7 +36,7 @@ extension OffsiteService {
             let out = try DataDirLock.offsite.holding(layout, for: "offsite-prune", now: clock.now(), wait: lockWait) {
                 try withRepositoryLockRetry(restic, wait: Self.repositoryWait(trigger, lockWait)) { try forget(restic, timeLimit: 3600) }
             }
-            let (kept, removed) = Restic.forgetCounts(out.stdout)
+            let (kept, removed) = out
             let now = clock.now()
             let message = (removed.isEmpty ? "no snapshot to remove" : "removed \(removed.count) snapshot\(removed.count == 1 ? "" : "s")")
                 + ", \(kept) kept (kept: \(rules))"
@@ -49,7 +53,8 @@ extension OffsiteService {
     // MARK: - Check
 
     /// `restic check --read-data-subset P`: a failure to read the repository's own data is
-    /// "damaged" (CRITICAL); a server that does not answer is only a failed attempt.
+    /// "damaged" (CRITICAL, kept until a check of all the data passes); a server that does
+    /// not answer is only a failed attempt. A partial check never clears damage.
     @discardableResult
     public func check(subset: String = "5%", trigger: Trigger = .cli, lockWait: TimeInterval = 600,
                              cancellation: CancellationFlag? = nil) throws -> String {
@@ -60,25 +65,33 @@ extension OffsiteService {
         return try engine.recorded(.offsiteCheck, trigger: trigger, failureLog: "Off-site check failed: ") { run in
             let restic = try restic(cancellation: cancellation)
             let now = clock.now()
+            let whole = Restic.isWholeSubset(subset)
             do {
                 _ = try DataDirLock.offsite.holding(layout, for: "offsite-check", now: clock.now(), wait: lockWait) {
-                    try withRepositoryLockRetry(restic, wait: Self.repositoryWait(trigger, lockWait)) {
+                    learnReports(restic)
+                    return try withRepositoryLockRetry(restic, wait: Self.repositoryWait(trigger, lockWait)) {
                         try restic.check(subset: subset, timeLimit: 6 * 3600)
                     }
                 }
-            } catch BackupError.offsiteFailed(_, let reason, let detail) where (detail ?? reason).contains("repository contains errors") {
+            } catch BackupError.offsiteDamaged(let reason, let detail) {
                 // restic ran its checks and found errors in the repository's own data. Any
                 // other failure (a network error, a killed restic) only means it could not run.
                 let found = Restic.checkErrors(detail ?? reason)
-                let error = BackupError.offsiteDamaged(reason: OneLine.make(found.first ?? reason, limit: 120), detail: detail)
+                let error = BackupError.offsiteDamaged(reason: OneLine.keepingEnd(found.first ?? reason, limit: 120), detail: detail)
                 try? updateState { $0.lastCheck = .init(at: now, ok: false, message: error.description, damaged: true) }
+                recordDamage(OneLine.keepingEnd(found.first ?? reason, limit: 120), foundBy: "check", restic: restic)
                 throw error
             } catch let error as BackupError where error != .cancelled {
                 try? updateState { $0.lastCheck = .init(at: now, ok: false, message: error.description, damaged: false) }
                 throw error
             }
-            let message = "no errors found (read \(subset) of the data)"
+            var message = whole ? "no errors found (read all of the data)" : "no errors found (read \(subset) of the data)"
             try updateState { $0.lastCheck = .init(at: now, ok: true, message: message) }
+            if whole {
+                recordWholeCheck(restic: restic)
+            } else if let damage = state().damage {
+                message += "; the damage found \(HealthEvaluator.clockText(damage.foundAt)) stands until a check reads all of the data"
+            }
             engine.record(run.entry(outcome: .success, message: message))
             logger.info("Off-site check: \(message)")
             return message
@@ -100,6 +113,7 @@ extension OffsiteService {
             let now = clock.now()
             do {
                 let result = try DataDirLock.offsite.holding(layout, for: "offsite-drill", now: clock.now(), wait: lockWait) { () throws -> OffsiteDrillResult in
+                    learnReports(restic)
                     guard let snapshot = try snapshots(restic, allHosts: false).first else {
                         throw BackupError.offsiteFailed(action: "restore drill", reason: "no snapshot of this terminal in the repository yet", detail: nil)
                     }
@@ -126,12 +140,14 @@ extension OffsiteService {
                 logger.info("Off-site restore drill: \(result.message)")
                 return result
             } catch let error as BackupError where error != .cancelled {
-                let damaged: Bool
+                let damage: String?
                 switch error {
-                case .offsiteDamaged, .verificationFailed: damaged = true
-                default: damaged = false
+                case .offsiteDamaged(let reason, _): damage = reason
+                case .verificationFailed: damage = error.description
+                default: damage = nil
                 }
-                try? updateState { $0.lastDrill = .init(at: now, ok: false, message: error.description, damaged: damaged) }
+                try? updateState { $0.lastDrill = .init(at: now, ok: false, message: error.description, damaged: damage != nil) }
+                if let damage { recordDamage(damage, foundBy: "restore drill", restic: restic) }
                 throw error
             }
         }

@@ -31,7 +31,8 @@ extension OffsiteService {
         } else {
             // Marks follow the repository: a snapshot gone since (a drive that took a push
             // with it, a prune) sends its backup again in this round.
-            if let list = try? snapshots(try restic(cancellation: cancellation), allHosts: false) {
+            if let restic = try? restic(cancellation: cancellation), let list = try? snapshots(restic, allHosts: false) {
+                learnReports(restic)
                 forgetMarks(notIn: list, allHosts: false)
                 if let install = installID() {
                     let shared = Self.sharedTerminal(list, install: install)
@@ -41,7 +42,7 @@ extension OffsiteService {
             entries = pendingPushes()
         }
         var results: [OffsitePushResult] = []
-        for entry in entries {
+        for (index, entry) in entries.enumerated() {
             if cancellation?.isCancelled == true { throw BackupError.cancelled }
             do {
                 results.append(try pushOne(entry, trigger: trigger, timeLimit: timeLimit, lockWait: lockWait,
@@ -49,6 +50,11 @@ extension OffsiteService {
             } catch BackupError.backupNotFound where name == nil {
                 // Removed by retention meanwhile: nothing to push, and the newer ones still go.
                 continue
+            } catch let error as BackupError where entries.count > 1 && error != .cancelled {
+                if case .busy = error { throw error }
+                // Said with what went and what did not: each push is recorded on its own,
+                // and a person sees the round as a whole.
+                throw BackupError.offsitePartlyPushed(pushed: results.map(\.name), notPushed: entries[index...].map(\.name), cause: error)
             }
         }
         return results
@@ -111,7 +117,13 @@ extension OffsiteService {
                 guard try restic.hasSnapshot(summary.snapshot) else {
                     throw BackupError.offsiteFailed(action: "push", reason: "snapshot \(summary.snapshot) is not in the repository after the push", detail: nil)
                 }
-                let copy = OffsiteCopy(snapshot: summary.snapshot, pushedAt: clock.now(), bytesAdded: summary.added)
+                var copy = OffsiteCopy(snapshot: summary.snapshot, pushedAt: clock.now(), bytesAdded: summary.added)
+                if state().damage != nil {
+                    // Into a damaged repository a push may reuse a damaged blob: restored
+                    // and compared now, and counted safe only after a whole check.
+                    try drillPushed(summary.snapshot, entry: entry, restic: restic)
+                    copy.pushedWhileDamaged = true
+                }
                 try markPushed(entry.name, copy)
                 try updateState { s in
                     s.lastPushAt = copy.pushedAt
@@ -126,9 +138,11 @@ extension OffsiteService {
                 let seconds = run.elapsed
                 engine.record(run.entry(outcome: .success, backupName: entry.name, kind: entry.kind, sizeBytes: entry.sizeBytes,
                                  durationSeconds: seconds,
-                                 message: "pushed to \(restic.config.displayRepository) as snapshot \(copy.snapshot), \(ByteCount.format(copy.bytesAdded)) added"))
+                                 message: "pushed to \(restic.config.displayRepository) as snapshot \(copy.snapshot), \(ByteCount.format(copy.bytesAdded)) added"
+                                    + (copy.pushedWhileDamaged == true ? " (the repository is damaged: this snapshot restores, but run mr5-backup offsite repair)" : "")))
                 logger.info("Off-site push of \(entry.name): snapshot \(copy.snapshot), \(ByteCount.format(copy.bytesAdded)) added in \(String(format: "%.1f", seconds)) s")
-                return OffsitePushResult(name: entry.name, snapshot: copy.snapshot, bytesAdded: copy.bytesAdded, seconds: seconds, alreadyPushed: false)
+                return OffsitePushResult(name: entry.name, snapshot: copy.snapshot, bytesAdded: copy.bytesAdded, seconds: seconds,
+                                         alreadyPushed: false, intoDamagedRepository: copy.pushedWhileDamaged == true)
             }
         } catch let error as BackupError {
             // A person's mistyped input is not a failed push, nor is another restic of ours

@@ -65,7 +65,28 @@ extension OffsiteService {
         let executable = try Restic.locate()
         try engine.requireWritable([layout.backupsDir, layout.metaDir])
 
-        return try engine.recorded(.offsiteInit, trigger: trigger, failureLog: "Off-site setup failed: ") { run in
+        // A refused setup leaves nothing behind but its line in the history: not the off-site
+        // folder it made for its lock, nor restic's cache of a repository it did not keep.
+        let hadFolder = FileSystem.isDirectory(paths.directory)
+        let hadCache = FileSystem.isDirectory(paths.cache)
+        do {
+            return try keep(repository: repository, options: options, given: given, environment: environment, sftp: sftp,
+                            executable: executable, trigger: trigger)
+        } catch {
+            if !hadFolder {
+                try? FileManager.default.removeItem(atPath: paths.directory)
+            } else if !hadCache {
+                try? FileManager.default.removeItem(atPath: paths.cache)
+            }
+            throw error
+        }
+    }
+
+    /// Tries the repository with the password and keys from temp files, and keeps them
+    /// only once it opened (or was made).
+    private func keep(repository: String, options: [String], given: String?, environment: String?, sftp: SFTPLogin?,
+                      executable: String, trigger: Trigger) throws -> OffsiteInitResult {
+        try engine.recorded(.offsiteInit, trigger: trigger, failureLog: "Off-site setup failed: ") { run in
             try layout.ensureDirectories()
             let lock = try DataDirLock.offsite.take(layout, for: "offsite-init", now: clock.now(), wait: 60)
             defer { lock.release() }
@@ -110,9 +131,14 @@ extension OffsiteService {
             } catch BackupError.offsiteRepositoryNotFound {
                 try restic.initialise()
                 created = true
+            } catch BackupError.offsiteWrongPassword where generated != nil {
+                // No password was given and none is kept: the repository there is another's
+                // setup (a recovery, a second till), whose password is needed, not a new one.
+                throw BackupError.offsitePasswordNeeded(repository: config.displayRepository)
             }
 
             keptLogin = true
+            config.usesEnvironmentFile = environmentText != nil
             try FileSystem.renameDurably(tmpPassword, to: paths.password)
             if environmentText != nil {
                 try FileSystem.renameDurably(tmpEnvironment, to: paths.environment)

@@ -148,9 +148,24 @@ extension OffsiteService {
     /// `entries`: the backups already listed by the caller (the folders are read once).
     public func status(entries: [BackupEntry]? = nil) -> OffsiteStatus {
         let config = self.config()
-        return OffsiteStatus(config: config, resticInstalled: Restic.isInstalled, state: self.state(),
-                             pending: config == nil ? [] : pendingPushes(entries: entries).map(\.name), terminal: terminalID,
-                             pushing: backupBeingPushed())
+        var status = OffsiteStatus(config: config, resticInstalled: Restic.isInstalled, state: self.state(),
+                                   pending: config == nil ? [] : pendingPushes(entries: entries).map(\.name), terminal: terminalID,
+                                   pushing: backupBeingPushed())
+        if let config { status.missingFiles = missingFiles(config) }
+        return status
+    }
+
+    /// The kept files the setup needs that are gone: without them every push fails, so
+    /// they are said at `status` time, before a push has to fail.
+    func missingFiles(_ config: OffsiteConfig) -> [(what: String, path: String)] {
+        var missing: [(String, String)] = []
+        if !FileSystem.exists(paths.password) { missing.append(("password file", paths.password)) }
+        if config.usesEnvironmentFile == true, !FileSystem.exists(paths.environment) { missing.append(("env file", paths.environment)) }
+        if config.options.contains(where: { $0.contains(paths.sshKey) }) {
+            if !FileSystem.exists(paths.sshKey) { missing.append(("SSH key", paths.sshKey)) }
+            if !FileSystem.exists(paths.knownHosts) { missing.append(("known hosts file", paths.knownHosts)) }
+        }
+        return missing
     }
 
     /// Verified local backups (not saved copies) that have no off-site copy yet, oldest first.

@@ -25,7 +25,21 @@ public struct OffsiteState: Codable, Sendable, Equatable {
     public var bytesStored: Int64?
     public var statsAt: Date?
 
-    /// The result of a check or a restore drill.
+    /// The repository's data found damaged, until a check that reads all of it passes
+    /// (a partial check never clears it). nil: no damage known.
+    public var damage: Damage?
+    /// When a check that read all of the data last passed (here, or on a till that said so
+    /// in the repository).
+    public var lastFullCheckAt: Date?
+    /// Report snapshots already read from the repository (newest last, a bounded list), so
+    /// each other till's report is fetched once. Optional: a state file written before it
+    /// must still decode (a field missing from it would lose the whole state).
+    var seenReportIDs: [String]?
+    var seenReports: [String] {
+        get { seenReportIDs ?? [] }
+        set { seenReportIDs = newValue }
+    }
+
     /// Another installation pushes under this terminal id too, and since when.
     public var sharedTerminal: SharedTerminal?
 
@@ -34,6 +48,25 @@ public struct OffsiteState: Codable, Sendable, Equatable {
         public var since: Date
     }
 
+    /// Damage found in the repository's data.
+    public struct Damage: Codable, Sendable, Equatable {
+        public var foundAt: Date
+        /// What found it: `check`, `drill`, `restore`, `push`, `prune`, `repair`.
+        public var foundBy: String
+        /// The one line restic's finding comes down to.
+        public var message: String
+        /// The terminal whose damage report told us, nil when found here.
+        public var reportedBy: String?
+        /// The damage report this till wrote into the repository, nil until written.
+        public var reportSnapshot: String?
+
+        public init(foundAt: Date, foundBy: String, message: String, reportedBy: String? = nil, reportSnapshot: String? = nil) {
+            self.foundAt = foundAt; self.foundBy = foundBy; self.message = message
+            self.reportedBy = reportedBy; self.reportSnapshot = reportSnapshot
+        }
+    }
+
+    /// The result of a check or a restore drill.
     public struct Outcome: Codable, Sendable, Equatable {
         public var at: Date
         public var ok: Bool

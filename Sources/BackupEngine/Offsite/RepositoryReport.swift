@@ -16,6 +16,8 @@ public struct RepositoryReport: Codable, Sendable, Equatable {
         case health
         /// A check or drill found the repository's data damaged.
         case damage
+        /// A check that read all of the data passed after damage: the damage is gone.
+        case repaired
     }
 
     /// The format's version; a reader skips a report of a later one it cannot read.

@@ -24,16 +24,28 @@ extension Restic {
                 input: .file(file), timeLimit: timeLimit)
     }
 
-    /// `forget` of this host's snapshots down to the kept counts, pruning unless a dry run.
-    func forget(host: String, daily: Int, weekly: Int, monthly: Int, dryRun: Bool, timeLimit: TimeInterval) throws -> ChildProgram.Result {
-        try run("prune", ["forget", "--json", "--host", host, "--tag", Self.tag,
-                          "--keep-daily", String(daily), "--keep-weekly", String(weekly), "--keep-monthly", String(monthly)]
-                + (dryRun ? ["--dry-run"] : ["--prune"]), timeLimit: timeLimit)
+    /// `forget` of this host's snapshots down to the kept counts, pruning unless a dry run:
+    /// scheduled and manual backups by day, week and month; pre-update backups on their own
+    /// count (`preUpdate`), so a day's rules never take the copies made before an update.
+    func forget(host: String, daily: Int, weekly: Int, monthly: Int, preUpdate: Int, dryRun: Bool,
+                timeLimit: TimeInterval) throws -> [ChildProgram.Result] {
+        let end = dryRun ? ["--dry-run"] : ["--prune"]
+        // restic's `--tag a,b` is both tags; several `--tag`s are either.
+        let regular = try run("prune", ["forget", "--json", "--host", host]
+                              + BackupKind.allCases.filter { $0.isBackup && $0 != .preUpdate }.flatMap { ["--tag", "\(Self.tag),kind:\($0.rawValue)"] }
+                              + ["--keep-daily", String(daily), "--keep-weekly", String(weekly), "--keep-monthly", String(monthly)] + end,
+                              timeLimit: timeLimit)
+        let beforeUpdate = preUpdate > 0
+            ? try run("prune", ["forget", "--json", "--host", host, "--tag", "\(Self.tag),kind:\(BackupKind.preUpdate.rawValue)",
+                                "--keep-last", String(preUpdate)] + end, timeLimit: timeLimit)
+            : try run("prune", ["forget", "--json", "--host", host, "--tag", "\(Self.tag),kind:\(BackupKind.preUpdate.rawValue)",
+                                "--keep-tag", "none-kept"] + end, timeLimit: timeLimit)
+        return [regular, beforeUpdate]
     }
 
-    /// `check --read-data-subset` (`5%`, `100%`).
+    /// `check --read-data-subset` (`5%`), or `--read-data` for all of it (`100%`).
     func check(subset: String, timeLimit: TimeInterval) throws -> ChildProgram.Result {
-        try run("check", ["check", "--read-data-subset", subset], timeLimit: timeLimit)
+        try run("check", ["check"] + (Self.isWholeSubset(subset) ? ["--read-data"] : ["--read-data-subset", subset]), timeLimit: timeLimit)
     }
 
     /// Our snapshots as JSON, of one host or (nil) every host.
@@ -54,9 +66,81 @@ extension Restic {
         try run("stats", ["stats", "--no-lock", "--json", "--mode", "raw-data", "--host", host, "--tag", Self.tag], timeLimit: timeLimit)
     }
 
-    /// Writes a snapshot's database into `file`.
-    func dump(snapshotID: String, into file: String, timeLimit: TimeInterval) throws {
-        _ = try run("restore", ["dump", "--no-lock", snapshotID, "/" + DataLayout.defaultDatabaseName], output: .file(file), timeLimit: timeLimit)
+    /// Writes a snapshot's database (or `name`, a report's file) into `file`.
+    func dump(snapshotID: String, into file: String, name: String = DataLayout.defaultDatabaseName, timeLimit: TimeInterval) throws {
+        _ = try run("restore", ["dump", "--no-lock", snapshotID, "/" + name], output: .file(file), timeLimit: timeLimit)
+    }
+
+    /// `backup --stdin` of a report's JSON file, tagged as a report (never `mr5-backup`:
+    /// retention, lists and drills never take it for a backup).
+    func backupReport(file: String, host: String, tags: [String], timeLimit: TimeInterval = 300) throws -> ChildProgram.Result {
+        try run("report", ["backup", "--json", "--stdin", "--stdin-filename", RepositoryReport.fileName, "--host", host]
+                + tags.flatMap { ["--tag", $0] }, input: .file(file), timeLimit: timeLimit)
+    }
+
+    /// Every terminal's reports (health, damage, repaired) as JSON.
+    func reports(timeLimit: TimeInterval = 300) throws -> ChildProgram.Result {
+        try run("list", ["snapshots", "--no-lock", "--json", "--tag", RepositoryReport.tag], timeLimit: timeLimit)
+    }
+
+    /// Forgets the snapshots `ids` (any terminal's), without pruning.
+    func forget(ids: [String], timeLimit: TimeInterval = 600) throws {
+        guard !ids.isEmpty else { return }
+        _ = try run("repair", ["forget"] + ids, timeLimit: timeLimit)
+    }
+
+    /// `prune`: frees the data no snapshot uses any more (a forgotten snapshot's damaged pack).
+    func prune(timeLimit: TimeInterval) throws {
+        _ = try run("repair", ["prune"], timeLimit: timeLimit)
+    }
+
+    /// `rebuild-index`: restic 0.14's one repair command (a lost or damaged index, a pack gone).
+    func rebuildIndex(timeLimit: TimeInterval) throws {
+        _ = try run("repair", ["rebuild-index"], timeLimit: timeLimit)
+    }
+
+    /// The snapshots (full ids) that use any blob of the packs `packs`.
+    func snapshotsUsing(packs: [String], timeLimit: TimeInterval = 1800) throws -> Set<String> {
+        guard !packs.isEmpty else { return [] }
+        let out = try run("repair", ["find", "--no-lock", "--json", "--pack"] + packs, timeLimit: timeLimit)
+        struct Found: Decodable { var snapshot: String? }
+        var ids = Set<String>()
+        for line in String(decoding: out.stdout, as: UTF8.self).split(separator: "\n") where line.hasPrefix("[") {
+            for found in (try? JSONDecoder().decode([Found].self, from: Data(line.utf8))) ?? [] {
+                if let id = found.snapshot { ids.insert(id) }
+            }
+        }
+        return ids
+    }
+
+    /// The tree blobs the index places in the packs `packs` (`find --pack` finds data blobs
+    /// only): a damaged tree pack breaks the snapshots whose root tree is in it.
+    func treeBlobs(inPacks packs: Set<String>, timeLimit: TimeInterval = 1800) throws -> Set<String> {
+        guard !packs.isEmpty else { return [] }
+        struct Index: Decodable {
+            struct Pack: Decodable { var id: String; var blobs: [Blob]? }
+            struct Blob: Decodable { var id: String; var type: String }
+            var packs: [Pack]?
+        }
+        let indexes = String(decoding: try run("repair", ["list", "index", "--no-lock"], timeLimit: timeLimit).stdout, as: UTF8.self)
+            .split(separator: "\n").map(String.init).filter { $0.count == 64 }
+        var trees = Set<String>()
+        for id in indexes {
+            let out = try run("repair", ["cat", "index", id, "--no-lock"], timeLimit: timeLimit)
+            guard let index = try? JSONDecoder().decode(Index.self, from: out.stdout) else { continue }
+            for pack in index.packs ?? [] where packs.contains(pack.id) {
+                for blob in pack.blobs ?? [] where blob.type == "tree" { trees.insert(blob.id) }
+            }
+        }
+        return trees
+    }
+
+    /// Every snapshot in the repository, ours or not, with its root tree (ours hold one
+    /// file, so a damaged tree `check` names is a snapshot's own).
+    func allSnapshots(timeLimit: TimeInterval = 600) throws -> [ResticSnapshot] {
+        let out = try run("repair", ["snapshots", "--no-lock", "--json"], timeLimit: timeLimit)
+        let line = String(decoding: out.stdout, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("[") } ?? "[]"
+        return (try? JSONDecoder().decode([ResticSnapshot].self, from: Data(line.utf8))) ?? []
     }
 
     /// Removes stale locks (restic leaves another host's for its first 30 minutes), or with

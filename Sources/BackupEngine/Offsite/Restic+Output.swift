@@ -51,6 +51,41 @@ extension Restic {
             .filter { !$0.lowercased().hasPrefix("no errors") && !$0.hasPrefix("Fatal: repository contains errors") }
     }
 
+    /// True for a subset that reads all of the data (`100%`, `1/1`): the one check whose
+    /// pass clears a damage finding.
+    static func isWholeSubset(_ s: String) -> Bool {
+        if s.hasSuffix("%"), let p = Double(s.dropLast()) { return p >= 100 }
+        let parts = s.split(separator: "/")
+        return parts.count == 2 && parts[0] == parts[1]
+    }
+
+    /// True when restic's text says the repository's own data is damaged (a pack whose
+    /// bytes changed, a blob or pack gone, a file that does not decrypt), as opposed to a
+    /// repository it could not reach or open.
+    static func saysDamaged(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        // A pack that failed to download is damage only when the storage says it is gone;
+        // a network error on the way is not.
+        let packGone = lower.contains("failed to download") && ["no such file", "nosuchkey", "does not exist", "404"].contains(where: lower.contains)
+        return packGone || ["ciphertext verification failed", "pack id does not match", "invalid data returned",
+                            "repository contains errors"].contains(where: lower.contains)
+            || lower.range(of: #"(blob|id) [0-9a-f]{64} not found in (repository|index)"#, options: .regularExpression) != nil
+            || lower.range(of: #"pack [0-9a-f]{64}: does not exist"#, options: .regularExpression) != nil
+    }
+
+    /// What `check` found damaged: the packs (full ids) and the trees it named.
+    static func damagedObjects(_ text: String) -> (packs: [String], trees: [String]) {
+        func ids(_ pattern: String) -> [String] {
+            guard let re = try? NSRegularExpression(pattern: pattern) else { return [] }
+            let ns = text as NSString
+            return re.matches(in: text, range: NSRange(location: 0, length: ns.length)).map { ns.substring(with: $0.range(at: 1)) }
+        }
+        let packs = ids(#"Pack ID does not match, want ([0-9a-f]{64})"#) + ids(#"pack ([0-9a-f]{64})[: ]"#)
+        let trees = ids(#"tree ([0-9a-f]{64}):"#)
+        var seen = Set<String>()
+        return (packs.filter { seen.insert($0).inserted }, trees.filter { seen.insert($0).inserted })
+    }
+
     /// A `--read-data-subset` restic takes: a percentage (5%), a fraction (1/10) or a size (500M).
     static func validSubset(_ s: String) -> Bool {
         if s.hasSuffix("%"), let p = Double(s.dropLast()), p > 0, p <= 100 { return true }

@@ -35,9 +35,7 @@ struct Restic {
     func run(_ action: String, _ arguments: [String], input: ChildProgram.Input = .none,
              output: ChildProgram.Output = .capture, timeLimit: TimeInterval) throws -> ChildProgram.Result {
         let timeLimit = timeCap.map { min($0, timeLimit) } ?? timeLimit
-        let global = ["--cache-dir", cachePath]
-            + config.options.flatMap { ["-o", $0] }
-        let program = ChildProgram(executable: executable, arguments: global + arguments,
+        let program = ChildProgram(executable: executable, arguments: globalArguments + arguments,
                                    environment: try environment(), input: input, output: output,
                                    timeLimit: timeLimit, cancellation: cancellation)
         let result: ChildProgram.Result
@@ -52,6 +50,13 @@ struct Restic {
         }
         guard result.status == 0 else { throw classify(action: action, result) }
         return result
+    }
+
+    /// What every restic run is given before its command: the cache, the repository's
+    /// options, and the shop's upload limit.
+    var globalArguments: [String] {
+        ["--cache-dir", cachePath] + config.options.flatMap { ["-o", $0] }
+            + (config.limitUploadKiB.map { ["--limit-upload", String($0)] } ?? [])
     }
 
     /// restic's environment: ours without any `RESTIC_*` a shell left behind, then the
@@ -99,8 +104,10 @@ struct Restic {
         let lower = text.lowercased()
         let repo = config.displayRepository
         let fatal = text.split(separator: "\n").first { $0.hasPrefix("Fatal: ") }.map { String($0.dropFirst(7)) }
-        let reason = OneLine.make(fatal ?? text.split(separator: "\n").last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }).map(String.init)
-                                  ?? "restic exited with status \(result.status)", limit: 140)
+        // The end of restic's line is its cause ("…: ciphertext verification failed"): a
+        // long line is shortened from the front.
+        let reason = OneLine.keepingEnd(fatal ?? text.split(separator: "\n").last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }).map(String.init)
+                                        ?? "restic exited with status \(result.status)", limit: 140)
         if lower.contains("wrong password") { return .offsiteWrongPassword(repository: repo) }
         if result.signalled {
             return .offsiteFailed(action: action, reason: "restic was killed (signal \(result.status)) before it finished", detail: text.isEmpty ? nil : text)
@@ -109,6 +116,11 @@ struct Restic {
             return .offsiteLocked(repository: repo, holder: Self.lockHolder(in: text), ownHost: Self.hostName, now: now())
         }
         if let why = Self.unreachableReason(lower) { return .offsiteUnreachable(repository: repo, reason: why) }
+        if Self.saysDamaged(text) {
+            // The line that names the damage, not restic's closing "repository contains errors".
+            let named = text.split(separator: "\n").map(String.init).last { Self.saysDamaged($0) && !$0.hasPrefix("Fatal: repository contains errors") }
+            return .offsiteDamaged(reason: OneLine.keepingEnd(named ?? reason, limit: 140), detail: text)
+        }
         // "No repository there" only when the backend said so (a missing file, bucket or key);
         // a TLS error or a refused read while opening the config is restic's own line below,
         // and `offsite init` never initialises over it.

@@ -8,9 +8,11 @@ public struct ResticSnapshot: Codable, Sendable, Equatable {
     public var time: Date
     public var hostname: String
     public var tags: [String]
+    /// Its root tree (ours hold one file, so this is the tree that names it).
+    public var tree: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case id, shortID = "short_id", time, hostname, tags
+        case id, shortID = "short_id", time, hostname, tags, tree
     }
 
     public init(id: String, shortID: String, time: Date, hostname: String, tags: [String]) {
@@ -28,6 +30,7 @@ public struct ResticSnapshot: Codable, Sendable, Equatable {
         time = date
         hostname = try c.decodeIfPresent(String.self, forKey: .hostname) ?? ""
         tags = try c.decodeIfPresent([String].self, forKey: .tags) ?? []
+        tree = try c.decodeIfPresent(String.self, forKey: .tree)
     }
 
     /// restic writes RFC 3339 times with up to nanoseconds and a zone offset.

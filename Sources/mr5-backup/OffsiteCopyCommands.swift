@@ -44,7 +44,7 @@ struct OffsitePush: ParsableCommand {
         for r in results {
             print(r.alreadyPushed ? "\(r.name) was already pushed as snapshot \(r.snapshot)."
                                   : "Pushed \(r.name) as snapshot \(r.snapshot): \(ByteCount.format(r.bytesAdded)) added in \(CLIFormat.seconds(r.seconds))"
-                                    + (r.intoDamagedRepository ? " (the repository is damaged: this snapshot restores, but is not safe until 'mr5-backup offsite repair' and a check that reads all of the data)." : "."))
+                                    + (r.intoDamagedRepository ? " (the repository is damaged: this snapshot restores, but run 'mr5-backup offsite repair')." : "."))
         }
     }
 }

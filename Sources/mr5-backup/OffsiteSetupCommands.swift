@@ -104,7 +104,7 @@ enum OffsiteStatusText {
         if !s.resticInstalled { out.append("restic is not installed (apt install restic): off-site copies are not being made") }
         if let d = st.damage {
             out.append("DAMAGED: found \(CLIFormat.localTime(d.foundAt)) by " + (d.reportedBy.map { "\($0)'s \(d.foundBy)" } ?? "the \(d.foundBy)")
-                       + ": \(d.message); run 'mr5-backup offsite repair', then 'mr5-backup offsite check --read-data'")
+                       + ": \(OneLine.keepingEnd(d.message, limit: 90)); run 'mr5-backup offsite repair'")
         }
         for (what, path) in s.missingFiles {
             out.append("Missing: the \(what) \(path): pushes cannot open the repository (run 'mr5-backup offsite init' again with --password-file / --env-file from the setup)")
@@ -120,6 +120,9 @@ enum OffsiteStatusText {
         out.append("Kept remotely: daily \(config.keepDaily), weekly \(config.keepWeekly), monthly \(config.keepMonthly), pre-update \(config.keepPreUpdate)"
                    + (config.limitUploadKiB.map { "; uploads limited to \($0) KiB/s" } ?? "")
                    + (st.lastForgetAt.map { "; last prune \(CLIFormat.duration(now.timeIntervalSince($0))) ago" } ?? ""))
+        if let previous = config.previousRepositories, !previous.isEmpty {
+            out.append("Replaced after damage (left in place): " + previous.map(OffsiteConfig.mask).joined(separator: ", "))
+        }
         out.append("Last check: " + outcome(st.lastCheck, now: now))
         out.append("Last restore drill: " + outcome(st.lastDrill, now: now))
         return out

@@ -154,7 +154,7 @@ final class OffsiteUnitTests: XCTestCase {
         XCTAssertTrue(health(state).isEmpty)
 
         // A check that could not run is a warning, and due again as soon as the repository is back.
-        state.lastCheck = .init(at: now.addingTimeInterval(-600), ok: false, message: "unreachable")
+        state.lastCheck = .init(at: now.addingTimeInterval(-600), ok: false, message: "unreachable", couldNotReach: true)
         XCTAssertEqual(health(state).map(\.0), [.warning])
         state.lastForgetAt = now; state.statsAt = now
         state.lastDrill = .init(at: now.addingTimeInterval(-600), ok: true, message: "ok")
@@ -162,6 +162,8 @@ final class OffsiteUnitTests: XCTestCase {
         XCTAssertEqual(OffsiteSchedule.due(state: state, pending: false, now: now), [], "not back yet: tried again in a day")
         state.lastPushAt = now.addingTimeInterval(-60)
         XCTAssertEqual(OffsiteSchedule.due(state: state, pending: false, now: now), [.check], "a push worked since: the repository is back")
+        state.lastCheck?.couldNotReach = nil
+        XCTAssertEqual(OffsiteSchedule.due(state: state, pending: false, now: now), [], "a lock or a time limit: tried again the next day")
     }
 
     func testWhatResticSaysOfDamageIsToldFromWhatItSaysOfTheWay() {
@@ -177,9 +179,18 @@ final class OffsiteUnitTests: XCTestCase {
         XCTAssertTrue(reason.hasSuffix("ciphertext verification failed"), "the cause, at the line's end, is kept: \(reason)")
         XCTAssertLessThanOrEqual(reason.count, 140)
         guard case .offsiteDamaged = classify("cannot dump file: id \(blob) not found in repository") else { return XCTFail("a blob gone is damage") }
-        // A pack that could not be fetched over the network is not damage.
-        guard case .offsiteFailed = classify("pack \(blob) failed to download: StreamPack: read tcp: i/o reset by peer") else {
-            return XCTFail("a network error is not damage")
+        // A pack that could not be fetched over the network is not damage, though check
+        // ends with the same "repository contains errors".
+        for way in ["read tcp 127.0.0.1:9000: connection reset by peer", "context deadline exceeded", "503 Service Unavailable: SlowDown"] {
+            guard case .offsiteFailed = classify("pack \(blob) failed to download: StreamPack: \(way)\nFatal: repository contains errors") else {
+                return XCTFail("a network error is not damage: \(way)")
+            }
+        }
+        guard case .offsiteDamaged = classify("pack \(blob) failed to download: StreamPack: open /media/usb/mr5/data/fe/\(blob): no such file or directory\nFatal: repository contains errors") else {
+            return XCTFail("a pack the storage says is gone is damage")
+        }
+        guard case .offsiteDamaged = classify("Load(<data/fe39fe39fe>, 0, 0) returned invalid hash\nFatal: repository contains errors") else {
+            return XCTFail("restic 0.14's invalid hash is damage")
         }
         let check = """
             Pack ID does not match, want \(String(repeating: "5420", count: 16)), got \(String(repeating: "c2d6", count: 16))
@@ -212,6 +223,8 @@ final class OffsiteUnitTests: XCTestCase {
         XCTAssertEqual(RepositoryAddress.fresh("sftp:backup@nas:/srv/mr5", suffix: "repaired-1"), "sftp:backup@nas:/srv/mr5-repaired-1")
         XCTAssertNil(RepositoryAddress.fresh("rest:http://host:8000/", suffix: "repaired-1"), "a server's root has no path to sit beside")
         XCTAssertNil(RepositoryAddress.fresh("sftp:nas:/", suffix: "repaired-1"))
+        XCTAssertNil(RepositoryAddress.fresh("s3:https://s3.example.com/bucket", suffix: "repaired-1"), "a sibling of a bucket is a new bucket")
+        XCTAssertEqual(RepositoryAddress.fresh("s3:s3.amazonaws.com/bucket/shop-12", suffix: "r"), "s3:s3.amazonaws.com/bucket/shop-12-r")
     }
 
     func testTheUploadLimitReachesRestic() throws {

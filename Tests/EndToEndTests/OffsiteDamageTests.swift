@@ -131,7 +131,9 @@ final class OffsiteDamageTests: XCTestCase {
 
     func testDamageRestic014CannotRemoveStartsAFreshRepositoryBesideTheOldOne() throws {
         let f = try OffsiteFixture()
-        try setUp(f)
+        let other = try OffsiteFixture { _ in f.repository }
+        try setUp(f, terminal: "till-1")
+        try setUp(other, terminal: "till-2", joining: f)
         XCTAssertEqual(try run(["offsite", "push"] + f.dirArgs).exitCode, 0)
         // A snapshot file itself damaged: no pack to forget it by, and restic 0.14 cannot drop it.
         let snapshots = try FileManager.default.contentsOfDirectory(atPath: f.repository + "/snapshots")
@@ -141,7 +143,7 @@ final class OffsiteDamageTests: XCTestCase {
         let repair = try run(["offsite", "repair", "--yes"] + f.dirArgs)
         XCTAssertEqual(repair.exitCode, 0, repair.stdout + repair.stderr)
         XCTAssertTrue(repair.stdout.contains("started a fresh repository \(f.repository)-repaired-"), repair.stdout)
-        XCTAssertTrue(repair.stdout.contains("(kept, readable)"), repair.stdout)
+        XCTAssertTrue(repair.stdout.contains("(left in place)") && repair.stdout.contains("set the other terminals up on it"), repair.stdout)
         let status = try run(["offsite", "status", "--json"] + f.dirArgs).json()
         let fresh = try XCTUnwrap(status["repository"] as? String)
         XCTAssertTrue(fresh.hasPrefix(f.repository + "-repaired-"), fresh)
@@ -152,6 +154,12 @@ final class OffsiteDamageTests: XCTestCase {
         XCTAssertFalse(try run(["status"] + f.dirArgs).stdout.contains("damaged"))
         XCTAssertEqual(try run(["offsite", "drill"] + f.dirArgs).exitCode, 0)
         XCTAssertEqual(try run(["offsite", "check", "--read-data"] + f.dirArgs).exitCode, 0)
+        XCTAssertTrue(try run(["offsite", "status"] + f.dirArgs).stdout.contains("Replaced after damage (left in place): \(f.repository)"))
+        // The other till, still on the old repository, is told where till-1 went.
+        _ = try run(["offsite", "push"] + other.dirArgs)
+        let told = try run(["status", "--json"] + other.dirArgs).json()
+        let damage = (told["findings"] as? [[String: Any]] ?? []).first { $0["kind"] as? String == "offsite_damaged" }
+        XCTAssertTrue((damage?["message"] as? String ?? "").contains("till-1 moved to \(fresh)"), "\(told)")
     }
 
     func testOtherTillsLearnOfTheDamageAndOfItsRepairAtTheirNextContact() throws {

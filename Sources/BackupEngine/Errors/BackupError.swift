@@ -130,9 +130,9 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsafePath(path: String, reason: String)
     /// A file that decides what runs or where data goes, owned or writable by someone untrusted.
     case untrustedFile(what: String, path: String, reason: String)
-    /// A push of several backups stopped part way: which went, which did not, and why.
     /// `offsite init` without a password found a repository already there: its password is needed.
     case offsitePasswordNeeded(repository: String)
+    /// A push of several backups stopped part way: which went, which did not, and why.
     indirect case offsitePartlyPushed(pushed: [String], notPushed: [String], cause: BackupError)
 
     /// True for errors caused by what the caller asked for (exit code 2 in the CLI),

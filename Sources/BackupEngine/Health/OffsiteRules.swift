@@ -26,13 +26,18 @@ enum OffsiteRules {
         }
         // Damage stands until a check reads all of the data: a partial check, a drill of
         // another snapshot or a push that works says nothing of the damaged pack.
-        if let damage = s.damage {
+        if let damage = s.damage, damage.foundBy == "repair", damage.reportedBy != nil {
+            // Another till's repair could not mend it and moved to a fresh repository.
+            out.append(HealthFinding(.critical, .offsiteDamaged,
+                                     "the off-site repository is damaged and \(damage.message) (\(HealthEvaluator.clockText(damage.foundAt))): set this terminal up there with mr5-backup offsite init"))
+        } else if let damage = s.damage {
             let who = damage.reportedBy.map { "found by \($0)'s \(damage.foundBy)" } ?? "found by the \(damage.foundBy)"
             out.append(HealthFinding(.critical, .offsiteDamaged,
                                      "the off-site repository is damaged (\(who) \(HealthEvaluator.clockText(damage.foundAt)): \(OneLine.keepingEnd(damage.message, limit: 80))): run mr5-backup offsite repair"))
-        } else if let check = s.lastCheck, !check.ok, check.damaged, s.lastFullCheckAt.map({ $0 < check.at }) ?? true {
+        } else if let old = [s.lastCheck, s.lastDrill].compactMap({ $0 }).first(where: { !$0.ok && $0.damaged }),
+                  s.lastFullCheckAt.map({ $0 < old.at }) ?? true {
             // A state file from before damage was kept on its own.
-            out.append(HealthFinding(.critical, .offsiteDamaged, check.message))
+            out.append(HealthFinding(.critical, .offsiteDamaged, old.message))
         }
         if let check = s.lastCheck, !check.ok, !check.damaged {
             out.append(HealthFinding(.warning, .offsiteCheckNotRun, "the last off-site check could not run: \(check.message)"))

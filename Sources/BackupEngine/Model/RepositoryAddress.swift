@@ -17,6 +17,13 @@ public enum RepositoryAddress {
         guard let slash = r.lastIndex(of: "/") else { return nil }
         let last = r[r.index(after: slash)...]
         guard !last.isEmpty, !last.contains(":"), !last.contains("@") else { return nil }
+        // An S3 repository that is a whole bucket: a sibling would be a new bucket, which
+        // the keys may not be allowed to make.
+        if r.hasPrefix("s3:") {
+            var rest = r.dropFirst(3)
+            if let scheme = rest.range(of: "://") { rest = rest[scheme.upperBound...] }
+            guard rest.split(separator: "/").count >= 3 else { return nil }
+        }
         return r + "-" + suffix
     }
 }

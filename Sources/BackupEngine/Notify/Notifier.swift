@@ -120,6 +120,9 @@ public struct Notifier: Sendable {
                 if name == NotifyEvent.Name.backupFailed.rawValue {
                     raised.append(event(.backupRecovered, health.level, "backups work again: \(summary.lastSuccessName ?? "a backup") was made"))
                 }
+                if name == NotifyEvent.Name.offsiteDamaged.rawValue {
+                    raised.append(event(.offsiteRecovered, health.level, "the off-site repository checks whole again: a check read all of its data"))
+                }
                 if name == NotifyEvent.Name.offsiteFailed.rawValue {
                     let s = engine.offsite.state()
                     raised.append(event(.offsiteRecovered, health.level, "off-site copies work again" + (s.lastPushSnapshot.map { ": snapshot \($0) of \(s.lastPushBackup ?? "a backup") was pushed" } ?? "")))

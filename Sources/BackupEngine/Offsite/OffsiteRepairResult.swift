@@ -9,7 +9,8 @@ public struct OffsiteRepairResult: Sendable, Equatable {
         /// The snapshots that used damaged data were forgotten and pruned away; the repository checks whole.
         case repairedInPlace = "repaired-in-place"
         /// Damage restic 0.14 cannot remove remains: a fresh repository path was set up and
-        /// the local backups go there; the old repository is left as it was, readable.
+        /// the local backups go there; the old repository is left in place, readable for
+        /// what it still holds.
         case freshRepository = "fresh-repository"
     }
 
@@ -39,7 +40,7 @@ public struct OffsiteRepairResult: Sendable, Equatable {
         case .repairedInPlace:
             return "forgot \(forgotten.count) snapshot\(forgotten.count == 1 ? "" : "s") that could no longer be restored (\(names.joined(separator: ", "))); the repository checks whole"
         case .freshRepository:
-            return "damage restic cannot remove remains in \(previousRepository ?? "the old repository") (kept, readable): started a fresh repository \(repository)"
+            return "damage restic 0.14 cannot remove remains in \(previousRepository ?? "the old repository") (left in place): started a fresh repository \(repository); set the other terminals up on it"
         }
     }
 }

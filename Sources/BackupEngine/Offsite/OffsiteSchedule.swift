@@ -23,11 +23,12 @@ public enum OffsiteSchedule {
     }
 
     /// A check or drill is due weekly, daily after one that failed, and at once after one
-    /// that could not run when the repository is back (a push has worked since).
+    /// that could not reach the repository when it is back (a push has worked since); a
+    /// lock or a time limit is only tried again the next day.
     static func isDue(_ last: OffsiteState.Outcome, state: OffsiteState, now: Date) -> Bool {
         if now.timeIntervalSince(last.at) >= weekly || last.at > now { return true }
         guard !last.ok else { return false }
         if now.timeIntervalSince(last.at) >= daily { return true }
-        return !last.damaged && (state.lastPushAt.map { $0 > last.at } ?? false)
+        return last.couldNotReach == true && (state.lastPushAt.map { $0 > last.at } ?? false)
     }
 }

@@ -10,7 +10,11 @@ extension OffsiteService {
     /// and reported into the repository before the error goes on.
     func noticingDamage<T>(_ restic: Restic?, foundBy: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as BackupError {
-            if case .offsiteDamaged(let reason, _) = error { recordDamage(reason, foundBy: foundBy, restic: restic) }
+            if case .offsiteDamaged(let reason, _) = error {
+                // A drive pulled while restic read it makes every pack "gone": that is the drive.
+                if let config = restic?.config { try requireDrive(config) }
+                recordDamage(reason, foundBy: foundBy, restic: restic)
+            }
             throw error
         }
     }
@@ -42,14 +46,17 @@ extension OffsiteService {
     }
 
     /// A check that read all of the data passed: the damage is gone. Backups pushed while
-    /// it stood count as safe again, and the other tills are told.
-    func recordWholeCheck(restic: Restic?) {
-        let now = clock.now()
+    /// it stood count as safe again, and the other tills are told. `startedAt`: when the
+    /// check began (it can take hours; damage reported meanwhile is not cleared by it).
+    func recordWholeCheck(restic: Restic?, startedAt: Date) {
+        let now = startedAt
         let had = state().damage
         try? updateState { s in
+            if let damage = s.damage, damage.foundAt > now { return }
             s.damage = nil
             s.lastFullCheckAt = now
         }
+        guard state().damage == nil else { return }
         clearUnsafeMarks()
         guard let had else { return }
         logger.info("Off-site repository checks whole again (damage found \(HealthEvaluator.clockText(had.foundAt)) is gone)")
@@ -88,21 +95,29 @@ extension OffsiteService {
         let seen = Set(state().seenReports)
         let fresh = list.filter { !seen.contains($0.shortID) }
         guard !fresh.isEmpty else { return }
-        // Only the newest of each kind matters.
+        // Only the newest of each kind matters. One that cannot be read now (a dump cut
+        // off) stays unseen, with the older ones of its kind, and is read next time.
         var reports: [RepositoryReport] = []
+        var done: [String] = fresh.filter { s in !s.tags.contains { $0 == "report:damage" || $0 == "report:repaired" } }.map(\.shortID)
         for kind in [RepositoryReport.Kind.damage, .repaired] {
-            guard let newest = fresh.filter({ $0.tags.contains("report:\(kind.rawValue)") }).max(by: { $0.time < $1.time }),
-                  let report = readReport(newest, restic: restic), report.kind == kind else { continue }
-            reports.append(report)
+            let ofKind = fresh.filter { $0.tags.contains("report:\(kind.rawValue)") }
+            guard let newest = ofKind.max(by: { $0.time < $1.time }) else { continue }
+            guard let report = readReport(newest, restic: restic) else { continue }
+            done += ofKind.map(\.shortID)
+            if report.kind == kind { reports.append(report) }
         }
         var cleared = false
         var learnt: RepositoryReport?
         try? updateState { s in
-            s.seenReports = Array((s.seenReports + fresh.map(\.shortID)).suffix(Self.seenReportsKept))
+            s.seenReports = Array((s.seenReports + done).suffix(Self.seenReportsKept))
             for report in reports.sorted(by: { $0.writtenAt < $1.writtenAt }) {
                 switch report.kind {
                 case .damage:
-                    guard s.damage == nil, s.lastFullCheckAt.map({ report.writtenAt > $0 }) ?? true else { continue }
+                    // A finding of this till's own stands; one learnt gives way to a newer one,
+                    // and a till that moved away after a repair is always heard (it says where).
+                    let moved = report.damage?.foundBy == "repair"
+                    guard s.damage == nil || s.damage?.reportedBy != nil || moved, report.writtenAt > (s.damage?.foundAt ?? .distantPast),
+                          s.lastFullCheckAt.map({ report.writtenAt > $0 }) ?? true else { continue }
                     s.damage = .init(foundAt: report.writtenAt, foundBy: report.damage?.foundBy ?? "check", message: report.message,
                                      reportedBy: report.terminal)
                     learnt = report
@@ -167,8 +182,11 @@ extension OffsiteService {
             case .verificationFailed(_, let reason): why = reason
             default: throw error
             }
-            try? restic.forget(ids: [id])
-            throw BackupError.offsiteDamaged(reason: "\(entry.name) was pushed as snapshot \(id) but does not restore (\(why)); run mr5-backup offsite repair",
+            do { try restic.forget(ids: [id]) } catch {
+                // Left in the repository: said, so nobody restores it believing it whole.
+                logger.error("Snapshot \(id) of \(entry.name) does not restore and could not be forgotten: \(BackupError(error).description)")
+            }
+            throw BackupError.offsiteDamaged(reason: "\(entry.name) was pushed as snapshot \(id) but does not restore (\(OneLine.keepingEnd(why, limit: 70)))",
                                              detail: error.detail)
         }
     }

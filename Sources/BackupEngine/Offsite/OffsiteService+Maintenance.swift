@@ -82,13 +82,14 @@ extension OffsiteService {
                 recordDamage(OneLine.keepingEnd(found.first ?? reason, limit: 120), foundBy: "check", restic: restic)
                 throw error
             } catch let error as BackupError where error != .cancelled {
-                try? updateState { $0.lastCheck = .init(at: now, ok: false, message: error.description, damaged: false) }
+                try? updateState { $0.lastCheck = .init(at: now, ok: false, message: error.description, damaged: false,
+                                                         couldNotReach: OffsiteState.couldNotReach(error)) }
                 throw error
             }
             var message = whole ? "no errors found (read all of the data)" : "no errors found (read \(subset) of the data)"
             try updateState { $0.lastCheck = .init(at: now, ok: true, message: message) }
             if whole {
-                recordWholeCheck(restic: restic)
+                recordWholeCheck(restic: restic, startedAt: now)
             } else if let damage = state().damage {
                 message += "; the damage found \(HealthEvaluator.clockText(damage.foundAt)) stands until a check reads all of the data"
             }
@@ -146,7 +147,8 @@ extension OffsiteService {
                 case .verificationFailed: damage = error.description
                 default: damage = nil
                 }
-                try? updateState { $0.lastDrill = .init(at: now, ok: false, message: error.description, damaged: damage != nil) }
+                try? updateState { $0.lastDrill = .init(at: now, ok: false, message: error.description, damaged: damage != nil,
+                                                         couldNotReach: OffsiteState.couldNotReach(error)) }
                 if let damage { recordDamage(damage, foundBy: "restore drill", restic: restic) }
                 throw error
             }

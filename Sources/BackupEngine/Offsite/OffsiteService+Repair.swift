@@ -5,7 +5,8 @@ import Foundation
 /// of the data, forgets the snapshots that use a damaged pack or tree (any terminal's:
 /// they cannot be restored, and their packs keep the damage) and prunes, then reads all
 /// of the data again. Where damage still remains, it starts a fresh repository path beside
-/// the old one (kept, readable) and pushes every local backup into it.
+/// the old one (left in place, readable for what it still holds), pushes every local
+/// backup into it, and says in the old one where it went.
 extension OffsiteService {
     public func repair(trigger: Trigger = .cli, cancellation: CancellationFlag? = nil) throws -> OffsiteRepairResult {
         var result = try engine.recorded(.offsiteRepair, trigger: trigger, failureLog: "Off-site repair failed: ") { run in
@@ -32,35 +33,49 @@ extension OffsiteService {
         let repository = restic.config.displayRepository
         // 1. An index that lost or misnames packs is restic 0.14's own repair.
         try withRepositoryLockRetry(restic, wait: 0) { try restic.rebuildIndex(timeLimit: limit) }
-        guard var damage = try damageFound(restic, limit: limit) else {
-            try? updateState { $0.lastCheck = .init(at: clock.now(), ok: true, message: "no errors found (read all of the data)") }
-            recordWholeCheck(restic: restic)
+        var started = clock.now()
+        guard let damage = try damageFound(restic, limit: limit) else {
+            wholeAgain(restic, startedAt: started)
             return OffsiteRepairResult(outcome: .whole, forgotten: [], repository: repository)
         }
         // 2. The snapshots that use the damaged data cannot be restored: forgotten, and
-        //    the damaged packs pruned away with them.
-        var ids = try restic.snapshotsUsing(packs: damage.packs, timeLimit: limit)
-        let trees = Set(damage.trees).union(try restic.treeBlobs(inPacks: Set(damage.packs), timeLimit: limit))
+        //    the damaged packs pruned away with them (also a damaged pack no snapshot uses,
+        //    or one a repair cut short left behind).
+        var ids = Set<String>()
+        do {
+            ids = try restic.snapshotsUsing(packs: damage.packs, timeLimit: limit)
+        } catch BackupError.cancelled {
+            throw BackupError.cancelled
+        } catch {
+            // A pack the index no longer names ("unable to find pack"): its trees still tell.
+            logger.warning("Off-site repair: could not look up the snapshots of the damaged packs: \(BackupError(error).description)")
+        }
+        let trees = Set(damage.trees).union((try? restic.treeBlobs(inPacks: Set(damage.packs), timeLimit: limit)) ?? [])
         let all = try restic.allSnapshots()
         for snapshot in all where snapshot.tree.map(trees.contains) == true { ids.insert(snapshot.id) }
-        var forgotten: [OffsiteRepairResult.Forgotten] = []
+        let forgotten: [OffsiteRepairResult.Forgotten] = ids.sorted().map { id in
+            let known = all.first { $0.id == id }
+            return .init(snapshot: known?.shortID ?? String(id.prefix(8)), terminal: known?.hostname ?? "?", backupName: known?.backupName)
+        }
         if !ids.isEmpty {
-            forgotten = ids.sorted().map { id in
-                let known = all.first { $0.id == id }
-                return .init(snapshot: known?.shortID ?? String(id.prefix(8)), terminal: known?.hostname ?? "?", backupName: known?.backupName)
-            }
             try withRepositoryLockRetry(restic, wait: 0) { try restic.forget(ids: Array(ids)) }
-            try withRepositoryLockRetry(restic, wait: 0) { try restic.prune(timeLimit: limit) }
-            if let still = try damageFound(restic, limit: limit) { damage = still } else {
-                if let left = try? snapshots(restic, allHosts: false) { forgetMarks(notIn: left, allHosts: false) }
-                try? updateState { $0.lastCheck = .init(at: clock.now(), ok: true, message: "no errors found (read all of the data)") }
-                recordWholeCheck(restic: restic)
-                return OffsiteRepairResult(outcome: .repairedInPlace, forgotten: forgotten, repository: repository)
-            }
+            logger.warning("Off-site repair: forgot \(forgotten.map { "\($0.snapshot) of \($0.terminal)" }.joined(separator: ", ")): they could no longer be restored")
+        }
+        try withRepositoryLockRetry(restic, wait: 0) { try restic.prune(timeLimit: limit) }
+        started = clock.now()
+        guard let still = try damageFound(restic, limit: limit) else {
+            if let left = try? snapshots(restic, allHosts: false) { forgetMarks(notIn: left, allHosts: false) }
+            wholeAgain(restic, startedAt: started)
+            return OffsiteRepairResult(outcome: .repairedInPlace, forgotten: forgotten, repository: repository)
         }
         // 3. Damage restic 0.14 cannot remove: a fresh repository beside the old one.
-        logger.warning("Off-site repair: damage remains after forgetting what used it (\(damage.message)); starting a fresh repository")
-        return try startFreshRepository(restic, forgotten: forgotten)
+        logger.warning("Off-site repair: damage remains after forgetting what used it (\(still.message)); starting a fresh repository")
+        return try startFreshRepository(restic, forgotten: forgotten, damage: still.message)
+    }
+
+    private func wholeAgain(_ restic: Restic, startedAt: Date) {
+        try? updateState { $0.lastCheck = .init(at: startedAt, ok: true, message: "no errors found (read all of the data)") }
+        recordWholeCheck(restic: restic, startedAt: startedAt)
     }
 
     /// Reads all of the data: nil when it is whole, else what `check` named.
@@ -74,10 +89,10 @@ extension OffsiteService {
         }
     }
 
-    /// Sets up `<repository>-repaired-<time>` with the same password, keys and options, and
-    /// forgets every push mark (they were into the old one). The old one is named in the
-    /// config's `previousRepositories`, and nothing of it is changed.
-    private func startFreshRepository(_ restic: Restic, forgotten: [OffsiteRepairResult.Forgotten]) throws -> OffsiteRepairResult {
+    /// Sets up `<repository>-repaired-<time>` with the same password, keys and options,
+    /// forgets every push mark (they were into the old one), and leaves a damage report in
+    /// the old repository that names the new one, so the other tills are told where to go.
+    private func startFreshRepository(_ restic: Restic, forgotten: [OffsiteRepairResult.Forgotten], damage: String) throws -> OffsiteRepairResult {
         let old = restic.config
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
@@ -95,6 +110,12 @@ extension OffsiteService {
                            cachePath: paths.cache, cancellation: restic.cancellation, now: { clock.now() }, timeCap: timeCap)
         try fresh.initialise()
         try FileSystem.writeAtomically(try MetadataStore.encoder.encode(config), to: paths.config)
+        let moved = RepositoryReport(kind: .damage, terminal: terminalID, writtenAt: clock.now(), level: .critical,
+                                     message: "\(terminalID) moved to \(config.displayRepository)",
+                                     damage: RepositoryDamage(foundBy: "repair", snapshots: []))
+        if (try? writeReport(moved, restic: restic)) == nil {
+            logger.warning("Could not leave a report in \(old.displayRepository) saying where \(terminalID) went")
+        }
         try updateState { s in
             let seen = s.seenReports
             s = OffsiteState()

@@ -69,6 +69,7 @@ extension OffsiteService {
         // folder it made for its lock, nor restic's cache of a repository it did not keep.
         let hadFolder = FileSystem.isDirectory(paths.directory)
         let hadCache = FileSystem.isDirectory(paths.cache)
+        let madeHere = [layout.metaDir, layout.preUpdateDir, layout.backupsDir].filter { !FileSystem.isDirectory($0) }
         do {
             return try keep(repository: repository, options: options, given: given, environment: environment, sftp: sftp,
                             executable: executable, trigger: trigger)
@@ -78,6 +79,9 @@ extension OffsiteService {
             } else if !hadCache {
                 try? FileManager.default.removeItem(atPath: paths.cache)
             }
+            // The backup folders the setup made for its files, when they are still empty
+            // (innermost first; `rmdir` never removes anything in them).
+            for dir in madeHere { _ = rmdir(dir) }
             throw error
         }
     }

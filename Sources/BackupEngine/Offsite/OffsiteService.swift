@@ -160,7 +160,9 @@ extension OffsiteService {
     func missingFiles(_ config: OffsiteConfig) -> [(what: String, path: String)] {
         var missing: [(String, String)] = []
         if !FileSystem.exists(paths.password) { missing.append(("password file", paths.password)) }
-        if config.usesEnvironmentFile == true, !FileSystem.exists(paths.environment) { missing.append(("env file", paths.environment)) }
+        // A setup from before this was recorded: an S3 repository has its keys in the env file.
+        let usesEnvironment = config.usesEnvironmentFile ?? config.repository.hasPrefix("s3:")
+        if usesEnvironment, !FileSystem.exists(paths.environment) { missing.append(("env file", paths.environment)) }
         if config.options.contains(where: { $0.contains(paths.sshKey) }) {
             if !FileSystem.exists(paths.sshKey) { missing.append(("SSH key", paths.sshKey)) }
             if !FileSystem.exists(paths.knownHosts) { missing.append(("known hosts file", paths.knownHosts)) }

@@ -73,9 +73,20 @@ public struct OffsiteState: Codable, Sendable, Equatable {
         public var message: String
         /// True when the failure means the repository is damaged, not merely unreachable.
         public var damaged: Bool = false
+        /// True when it could not run because the repository could not be reached (the
+        /// server, the network, the drive): run again as soon as a push reaches it.
+        public var couldNotReach: Bool? = nil
     }
 
     public init() {}
+
+    /// True for the failures that only say the repository could not be reached.
+    static func couldNotReach(_ error: BackupError) -> Bool {
+        switch error {
+        case .offsiteUnreachable, .offsiteTimedOut, .offsiteDriveNotMounted, .offsiteOtherDrive, .offsiteRepositoryNotFound: return true
+        default: return false
+        }
+    }
 
     static func read(_ path: String) -> OffsiteState {
         guard let data = FileSystem.readFile(path),

@@ -64,13 +64,25 @@ extension Restic {
     /// repository it could not reach or open.
     static func saysDamaged(_ text: String) -> Bool {
         let lower = text.lowercased()
-        // A pack that failed to download is damage only when the storage says it is gone;
-        // a network error on the way is not.
-        let packGone = lower.contains("failed to download") && ["no such file", "nosuchkey", "does not exist", "404"].contains(where: lower.contains)
-        return packGone || ["ciphertext verification failed", "pack id does not match", "invalid data returned",
-                            "repository contains errors"].contains(where: lower.contains)
+        // Words only damaged data gives: these stand whatever else the text says.
+        if ["ciphertext verification failed", "pack id does not match", "invalid data returned", "returned invalid hash"].contains(where: lower.contains)
             || lower.range(of: #"(blob|id) [0-9a-f]{64} not found in (repository|index)"#, options: .regularExpression) != nil
-            || lower.range(of: #"pack [0-9a-f]{64}: does not exist"#, options: .regularExpression) != nil
+            || lower.range(of: #"pack [0-9a-f]{64}: does not exist"#, options: .regularExpression) != nil {
+            return true
+        }
+        // check ends with "repository contains errors" for a pack it could not download
+        // as well: that, and a pack the storage says is gone, are damage only when nothing
+        // in the text says the way there failed (a reset connection, a timeout, a 5xx).
+        guard !saysTheWayFailed(lower) else { return false }
+        let packGone = lower.contains("failed to download") && ["no such file", "nosuchkey", "does not exist"].contains(where: lower.contains)
+        return packGone || lower.contains("repository contains errors")
+    }
+
+    /// Words of a network or storage service failing on the way, not of the data.
+    static func saysTheWayFailed(_ lower: String) -> Bool {
+        ["connection reset", "unexpected eof", "context deadline", "broken pipe", "slowdown", "timeout", "timed out",
+         "tls", "x509", "no route to host", "connection refused", "service unavailable", "internal error", "internalerror",
+         "503 ", "500 ", "502 ", "504 ", "i/o error", "input/output error", "transport endpoint", "stale file handle"].contains(where: lower.contains)
     }
 
     /// What `check` found damaged: the packs (full ids) and the trees it named.
@@ -80,7 +92,8 @@ extension Restic {
             let ns = text as NSString
             return re.matches(in: text, range: NSRange(location: 0, length: ns.length)).map { ns.substring(with: $0.range(at: 1)) }
         }
-        let packs = ids(#"Pack ID does not match, want ([0-9a-f]{64})"#) + ids(#"pack ([0-9a-f]{64})[: ]"#)
+        let packs = ids(#"Pack ID does not match, want ([0-9a-f]{64})"#) + ids(#"pack ([0-9a-f]{64}): does not exist"#)
+            + ids(#"pack ([0-9a-f]{64})[^\n]*(?:ciphertext verification failed|invalid hash|invalid data)"#)
         let trees = ids(#"tree ([0-9a-f]{64}):"#)
         var seen = Set<String>()
         return (packs.filter { seen.insert($0).inserted }, trees.filter { seen.insert($0).inserted })

@@ -176,7 +176,10 @@ final class OffsiteUnitTests: XCTestCase {
         guard case .offsiteDamaged(let reason, _) = classify("cannot dump file: decrypting blob \(blob) failed: ciphertext verification failed") else {
             return XCTFail("a blob that does not decrypt is damage")
         }
-        XCTAssertTrue(reason.hasSuffix("ciphertext verification failed"), "the cause, at the line's end, is kept: \(reason)")
+        XCTAssertEqual(reason, "blob fe39fe39 does not decrypt (ciphertext verification failed)")
+        XCTAssertEqual(Restic.damageReason("Pack ID does not match, want \(String(repeating: "5420", count: 16)), got \(blob)"),
+                       "pack 54205420 no longer matches its id (its bytes changed on the storage)")
+        XCTAssertTrue(Restic.damageReason(String(repeating: "x", count: 200) + ": an unknown cause").hasSuffix(": an unknown cause"))
         XCTAssertLessThanOrEqual(reason.count, 140)
         guard case .offsiteDamaged = classify("cannot dump file: id \(blob) not found in repository") else { return XCTFail("a blob gone is damage") }
         // A pack that could not be fetched over the network is not damage, though check

@@ -129,6 +129,64 @@ final class OffsiteDamageTests: XCTestCase {
         XCTAssertEqual(drilled.exitCode, 0, drilled.stderr)
     }
 
+    /// restic run by hand on the test's repository, its JSON read back.
+    private func restic(_ f: OffsiteFixture, _ args: [String], stdin: String = "") throws -> ProcessResult {
+        try ChildProcess.run("/usr/bin/restic", args, env: ["RESTIC_REPOSITORY": f.repository, "RESTIC_PASSWORD_FILE": f.paths.password,
+                                                           "HOME": f.shop.root], stdin: stdin)
+    }
+
+    func testRepairForgetsOnlyWhatNoLongerRestoresAndKeepsWhatSharesTheDamagedPack() throws {
+        let f = try OffsiteFixture()
+        try setUp(f)
+        // Two snapshots (another program's, so the data is known) that share the first
+        // 2.5 MB: a blob only the first one uses is damaged on the storage.
+        let a = f.shop.root + "/a.bin", b = f.shop.root + "/b.bin"
+        XCTAssertEqual(shell("head -c 4000000 /dev/urandom > \(shq(a)) && (head -c 2500000 \(shq(a)); head -c 1500000 /dev/urandom) > \(shq(b))").status, 0)
+        for file in [a, b] {
+            let put = shell("RESTIC_REPOSITORY=\(shq(f.repository)) RESTIC_PASSWORD_FILE=\(shq(f.paths.password)) HOME=\(shq(f.shop.root)) "
+                            + "restic backup -q --host other-app --stdin --stdin-filename data.bin < \(shq(file))")
+            XCTAssertEqual(put.status, 0, put.output)
+        }
+        let snapshots = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try restic(f, ["snapshots", "--json"]).stdout.utf8)) as? [[String: Any]])
+            .sorted { ($0["time"] as? String ?? "") < ($1["time"] as? String ?? "") }
+        XCTAssertEqual(snapshots.count, 2)
+        func content(_ snapshot: [String: Any]) throws -> Set<String> {
+            let tree = try XCTUnwrap(snapshot["tree"] as? String)
+            let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try restic(f, ["cat", "blob", tree]).stdout.utf8)) as? [String: Any])
+            return Set(((json["nodes"] as? [[String: Any]])?.first?["content"] as? [String]) ?? [])
+        }
+        let onlyFirst = try content(snapshots[0]).subtracting(try content(snapshots[1]))
+        var target: (pack: String, offset: Int)?
+        for index in try restic(f, ["list", "index"]).stdout.split(separator: "\n") {
+            let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try restic(f, ["cat", "index", String(index)]).stdout.utf8)) as? [String: Any])
+            for pack in json["packs"] as? [[String: Any]] ?? [] {
+                for blob in pack["blobs"] as? [[String: Any]] ?? [] where onlyFirst.contains(blob["id"] as? String ?? "") {
+                    let id = try XCTUnwrap(pack["id"] as? String)
+                    target = (f.repository + "/data/" + id.prefix(2) + "/" + id, try XCTUnwrap(blob["offset"] as? Int) + 100)
+                }
+            }
+        }
+        let (pack, offset) = try XCTUnwrap(target)
+        XCTAssertEqual(chmod(pack, 0o600), 0)
+        let handle = try XCTUnwrap(FileHandle(forUpdatingAtPath: pack))
+        try handle.seek(toOffset: UInt64(offset))
+        handle.write(Data("damaged by the storage".utf8))
+        try handle.close()
+        assertRefused(try run(["offsite", "check", "--read-data"] + f.dirArgs), exit: 1, mentioning: "no longer matches its id")
+
+        let repair = try run(["offsite", "repair", "--yes"] + f.dirArgs)
+        XCTAssertEqual(repair.exitCode, 0, repair.stdout + repair.stderr)
+        let first = try XCTUnwrap(snapshots[0]["short_id"] as? String), second = try XCTUnwrap(snapshots[1]["short_id"] as? String)
+        XCTAssertTrue(repair.stdout.contains("forgot 1 snapshot that could no longer be restored (\(first) of other-app)"), repair.stdout)
+        let left = try restic(f, ["snapshots", "--json"]).stdout
+        XCTAssertFalse(left.contains(first), left)
+        XCTAssertTrue(left.contains(second), "the snapshot that still restored is kept: \(left)")
+        let back = f.shop.root + "/b.back"
+        XCTAssertEqual(shell("RESTIC_REPOSITORY=\(shq(f.repository)) RESTIC_PASSWORD_FILE=\(shq(f.paths.password)) HOME=\(shq(f.shop.root)) "
+                             + "restic dump \(second) /data.bin > \(shq(back)) && cmp \(shq(back)) \(shq(b))").status, 0, "and restores whole")
+        XCTAssertEqual(try run(["offsite", "check", "--read-data"] + f.dirArgs).exitCode, 0)
+    }
+
     func testDamageRestic014CannotRemoveStartsAFreshRepositoryBesideTheOldOne() throws {
         let f = try OffsiteFixture()
         let other = try OffsiteFixture { _ in f.repository }

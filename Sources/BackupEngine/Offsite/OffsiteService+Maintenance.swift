@@ -77,9 +77,10 @@ extension OffsiteService {
                 // restic ran its checks and found errors in the repository's own data. Any
                 // other failure (a network error, a killed restic) only means it could not run.
                 let found = Restic.checkErrors(detail ?? reason)
-                let error = BackupError.offsiteDamaged(reason: OneLine.keepingEnd(found.first ?? reason, limit: 120), detail: detail)
+                let why = found.first.map(Restic.damageReason) ?? reason
+                let error = BackupError.offsiteDamaged(reason: why, detail: detail)
                 try? updateState { $0.lastCheck = .init(at: now, ok: false, message: error.description, damaged: true) }
-                recordDamage(OneLine.keepingEnd(found.first ?? reason, limit: 120), foundBy: "check", restic: restic)
+                recordDamage(why, foundBy: "check", restic: restic)
                 throw error
             } catch let error as BackupError where error != .cancelled {
                 try? updateState { $0.lastCheck = .init(at: now, ok: false, message: error.description, damaged: false,

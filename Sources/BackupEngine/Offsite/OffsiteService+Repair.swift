@@ -2,9 +2,11 @@ import Foundation
 
 /// `offsite repair`: what restic 0.14 (Debian's) can do for a damaged repository. It has
 /// no `repair` command, only `rebuild-index`; so the repair rebuilds the index, reads all
-/// of the data, forgets the snapshots that use a damaged pack or tree (any terminal's:
-/// they cannot be restored, and their packs keep the damage) and prunes, then reads all
-/// of the data again. Where damage still remains, it starts a fresh repository path beside
+/// of the data, restores each snapshot that uses a damaged pack or tree (any terminal's)
+/// and forgets those that no longer restore, prunes with every partly used pack repacked
+/// (a damaged pack's good blobs are rewritten, the pack removed), then reads all of the
+/// data again. A snapshot that still restores is never forgotten: it may be the only copy
+/// of a month long gone from the till. Where damage still remains, it starts a fresh repository path beside
 /// the old one (left in place, readable for what it still holds), pushes every local
 /// backup into it, and says in the old one where it went.
 extension OffsiteService {
@@ -53,15 +55,16 @@ extension OffsiteService {
         let trees = Set(damage.trees).union((try? restic.treeBlobs(inPacks: Set(damage.packs), timeLimit: limit)) ?? [])
         let all = try restic.allSnapshots()
         for snapshot in all where snapshot.tree.map(trees.contains) == true { ids.insert(snapshot.id) }
-        let forgotten: [OffsiteRepairResult.Forgotten] = ids.sorted().map { id in
+        let broken = try ids.sorted().filter { try !restores($0, restic: restic, limit: limit) }
+        let forgotten: [OffsiteRepairResult.Forgotten] = broken.map { id in
             let known = all.first { $0.id == id }
             return .init(snapshot: known?.shortID ?? String(id.prefix(8)), terminal: known?.hostname ?? "?", backupName: known?.backupName)
         }
-        if !ids.isEmpty {
-            try withRepositoryLockRetry(restic, wait: 0) { try restic.forget(ids: Array(ids)) }
+        if !broken.isEmpty {
+            try withRepositoryLockRetry(restic, wait: 0) { try restic.forget(ids: broken) }
             logger.warning("Off-site repair: forgot \(forgotten.map { "\($0.snapshot) of \($0.terminal)" }.joined(separator: ", ")): they could no longer be restored")
         }
-        try withRepositoryLockRetry(restic, wait: 0) { try restic.prune(timeLimit: limit) }
+        try withRepositoryLockRetry(restic, wait: 0) { try restic.pruneRepackingAll(timeLimit: limit) }
         started = clock.now()
         guard let still = try damageFound(restic, limit: limit) else {
             if let left = try? snapshots(restic, allHosts: false) { forgetMarks(notIn: left, allHosts: false) }
@@ -71,6 +74,21 @@ extension OffsiteService {
         // 3. Damage restic 0.14 cannot remove: a fresh repository beside the old one.
         logger.warning("Off-site repair: damage remains after forgetting what used it (\(still.message)); starting a fresh repository")
         return try startFreshRepository(restic, forgotten: forgotten, damage: still.message)
+    }
+
+    /// True when every file of the snapshot still reads back (restic checks each blob as it
+    /// reads it); false when restic says its data is damaged. Any other failure (the server
+    /// went away) stops the repair: a snapshot is never forgotten on a guess.
+    private func restores(_ id: String, restic: Restic, limit: TimeInterval) throws -> Bool {
+        let tmp = FileSystem.temporaryPath(in: paths.directory, label: "repair-\(id.prefix(8))")
+        defer { try? FileSystem.remove(tmp) }
+        try FileSystem.createPrivateFile(tmp)
+        do {
+            try restic.dumpAll(snapshotID: id, into: tmp, timeLimit: limit)
+            return true
+        } catch BackupError.offsiteDamaged {
+            return false
+        }
     }
 
     private func wholeAgain(_ restic: Restic, startedAt: Date) {

@@ -89,9 +89,17 @@ extension Restic {
         _ = try run("repair", ["forget"] + ids, timeLimit: timeLimit)
     }
 
-    /// `prune`: frees the data no snapshot uses any more (a forgotten snapshot's damaged pack).
-    func prune(timeLimit: TimeInterval) throws {
-        _ = try run("repair", ["prune"], timeLimit: timeLimit)
+    /// `prune --max-unused 0`: frees the data no snapshot uses any more and repacks every
+    /// pack that holds any such data, so a damaged pack whose damaged blob nobody uses is
+    /// rewritten from its good blobs and removed.
+    func pruneRepackingAll(timeLimit: TimeInterval) throws {
+        _ = try run("repair", ["prune", "--max-unused", "0"], timeLimit: timeLimit)
+    }
+
+    /// Reads every file of a snapshot (as a tar of its root, whatever it holds) into `file`:
+    /// whether the snapshot can still be restored.
+    func dumpAll(snapshotID: String, into file: String, timeLimit: TimeInterval) throws {
+        _ = try run("repair", ["dump", "--no-lock", snapshotID, "/"], output: .file(file), timeLimit: timeLimit)
     }
 
     /// `rebuild-index`: restic 0.14's one repair command (a lost or damaged index, a pack gone).

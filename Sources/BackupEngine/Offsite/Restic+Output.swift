@@ -78,6 +78,23 @@ extension Restic {
         return packGone || lower.contains("repository contains errors")
     }
 
+    /// restic's line about damage in words a technician reads, the object's short id kept;
+    /// a line it does not know, shortened from the front (its cause is at its end).
+    static func damageReason(_ line: String) -> String {
+        func first(_ pattern: String) -> String? {
+            guard let re = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]),
+                  let m = re.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)),
+                  let r = Range(m.range(at: 1), in: line) else { return nil }
+            return String(line[r].prefix(8))
+        }
+        if let id = first(#"Pack ID does not match, want ([0-9a-f]{8,})"#) { return "pack \(id) no longer matches its id (its bytes changed on the storage)" }
+        if let id = first(#"pack ([0-9a-f]{8,}): does not exist"#) { return "pack \(id) is gone from the storage" }
+        if let id = first(#"blob ([0-9a-f]{8,}) failed: ciphertext verification failed"#) { return "blob \(id) does not decrypt (ciphertext verification failed)" }
+        if let id = first(#"(?:blob|id) ([0-9a-f]{8,}) not found in (?:repository|index)"#) { return "blob \(id) is missing from the repository" }
+        if let id = first(#"load <snapshot/([0-9a-f]{8,})>: invalid data returned"#) { return "snapshot \(id)'s file is damaged (invalid data returned)" }
+        return OneLine.keepingEnd(line, limit: 140)
+    }
+
     /// Words of a network or storage service failing on the way, not of the data.
     static func saysTheWayFailed(_ lower: String) -> Bool {
         ["connection reset", "unexpected eof", "context deadline", "broken pipe", "slowdown", "timeout", "timed out",

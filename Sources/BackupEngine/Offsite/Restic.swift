@@ -119,7 +119,7 @@ struct Restic {
         if Self.saysDamaged(text) {
             // The line that names the damage, not restic's closing "repository contains errors".
             let named = text.split(separator: "\n").map(String.init).last { Self.saysDamaged($0) && !$0.hasPrefix("Fatal: repository contains errors") }
-            return .offsiteDamaged(reason: OneLine.keepingEnd(named ?? reason, limit: 140), detail: text)
+            return .offsiteDamaged(reason: named.map(Self.damageReason) ?? reason, detail: text)
         }
         // "No repository there" only when the backend said so (a missing file, bucket or key);
         // a TLS error or a refused read while opening the config is restic's own line below,

@@ -193,6 +193,8 @@ public final class BackupEngine: Sendable {
     public var notifier: Notifier { Notifier(engine: self) }
     /// Off-site copies through restic.
     public var offsite: OffsiteService { OffsiteService(engine: self) }
+    /// Continuous protection through Litestream (`Continuous/ContinuousService`).
+    public var continuous: ContinuousService { ContinuousService(engine: self) }
 
     /// The name notifications and off-site copies give this terminal: the setting
     /// `terminal_id`, else the host name.

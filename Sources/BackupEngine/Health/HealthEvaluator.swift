@@ -54,7 +54,7 @@ public enum HealthEvaluator {
                                 schedulerExpected: Bool? = nil, offsite: OffsiteStatus? = nil,
                                 backupsReadable: Bool = true, historyReadable: Bool = true,
                                 untrustedFiles: [BackupError] = [], readOnlyFolder: String? = nil,
-                                notifyTargetsProblem: String? = nil) -> HealthReport {
+                                notifyTargetsProblem: String? = nil, continuous: ContinuousStatus? = nil) -> HealthReport {
         var findings: [HealthFinding] = unknowns.map { HealthFinding(.unknown, .unreadable, $0) }
         // A file we refuse to obey (planted, or loosened so others can write it) means a
         // notification or an off-site copy that will not happen.
@@ -143,6 +143,7 @@ public enum HealthEvaluator {
         }
 
         findings += OffsiteRules.findings(offsite, interval: frequency?.interval, now: now)
+        findings += ContinuousRules.findings(continuous, now: now)
         if let notifyTargetsProblem {
             findings.append(HealthFinding(.warning, .notifyTargetsDamaged, notifyTargetsProblem))
         }

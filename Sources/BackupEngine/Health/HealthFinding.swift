@@ -55,6 +55,12 @@ public struct HealthFinding: Sendable, Equatable, Codable {
         case offsitePushesFailing = "offsite_pushes_failing"
         /// A file off-site copies need (the password, the env file, the SSH key) is gone.
         case offsiteFilesMissing = "offsite_files_missing"
+        /// Continuous protection is set up and Litestream is not installed.
+        case continuousNotInstalled = "continuous_not_installed"
+        /// Continuous protection is set up and Litestream is not running.
+        case continuousNotRunning = "continuous_not_running"
+        /// The replica is behind the database's newest commit.
+        case continuousLagging = "continuous_lagging"
 
         /// The off-site rules' kinds (one notification event covers them).
         public var isOffsite: Bool {

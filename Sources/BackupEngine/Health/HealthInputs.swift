@@ -28,6 +28,8 @@ public struct HealthInputs: Sendable {
     public var readOnlyFolder: String? = nil
     /// Why the notification targets file cannot be read, when it cannot.
     public var notifyTargetsProblem: String? = nil
+    /// Continuous protection, when set up or not.
+    public var continuous: ContinuousStatus? = nil
 
     /// `step` hears what is being read next, so a caller with a deadline can say what it
     /// waited for.
@@ -80,7 +82,7 @@ public struct HealthInputs: Sendable {
                             schedulerExpected: engine.schedulerExpectedIfReadable(), offsite: engine.offsite.status(entries: backups),
                             untrustedFiles: engine.untrustedFiles(),
                             readOnlyFolder: FileSystem.isOnReadOnlyMount(engine.layout.backupsDir) ? engine.layout.backupsDir : nil,
-                            notifyTargetsProblem: engine.notifier.targetsProblem())
+                            notifyTargetsProblem: engine.notifier.targetsProblem(), continuous: engine.continuous.status())
     }
 
     /// The verdict over these inputs, with the active scheduler's state.
@@ -92,6 +94,6 @@ public struct HealthInputs: Sendable {
                                  schedulerExpected: schedulerExpected, offsite: offsite,
                                  backupsReadable: closedBackupFolder == nil, historyReadable: closedHistoryFolder == nil,
                                  untrustedFiles: untrustedFiles, readOnlyFolder: readOnlyFolder,
-                                 notifyTargetsProblem: notifyTargetsProblem)
+                                 notifyTargetsProblem: notifyTargetsProblem, continuous: continuous)
     }
 }

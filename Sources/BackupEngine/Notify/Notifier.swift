@@ -120,6 +120,9 @@ public struct Notifier: Sendable {
                 if name == NotifyEvent.Name.backupFailed.rawValue {
                     raised.append(event(.backupRecovered, health.level, "backups work again: \(summary.lastSuccessName ?? "a backup") was made"))
                 }
+                if name == NotifyEvent.Name.continuousFailed.rawValue {
+                    raised.append(event(.continuousRecovered, health.level, "continuous protection works again: the replica has the newest commit"))
+                }
                 if name == NotifyEvent.Name.offsiteDamaged.rawValue {
                     raised.append(event(.offsiteRecovered, health.level, "the off-site repository checks whole again: a check read all of its data"))
                 }
@@ -146,6 +149,7 @@ public struct Notifier: Sendable {
         case .corruptBackups: return .corruptBackupFound
         case .schedulerStopped: return .schedulerStopped
         case .offsiteDamaged: return .offsiteDamaged
+        case .continuousNotInstalled, .continuousNotRunning, .continuousLagging: return .continuousFailed
         case .offsiteNotInstalled, .offsiteCheckNotRun, .offsitePushesFailing, .offsiteTerminalShared, .offsiteFilesMissing: return .offsiteFailed
         case .unreadable, .untrustedFile, .liveDatabaseHotJournal, .liveDatabaseUnreadable, .noVerifiedBackup,
              .backupDatedAfterNow, .verifyPending, .liveDatabaseLocked, .readOnlyFileSystem, .notifyTargetsDamaged, .backupsFailing, .scheduleOff:

@@ -17,6 +17,8 @@ public struct NotifyEvent: Codable, Equatable, Sendable {
         case offsiteFailed = "offsite_failed"
         case offsiteRecovered = "offsite_recovered"
         case offsiteDamaged = "offsite_damaged"
+        case continuousFailed = "continuous_failed"
+        case continuousRecovered = "continuous_recovered"
         case test
     }
 

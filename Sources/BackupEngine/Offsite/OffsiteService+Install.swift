@@ -5,19 +5,8 @@ import Foundation
 /// id (a spare set up from till-2's snapshot while till-2 still runs) are then told apart:
 /// pruning would otherwise treat both as one till.
 extension OffsiteService {
-    var installIDPath: String { paths.directory + "/install-id" }
-
     /// This installation's id, made on first use (16 hex digits); nil when it cannot be kept.
-    func installID() -> String? {
-        if let data = FileSystem.readFile(installIDPath) {
-            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            if text.count == 16, text.allSatisfy(\.isHexDigit) { return text }
-        }
-        var generator = SystemRandomNumberGenerator()
-        let id = (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-        guard (try? FileSystem.writeAtomically(Data((id + "\n").utf8), to: installIDPath)) != nil else { return nil }
-        return id
-    }
+    func installID() -> String? { InstallIdentity.id(layout: layout) }
 
     /// Another installation pushing under this terminal id after this one's first push (a
     /// recovery is not that: the old machine pushes no more), from this terminal's list.

@@ -65,6 +65,8 @@ public final class Scheduler: @unchecked Sendable {
     /// Pushes backups off-site and runs the off-site maintenance, off the scheduler thread
     /// (a push never holds up a local backup).
     let offsite = OffsitePump()
+    /// Runs Litestream while this scheduler holds the data dir (continuous protection).
+    let continuous = ContinuousSupervisor()
     let outputs: SchedulerOutputs
 
     /// - Parameters:
@@ -135,6 +137,7 @@ public final class Scheduler: @unchecked Sendable {
             return s.threadRunning
         }
         offsite.stop()
+        continuous.stop()
         guard running else { return }
         // Repeated in case a clock without a token-aware sleep misses the first wake.
         repeat { wake.signal() } while finished.wait(timeout: .now() + 0.05) == .timedOut
@@ -196,6 +199,7 @@ public final class Scheduler: @unchecked Sendable {
             refreshHistory(force: false)
             notifications.kick(engine: engine)
             offsite.kick(engine: engine)
+            continuous.kick(engine: engine)
             checkPendingBackups()
             watchLiveLock()
             guard let interval = currentInterval else {

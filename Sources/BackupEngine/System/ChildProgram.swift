@@ -29,6 +29,11 @@ struct ChildProgram {
     var environment: [String: String]
     var input: Input = .none
     var output: Output = .capture
+    /// Where the child's stderr goes: captured (for a run that ends), or appended to a log
+    /// file (for a child that runs for days, whose messages must not pile up in memory).
+    var errorOutput: Output = .capture
+    /// Told the child's pid once it runs (a supervisor records it).
+    var onStart: (@Sendable (Int32) -> Void)? = nil
     var timeLimit: TimeInterval
     var cancellation: CancellationFlag? = nil
 
@@ -84,27 +89,38 @@ struct ChildProgram {
             childOut = try FileSystem.openNoFollow(path, O_WRONLY)
             opened.append(childOut)
         }
-        let errPipe = try pipePair()
-        let childSide = [childIn, childOut, errPipe.write]
+        var errRead: Int32 = -1
+        let childErr: Int32
+        switch errorOutput {
+        case .capture:
+            let p = try pipePair()
+            errRead = p.read
+            childErr = p.write
+        case .file(let path):
+            childErr = try FileSystem.openNoFollow(path, O_WRONLY | O_APPEND | O_CREAT)
+            opened.append(childErr)
+        }
+        let childSide = [childIn, childOut, childErr]
 
         var pid: pid_t = 0
         let argv = [executable] + arguments
         let envp = environment.map { "\($0.key)=\($0.value)" }
         let rc = withCStrings(argv) { cArgv in
             withCStrings(envp) { cEnvp in
-                mr5_spawn(&pid, executable, cArgv, cEnvp, childIn, childOut, errPipe.write)
+                mr5_spawn(&pid, executable, cArgv, cEnvp, childIn, childOut, childErr)
             }
         }
         guard rc == 0 else { throw BackupError.io(operation: "run", path: executable, errno: rc) }
         handedOver = true
         for fd in childSide { close(fd) }
+        onStart?(pid)
 
         // Input is fed and both pipes are drained while the child runs, so a chatty child
         // never blocks on a full pipe; a child that does not read its input must not kill
         // us with SIGPIPE (the write fails with EPIPE instead: SIGPIPE is ignored here).
         let collected = Locked<(out: Data, err: Data)>((Data(), Data()))
         let readers = DispatchGroup()
-        for (fd, isOut) in [(outRead, true), (errPipe.read, false)] where fd >= 0 {
+        for (fd, isOut) in [(outRead, true), (errRead, false)] where fd >= 0 {
             readers.enter()
             // Each reader owns its descriptor and closes it at end of file: one a grandchild
             // still holds after the wait below must not be closed (and its number reused) under it.
@@ -127,7 +143,8 @@ struct ChildProgram {
             }
         }
         var timedOut = false, cancelled = false
-        let deadline = Date().addingTimeInterval(timeLimit)
+        let started = Date()
+        let deadline = started.addingTimeInterval(timeLimit)
         var status: Int32 = 0
         var exited = false
         var statusLost = false
@@ -141,7 +158,8 @@ struct ChildProgram {
             if exited { break }
             if Date() >= deadline { timedOut = true; break }
             if cancellation?.isCancelled == true { cancelled = true; break }
-            usleep(20_000)
+            // Quick for a short run; a child that runs for hours is looked at 5 times a second.
+            usleep(Date().timeIntervalSince(started) > 2 ? 200_000 : 20_000)
         }
         if !exited {
             // SIGTERM lets restic remove its lock; the whole session (ssh under restic too);

@@ -1,0 +1,43 @@
+import Foundation
+
+/// Where continuous protection replicates and how long it keeps: `backups/.meta/continuous/
+/// config.json` (0600). Litestream's own config is generated from it (`litestream.yml`),
+/// never written by hand.
+public struct ContinuousConfig: Codable, Sendable, Equatable {
+    /// The replica folder as given (a USB drive or a second disk); this terminal writes
+    /// under `<folder>/<terminal_id>/<install id>` in it.
+    public var replica: String
+    /// The folder Litestream writes, this install's own.
+    public var replicaPath: String
+    public var terminal: String
+    public var install: String
+    public var configuredAt: Date
+    /// The window kept (`continuous_keep`, days; nil: 7).
+    public var keepDays: Int?
+    public var keep: Int { keepDays ?? 7 }
+
+    public init(replica: String, replicaPath: String, terminal: String, install: String, configuredAt: Date) {
+        self.replica = replica; self.replicaPath = replicaPath; self.terminal = terminal
+        self.install = install; self.configuredAt = configuredAt
+    }
+}
+
+/// The files continuous protection keeps under `backups/.meta/continuous/`, 0600 in a 0700 folder.
+public struct ContinuousPaths: Sendable {
+    public let directory: String
+    let logsDir: String
+    init(layout: DataLayout) {
+        directory = layout.metaDir + "/continuous"
+        logsDir = layout.logsDir
+    }
+
+    public var config: String { directory + "/config.json" }
+    /// Litestream's config, generated from ours before every start.
+    public var litestreamConfig: String { directory + "/litestream.yml" }
+    /// Litestream's own bookkeeping (`meta-path`), private, never beside the database.
+    public var meta: String { directory + "/meta" }
+    /// Whether Litestream runs, since when, how often it died (`ContinuousState`).
+    public var state: String { directory + "/state.json" }
+    /// Litestream's warnings and errors (it runs for days: not kept in memory).
+    public var log: String { logsDir + "/litestream.log" }
+}

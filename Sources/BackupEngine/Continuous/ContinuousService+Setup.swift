@@ -1,0 +1,137 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Setting continuous protection up and off. Nothing is kept until Litestream has synced
+/// the database into the replica once.
+extension ContinuousService {
+    /// Sets up replication of the live database into a folder on another disk (a USB drive
+    /// or a second disk), under `<folder>/<terminal_id>/<install id>`: refused on the data
+    /// dir's own disk unless `allowSameDisk`, for a database not in WAL mode (Litestream
+    /// would switch it unasked; `switchToWAL` switches it when no other process has it
+    /// open), and for a replica path that already holds another database's files.
+    public func setUp(replica: String, allowSameDisk: Bool = false, switchToWAL: Bool = false,
+                      trigger: Trigger = .cli) throws -> ContinuousConfig {
+        let given = replica.trimmingCharacters(in: .whitespaces)
+        guard let folder = Self.folder(of: given) else {
+            throw BackupError.continuousInvalidSetting(what: "replica", reason: "\(given) is not a folder: replicas are a folder on another disk (a USB drive or a second disk) for now; S3 and SFTP replicas are not built yet")
+        }
+        let parent = FileSystem.parent(of: folder)
+        guard FileSystem.isDirectory(parent) else {
+            throw BackupError.continuousInvalidSetting(what: "replica", reason: "the folder \(parent) does not exist (is the drive mounted?)")
+        }
+        let existing = FileSystem.isDirectory(folder) ? folder : parent
+        if !allowSameDisk, let here = FileSystem.device(layout.dataDir), FileSystem.device(existing) == here {
+            throw BackupError.continuousReplicaOnSameDisk(folder: folder)
+        }
+        _ = try engine.requireDatabaseFile()
+        if !databaseIsWAL() {
+            guard switchToWAL else { throw BackupError.continuousNeedsWAL(path: layout.databasePath) }
+            try switchDatabaseToWAL()
+        }
+        let executable = try Litestream.locate()
+        guard let install = InstallIdentity.id(layout: layout) else {
+            throw BackupError.continuousFailed(action: "setup", reason: "cannot keep this installation's id in \(layout.metaDir)", detail: nil)
+        }
+        let terminal = engine.terminalID
+        let replicaPath = folder + "/" + terminal + "/" + install
+        let old = self.config()
+        if FileSystem.isDirectory(replicaPath + "/ltx"), !FileSystem.isDirectory(paths.meta + "/ltx") {
+            // Files there that this data dir's Litestream never wrote (a data dir copied to a
+            // spare, install id and all): Litestream would let this database take the path
+            // over, and the replica's newest moment would then be ours, not the other's.
+            throw BackupError.continuousReplicaTaken(path: replicaPath)
+        }
+        try engine.requireWritable([layout.backupsDir, layout.metaDir])
+        let hadFolder = FileSystem.isDirectory(paths.directory)
+        do {
+            return try engine.recorded(.continuousInit, trigger: trigger, failureLog: "Continuous protection setup failed: ") { run in
+                try layout.ensureDirectories()
+                if !FileSystem.isDirectory(paths.directory) { try FileSystem.makeDirectory(paths.directory, mode: 0o700) }
+                // Litestream makes its files readable by all (0644): the folders above them
+                // are made private first, so only this user reaches them.
+                for dir in [folder, folder + "/" + terminal, replicaPath] where !FileSystem.isDirectory(dir) {
+                    try FileSystem.makeDirectory(dir, mode: 0o700)
+                }
+                var config = ContinuousConfig(replica: given, replicaPath: replicaPath, terminal: terminal, install: install, configuredAt: clock.now())
+                config.keepDays = old?.keepDays
+                try writeLitestreamConfig(config)
+                // One sync before anything is kept: the replica takes Litestream's files.
+                try Litestream(executable: executable, configPath: paths.litestreamConfig, home: paths.directory).replicateOnce()
+                try FileSystem.writeAtomically(try MetadataStore.encoder.encode(config), to: paths.config)
+                let message = "replicating \(layout.databasePath) to \(replicaPath)"
+                engine.record(run.entry(outcome: .success, message: message))
+                logger.info("Continuous protection: \(message)")
+                return config
+            }
+        } catch {
+            try? FileSystem.remove(paths.litestreamConfig)
+            if !hadFolder { try? FileManager.default.removeItem(atPath: paths.directory) }
+            throw error
+        }
+    }
+
+    /// Turns continuous protection off: the setup is removed and the running Litestream
+    /// stopped (the replica is left as it is, restorable).
+    public func turnOff(trigger: Trigger = .cli) throws -> ContinuousConfig {
+        guard let config = self.config() else { throw BackupError.continuousNotConfigured }
+        return try engine.recorded(.continuousOff, trigger: trigger, failureLog: "Continuous protection off failed: ") { run in
+            try FileSystem.remove(paths.config)
+            try? FileSystem.remove(paths.litestreamConfig)
+            let state = self.state()
+            if state.isRunning, let pid = state.pid, Self.isLitestream(pid) { kill(pid, SIGTERM) }
+            let message = "continuous protection off; the replica in \(config.replicaPath) is left as it is"
+            engine.record(run.entry(outcome: .success, message: message))
+            logger.info("\(message)")
+            return config
+        }
+    }
+
+    /// The folder a replica string names: `/media/usb/mr5` or `file:///media/usb/mr5`.
+    static func folder(of replica: String) -> String? {
+        var path = replica
+        if path.hasPrefix("file://") { path = String(path.dropFirst(7)) }
+        guard path.hasPrefix("/"), !path.contains(where: \.isNewline) else { return nil }
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        return path
+    }
+
+    static func isLitestream(_ pid: Int32) -> Bool {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        return String(decoding: data, as: UTF8.self).split(separator: "\0").first?.hasSuffix("litestream") == true
+    }
+
+    /// `PRAGMA journal_mode=WAL`, only while no other process has the database open:
+    /// SQLite lets the switch happen under another connection that is idle, and a POS
+    /// that opened it in rollback mode must not find it changed under it.
+    private func switchDatabaseToWAL() throws {
+        let users = DatabaseUsers.processes(holding: layout.databasePath)
+        guard users.isEmpty else {
+            throw BackupError.continuousDatabaseInUse(path: layout.databasePath, pids: users)
+        }
+        let db = try SQLiteConnection(path: layout.databasePath, mode: .readWrite)
+        try db.execute("PRAGMA journal_mode=WAL")
+        guard databaseIsWAL() else {
+            throw BackupError.continuousFailed(action: "setup", reason: "the database did not switch to WAL", detail: nil)
+        }
+        logger.info("Switched \(layout.databasePath) to WAL for continuous protection")
+    }
+}
+
+/// The processes that have a file open, found through `/proc/*/fd` (this one left out).
+enum DatabaseUsers {
+    static func processes(holding path: String) -> [Int32] {
+        let me = getpid()
+        var out: [Int32] = []
+        for entry in FileSystem.list("/proc") {
+            guard let pid = Int32(entry), pid != me else { continue }
+            let fds = "/proc/\(entry)/fd"
+            for fd in FileSystem.list(fds) {
+                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: fds + "/" + fd) else { continue }
+                if target == path || target == path + "-wal" || target == path + "-journal" { out.append(pid); break }
+            }
+        }
+        return out.sorted()
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the supervisor of Litestream knows: `backups/.meta/continuous/state.json`. Written
+/// only by the scheduler that runs Litestream (one per data dir), read by anyone.
+public struct ContinuousState: Codable, Sendable, Equatable {
+    /// The running Litestream's pid and since when; nil when none runs.
+    public var pid: Int32?
+    public var startedAt: Date?
+    /// Times Litestream ended on its own (died, or refused to go on) and was started again.
+    public var restarts: Int = 0
+    public var lastExitAt: Date?
+    /// Its last words when it ended on its own, or why it was not started (one line).
+    public var lastProblem: String?
+    /// When the next start may be tried after it ended (1, 2, 4 ... s, at most a minute).
+    public var retryAfter: Date?
+
+    public init() {}
+
+    static func read(_ path: String) -> ContinuousState {
+        guard let data = FileSystem.readFile(path),
+              let state = try? HistoryLog.decoder.decode(ContinuousState.self, from: data) else { return ContinuousState() }
+        return state
+    }
+
+    func write(_ path: String) throws {
+        try FileSystem.writeAtomically(try MetadataStore.encoder.encode(self), to: path)
+    }
+
+    /// True while the recorded Litestream is alive (a killed scheduler leaves a pid behind).
+    public var isRunning: Bool {
+        guard let pid else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+}

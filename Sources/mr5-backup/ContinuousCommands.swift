@@ -1,0 +1,110 @@
+import ArgumentParser
+import BackupEngine
+import Foundation
+
+/// `continuous init|status|off`: every commit replicated within about a second by
+/// Litestream, run by the daemon or the console.
+struct Continuous: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Continuous protection through Litestream: every commit copied to a replica within about a second.",
+        discussion: """
+            Exit codes: 0 done, 1 Litestream or the replica failed (the line says why), 2 bad usage
+            or input. A running console or daemon runs Litestream; without one nothing is replicated.
+            """,
+        subcommands: [ContinuousInit.self, ContinuousStatusCommand.self, ContinuousOff.self])
+}
+
+extension ContinuousInit: RecordsAttempts {}
+extension ContinuousOff: RecordsAttempts {}
+
+/// `continuous init --replica DIR [--same-disk] [--switch-to-wal]`.
+struct ContinuousInit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Set up continuous protection into a folder on another disk (a USB drive or a second disk).")
+
+    @Option(help: ArgumentHelp("The replica folder (this terminal writes under DIR/<terminal_id>/<install id>).", valueName: "dir"))
+    var replica: String
+
+    @Flag(name: .customLong("same-disk"), help: "Allow a replica folder on the data dir's own disk (to try it out: it does not survive a dead disk).")
+    var sameDisk = false
+
+    @Flag(name: .customLong("switch-to-wal"), help: "Switch a rollback-journal database to WAL first (only while no other process has it open).")
+    var switchToWAL = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let engine = try global.makeEngine()
+        let config = try engine.continuous.setUp(replica: replica, allowSameDisk: sameDisk, switchToWAL: switchToWAL, trigger: .cli)
+        print("Continuous protection set up: \(engine.layout.databasePath) is replicated to \(config.replicaPath) (window \(config.keep) days).")
+        print("Litestream 0.5 does not encrypt its replicas: keep the drive where the till is kept safe.")
+        print("The running console or daemon replicates every commit within about a second; start one if none runs.")
+    }
+}
+
+/// `continuous status [--json]`.
+struct ContinuousStatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "The replica, whether Litestream runs, the last sync, the lag and the window.")
+
+    @Flag(help: "Print as JSON.")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let engine = try global.makeEngine()
+        let s = engine.continuous.status()
+        let now = Date()
+        if json { return try JSONOutput.print(ContinuousStatusJSON(s)) }
+        guard let config = s.config else {
+            print("Continuous protection: not set up (mr5-backup continuous init --replica DIR)")
+            return
+        }
+        print("Continuous protection: \(config.replicaPath) (terminal \(config.terminal))")
+        if !s.installed { print(BackupError.continuousNotInstalled.description) }
+        print("Litestream: " + (s.running ? "running (pid \(s.state.pid ?? 0)) since \(s.state.startedAt.map(CLIFormat.localTime) ?? "?")"
+                                          : "not running" + (s.state.lastProblem.map { ": \($0)" } ?? " (it runs under the daemon or the console)")))
+        print("Last sync: " + (s.lastSyncAt.map { "\(CLIFormat.localTime($0)) (\(CLIFormat.duration(now.timeIntervalSince($0))) ago)" } ?? "none yet"))
+        print("Lag: " + (s.lag.map { "\(Int($0)) s" } ?? "unknown"))
+        print("Window: " + (s.windowStart.map { "from \(CLIFormat.localTime($0)), kept \(config.keep) days" } ?? "none yet"))
+        if s.state.restarts > 0 { print("Restarted \(CLIFormat.count(s.state.restarts, "time")); last: \(s.state.lastProblem ?? "?")") }
+    }
+}
+
+/// `continuous off`.
+struct ContinuousOff: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "off", abstract: "Stop continuous protection (the replica is left as it is).")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let engine = try global.makeEngine()
+        let config = try engine.continuous.turnOff(trigger: .cli)
+        print("Continuous protection is off; the replica in \(config.replicaPath) is left as it is.")
+    }
+}
+
+/// `continuous status --json`.
+struct ContinuousStatusJSON: Encodable {
+    var configured: Bool
+    var replicaPath: String?
+    var terminal: String?
+    var installed: Bool
+    var running: Bool
+    var pid: Int32?
+    var startedAt: Date?
+    var lastSyncAt: Date?
+    var lagSeconds: Int?
+    var windowStart: Date?
+    var keepDays: Int?
+    var restarts: Int
+    var lastProblem: String?
+
+    init(_ s: ContinuousStatus) {
+        configured = s.config != nil; replicaPath = s.config?.replicaPath; terminal = s.config?.terminal
+        installed = s.installed; running = s.running; pid = s.running ? s.state.pid : nil; startedAt = s.state.startedAt
+        lastSyncAt = s.lastSyncAt; lagSeconds = s.lag.map { Int($0) }; windowStart = s.windowStart; keepDays = s.config?.keep
+        restarts = s.state.restarts; lastProblem = s.state.lastProblem
+    }
+}

@@ -1,0 +1,135 @@
+import BackupEngine
+import Foundation
+import TestSupport
+import XCTest
+
+/// Continuous protection with the real Litestream (0.5.x, which `.ci/run` installs in
+/// /usr/local/bin): setting it up into a folder, the daemon running it, Litestream killed
+/// and started again, turned off, and what is refused.
+final class ContinuousTests: XCTestCase {
+    override func setUpWithError() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/local/bin/litestream") else {
+            throw XCTSkip("needs Litestream in /usr/local/bin (.ci/run installs it)")
+        }
+    }
+
+    private func status(_ shop: DemoFixture) throws -> [String: Any] {
+        try run(["continuous", "status", "--json"] + shop.dirArgs).json()
+    }
+
+    private func transactionFiles(_ replica: String) -> [String] {
+        let walker = FileManager.default.enumerator(atPath: replica)
+        var out: [String] = []
+        while let path = walker?.nextObject() as? String {
+            if path.hasSuffix(".ltx"), ("/" + path).contains("/ltx/0/") { out.append(path) }
+        }
+        return out.sorted()
+    }
+
+    func testSetupRefusesTheSameDiskARollbackDatabaseAnOpenOneToSwitchAndAnotherDatabasesReplica() throws {
+        let shop = try DemoFixture()
+        XCTAssertEqual(try run(["settings", "set", "scheduler_expected", "false"] + shop.dirArgs).exitCode, 0)
+        let replica = shop.root + "/replica"
+        assertRefused(try run(["continuous", "init", "--replica", replica] + shop.dirArgs), exit: 2, mentioning: "is on the same disk as the data dir")
+        assertRefused(try run(["continuous", "init", "--replica", "s3://bucket/shop"] + shop.dirArgs), exit: 2, mentioning: "S3 and SFTP replicas are not built yet")
+
+        // A rollback-journal database: refused, and never switched unasked.
+        XCTAssertEqual(shell("sqlite3 \(shq(shop.layout.databasePath)) 'PRAGMA journal_mode=DELETE'").status, 0)
+        let rollback = try run(["continuous", "init", "--same-disk", "--replica", replica] + shop.dirArgs)
+        assertRefused(rollback, exit: 2, mentioning: "continuous protection needs the database in WAL mode")
+        XCTAssertTrue(rollback.stderr.contains("--switch-to-wal"), rollback.stderr)
+        XCTAssertEqual(shell("sqlite3 \(shq(shop.layout.databasePath)) 'PRAGMA journal_mode'").output, "delete\n")
+
+        // Open (idle) in another process, as a running POS has it: no switch under it.
+        let pos = try ChildProcess("/usr/bin/python3", ["-c", """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1])
+            c.execute("SELECT count(*) FROM orders").fetchall()
+            print("open", flush=True)
+            time.sleep(120)
+            """, shop.layout.databasePath])
+        XCTAssertTrue(eventually(timeout: 10) { pos.stdout.contains("open") })
+        let open = try run(["continuous", "init", "--same-disk", "--switch-to-wal", "--replica", replica] + shop.dirArgs)
+        assertRefused(open, exit: 2, mentioning: "is open in another process (pid \(pos.pid))")
+        XCTAssertEqual(shell("sqlite3 \(shq(shop.layout.databasePath)) 'PRAGMA journal_mode'").output, "delete\n")
+        pos.terminate()
+        _ = pos.wait(timeout: 10)
+
+        let made = try run(["continuous", "init", "--same-disk", "--switch-to-wal", "--replica", replica] + shop.dirArgs)
+        XCTAssertEqual(made.exitCode, 0, made.stderr)
+        XCTAssertTrue(made.stdout.contains("does not encrypt"), made.stdout)
+        XCTAssertEqual(shell("sqlite3 \(shq(shop.layout.databasePath)) 'PRAGMA journal_mode'").output, "wal\n")
+        let json = try status(shop)
+        let path = try XCTUnwrap(json["replicaPath"] as? String)
+        XCTAssertTrue(path.hasPrefix(replica + "/"), path)
+        XCTAssertFalse(transactionFiles(path).isEmpty, "synced once before anything was kept")
+        for dir in [replica, (path as NSString).deletingLastPathComponent, path] {
+            XCTAssertEqual((try FileManager.default.attributesOfItem(atPath: dir))[.posixPermissions] as? Int, 0o700, dir)
+        }
+        XCTAssertEqual(json["running"] as? Bool, false)
+        let health = try run(["status"] + shop.dirArgs)
+        XCTAssertEqual(health.exitCode, 1, health.stdout)
+        XCTAssertTrue(health.stdout.contains("continuous protection is set up but Litestream is not running"), health.stdout)
+
+        // The same data dir copied to a spare (its install id too): the replica is another's.
+        let spare = shop.root + "/spare"
+        XCTAssertEqual(shell("cp -a \(shq(shop.dataDir)) \(shq(spare)) && rm -rf \(shq(spare))/backups/.meta/continuous").status, 0)
+        assertRefused(try run(["continuous", "init", "--same-disk", "--replica", replica, "--data-dir", spare]), exit: 2,
+                      mentioning: "already holds another database's replica")
+    }
+
+    func testTheDaemonRunsLitestreamStartsItAgainWhenKilledAndStopsIt() throws {
+        let shop = try DemoFixture()
+        let replica = shop.root + "/replica"
+        XCTAssertEqual(try run(["continuous", "init", "--same-disk", "--replica", replica] + shop.dirArgs).exitCode, 0)
+        let path = try XCTUnwrap(try status(shop)["replicaPath"] as? String)
+        let daemon = try ChildProcess(try BuiltProduct.backup.required(), ["daemon"] + shop.dirArgs)
+        addTeardownBlock { daemon.terminate(); _ = daemon.wait(timeout: 20) }
+        var first: Int32 = 0
+        XCTAssertTrue(eventually(timeout: 30) {
+            first = ((try? self.status(shop))?["pid"] as? Int32) ?? 0
+            return first > 0
+        }, "the daemon starts Litestream")
+
+        // A commit reaches the replica within seconds.
+        let before = transactionFiles(path).count
+        XCTAssertEqual(shell("sqlite3 \(shq(shop.layout.databasePath)) 'PRAGMA busy_timeout=5000; CREATE TABLE t_probe(x); INSERT INTO t_probe VALUES (1)'").status, 0)
+        XCTAssertTrue(eventually(timeout: 30) { self.transactionFiles(path).count > before }, "replicated")
+
+        // Killed as a crash would: started again, and the next commit still goes.
+        XCTAssertEqual(kill(first, SIGKILL), 0)
+        var second: Int32 = 0
+        XCTAssertTrue(eventually(timeout: 30) {
+            let json = try? self.status(shop)
+            second = (json?["pid"] as? Int32) ?? 0
+            return second > 0 && second != first && (json?["restarts"] as? Int) == 1
+        }, "started again")
+        XCTAssertTrue(try String(contentsOfFile: shop.layout.logsDir + "/backup.log", encoding: .utf8).contains("Litestream stopped"))
+        let again = transactionFiles(path).count
+        XCTAssertEqual(shell("sqlite3 \(shq(shop.layout.databasePath)) 'PRAGMA busy_timeout=5000; INSERT INTO t_probe VALUES (2)'").status, 0)
+        XCTAssertTrue(eventually(timeout: 30) { self.transactionFiles(path).count > again }, "replicated after the restart")
+
+        // Off: the setup goes and Litestream with it; the replica stays.
+        let off = try run(["continuous", "off"] + shop.dirArgs)
+        XCTAssertEqual(off.exitCode, 0, off.stderr)
+        XCTAssertTrue(eventually(timeout: 30) { kill(second, 0) != 0 }, "Litestream stopped")
+        XCTAssertEqual(try status(shop)["configured"] as? Bool, false)
+        XCTAssertFalse(transactionFiles(path).isEmpty)
+        daemon.terminate()
+        XCTAssertNotNil(daemon.wait(timeout: 30))
+        XCTAssertEqual(shell("pgrep -f '^/usr/local/bin/litestream replicate .*\(shop.dataDir)' || true").output, "", "no Litestream left")
+    }
+
+    func testWithoutLitestreamSetupIsOneLineAndStatusWarns() throws {
+        let shop = try DemoFixture()
+        XCTAssertEqual(try run(["settings", "set", "scheduler_expected", "false"] + shop.dirArgs).exitCode, 0)
+        let noLitestream = ["PATH": "/usr/bin:/bin"]
+        assertRefused(try run(["continuous", "init", "--same-disk", "--replica", shop.root + "/replica"] + shop.dirArgs, env: noLitestream),
+                      exit: 1, mentioning: "Litestream is not installed")
+        XCTAssertEqual(try status(shop)["configured"] as? Bool, false, "nothing kept")
+        XCTAssertEqual(try run(["continuous", "init", "--same-disk", "--replica", shop.root + "/replica"] + shop.dirArgs).exitCode, 0)
+        let warned = try run(["status"] + shop.dirArgs, env: noLitestream)
+        XCTAssertEqual(warned.exitCode, 1, warned.stdout)
+        XCTAssertTrue(warned.stdout.hasPrefix("WARNING - Litestream is not installed"), warned.stdout)
+    }
+}

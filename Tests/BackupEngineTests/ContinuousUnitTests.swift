@@ -12,7 +12,8 @@ final class ContinuousUnitTests: XCTestCase {
         XCTAssertTrue(text.contains("- path: \"/var/lib/mr5 pos/mr5-pos.db\""), text)
         XCTAssertTrue(text.contains("meta-path: \"/var/lib/mr5 pos/backups/.meta/continuous/meta\""), text)
         XCTAssertTrue(text.contains("path: \"/media/usb/\\\"odd\\\"/till-1/0123456789abcdef\""), text)
-        XCTAssertTrue(text.contains("retention: 168h"), text)
+        XCTAssertTrue(text.contains("snapshot:\n  interval: 24h\n  retention: 168h\n"), text)
+        XCTAssertTrue(Litestream.configText(database: "/d", meta: "/m", replicaPath: "/r", keepDays: Int.max).contains("retention: 87600h"))
         XCTAssertEqual(ContinuousService.folder(of: "file:///media/usb/mr5/"), "/media/usb/mr5")
         XCTAssertNil(ContinuousService.folder(of: "s3://bucket/path"))
     }
@@ -30,12 +31,23 @@ final class ContinuousUnitTests: XCTestCase {
         let config = ContinuousConfig(replica: "/media/usb/c", replicaPath: "/media/usb/c/till-1/0123456789abcdef", terminal: "till-1",
                                       install: "0123456789abcdef", configuredAt: now.addingTimeInterval(-3600))
         var status = ContinuousStatus(config: config, installed: true, state: ContinuousState(), running: true,
-                                      lastSyncAt: now.addingTimeInterval(-100), windowStart: nil, databaseChangedAt: now.addingTimeInterval(-70))
-        XCTAssertTrue(ContinuousRules.findings(status, now: now).isEmpty, "30 s behind")
-        status.databaseChangedAt = now
+                                      lastSyncAt: now.addingTimeInterval(-60), windowStart: nil, databaseChangedAt: now.addingTimeInterval(-70))
+        status.now = now
+        XCTAssertEqual(status.lag, 0, "the replica has the last commit")
+        XCTAssertTrue(ContinuousRules.findings(status, now: now).isEmpty)
+        status.databaseChangedAt = now.addingTimeInterval(-1)
+        XCTAssertEqual(status.lag, 1, "a commit of a second ago is Litestream's to sync yet")
+        XCTAssertTrue(ContinuousRules.findings(status, now: now).isEmpty)
+        status.databaseChangedAt = now.addingTimeInterval(-10)
+        XCTAssertEqual(status.lag, 60, "a commit not synced in 10 s: behind since the last file")
+        XCTAssertTrue(ContinuousRules.findings(status, now: now).isEmpty, "a minute is the limit")
+        status.lastSyncAt = now.addingTimeInterval(-100)
         XCTAssertEqual(ContinuousRules.findings(status, now: now).map(\.level), [.warning])
         status.lastSyncAt = now.addingTimeInterval(-16 * 60)
         XCTAssertEqual(ContinuousRules.findings(status, now: now).map(\.level), [.critical])
+        status.problem = "the replica's drive is not mounted at /media/usb: nothing is being replicated"
+        XCTAssertEqual(ContinuousRules.findings(status, now: now).map(\.message), [status.problem])
+        status.problem = nil
         XCTAssertEqual(ContinuousRules.findings(status, now: now).first?.kind, .continuousLagging)
         status.lastSyncAt = now
         status.running = false

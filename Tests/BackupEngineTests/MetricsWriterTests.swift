@@ -12,7 +12,8 @@ final class MetricsWriterTests: XCTestCase {
         "live_database_state", "scheduler_running", "corrupt_backups", "last_live_check_timestamp_seconds",
         "notify_pending", "notify_last_success", "offsite_configured", "offsite_last_push_timestamp_seconds",
         "offsite_consecutive_failures", "offsite_snapshots", "offsite_bytes_stored", "offsite_last_check_success",
-        "offsite_last_drill_success", "metrics_written_timestamp_seconds", "info",
+        "offsite_last_drill_success", "continuous_configured", "continuous_running", "continuous_lag_seconds",
+        "continuous_last_sync_timestamp_seconds", "continuous_window_start_timestamp_seconds", "metrics_written_timestamp_seconds", "info",
     ].map { "mr5_backup_" + $0 }
 
     /// Parses the text format strictly: every sample preceded by its HELP and TYPE lines.

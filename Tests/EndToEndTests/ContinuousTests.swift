@@ -71,6 +71,16 @@ final class ContinuousTests: XCTestCase {
         XCTAssertEqual(health.exitCode, 1, health.stdout)
         XCTAssertTrue(health.stdout.contains("continuous protection is set up but Litestream is not running"), health.stdout)
 
+        // The setup copied to a machine it was not made on (its machine id differs): never
+        // run there, and said as CRITICAL.
+        let configPath = shop.layout.metaDir + "/continuous/config.json"
+        let kept = try String(contentsOfFile: configPath, encoding: .utf8)
+        try kept.replacingOccurrences(of: #""machineID" : ""#, with: #""machineID" : "0another"#).write(toFile: configPath, atomically: true, encoding: .utf8)
+        let copied = try run(["status"] + shop.dirArgs)
+        XCTAssertEqual(copied.exitCode, 2, copied.stdout)
+        XCTAssertTrue(copied.stdout.contains("continuous protection was set up on another machine"), copied.stdout)
+        try kept.write(toFile: configPath, atomically: true, encoding: .utf8)
+
         // The same data dir copied to a spare (its install id too): the replica is another's.
         let spare = shop.root + "/spare"
         XCTAssertEqual(shell("cp -a \(shq(shop.dataDir)) \(shq(spare)) && rm -rf \(shq(spare))/backups/.meta/continuous").status, 0)
@@ -95,6 +105,11 @@ final class ContinuousTests: XCTestCase {
         let before = transactionFiles(path).count
         XCTAssertEqual(shell("sqlite3 \(shq(shop.layout.databasePath)) 'PRAGMA busy_timeout=5000; CREATE TABLE t_probe(x); INSERT INTO t_probe VALUES (1)'").status, 0)
         XCTAssertTrue(eventually(timeout: 30) { self.transactionFiles(path).count > before }, "replicated")
+        // The metrics say it, rewritten by the scheduler when they change.
+        XCTAssertTrue(eventually(timeout: 30) {
+            let text = (try? String(contentsOfFile: shop.layout.logsDir + "/mr5_backup.prom", encoding: .utf8)) ?? ""
+            return text.contains("mr5_backup_continuous_running 1\n") && text.contains("mr5_backup_continuous_configured 1\n")
+        }, "the metrics say Litestream runs")
 
         // Killed as a crash would: started again, and the next commit still goes.
         XCTAssertEqual(kill(first, SIGKILL), 0)
@@ -104,7 +119,7 @@ final class ContinuousTests: XCTestCase {
             second = (json?["pid"] as? Int32) ?? 0
             return second > 0 && second != first && (json?["restarts"] as? Int) == 1
         }, "started again")
-        XCTAssertTrue(try String(contentsOfFile: shop.layout.logsDir + "/backup.log", encoding: .utf8).contains("Litestream stopped"))
+        XCTAssertTrue(try String(contentsOfFile: shop.layout.logsDir + "/backup.log", encoding: .utf8).contains("Continuous protection: Litestream is not running: Litestream exited with status 9"))
         let again = transactionFiles(path).count
         XCTAssertEqual(shell("sqlite3 \(shq(shop.layout.databasePath)) 'PRAGMA busy_timeout=5000; INSERT INTO t_probe VALUES (2)'").status, 0)
         XCTAssertTrue(eventually(timeout: 30) { self.transactionFiles(path).count > again }, "replicated after the restart")

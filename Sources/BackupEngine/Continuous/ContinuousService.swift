@@ -20,8 +20,34 @@ public struct ContinuousService: Sendable {
     /// The setup, nil when continuous protection is not set up (or its file may not be
     /// trusted: it says where Litestream writes).
     public func config() -> ContinuousConfig? {
-        guard let data = try? TrustedFile.read(paths.config, what: "the continuous protection setup", dataDir: layout.dataDir) else { return nil }
-        return try? HistoryLog.decoder.decode(ContinuousConfig.self, from: data)
+        guard let data = try? TrustedFile.read(paths.config, what: Self.configWhat, dataDir: layout.dataDir),
+              let config = try? HistoryLog.decoder.decode(ContinuousConfig.self, from: data),
+              config.expectedReplicaPath == config.replicaPath else { return nil }
+        return config
+    }
+
+    static let configWhat = "the continuous protection setup"
+
+    /// Why the kept setup cannot be used, when there is one that cannot: never silently
+    /// "not set up" (protection would stop without a word).
+    func configProblem() -> String? {
+        guard FileSystem.exists(paths.config) else { return nil }
+        guard config() != nil else { return "the continuous protection setup \(paths.config) cannot be read or does not add up: run mr5-backup continuous init again" }
+        return nil
+    }
+
+    /// Why Litestream must not run now with this setup (it would write where it must not).
+    func startProblem(_ config: ContinuousConfig) -> String? {
+        if let id = config.machineID, let here = ContinuousConfig.currentMachineID, id != here {
+            return "continuous protection was set up on another machine (a copied data dir?): run mr5-backup continuous init here"
+        }
+        if let mount = config.replicaMount, let filesystem = config.replicaFilesystem {
+            let now = FileSystem.mountIdentity(ContinuousService.folder(of: config.replica) ?? config.replicaPath)
+            if now?.mountPoint != mount || now?.filesystemID != filesystem {
+                return "the replica's drive is not mounted at \(mount): nothing is being replicated"
+            }
+        }
+        return nil
     }
 
     public func state() -> ContinuousState { ContinuousState.read(paths.state) }
@@ -30,13 +56,18 @@ public struct ContinuousService: Sendable {
         let config = self.config()
         let state = self.state()
         var status = ContinuousStatus(config: config, installed: Litestream.isInstalled, state: state, running: state.isRunning)
+        status.problem = configProblem()
         guard let config else { return status }
+        status.problem = startProblem(config)
+        status.now = clock.now()
         status.lastSyncAt = Self.newestFile(config.replicaPath + "/ltx/0")
         // The oldest file at any level: restores reach back to it.
         let levels = FileSystem.list(config.replicaPath + "/ltx").map { config.replicaPath + "/ltx/" + $0 }
         status.windowStart = levels.compactMap(Self.oldestFile).min()
+        // The WAL's time: a commit writes it; Litestream's own checkpoints copy pages into
+        // the database file and would look like a commit never synced.
         let db = layout.databasePath
-        status.databaseChangedAt = [db, db + "-wal"].compactMap { FileSystem.info($0)?.modified }.max()
+        status.databaseChangedAt = (FileSystem.info(db + "-wal") ?? FileSystem.info(db))?.modified
         return status
     }
 
@@ -58,10 +89,13 @@ public struct ContinuousService: Sendable {
         try? state.write(paths.state)
     }
 
-    /// True when the live database's header says WAL (bytes 18-19 are 2).
-    func databaseIsWAL() -> Bool {
-        guard let bytes = try? FileSystem.readHeader(layout.databasePath, count: 20), bytes.count == 20 else { return false }
-        return bytes[18] == 2 && bytes[19] == 2
+    /// The live database's journal mode is WAL: asked through SQLite (never a second
+    /// descriptor of our own, whose close would drop a backup's locks in this process);
+    /// nil when it cannot be told now.
+    func databaseIsWAL() -> Bool? {
+        guard let db = try? SQLiteConnection(path: layout.databasePath, mode: .readOnly, busyTimeoutMs: 500),
+              let mode = try? db.optionalText("PRAGMA journal_mode") else { return nil }
+        return mode.lowercased() == "wal"
     }
 
     private static func newestFile(_ dir: String) -> Date? {

@@ -31,7 +31,8 @@ public struct ContinuousState: Codable, Sendable, Equatable {
 
     /// True while the recorded Litestream is alive (a killed scheduler leaves a pid behind).
     public var isRunning: Bool {
-        guard let pid else { return false }
-        return kill(pid, 0) == 0 || errno == EPERM
+        guard let pid, kill(pid, 0) == 0 || errno == EPERM else { return false }
+        // A pid used again by another program after a crash is not Litestream.
+        return ContinuousService.isLitestream(pid)
     }
 }

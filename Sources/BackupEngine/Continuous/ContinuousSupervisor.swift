@@ -4,14 +4,23 @@ import Glibc
 #endif
 
 /// Runs Litestream as a child of whoever holds the scheduler (daemon or console): one per
-/// data dir, because only the scheduler's holder runs it. Started when continuous
-/// protection is set up, on a thread of its own; started again after 1, 2, 4 ... seconds
-/// (at most a minute) when it dies; never started while the database is not in WAL mode
-/// (Litestream would switch the POS's database unasked); stopped with the scheduler, or
-/// when the setup is removed.
+/// data dir, because only the scheduler's holder runs it, and one a dead holder left
+/// behind is stopped first. Started when continuous protection is set up, on a thread of
+/// its own; started again after 1, 2, 4 ... seconds (at most a minute) when it dies; not
+/// started while the database is not in WAL mode (Litestream would switch the POS's
+/// database unasked), while the replica's drive is not mounted, or with a setup made on
+/// another machine; stopped with the scheduler, when the setup is removed, and started
+/// again when it changes.
 /// Owner of its state: a lock; the state file is written only from its thread.
 public final class ContinuousSupervisor: Sendable {
-    private let state = Locked<(running: Bool, stopped: Bool, cancellation: CancellationFlag?)>((false, false, nil))
+    private struct Shared {
+        var running = false
+        var stopped = false
+        var cancellation: CancellationFlag?
+        /// The setup the running Litestream was started with.
+        var config: ContinuousConfig?
+    }
+    private let shared = Locked(Shared())
     /// The waits after Litestream ended on its own, in seconds; injectable in tests.
     private let backoff: @Sendable (Int) -> TimeInterval
 
@@ -20,25 +29,28 @@ public final class ContinuousSupervisor: Sendable {
     }
 
     /// Starts the supervising thread when continuous protection is set up and none runs;
-    /// stops Litestream when the setup is gone. Called on every scheduler round.
+    /// stops Litestream when the setup is gone, changed, or may not run now (its drive
+    /// pulled). Called on every scheduler round.
     public func kick(engine: BackupEngine) {
         let service = engine.continuous
-        let configured = service.config() != nil
-        if !configured {
-            state.withLock { $0.cancellation?.cancel() }
-            return
+        let config = service.config()
+        let mayRun = config.map { service.startProblem($0) == nil } ?? false
+        shared.withLock { s in
+            if s.running, s.config != nil, s.config != config || !mayRun { s.cancellation?.cancel() }
         }
+        guard let config else { return }
         let flag = CancellationFlag()
-        let start = state.withLock { s -> Bool in
+        let start = shared.withLock { s -> Bool in
             guard !s.stopped, !s.running else { return false }
             s.running = true
             s.cancellation = flag
+            s.config = config
             return true
         }
         guard start else { return }
         let thread = Thread { [self] in
-            supervise(service, flag: flag)
-            state.withLock { $0.running = false; $0.cancellation = nil }
+            supervise(service, config: config, flag: flag)
+            shared.withLock { $0.running = false; $0.cancellation = nil; $0.config = nil }
         }
         thread.name = "mr5-backup continuous"
         thread.start()
@@ -46,22 +58,34 @@ public final class ContinuousSupervisor: Sendable {
 
     /// Stops Litestream (SIGTERM: it finishes its sync) and waits up to `wait` seconds.
     public func stop(wait: TimeInterval = 10) {
-        state.withLock { $0.stopped = true; $0.cancellation?.cancel() }
+        shared.withLock { $0.stopped = true; $0.cancellation?.cancel() }
         let deadline = Date().addingTimeInterval(wait)
-        while state.withLock({ $0.running }) && Date() < deadline { usleep(50_000) }
+        while shared.withLock({ $0.running }) && Date() < deadline { usleep(50_000) }
     }
 
-    public var isRunning: Bool { state.withLock { $0.running } }
+    public var isRunning: Bool { shared.withLock { $0.running } }
 
-    private func supervise(_ service: ContinuousService, flag: CancellationFlag) {
+    private func supervise(_ service: ContinuousService, config: ContinuousConfig, flag: CancellationFlag) {
         var failures = 0
-        while !flag.isCancelled, let config = service.config() {
+        var lastSaid: String?
+        stopOrphan(service)
+        // Its log is kept short: the one before is kept as `.1`.
+        if let size = FileSystem.info(service.paths.log)?.size, size > 4 << 20 {
+            _ = rename(service.paths.log, service.paths.log + ".1")
+        }
+        while !flag.isCancelled, service.config() == config {
             let problem: String
+            var ranFor: TimeInterval = 0
             do {
+                if let why = service.startProblem(config) { throw BackupError.continuousFailed(action: "start", reason: why, detail: nil) }
                 // A killed restore, or the POS, may have left the database in rollback mode:
                 // Litestream would switch it to WAL by itself.
-                guard service.databaseIsWAL() else { throw BackupError.continuousNeedsWAL(path: service.layout.databasePath) }
+                guard let isWAL = service.databaseIsWAL() else {
+                    throw BackupError.continuousFailed(action: "start", reason: "cannot read the database's journal mode now", detail: nil)
+                }
+                guard isWAL else { throw BackupError.continuousNeedsWAL(path: service.layout.databasePath) }
                 let litestream = try service.litestream(config, cancellation: flag)
+                let logStart = FileSystem.info(service.paths.log)?.size ?? 0
                 var program = litestream.replicate(log: service.paths.log)
                 program.onStart = { pid in
                     service.writeState { s in
@@ -71,16 +95,20 @@ public final class ContinuousSupervisor: Sendable {
                     }
                     service.logger.info("Continuous protection: Litestream started (pid \(pid)), replicating to \(config.replicaPath)")
                 }
+                let started = Date()
                 let result = try program.run()
+                ranFor = Date().timeIntervalSince(started)
                 service.writeState { $0.pid = nil }
-                if result.cancelled || flag.isCancelled { return }
-                problem = Self.lastWords(in: service.paths.log) ?? "Litestream exited with status \(result.status)"
+                // Stopped by us, or by `continuous off` (its setup gone): no failure.
+                if result.cancelled || flag.isCancelled || service.config() != config { return }
+                problem = Self.lastWords(in: service.paths.log, from: logStart) ?? "Litestream exited with status \(result.status)"
             } catch BackupError.cancelled {
                 return
             } catch {
                 problem = BackupError(error).description
             }
-            failures += 1
+            // A Litestream that ran well for a while starts the waits again from a second.
+            failures = ranFor > 600 ? 1 : failures + 1
             let wait = backoff(failures)
             let now = service.clock.now()
             service.writeState { s in
@@ -89,15 +117,34 @@ public final class ContinuousSupervisor: Sendable {
                 s.lastProblem = problem
                 s.retryAfter = now.addingTimeInterval(wait)
             }
-            service.logger.error("Continuous protection: Litestream stopped: \(problem); starting it again in \(Int(wait)) s")
+            // Said once while it stays the same (a database left in rollback mode).
+            if problem != lastSaid {
+                service.logger.error("Continuous protection: Litestream is not running: \(problem); trying again in \(Int(wait)) s")
+                lastSaid = problem
+            }
             let until = Date().addingTimeInterval(wait)
             while Date() < until && !flag.isCancelled { usleep(100_000) }
         }
     }
 
-    /// The last thing Litestream said in its log (its tail only is read).
-    static func lastWords(in log: String) -> String? {
-        guard let info = FileSystem.info(log), info.size > 0, let data = FileSystem.readFile(log) else { return nil }
-        return Litestream.lastWords(String(decoding: data.suffix(16_384), as: UTF8.self))
+    /// A Litestream for this data dir that a dead holder left running (it runs in a
+    /// session of its own): stopped before ours starts, so one replicates at a time.
+    private func stopOrphan(_ service: ContinuousService) {
+        let state = service.state()
+        guard state.isRunning, let pid = state.pid, ContinuousService.isLitestream(pid, config: service.paths.litestreamConfig) else { return }
+        service.logger.warning("Continuous protection: stopping the Litestream (pid \(pid)) an earlier scheduler left running")
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(10)
+        while kill(pid, 0) == 0 && Date() < deadline { usleep(100_000) }
+        if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+        service.writeState { $0.pid = nil }
+    }
+
+    /// The last thing Litestream said in its log since `offset` (this run's words only;
+    /// at most its last 16 KiB are read).
+    static func lastWords(in log: String, from offset: Int64) -> String? {
+        guard let info = FileSystem.info(log), info.size > offset, let data = FileSystem.readFile(log) else { return nil }
+        let run = data.suffix(from: min(data.count, Int(offset)))
+        return Litestream.lastWords(String(decoding: run.suffix(16_384), as: UTF8.self))
     }
 }

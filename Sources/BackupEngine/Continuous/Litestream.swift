@@ -12,8 +12,12 @@ struct Litestream {
     let home: String
     var cancellation: CancellationFlag? = nil
 
-    /// The litestream on `PATH`, or `.continuousNotInstalled`.
+    /// Where the Debian package carries it: its own folder, before anything on `PATH`.
+    static let packaged = "/usr/lib/mr5-backup/litestream"
+
+    /// The package's litestream, else the one on `PATH`, or `.continuousNotInstalled`.
     static func locate() throws -> String {
+        if FileManager.default.isExecutableFile(atPath: packaged) { return packaged }
         guard let path = ChildProgram.locate("litestream") else {
             if let found = ChildProgram.locate("litestream", requireExecutable: false) {
                 throw BackupError.programNotExecutable(path: found, who: Ownership.describe(found))
@@ -23,15 +27,16 @@ struct Litestream {
         return path
     }
 
-    static var isInstalled: Bool { ChildProgram.locate("litestream") != nil }
+    static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: packaged) || ChildProgram.locate("litestream") != nil }
 
     var environment: [String: String] { ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home] }
 
-    /// `litestream replicate`, as the long-running child: its stderr appended to `log`.
+    /// `litestream replicate`, as the long-running child: everything it says (0.5 logs to
+    /// stdout) appended to `log`, never kept in memory: it runs for days.
     func replicate(log: String) -> ChildProgram {
         var program = ChildProgram(executable: executable, arguments: ["replicate", "-no-expand-env", "-config", configPath],
-                                   environment: environment, timeLimit: 10 * 365 * 86_400, cancellation: cancellation)
-        program.errorOutput = .file(log)
+                                   environment: environment, output: .append(log), timeLimit: 10 * 365 * 86_400, cancellation: cancellation)
+        program.errorOutput = .append(log)
         return program
     }
 
@@ -86,18 +91,22 @@ struct Litestream {
         func quoted(_ s: String) -> String {
             "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
+        // Litestream 0.5 keeps its window at the top level (`snapshot`); keys it does not
+        // know it ignores, so a per-replica `retention` would silently be its 24 h default.
+        let keep = min(max(keepDays, 1), 3650)
         return """
             # Written by mr5-backup from backups/.meta/continuous/config.json; changed on every start.
             logging:
               level: warn
+            snapshot:
+              interval: 24h
+              retention: \(keep * 24)h
             dbs:
               - path: \(quoted(database))
                 meta-path: \(quoted(meta))
                 replica:
                   type: file
                   path: \(quoted(replicaPath))
-                  retention: \(keepDays * 24)h
-                  snapshot-interval: 24h
 
             """
     }

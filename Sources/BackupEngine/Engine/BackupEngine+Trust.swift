@@ -34,6 +34,7 @@ extension BackupEngine {
 
     private var trustedFilePaths: [(String, String)] {
         [(Notifier.targetsFileWhat, layout.notifyTargetsPath)] + offsiteTrustedFiles + [("the terminal id file", terminalIDCachePath)]
+            + [(ContinuousService.configWhat, continuous.paths.config)]
     }
 
     var terminalIDCachePath: String { layout.metaDir + "/terminal-id" }

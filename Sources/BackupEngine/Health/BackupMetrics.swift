@@ -39,6 +39,11 @@ public struct BackupMetrics: Sendable, Equatable {
     public var offsiteBytesStored: Int64 = 0
     public var offsiteLastCheckOK: Int = -1
     public var offsiteLastDrillOK: Int = -1
+    public var continuousConfigured: Int = 0
+    public var continuousRunning: Int = 0
+    public var continuousLagSeconds: Double = 0
+    public var continuousLastSyncTimestamp: Double = 0
+    public var continuousWindowStartTimestamp: Double = 0
     /// Unix time this file was written: a monitor alerts when it stops moving (0: unknown).
     public var writtenTimestamp: Double = 0
 
@@ -78,6 +83,14 @@ public struct BackupMetrics: Sendable, Equatable {
             m.offsiteBytesStored = s.bytesStored ?? 0
             m.offsiteLastCheckOK = s.lastCheck.map { $0.ok ? 1 : 0 } ?? -1
             m.offsiteLastDrillOK = s.lastDrill.map { $0.ok ? 1 : 0 } ?? -1
+        }
+        let continuous = engine.continuous.status()
+        if continuous.config != nil {
+            m.continuousConfigured = 1
+            m.continuousRunning = continuous.running ? 1 : 0
+            m.continuousLagSeconds = continuous.lag ?? 0
+            m.continuousLastSyncTimestamp = continuous.lastSyncAt?.timeIntervalSince1970 ?? 0
+            m.continuousWindowStartTimestamp = continuous.windowStart?.timeIntervalSince1970 ?? 0
         }
         return m
     }

@@ -10,7 +10,14 @@ enum ContinuousRules {
     static let criticalLag: TimeInterval = 15 * 60
 
     static func findings(_ status: ContinuousStatus?, now: Date) -> [HealthFinding] {
-        guard let status, let config = status.config else { return [] }
+        guard let status else { return [] }
+        if status.config == nil, let problem = status.problem {
+            return [HealthFinding(.critical, .continuousNotRunning, problem)]
+        }
+        guard let config = status.config else { return [] }
+        if let problem = status.problem {
+            return [HealthFinding(.critical, .continuousNotRunning, problem)]
+        }
         if !status.installed {
             return [HealthFinding(.warning, .continuousNotInstalled, BackupError.continuousNotInstalled.description)]
         }

@@ -39,6 +39,11 @@ public enum MetricsWriter {
         metric("offsite_bytes_stored", "gauge", "Bytes this terminal's snapshots take in the off-site repository (raw data, refreshed daily).", String(m.offsiteBytesStored))
         metric("offsite_last_check_success", "gauge", "1 if the last off-site check passed, 0 if it failed, -1 if none ran.", String(m.offsiteLastCheckOK))
         metric("offsite_last_drill_success", "gauge", "1 if the last off-site restore drill passed, 0 if it failed, -1 if none ran.", String(m.offsiteLastDrillOK))
+        metric("continuous_configured", "gauge", "1 if continuous protection (Litestream) is set up, else 0.", String(m.continuousConfigured))
+        metric("continuous_running", "gauge", "1 if Litestream runs for this data dir, else 0.", String(m.continuousRunning))
+        metric("continuous_lag_seconds", "gauge", "Seconds the replica is behind the database's last change (0: it has everything).", number(m.continuousLagSeconds))
+        metric("continuous_last_sync_timestamp_seconds", "gauge", "Unix time of the newest transaction file in the replica (0: none).", number(m.continuousLastSyncTimestamp))
+        metric("continuous_window_start_timestamp_seconds", "gauge", "Unix time of the oldest moment the replica can restore (0: none).", number(m.continuousWindowStartTimestamp))
         metric("metrics_written_timestamp_seconds", "gauge", "Unix time this file was written (at least every 5 minutes while a scheduler runs).", number(m.writtenTimestamp))
         // The version as a label, the Prometheus way: `mr5_backup_info{version="0.2.0"} 1`.
         metric("info", "gauge", "The mr5-backup version that wrote this file (label version); always 1.", "1",

@@ -11,7 +11,9 @@ import Glibc
 /// own with no controlling terminal and no descriptor of ours but its three (`mr5_spawn`).
 struct ChildProgram {
     enum Input { case none, file(String), data(Data) }
-    enum Output { case capture, file(String) }
+    /// `file`: written from the start (a file made for it); `append`: added to the end of
+    /// a log, made when missing.
+    enum Output { case capture, file(String), append(String) }
 
     struct Result {
         var status: Int32
@@ -88,6 +90,9 @@ struct ChildProgram {
         case .file(let path):
             childOut = try FileSystem.openNoFollow(path, O_WRONLY)
             opened.append(childOut)
+        case .append(let path):
+            childOut = try FileSystem.openNoFollow(path, O_WRONLY | O_APPEND | O_CREAT)
+            opened.append(childOut)
         }
         var errRead: Int32 = -1
         let childErr: Int32
@@ -96,7 +101,7 @@ struct ChildProgram {
             let p = try pipePair()
             errRead = p.read
             childErr = p.write
-        case .file(let path):
+        case .file(let path), .append(let path):
             childErr = try FileSystem.openNoFollow(path, O_WRONLY | O_APPEND | O_CREAT)
             opened.append(childErr)
         }

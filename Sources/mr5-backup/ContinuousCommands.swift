@@ -11,11 +11,27 @@ struct Continuous: ParsableCommand {
             Exit codes: 0 done, 1 Litestream or the replica failed (the line says why), 2 bad usage
             or input. A running console or daemon runs Litestream; without one nothing is replicated.
             """,
-        subcommands: [ContinuousInit.self, ContinuousStatusCommand.self, ContinuousOff.self])
+        subcommands: [ContinuousInit.self, ContinuousStatusCommand.self, ContinuousDrill.self, ContinuousOff.self])
 }
 
 extension ContinuousInit: RecordsAttempts {}
 extension ContinuousOff: RecordsAttempts {}
+extension ContinuousDrill: RecordsAttempts {}
+
+/// `continuous drill`: restore the newest moment and the newest backup's moment, check, compare, remove.
+struct ContinuousDrill: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drill",
+        abstract: "Restore drill: the replica's newest moment into a private temp file, checked (integrity_check); the newest verified backup's moment, compared table by table; both removed.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let engine = try global.makeEngine()
+        let result = try engine.continuous.drill(trigger: .cli, cancellation: Interrupts.cancellationFlag(saying: "stopping Litestream..."))
+        print("Continuous restore drill: \(result.message).")
+    }
+}
 
 /// `continuous init --replica DIR [--same-disk] [--switch-to-wal]`.
 struct ContinuousInit: ParsableCommand {
@@ -68,7 +84,9 @@ struct ContinuousStatusCommand: ParsableCommand {
         print("Last sync: " + (s.lastSyncAt.map { "\(CLIFormat.localTime($0)) (\(CLIFormat.duration(now.timeIntervalSince($0))) ago)" } ?? "none yet"))
         print("Lag: " + (s.lag.map { "\(Int($0)) s" } ?? "unknown"))
         print("Window: " + (s.windowStart.map { "from \(CLIFormat.localTime($0)), kept \(config.keep) days" } ?? "none yet"))
+        if let problem = s.problem { print("NOT REPLICATING: \(problem)") }
         if s.state.restarts > 0 { print("Restarted \(CLIFormat.count(s.state.restarts, "time")); last: \(s.state.lastProblem ?? "?")") }
+        print("Last restore drill: " + (s.state.lastDrill.map { "\($0.ok ? "ok" : "FAILED") \(CLIFormat.duration(now.timeIntervalSince($0.at))) ago: \($0.message)" } ?? "none yet"))
     }
 }
 

@@ -54,6 +54,12 @@ final class ContinuousUnitTests: XCTestCase {
         status.state.lastProblem = "sync error: no space left on device"
         XCTAssertEqual(ContinuousRules.findings(status, now: now).map(\.message),
                        ["continuous protection is set up but Litestream is not running: sync error: no space left on device"])
+        status.running = true
+        status.state.lastDrill = .init(at: now, ok: false, message: "the replica: the moment of backup-x.db does not hold the rows that backup holds", damaged: true)
+        XCTAssertEqual(ContinuousRules.findings(status, now: now).map(\.level), [.critical])
+        status.state.lastDrill?.damaged = false
+        XCTAssertEqual(ContinuousRules.findings(status, now: now).map(\.level), [.warning], "could not run: a warning")
+        status.state.lastDrill = nil
         status.installed = false
         XCTAssertEqual(ContinuousRules.findings(status, now: now).map(\.kind), [.continuousNotInstalled])
         status.config = nil

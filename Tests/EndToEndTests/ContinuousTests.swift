@@ -124,6 +124,18 @@ final class ContinuousTests: XCTestCase {
         XCTAssertEqual(shell("sqlite3 \(shq(shop.layout.databasePath)) 'PRAGMA busy_timeout=5000; INSERT INTO t_probe VALUES (2)'").status, 0)
         XCTAssertTrue(eventually(timeout: 30) { self.transactionFiles(path).count > again }, "replicated after the restart")
 
+        // The drill: the newest moment restores whole, and a backup made now is the same,
+        // table by table, as the replica's moment of it.
+        let backup = try run(["create"] + shop.dirArgs)
+        XCTAssertEqual(backup.exitCode, 0, backup.stderr)
+        let drill = try run(["continuous", "drill"] + shop.dirArgs)
+        XCTAssertEqual(drill.exitCode, 0, drill.stdout + drill.stderr)
+        XCTAssertTrue(drill.stdout.contains("the newest moment restores and checks ok"), drill.stdout)
+        XCTAssertTrue(drill.stdout.contains("holds the same rows in every table"), drill.stdout)
+        XCTAssertTrue(try run(["continuous", "status"] + shop.dirArgs).stdout.contains("Last restore drill: ok"))
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: shop.layout.metaDir + "/continuous"))?.filter { $0.contains("drill") }, [],
+                       "the drill's files are removed")
+
         // Off: the setup goes and Litestream with it; the replica stays.
         let off = try run(["continuous", "off"] + shop.dirArgs)
         XCTAssertEqual(off.exitCode, 0, off.stderr)

@@ -129,6 +129,24 @@ final class OffsiteDamageTests: XCTestCase {
         XCTAssertEqual(drilled.exitCode, 0, drilled.stderr)
     }
 
+    func testADrillThatMeetsDamagedDataIsCriticalAndAPartialCheckDoesNotClearIt() throws {
+        let f = try OffsiteFixture()
+        try setUp(f)
+        XCTAssertEqual(try run(["offsite", "push", try f.newestBackup(self)] + f.dirArgs).exitCode, 0)
+        for (pack, size) in packs(f.repository) where size > 4096 { try damage(pack) }
+        let drill = try run(["offsite", "drill"] + f.dirArgs)
+        assertRefused(drill, exit: 1, mentioning: "the off-site repository is damaged: blob ")
+        XCTAssertTrue(drill.stderr.contains("does not decrypt (ciphertext verification failed)"), drill.stderr)
+        let critical = try run(["status"] + f.dirArgs)
+        XCTAssertEqual(critical.exitCode, 2, critical.stdout)
+        XCTAssertTrue(critical.stdout.hasPrefix("CRITICAL - the off-site repository is damaged (found by the restore drill"), critical.stdout)
+        // A check of a sliver of the data passes or not; either way the damage stands.
+        _ = try run(["offsite", "check", "--read-data-subset", "1/1000"] + f.dirArgs)
+        XCTAssertTrue(try run(["status"] + f.dirArgs).stdout.hasPrefix("CRITICAL - the off-site repository is damaged"))
+        XCTAssertTrue(try String(contentsOfFile: f.shop.layout.logsDir + "/backup.log", encoding: .utf8)
+            .contains("Off-site repository is damaged (found by the restore drill)"))
+    }
+
     /// restic run by hand on the test's repository, its JSON read back.
     private func restic(_ f: OffsiteFixture, _ args: [String], stdin: String = "") throws -> ProcessResult {
         try ChildProcess.run("/usr/bin/restic", args, env: ["RESTIC_REPOSITORY": f.repository, "RESTIC_PASSWORD_FILE": f.paths.password,

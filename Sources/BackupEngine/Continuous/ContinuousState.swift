@@ -16,6 +16,16 @@ public struct ContinuousState: Codable, Sendable, Equatable {
     public var lastProblem: String?
     /// When the next start may be tried after it ended (1, 2, 4 ... s, at most a minute).
     public var retryAfter: Date?
+    /// The last restore drill (weekly, or `continuous drill`).
+    public var lastDrill: Drill?
+
+    public struct Drill: Codable, Sendable, Equatable {
+        public var at: Date
+        public var ok: Bool
+        public var message: String
+        /// True when what came back was wrong (damaged, or other rows), not merely unreadable.
+        public var damaged: Bool = false
+    }
 
     public init() {}
 

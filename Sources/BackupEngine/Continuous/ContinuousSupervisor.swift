@@ -19,6 +19,8 @@ public final class ContinuousSupervisor: Sendable {
         var cancellation: CancellationFlag?
         /// The setup the running Litestream was started with.
         var config: ContinuousConfig?
+        /// A restore drill running on a thread of its own, and how to stop it.
+        var drill: CancellationFlag?
     }
     private let shared = Locked(Shared())
     /// The waits after Litestream ended on its own, in seconds; injectable in tests.
@@ -39,6 +41,7 @@ public final class ContinuousSupervisor: Sendable {
             if s.running, s.config != nil, s.config != config || !mayRun { s.cancellation?.cancel() }
         }
         guard let config else { return }
+        drillWhenDue(service)
         let flag = CancellationFlag()
         let start = shared.withLock { s -> Bool in
             guard !s.stopped, !s.running else { return false }
@@ -56,11 +59,34 @@ public final class ContinuousSupervisor: Sendable {
         thread.start()
     }
 
+    /// The weekly restore drill (daily again after one that failed), while Litestream runs,
+    /// on a thread of its own: a restore of a large database must not hold up the round.
+    private func drillWhenDue(_ service: ContinuousService) {
+        let state = service.state()
+        let now = service.clock.now()
+        guard state.isRunning, state.startedAt.map({ now.timeIntervalSince($0) > 60 }) ?? false else { return }
+        if let last = state.lastDrill, last.at <= now,
+           now.timeIntervalSince(last.at) < (last.ok ? OffsiteSchedule.weekly : OffsiteSchedule.daily) { return }
+        let flag = CancellationFlag()
+        let start = shared.withLock { s -> Bool in
+            guard !s.stopped, s.drill == nil else { return false }
+            s.drill = flag
+            return true
+        }
+        guard start else { return }
+        let thread = Thread { [self] in
+            _ = try? service.drill(trigger: .scheduler, cancellation: flag)
+            shared.withLock { $0.drill = nil }
+        }
+        thread.name = "mr5-backup continuous drill"
+        thread.start()
+    }
+
     /// Stops Litestream (SIGTERM: it finishes its sync) and waits up to `wait` seconds.
     public func stop(wait: TimeInterval = 10) {
-        shared.withLock { $0.stopped = true; $0.cancellation?.cancel() }
+        shared.withLock { $0.stopped = true; $0.cancellation?.cancel(); $0.drill?.cancel() }
         let deadline = Date().addingTimeInterval(wait)
-        while shared.withLock({ $0.running }) && Date() < deadline { usleep(50_000) }
+        while shared.withLock({ $0.running || $0.drill != nil }) && Date() < deadline { usleep(50_000) }
     }
 
     public var isRunning: Bool { shared.withLock { $0.running } }

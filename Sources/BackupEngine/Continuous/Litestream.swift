@@ -45,6 +45,20 @@ struct Litestream {
         _ = try run("replicate", ["replicate", "-once", "-no-expand-env", "-config", configPath], timeLimit: timeLimit)
     }
 
+    /// `litestream restore` of the database's newest moment, or of `at` (to the second),
+    /// into `file` (which must not exist; its folder private).
+    func restore(database: String, into file: String, at moment: Date?, timeLimit: TimeInterval = 3600) throws {
+        let stamp = moment.map { ["-timestamp", Self.timestamp($0)] } ?? []
+        _ = try run("restore", ["restore", "-no-expand-env", "-config", configPath, "-o", file] + stamp + [database], timeLimit: timeLimit)
+    }
+
+    /// ISO 8601 in UTC, to the second: what `-timestamp` takes.
+    static func timestamp(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: date)
+    }
+
     func run(_ action: String, _ arguments: [String], timeLimit: TimeInterval) throws -> ChildProgram.Result {
         let program = ChildProgram(executable: executable, arguments: arguments, environment: environment,
                                    timeLimit: timeLimit, cancellation: cancellation)

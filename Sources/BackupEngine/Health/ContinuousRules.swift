@@ -4,7 +4,7 @@ import Foundation
 /// up: nothing to say).
 /// - WARNING when Litestream is not installed, or not running though set up, or when the
 ///   replica is more than `warnLag` behind a database that changes;
-/// - CRITICAL past `criticalLag`.
+/// - CRITICAL past `criticalLag`, and when the restore drill found the replica wrong.
 enum ContinuousRules {
     static let warnLag: TimeInterval = 60
     static let criticalLag: TimeInterval = 15 * 60
@@ -25,6 +25,10 @@ enum ContinuousRules {
         if !status.running {
             let why = status.state.lastProblem.map { ": \(OneLine.keepingEnd($0, limit: 100))" } ?? " (it runs under the daemon or the console)"
             out.append(HealthFinding(.warning, .continuousNotRunning, "continuous protection is set up but Litestream is not running\(why)"))
+        }
+        if let drill = status.state.lastDrill, !drill.ok {
+            out.append(drill.damaged ? HealthFinding(.critical, .continuousDrillFailed, "the continuous restore drill failed: \(drill.message)")
+                                     : HealthFinding(.warning, .continuousDrillFailed, "the continuous restore drill could not run: \(drill.message)"))
         }
         if let lag = status.lag, lag > warnLag {
             let age = SchedulePlanner.durationText(lag)

@@ -61,6 +61,8 @@ public struct HealthFinding: Sendable, Equatable, Codable {
         case continuousNotRunning = "continuous_not_running"
         /// The replica is behind the database's newest commit.
         case continuousLagging = "continuous_lagging"
+        /// The continuous restore drill failed (or could not run).
+        case continuousDrillFailed = "continuous_drill_failed"
 
         /// The off-site rules' kinds (one notification event covers them).
         public var isOffsite: Bool {

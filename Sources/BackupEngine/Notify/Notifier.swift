@@ -149,7 +149,7 @@ public struct Notifier: Sendable {
         case .corruptBackups: return .corruptBackupFound
         case .schedulerStopped: return .schedulerStopped
         case .offsiteDamaged: return .offsiteDamaged
-        case .continuousNotInstalled, .continuousNotRunning, .continuousLagging: return .continuousFailed
+        case .continuousNotInstalled, .continuousNotRunning, .continuousLagging, .continuousDrillFailed: return .continuousFailed
         case .offsiteNotInstalled, .offsiteCheckNotRun, .offsitePushesFailing, .offsiteTerminalShared, .offsiteFilesMissing: return .offsiteFailed
         case .unreadable, .untrustedFile, .liveDatabaseHotJournal, .liveDatabaseUnreadable, .noVerifiedBackup,
              .backupDatedAfterNow, .verifyPending, .liveDatabaseLocked, .readOnlyFileSystem, .notifyTargetsDamaged, .backupsFailing, .scheduleOff:

@@ -105,9 +105,15 @@ struct Status: ParsableCommand {
         } else if snapshot == nil && !closed && !report.has(.schedulerStopped) {
             parts.append("no scheduler running")
         }
+        // Continuous protection, when set up: how far the replica is behind, in the line
+        // and the perf data (thresholds: ContinuousRules' minute and quarter of an hour).
+        let continuous = engine.continuous.status()
+        let lag = continuous.config == nil ? nil : Optional(continuous.lag.map { Int($0) })
+        if let lag { parts.append(lag.map { "replica \($0) s behind" } ?? "replica lag unknown") }
         let text = OneLine.make("\(report.level.word) - " + parts.joined(separator: ", "))
-        let perf = performanceData(newest: newest, now: now, frequency: frequency, count: closed ? nil : backups.count,
+        var perf = performanceData(newest: newest, now: now, frequency: frequency, count: closed ? nil : backups.count,
                                    failures: historyClosed ? nil : BackupHistorySummary(history: engine.history()).consecutiveFailures)
+        if let lag { perf += " lag=\(lag.map { "\($0)s" } ?? "U");60;900;0" }
         var detail: String?
         if case .damaged(let findings) = live { detail = findings.detail }
         if detail == nil, case .damaged(let findings)? = lastCheck?.state { detail = findings.detail }
@@ -120,7 +126,8 @@ struct Status: ParsableCommand {
             liveDatabase: live.name, lastLiveCheckAt: lastCheck?.checkedAt, lastLiveCheckState: lastCheck?.state.name,
             corruptBackupCount: closed ? nil : all.filter { $0.status == .corrupt }.count, detail: detail, performanceData: perf,
             notifyPending: historyClosed ? nil : engine.notifier.pendingCount(), lastNotification: engine.notifier.lastDelivery().map(NotifyResultJSON.init),
-            offsite: engine.offsite.config() == nil ? nil : OffsiteStatusJSON(engine.offsite.status(entries: all), now: now)))
+            offsite: engine.offsite.config() == nil ? nil : OffsiteStatusJSON(engine.offsite.status(entries: all), now: now),
+            continuous: continuous.config == nil ? nil : ContinuousStatusJSON(continuous)))
     }
 
     /// Nagios performance data: `age=4740s;16200;21600;0 backups=7;;;0 failures=0;1;3;0 size=21852160B`

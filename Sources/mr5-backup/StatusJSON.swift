@@ -41,6 +41,8 @@ struct StatusJSON: Encodable {
     var lastNotification: NotifyResultJSON? = nil
     /// Off-site copies, when set up (as `offsite status --json`).
     var offsite: OffsiteStatusJSON? = nil
+    /// Continuous protection, when set up (as `continuous status --json`).
+    var continuous: ContinuousStatusJSON? = nil
 }
 
 /// One health finding in `status --json`: `kind` is stable (`live_db_missing`, `disk_low`…).

@@ -133,6 +133,9 @@ final class ContinuousTests: XCTestCase {
         XCTAssertTrue(drill.stdout.contains("the newest moment restores and checks ok"), drill.stdout)
         XCTAssertTrue(drill.stdout.contains("holds the same rows in every table"), drill.stdout)
         XCTAssertTrue(try run(["continuous", "status"] + shop.dirArgs).stdout.contains("Last restore drill: ok"))
+        let line = try run(["status"] + shop.dirArgs).stdout
+        XCTAssertNotNil(line.range(of: #"replica \d+ s behind.* lag=\d+s;60;900;0"#, options: .regularExpression), line)
+        XCTAssertEqual((try run(["status", "--json"] + shop.dirArgs).json()["continuous"] as? [String: Any])?["running"] as? Bool, true)
         XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: shop.layout.metaDir + "/continuous"))?.filter { $0.contains("drill") }, [],
                        "the drill's files are removed")
 

@@ -45,7 +45,9 @@ bin=$(swift build -c release --static-swift-stdlib --product mr5-backup --show-b
 litestream=${LITESTREAM:-/usr/local/bin/litestream}
 [ -x "$litestream" ] || fail "$litestream not found (bash .ci/run installs it; or LITESTREAM=/path to a static litestream 0.5.x)"
 [ "$(head -c 4 "$litestream" | od -An -c | tr -d ' ')" = '177ELF' ] || fail "$litestream is not a program (a script or a shim?)"
-ldd "$litestream" 2>&1 | grep -qE 'not a dynamic executable|statically linked' || fail "$litestream is not a static binary"
+# ldd exits 1 on a static binary (pipefail would take that for a failure): its words decide.
+ldd_says=$(ldd "$litestream" 2>&1 || true)
+grep -qE 'not a dynamic executable|statically linked' <<<"$ldd_says" || fail "$litestream is not a static binary"
 litestream_version=$("$litestream" version) || fail "'$litestream version' failed"
 [[ $litestream_version =~ ^0\.5\. ]] || fail "$litestream is Litestream $litestream_version, not 0.5.x"
 [ -f /usr/share/common-licenses/Apache-2.0 ] || fail "/usr/share/common-licenses/Apache-2.0 not found (base-files): Litestream's licence"

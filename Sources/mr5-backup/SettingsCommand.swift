@@ -34,6 +34,10 @@ struct SettingsGet: ParsableCommand {
         default:
             // Off-site keys before off-site copies are set up: the count a setup would
             // start with (said to be only that), or nothing with a note.
+            if key == SettingKey.continuousKeep.rawValue, raw == nil {
+                print(7)
+                return Terminal.note("continuous protection is not set up: this is the default (mr5-backup continuous init --replica DIR)")
+            }
             let offsite = SettingKey(rawValue: key).map { $0.home == .offsite } ?? false
             guard offsite && raw == nil else { return print(raw ?? "") }
             if let count = OffsiteConfig(repository: "", options: [], configuredAt: Date())[keep: key] {
@@ -103,6 +107,12 @@ struct SettingsSet: ParsableCommand {
             }
             try engine.setOffsiteKeep(key, count)
             print("\(key) = \(count)")
+        case SettingKey.continuousKeep.rawValue:
+            guard let days = Int(value.trimmingCharacters(in: .whitespaces)) else {
+                throw BackupError.invalidSetting(key: SettingKey.continuousKeep.rawValue, value: value, reason: "give a whole number of days between 1 and 3650")
+            }
+            try engine.setContinuousKeep(days)
+            print("continuous_keep = \(days) days")
         case SettingKey.offsiteLimitUpload.rawValue:
             guard let rate = Int(value.trimmingCharacters(in: .whitespaces)) else {
                 throw BackupError.invalidSetting(key: SettingKey.offsiteLimitUpload.rawValue, value: value, reason: "give KiB/s as a whole number (0: no limit)")

@@ -124,6 +124,17 @@ final class ContinuousTests: XCTestCase {
         XCTAssertEqual(shell("sqlite3 \(shq(shop.layout.databasePath)) 'PRAGMA busy_timeout=5000; INSERT INTO t_probe VALUES (2)'").status, 0)
         XCTAssertTrue(eventually(timeout: 30) { self.transactionFiles(path).count > again }, "replicated after the restart")
 
+        // A longer window: a setting, and Litestream is started again with it.
+        XCTAssertEqual(try run(["settings", "set", "continuous_keep", "30"] + shop.dirArgs).stdout, "continuous_keep = 30 days\n")
+        XCTAssertEqual(try run(["settings", "get", "continuous_keep"] + shop.dirArgs).stdout, "30\n")
+        assertRefused(try run(["settings", "set", "continuous_keep", "0"] + shop.dirArgs), exit: 2, mentioning: "keep between 1 and 3650 days")
+        XCTAssertTrue(eventually(timeout: 60) {
+            let yml = (try? String(contentsOfFile: shop.layout.metaDir + "/continuous/litestream.yml", encoding: .utf8)) ?? ""
+            let pid = ((try? self.status(shop))?["pid"] as? Int32) ?? 0
+            return yml.contains("retention: 720h") && pid > 0 && pid != second
+        }, "Litestream started again with a 30-day window")
+        second = try XCTUnwrap(try status(shop)["pid"] as? Int32)
+
         // The drill: the newest moment restores whole, and a backup made now is the same,
         // table by table, as the replica's moment of it.
         let backup = try run(["create"] + shop.dirArgs)

@@ -40,7 +40,8 @@ public final class ContinuousSupervisor: Sendable {
         shared.withLock { s in
             if s.running, s.config != nil, s.config != config || !mayRun { s.cancellation?.cancel() }
         }
-        guard let config else { return }
+        // Not started while it may not run (a pulled drive, a copied setup): status says why.
+        guard let config, mayRun else { return }
         drillWhenDue(service)
         let flag = CancellationFlag()
         let start = shared.withLock { s -> Bool in
@@ -54,6 +55,9 @@ public final class ContinuousSupervisor: Sendable {
         let thread = Thread { [self] in
             supervise(service, config: config, flag: flag)
             shared.withLock { $0.running = false; $0.cancellation = nil; $0.config = nil }
+            // A changed setup runs at once, not at the scheduler's next round (a no-op when
+            // it was removed, may not run now, or the scheduler is stopping).
+            kick(engine: service.engine)
         }
         thread.name = "mr5-backup continuous"
         thread.start()
@@ -95,6 +99,16 @@ public final class ContinuousSupervisor: Sendable {
         var failures = 0
         var lastSaid: String?
         stopOrphan(service)
+        // Watched every 2 s while Litestream runs: a setup removed or changed (off, a new
+        // window, a new replica) or a drive pulled stops it now, not at the next round.
+        let watcher = Thread {
+            while !flag.isCancelled {
+                if service.config() != config || service.startProblem(config) != nil { flag.cancel(); break }
+                Thread.sleep(forTimeInterval: 2)
+            }
+        }
+        watcher.name = "mr5-backup continuous watch"
+        watcher.start()
         // Its log is kept short: the one before is kept as `.1`.
         if let size = FileSystem.info(service.paths.log)?.size, size > 4 << 20 {
             _ = rename(service.paths.log, service.paths.log + ".1")

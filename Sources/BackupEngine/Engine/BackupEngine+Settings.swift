@@ -34,8 +34,10 @@ extension BackupEngine {
             default: return config[keep: key].map(String.init)
             }
         }
+        if key == SettingKey.continuousKeep.rawValue { return continuous.config().map { String($0.keep) } }
         guard SettingsStore.knownKeys.contains(key) else {
-            throw BackupError.unknownSetting(key: key, known: (SettingsStore.knownKeys.union(Self.offsiteSettingKeys)).sorted())
+            throw BackupError.unknownSetting(key: key, known: (SettingsStore.knownKeys.union(Self.offsiteSettingKeys)
+                                                                .union([SettingKey.continuousKeep.rawValue])).sorted())
         }
         try requireDatabaseFile()
         return try settingsStore.get(key)
@@ -96,6 +98,19 @@ extension BackupEngine {
         try DataDirLock.offsite.holding(layout, for: "settings", now: clock.now(), wait: 30) {
             try FileSystem.writeAtomically(try MetadataStore.encoder.encode(config), to: offsite.paths.config)
         }
+    }
+
+    /// Sets the continuous replica's window in days (`continuous_keep`, 1-3650): the running
+    /// Litestream is started again with it.
+    public func setContinuousKeep(_ days: Int) throws {
+        let key = SettingKey.continuousKeep.rawValue
+        guard (1...3650).contains(days) else {
+            throw BackupError.invalidSetting(key: key, value: String(days), reason: "keep between 1 and 3650 days")
+        }
+        guard var config = continuous.config() else { throw BackupError.continuousNotConfigured }
+        config.keepDays = days
+        try requireWritable([continuous.paths.directory])
+        try FileSystem.writeAtomically(try MetadataStore.encoder.encode(config), to: continuous.paths.config)
     }
 
     /// Whether a scheduler (daemon or console) is expected to run: `false` for shops that

@@ -18,6 +18,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
     case offsiteKeepPreUpdate = "offsite_keep_pre_update"
     /// restic's upload limit in KiB/s for a shop's uplink (0: none).
     case offsiteLimitUpload = "offsite_limit_upload"
+    /// The continuous replica's window, in days (Litestream's retention).
+    case continuousKeep = "continuous_keep"
     /// Written by the engine after each backup.
     case lastBackup = "last_backup"
     /// Set by `offsite init`.
@@ -30,12 +32,15 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case shop
         /// The off-site config, readable without the POS database.
         case offsite
+        /// The continuous protection setup, beside it.
+        case continuous
     }
 
     public var home: Home {
         switch self {
         case .offsiteKeepDaily, .offsiteKeepWeekly, .offsiteKeepMonthly, .offsiteKeepPreUpdate, .offsiteLimitUpload,
              .offsiteRepository, .offsiteOptions: return .offsite
+        case .continuousKeep: return .continuous
         default: return .shop
         }
     }

@@ -20,6 +20,7 @@ enum CLIHint {
         case .offsiteRepositoryOnSameDisk: return " (--same-disk to allow it anyway)"
         case .offsiteNotConfigured: return " (mr5-backup offsite init --repository REPO)"
         case .offsitePasswordNeeded: return " with --password-file FILE"
+        case .offsiteDamaged: return " (mr5-backup offsite repair)"
         case .continuousReplicaOnSameDisk: return " (--same-disk to allow it anyway)"
         case .continuousNeedsWAL: return " (--switch-to-wal does it when no other process has it open)"
         case .continuousNotConfigured: return " (mr5-backup continuous init --replica DIR)"

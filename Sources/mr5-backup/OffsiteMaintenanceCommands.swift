@@ -90,7 +90,9 @@ struct OffsiteDrill: ParsableCommand {
 
     func run() throws {
         let engine = try global.makeEngine()
-        print("Restore drill: " + (try limit.service(engine, default: 1800).drill(trigger: .cli)).message + ".")
+        // Said with its reach: one snapshot restored is not the whole repository read.
+        print("Restore drill: " + (try limit.service(engine, default: 1800).drill(trigger: .cli)).message
+              + " (the newest snapshot only; 'mr5-backup offsite check --read-data' reads all of the data).")
     }
 }
 

@@ -59,6 +59,9 @@ struct OffsiteInit: ParsableCommand {
                                             environmentFile: environment, sftp: sftp, allowSameDisk: sameDisk, trigger: .cli)
         print(result.created ? "Created the off-site repository \(result.repository) (restic, repository format 2, compressed)."
                              : "Off-site copies will go to the existing repository \(result.repository).")
+        if result.otherInstallSnapshots > 0 {
+            Terminal.note("the repository already holds \(CLIFormat.count(result.otherInstallSnapshots, "snapshot")) of terminal \(engine.terminalID) from another machine: unless this one replaces it, set this terminal's own name before the first push (mr5-backup settings set terminal_id NAME)")
+        }
         if let password = result.generatedPassword {
             print("Repository password (shown once; store it away from this terminal, e.g. on paper in the safe):")
             print("  \(password)")

@@ -7,7 +7,7 @@ import Foundation
 /// waited for; SIGTERM and Ctrl-C stop it the same way. No command waits on a frozen
 /// server for ever.
 struct OffsiteTimeout: ParsableArguments {
-    @Option(help: ArgumentHelp("Stop after this many seconds, saying what it waited for (default sized to the command: list 60, unlock 120, init 300, restore, drill 1800, prune, check 3600).",
+    @Option(help: ArgumentHelp("Stop after this many seconds, saying what it waited for (default sized to the command: list 60, unlock 120, init 300, restore, drill 1800, prune, check 3600, check --read-data 86400, repair 21600).",
                                valueName: "seconds"))
     var timeout: Int?
 

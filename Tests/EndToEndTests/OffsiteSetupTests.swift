@@ -11,6 +11,7 @@ final class OffsiteSetupTests: XCTestCase {
         let first = try OffsiteFixture()
         let made = try run(["offsite", "init", "--same-disk", "--repository", first.repository] + first.dirArgs)
         XCTAssertEqual(made.exitCode, 0, made.stderr)
+        XCTAssertEqual(try run(["offsite", "push", try first.newestBackup(self)] + first.dirArgs).exitCode, 0)
         let keys = try FileManager.default.contentsOfDirectory(atPath: first.repository + "/keys")
 
         let second = try OffsiteFixture { _ in first.repository }
@@ -26,6 +27,9 @@ final class OffsiteSetupTests: XCTestCase {
         let joined = try run(["offsite", "init", "--same-disk", "--repository", first.repository, "--password-file", first.paths.password] + second.dirArgs)
         XCTAssertEqual(joined.exitCode, 0, joined.stderr)
         XCTAssertTrue(joined.stdout.contains("2. the password: the file you gave (\(first.paths.password))"), joined.stdout)
+        // Both shops are on this machine's host name: said before a push mixes them.
+        XCTAssertTrue(joined.stderr.contains("the repository already holds 1 snapshot of terminal") && joined.stderr.contains("settings set terminal_id NAME"),
+                      joined.stderr)
     }
 
     func testInitSaysTheFourThingsToKeep() throws {

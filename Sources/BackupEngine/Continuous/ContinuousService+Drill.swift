@@ -54,7 +54,7 @@ extension ContinuousService {
         let status = self.status()
         guard let backup = engine.newestVerified(in: engine.catalog.entries()), let record = backup.record,
               let start = status.windowStart, backup.createdAt >= start else {
-            return DrillResult(message: message + "; no verified backup inside the window to compare with", comparedWith: nil)
+            return DrillResult(message: message + "; no verified backup inside the window to compare with yet (the next backup will be)", comparedWith: nil)
         }
         // The backup's moment, to the second Litestream takes, and the second after it
         // (the backup read the database at some instant inside that second).

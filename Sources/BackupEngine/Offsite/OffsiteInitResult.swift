@@ -6,4 +6,7 @@ public struct OffsiteInitResult: Sendable {
     public var created: Bool
     /// The password made for a new repository, shown once; nil when one was given or kept.
     public var generatedPassword: String?
+    /// Snapshots already in the repository under this terminal id from another
+    /// installation (a second shop left on the host name): pushing now would mix them.
+    public var otherInstallSnapshots: Int = 0
 }

@@ -141,6 +141,13 @@ extension OffsiteService {
                 throw BackupError.offsitePasswordNeeded(repository: config.displayRepository)
             }
 
+            // An existing repository may already hold this terminal id from another machine:
+            // said now, before a push mixes the two shops under one name (read while the
+            // password is still at the path restic was given).
+            var others = 0
+            if !created, let install = installID(), let list = try? snapshots(restic, allHosts: false, host: terminalID) {
+                others = list.filter { $0.installID != nil && $0.installID != install }.count
+            }
             keptLogin = true
             config.usesEnvironmentFile = environmentText != nil
             try FileSystem.renameDurably(tmpPassword, to: paths.password)
@@ -159,7 +166,8 @@ extension OffsiteService {
                                   : "off-site copies go to the existing repository \(config.displayRepository)"
             engine.record(run.entry(outcome: .success, message: message))
             logger.info("\(message)")
-            return OffsiteInitResult(repository: config.displayRepository, created: created, generatedPassword: generated)
+            return OffsiteInitResult(repository: config.displayRepository, created: created, generatedPassword: generated,
+                                     otherInstallSnapshots: others)
         }
     }
 

@@ -19,7 +19,8 @@ final class OffsiteTrustTests: XCTestCase {
         return try XCTUnwrap((try r.json()["backup"] as? [String: Any])?["name"] as? String)
     }
 
-    func testADrivePulledMidPushIsNeverCountedAndTheBackupGoesAgainOnceItIsBack() throws {
+    /// A USB drive: an ext4 image loop-mounted for the test (unmounted at its end).
+    private func usbDrive() throws -> (image: String, mount: String) {
         guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/mkfs.ext4") else {
             throw XCTSkip("needs root and mkfs.ext4 for a loop-mounted drive")
         }
@@ -29,6 +30,11 @@ final class OffsiteTrustTests: XCTestCase {
         XCTAssertEqual(shell("truncate -s 96M \(shq(image)) && mkfs.ext4 -q -F \(shq(image))").status, 0)
         guard shell("mount -o loop \(shq(image)) \(shq(mount))").status == 0 else { throw XCTSkip("loop mounts are not permitted here") }
         addTeardownBlock { _ = tmp; shell("umount \(shq(mount)) 2>/dev/null; umount -l \(shq(mount)) 2>/dev/null") }
+        return (image, mount)
+    }
+
+    func testADrivePulledMidPushIsNeverCountedAndTheBackupGoesAgainOnceItIsBack() throws {
+        let (image, mount) = try usbDrive()
         let f = try OffsiteFixture { _ in mount + "/mr5" }
         XCTAssertEqual(try run(["offsite", "init", "--repository", f.repository] + f.dirArgs).exitCode, 0)
         XCTAssertEqual(try run(["offsite", "push"] + f.dirArgs).exitCode, 0)
@@ -64,15 +70,7 @@ final class OffsiteTrustTests: XCTestCase {
     /// second does not, and the round says which went and which did not. The upload limit
     /// (a setting, passed to restic) makes the second push last long enough to pull the drive.
     func testAPartFailedPushSaysWhatWentAndWhatDidNot() throws {
-        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/mkfs.ext4") else {
-            throw XCTSkip("needs root and mkfs.ext4 for a loop-mounted drive")
-        }
-        let tmp = TempDir("mr5-usb")
-        let image = tmp.file("usb.img"), mount = tmp.file("usb")
-        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
-        XCTAssertEqual(shell("truncate -s 96M \(shq(image)) && mkfs.ext4 -q -F \(shq(image))").status, 0)
-        guard shell("mount -o loop \(shq(image)) \(shq(mount))").status == 0 else { throw XCTSkip("loop mounts are not permitted here") }
-        addTeardownBlock { _ = tmp; shell("umount \(shq(mount)) 2>/dev/null; umount -l \(shq(mount)) 2>/dev/null") }
+        let (_, mount) = try usbDrive()
         let f = try OffsiteFixture { _ in mount + "/mr5" }
         XCTAssertEqual(try run(["offsite", "init", "--repository", f.repository] + f.dirArgs).exitCode, 0)
         XCTAssertEqual(try run(["offsite", "push"] + f.dirArgs).exitCode, 0)

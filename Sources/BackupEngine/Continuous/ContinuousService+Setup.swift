@@ -21,8 +21,7 @@ extension ContinuousService {
         guard FileSystem.isDirectory(parent) else {
             throw BackupError.continuousInvalidSetting(what: "replica", reason: "the folder \(parent) does not exist (is the drive mounted?)")
         }
-        let existing = FileSystem.isDirectory(folder) ? folder : parent
-        if !allowSameDisk, let here = FileSystem.device(layout.dataDir), FileSystem.device(existing) == here {
+        if !allowSameDisk, FileSystem.sharesDevice(folder, with: layout.dataDir) {
             throw BackupError.continuousReplicaOnSameDisk(folder: folder)
         }
         _ = try engine.requireDatabaseFile()

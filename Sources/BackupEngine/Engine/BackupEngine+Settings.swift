@@ -79,10 +79,7 @@ extension BackupEngine {
         guard config.keepDaily + config.keepWeekly + config.keepMonthly > 0 else {
             throw BackupError.invalidSetting(key: key, value: String(value), reason: "daily, weekly and monthly cannot all be 0 (that would remove every snapshot)")
         }
-        try requireWritable([offsite.paths.directory])
-        try DataDirLock.offsite.holding(layout, for: "settings", now: clock.now(), wait: 30) {
-            try FileSystem.writeAtomically(try MetadataStore.encoder.encode(config), to: offsite.paths.config)
-        }
+        try saveOffsiteConfig(config)
     }
 
     /// Sets restic's upload limit in KiB/s (`offsite_limit_upload`; 0: none), for a shop
@@ -94,6 +91,11 @@ extension BackupEngine {
         }
         var config = try offsite.requireConfig()
         config.limitUploadKiB = value == 0 ? nil : value
+        try saveOffsiteConfig(config)
+    }
+
+    /// Writes an off-site setting into the off-site config, under the off-site lock.
+    private func saveOffsiteConfig(_ config: OffsiteConfig) throws {
         try requireWritable([offsite.paths.directory])
         try DataDirLock.offsite.holding(layout, for: "settings", now: clock.now(), wait: 30) {
             try FileSystem.writeAtomically(try MetadataStore.encoder.encode(config), to: offsite.paths.config)

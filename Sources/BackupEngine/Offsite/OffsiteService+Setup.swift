@@ -34,8 +34,7 @@ extension OffsiteService {
             guard FileSystem.isDirectory(parent) else {
                 throw BackupError.offsiteInvalidSetting(what: "repository", reason: "the folder \(parent) does not exist (is the drive mounted?)")
             }
-            let existing = FileSystem.isDirectory(folder) ? folder : parent
-            if !allowSameDisk, let here = FileSystem.device(layout.dataDir), FileSystem.device(existing) == here {
+            if !allowSameDisk, FileSystem.sharesDevice(folder, with: layout.dataDir) {
                 throw BackupError.offsiteRepositoryOnSameDisk(folder: folder)
             }
         }

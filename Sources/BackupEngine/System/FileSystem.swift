@@ -16,6 +16,14 @@ public enum FileSystem {
     }
 
     /// The device (filesystem) holding `path`, following links; nil when it cannot be read.
+    /// True when `folder` (or, while it does not exist yet, its parent) is on the same
+    /// filesystem as `other`: a copy there dies with `other`'s disk.
+    static func sharesDevice(_ folder: String, with other: String) -> Bool {
+        let existing = isDirectory(folder) ? folder : parent(of: folder)
+        guard let here = device(other) else { return false }
+        return device(existing) == here
+    }
+
     static func device(_ path: String) -> UInt64? {
         var st = stat()
         return stat(path, &st) == 0 ? UInt64(st.st_dev) : nil

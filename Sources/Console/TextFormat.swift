@@ -119,6 +119,7 @@ enum TextFormat {
         case .preUpdate: return "pre-update" + (entry.appVersion.map { " v\($0)" } ?? "")
         case .legacySQL: return "legacy .sql"
         case .savedBeforeRestore: return "saved by restore"
+        case .pointInTime: return "moment (replica)"
         }
     }
 
@@ -130,6 +131,7 @@ enum TextFormat {
         case .preUpdate: return "pre-up"
         case .legacySQL: return "legacy"
         case .savedBeforeRestore: return "saved"
+        case .pointInTime: return "moment"
         }
     }
 

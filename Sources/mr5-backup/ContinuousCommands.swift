@@ -11,12 +11,61 @@ struct Continuous: ParsableCommand {
             Exit codes: 0 done, 1 Litestream or the replica failed (the line says why), 2 bad usage
             or input. A running console or daemon runs Litestream; without one nothing is replicated.
             """,
-        subcommands: [ContinuousInit.self, ContinuousStatusCommand.self, ContinuousDrill.self, ContinuousOff.self])
+        subcommands: [ContinuousInit.self, ContinuousStatusCommand.self, ContinuousDrill.self, ContinuousRestore.self, ContinuousOff.self])
 }
 
 extension ContinuousInit: RecordsAttempts {}
 extension ContinuousOff: RecordsAttempts {}
 extension ContinuousDrill: RecordsAttempts {}
+extension ContinuousRestore: RecordsAttempts {}
+
+/// `continuous restore --replica DIR [--terminal ID] [--at TIME] [--yes]`: a lost till
+/// brought back on a new one, into an empty data dir.
+struct ContinuousRestore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Bring a lost till back: restore its replica's newest moment (or --at TIME) as the database of an empty data dir.",
+        discussion: """
+            Run it on the new terminal before continuous init. The restored database is checked in full
+            (integrity_check) before it is put in place. On a till that still has its database, use
+            mr5-backup restore --at TIME instead.
+            """)
+
+    @Option(help: ArgumentHelp("The replica folder continuous init was given (or its <terminal>/<install id> folder).", valueName: "dir"))
+    var replica: String
+
+    @Option(help: ArgumentHelp("The terminal to bring back, when the folder holds several.", valueName: "id"))
+    var terminal: String?
+
+    @Option(help: ArgumentHelp("A moment instead of the newest, local time: \(MomentText.examples).", valueName: "time"))
+    var at: String?
+
+    @Flag(help: "Do not ask for confirmation.")
+    var yes = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try global.requireOwnerForNewDatabase()
+        let engine = try global.makeEngine()
+        let moment = try at.map { try MomentText.read($0, now: Date()) }
+        let found = try engine.continuous.findReplica(in: replica, terminal: terminal)
+        let which = moment.map { "the moment \(MomentText.format($0))" } ?? "the newest moment"
+        if !yes {
+            try Terminal.confirm("Restore \(which) of \(found.terminal) from \(found.path) as \(engine.layout.databasePath)?", command: "continuous restore")
+        }
+        let r = try engine.continuous.recover(from: replica, terminal: terminal, at: moment, trigger: .cli,
+                                              cancellation: Interrupts.cancellationFlag(saying: "stopping Litestream..."))
+        let rows = r.tables.reduce(0) { $0 + $1.rows }
+        let orders = r.tables.first { $0.table == "orders" }.map { ", \(NumberText.grouped($0.rows)) orders" } ?? ""
+        printSafely("Restored \(which) of \(r.terminal) into \(engine.layout.databasePath) in \(CLIFormat.seconds(r.durationSeconds)): \(NumberText.grouped(rows)) rows\(orders), integrity_check ok.")
+        if moment == nil, let synced = r.newestSync { printSafely("The replica's newest sync was at \(MomentText.format(synced)).") }
+        if !r.otherInstalls.isEmpty { printSafely("Older installs of \(r.terminal) in the folder were not used: \(r.otherInstalls.joined(separator: ", ")).") }
+        // The terminal id comes back with the database's settings, unless it was the old host's name.
+        let rename = engine.terminalID == r.terminal ? "" : "mr5-backup settings set terminal_id \(r.terminal), then "
+        printSafely("Next: start the POS app, then set continuous protection up again as \(r.terminal): \(rename)mr5-backup continuous init --replica \(replica)")
+    }
+}
 
 /// `continuous drill`: restore the newest moment and the newest backup's moment, check, compare, remove.
 struct ContinuousDrill: ParsableCommand {

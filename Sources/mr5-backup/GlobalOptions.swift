@@ -101,7 +101,7 @@ struct GlobalOptions: ParsableArguments {
         let layout = layout()
         let url = URL(fileURLWithPath: given)
         let parent = url.deletingLastPathComponent().standardizedFileURL.resolvingSymlinksInPath().path
-        let folders = [layout.backupsDir, layout.preUpdateDir].map {
+        let folders = [layout.backupsDir, layout.preUpdateDir, layout.pointInTimeDir].map {
             URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path
         }
         guard folders.contains(parent), !url.lastPathComponent.isEmpty else {

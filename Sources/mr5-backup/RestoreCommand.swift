@@ -2,15 +2,22 @@ import ArgumentParser
 import BackupEngine
 import Foundation
 
-/// `restore NAME [--yes] [--dry-run [--json]]`: put a backup back as the live database,
-/// after saying what that changes.
+/// `restore NAME|--at TIME [--yes] [--dry-run [--json]]`: put a backup, or a moment of the
+/// continuous replica, back as the live database, after saying what that changes.
 struct Restore: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Restore a backup into the live database (the current one is saved first).",
-        discussion: "Without --yes, asks on the terminal, and refuses when there is none. Restart the POS app afterwards.")
+        abstract: "Restore a backup, or a moment of the continuous replica, into the live database (the current one is saved first).",
+        discussion: """
+            Without --yes, asks on the terminal, and refuses when there is none. Restart the POS app afterwards.
+            --at fetches the moment from the continuous replica, checks it like a backup and keeps it as
+            backups/point-in-time/moment-<time>.db (kind point-in-time), then restores it the same way.
+            """)
 
     @Argument(help: "The backup to restore (see 'mr5-backup list').")
-    var name: String
+    var name: String?
+
+    @Option(help: ArgumentHelp("A moment of the continuous replica, local time: \(MomentText.examples).", valueName: "time"))
+    var at: String?
 
     @Flag(help: "Do not ask for confirmation.")
     var yes = false
@@ -23,6 +30,7 @@ struct Restore: ParsableCommand {
 
     func validate() throws {
         if json && !dryRun { throw ValidationError("--json goes with --dry-run (the comparison); a restore itself prints one line a step") }
+        if (name == nil) == (at == nil) { throw ValidationError("give a backup's name or --at TIME (a moment of the continuous replica), one of them") }
     }
 
     @OptionGroup var global: GlobalOptions
@@ -30,7 +38,20 @@ struct Restore: ParsableCommand {
     func run() throws {
         try global.requireOwnerForNewDatabase()
         let engine = try global.makeEngine()
-        try Self.restore(engine: engine, name: try global.backupName(self.name), yes: yes, dryRun: dryRun, json: json)
+        guard let at else {
+            return try Self.restore(engine: engine, name: try global.backupName(self.name ?? ""), yes: yes, dryRun: dryRun, json: json)
+        }
+        let moment = try MomentText.read(at, now: Date())
+        // Refused before anything is fetched when there is nobody to ask.
+        if !yes && !dryRun && !json && !Terminal.stdinIsTerminal {
+            throw CLIError.usage("restore needs confirmation and there is no terminal to ask on: add --yes to confirm")
+        }
+        let copy = try engine.continuous.keepMoment(at: moment, trigger: .cli, cancellation: Interrupts.cancellationFlag(saying: "stopping Litestream..."))
+        if !json {
+            let how = copy.reused ? "already fetched" : "fetched from the replica and verified"
+            printSafely("The moment \(MomentText.format(copy.moment)): \(copy.entry.name), \(how).")
+        }
+        try Self.restore(engine: engine, name: copy.entry.name, yes: yes, dryRun: dryRun, json: json)
     }
 
     /// Shared with `undo-restore`.

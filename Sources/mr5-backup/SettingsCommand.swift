@@ -29,6 +29,7 @@ struct SettingsGet: ParsableCommand {
         case SettingKey.backupKeepDaily.rawValue: print(engine.retentionPolicy().keepDaily)
         case SettingKey.backupKeepWeekly.rawValue: print(engine.retentionPolicy().keepWeekly)
         case SettingKey.savedKeep.rawValue: print(engine.savedCopiesToKeep())
+        case SettingKey.pointInTimeKeep.rawValue: print(engine.momentsToKeep())
         case SettingKey.schedulerExpected.rawValue: print(engine.schedulerExpected())
         case SettingKey.terminalID.rawValue: print(engine.terminalID)
         default:

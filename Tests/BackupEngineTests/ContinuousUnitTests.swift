@@ -65,4 +65,45 @@ final class ContinuousUnitTests: XCTestCase {
         status.config = nil
         XCTAssertTrue(ContinuousRules.findings(status, now: now).isEmpty, "not set up: nothing to say")
     }
+
+    func testMomentsAreReadAsATechnicianTypesThemInLocalTime() throws {
+        let zone = try XCTUnwrap(TimeZone(identifier: "Europe/Berlin"))
+        let now = try XCTUnwrap(ISO8601DateFormatter().date(from: "2026-12-04T14:10:00Z"))  // 15:10 in Berlin
+        func read(_ text: String) -> String? { MomentText.parse(text, now: now, zone: zone).map { ISO8601DateFormatter().string(from: $0) } }
+        XCTAssertEqual(read("2026-12-04 14:03:22"), "2026-12-04T13:03:22Z")
+        XCTAssertEqual(read("2026-12-04T14:03"), "2026-12-04T13:03:00Z")
+        XCTAssertEqual(read("14:03"), "2026-12-04T13:03:00Z", "today")
+        XCTAssertEqual(read(" 14:03:05 "), "2026-12-04T13:03:05Z")
+        XCTAssertEqual(read("10 minutes ago"), "2026-12-04T14:00:00Z")
+        XCTAssertEqual(read("2 hours ago"), "2026-12-04T12:10:00Z")
+        XCTAssertEqual(read("90 s ago"), "2026-12-04T14:08:30Z")
+        XCTAssertEqual(read("2026-12-04T13:03:22Z"), "2026-12-04T13:03:22Z", "a script's UTC time")
+        XCTAssertEqual(read("2026-12-04T14:03:22+01:00"), "2026-12-04T13:03:22Z")
+        for bad in ["yesterday", "", "25:00", "14:60", "2026-02-30 10:00", "2026-12 10:00", "-5 minutes ago", "10 fortnights ago", "14:03:22:01", "1e999 s ago"] {
+            XCTAssertNil(read(bad), bad)
+        }
+        XCTAssertEqual(MomentText.format(now, zone: zone), "2026-12-04 15:10:00")
+        XCTAssertThrowsError(try MomentText.read("soon", now: now)) { XCTAssertEqual($0 as? BackupError, .invalidMoment(text: "soon")) }
+    }
+
+    func testAMomentHasItsOwnNameFolderAndCountOutsideTheBackupsRotation() throws {
+        let moment = try XCTUnwrap(ISO8601DateFormatter().date(from: "2026-12-04T13:03:22Z"))
+        let name = BackupName.make(kind: .pointInTime, date: moment)
+        XCTAssertEqual(name, "moment-2026-12-04-130322.db")
+        XCTAssertEqual(BackupName.parseMoment(name), BackupName.Parsed(kind: .pointInTime, date: moment, appVersion: nil))
+        XCTAssertNil(BackupName.parseMoment("moment-2026-12-04-130322.db.tmp"))
+        XCTAssertNil(BackupName.parse(name, inPreUpdateFolder: false), "never taken for a regular backup")
+        XCTAssertEqual(DataLayout(dataDir: "/d", databasePath: "/d/mr5-pos.db").directory(for: .pointInTime), "/d/backups/point-in-time")
+        XCTAssertFalse(BackupKind.pointInTime.isBackup, "never judged or pushed as a backup")
+
+        func entry(_ name: String, _ kind: BackupKind, _ age: TimeInterval) -> BackupEntry {
+            BackupEntry(name: name, path: "/d/" + name, kind: kind, createdAt: now.addingTimeInterval(-age), sizeBytes: 1, status: .verified,
+                        statusDetail: nil, appVersion: nil, record: nil, datedAfterNow: false, pendingCheck: nil)
+        }
+        let entries = [entry("moment-a.db", .pointInTime, 10), entry("backup-1.db", .scheduled, 20), entry("backup-2.db", .scheduled, 30)]
+        let decisions = RetentionPolicy(keepRegular: 1, keepPreUpdate: 1).decide(entries)
+        XCTAssertEqual(decisions.first { $0.entry.name == "moment-a.db" }?.reasons, [.pointInTime])
+        XCTAssertEqual(decisions.first { $0.entry.name == "backup-1.db" }?.reasons, [.last, .newestVerified], "a moment never takes a backup's place")
+        XCTAssertEqual(decisions.first { $0.entry.name == "backup-2.db" }?.keep, false)
+    }
 }

@@ -60,10 +60,8 @@ public struct ContinuousService: Sendable {
         guard let config else { return status }
         status.problem = startProblem(config)
         status.now = clock.now()
-        status.lastSyncAt = Self.newestFile(config.replicaPath + "/ltx/0")
-        // The oldest file at any level: restores reach back to it.
-        let levels = FileSystem.list(config.replicaPath + "/ltx").map { config.replicaPath + "/ltx/" + $0 }
-        status.windowStart = levels.compactMap(Self.oldestFile).min()
+        status.lastSyncAt = ReplicaFiles.newestSync(config.replicaPath)
+        status.windowStart = ReplicaFiles.windowStart(config.replicaPath)
         // The WAL's time: a commit writes it; Litestream's own checkpoints copy pages into
         // the database file and would look like a commit never synced.
         let db = layout.databasePath
@@ -96,13 +94,5 @@ public struct ContinuousService: Sendable {
         guard let db = try? SQLiteConnection(path: layout.databasePath, mode: .readOnly, busyTimeoutMs: 500),
               let mode = try? db.optionalText("PRAGMA journal_mode") else { return nil }
         return mode.lowercased() == "wal"
-    }
-
-    private static func newestFile(_ dir: String) -> Date? {
-        FileSystem.list(dir).compactMap { FileSystem.info(dir + "/" + $0)?.modified }.max()
-    }
-
-    private static func oldestFile(_ dir: String) -> Date? {
-        FileSystem.list(dir).compactMap { FileSystem.info(dir + "/" + $0)?.modified }.min()
     }
 }

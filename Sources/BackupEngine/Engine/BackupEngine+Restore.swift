@@ -186,17 +186,23 @@ extension BackupEngine {
     /// Keeps the newest `saved_keep` restorable saved copies (and every damaged one, which
     /// is never removed automatically); each removal is named.
     func applySavedCopyRetention(protecting protected: Set<String>, trigger: Trigger) {
-        let keep = savedCopiesToKeep()
-        let saved = catalog.entries().filter { $0.kind == .savedBeforeRestore && $0.isRestorable }
-        for entry in saved.dropFirst(keep) where !protected.contains(entry.name) {
+        applyOwnCount(of: .savedBeforeRestore, keep: savedCopiesToKeep(), setting: SettingKey.savedKeep.rawValue,
+                      protecting: protected, trigger: trigger)
+    }
+
+    /// Keeps the newest `keep` restorable copies of a kind counted on its own (saved copies,
+    /// moments); anything not restorable is left for a person. Each removal is recorded.
+    func applyOwnCount(of kind: BackupKind, keep: Int, setting: String, protecting protected: Set<String>, trigger: Trigger) {
+        let copies = catalog.entries().filter { $0.kind == kind && $0.isRestorable }
+        for entry in copies.dropFirst(keep) where !protected.contains(entry.name) {
             do {
                 try removeBackupFiles(entry)
-                let message = "retention removed \(entry.name) (kept: \(keep) newest saved copies)"
+                let message = "retention removed \(entry.name) (kept: \(keep) newest, \(setting))"
                 record(HistoryEntry(startedAt: clock.now(), operation: .prune, trigger: trigger, outcome: .success,
                                     durationSeconds: 0, backupName: entry.name, kind: entry.kind, message: message))
                 logger.info("\(message)")
             } catch {
-                logger.warning("Could not remove the saved copy \(entry.name): \(BackupError(error).description)")
+                logger.warning("Could not remove \(entry.name): \(BackupError(error).description)")
             }
         }
     }

@@ -190,6 +190,12 @@ extension BackupEngine {
         return n
     }
 
+    /// How many moments fetched from the continuous replica to keep (`point_in_time_keep`, default 3).
+    public func momentsToKeep() -> Int {
+        guard let raw = try? settingsStore.get(SettingKey.pointInTimeKeep.rawValue), let n = Int(raw), n >= 1 else { return 3 }
+        return n
+    }
+
     /// The backup settings as they are now (only those that are set).
     func backupSettings() -> [String: String] {
         var out: [String: String] = [:]

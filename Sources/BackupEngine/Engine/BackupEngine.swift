@@ -278,11 +278,13 @@ public final class BackupEngine: Sendable {
     /// Removes temp files a killed run left behind, and metadata whose file is gone.
     /// Called with the operation lock held, so no live temp file is touched.
     func removeStaleFiles() {
-        for dir in [layout.backupsDir, layout.preUpdateDir, layout.metaDir, FileSystem.parent(of: layout.databasePath)] {
+        for dir in [layout.backupsDir, layout.preUpdateDir, layout.pointInTimeDir, layout.metaDir, FileSystem.parent(of: layout.databasePath)] {
             // Only a dead process's: other writers (settings, the state file) do not take
             // the operation lock, and their files in flight must stay.
             for name in FileSystem.list(dir) where name.hasPrefix(".tmp-") && !FileSystem.isOwnedByLiveProcess(tempName: name) {
-                try? FileSystem.remove(dir + "/" + name)
+                let path = dir + "/" + name
+                // A moment's fetch folder (our own, made 0700 inside our folder).
+                if FileSystem.info(path)?.isDirectory == true { try? FileManager.default.removeItem(atPath: path) } else { try? FileSystem.remove(path) }
             }
         }
         let present = Set(catalog.entries().map(\.name))

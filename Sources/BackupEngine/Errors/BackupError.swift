@@ -143,6 +143,11 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The replica path already holds another database's files.
     case continuousReplicaTaken(path: String)
     case continuousFailed(action: String, reason: String, detail: String?)
+    /// A moment typed in a form we do not read.
+    case invalidMoment(text: String)
+    /// A moment the replica does not hold: before its window, after its newest sync, or
+    /// later than now (times as a person reads them, local).
+    case continuousMomentOutsideWindow(moment: String, from: String?, to: String?)
     /// `offsite init` without a password found a repository already there: its password is needed.
     case offsitePasswordNeeded(repository: String)
     /// A push of several backups stopped part way: which went, which did not, and why.
@@ -158,7 +163,8 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
              .demoSizeOutOfRange, .notRestorable, .demoDataExists, .lastGoodBackup, .nothingToUndo,
              .offsiteNotConfigured, .offsiteInvalidSetting, .offsiteRepositoryOnSameDisk, .offsiteSnapshotNotFound,
              .offsitePasswordNeeded, .continuousNotConfigured, .continuousInvalidSetting, .continuousReplicaOnSameDisk,
-             .continuousNeedsWAL, .continuousDatabaseInUse, .continuousReplicaTaken:
+             .continuousNeedsWAL, .continuousDatabaseInUse, .continuousReplicaTaken, .invalidMoment,
+             .continuousMomentOutsideWindow:
             return true
         default:
             return false
@@ -346,6 +352,11 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path.debugSafe) already holds another database's replica: choose another folder, or move that one away"
         case .continuousFailed(let action, let reason, _):
             return "continuous protection \(action) failed: \(reason)"
+        case .invalidMoment(let text):
+            return "cannot read the time \(text.debugSafe): give \(MomentText.examples)"
+        case .continuousMomentOutsideWindow(let moment, let from, let to):
+            guard let from, let to else { return "the replica holds no moment yet, so \(moment) cannot be restored: is Litestream running? (mr5-backup continuous status)" }
+            return "\(moment) is outside the replica's window: any moment from \(from) to \(to) can be restored"
         case .offsitePasswordNeeded(let repository):
             return "a repository is already at \(repository): give its password (the one kept from its first setup) to use it"
         case .offsitePartlyPushed(let pushed, let notPushed, let cause):

@@ -11,6 +11,10 @@ public enum BackupKind: String, Codable, Sendable, CaseIterable {
     /// The live database as it was before a restore (`mr5-pos.db.corrupted.<time>`, beside
     /// it): listed, restorable (undo), deletable; kept by its own count.
     case savedBeforeRestore = "saved-before-restore"
+    /// A moment fetched from the continuous replica (`restore --at`), checked like a backup
+    /// and kept in `backups/point-in-time/` by its own count (`point_in_time_keep`), out of
+    /// the backups' rotation: restorable, never judged or pushed as a backup.
+    case pointInTime = "point-in-time"
 
     /// Scheduled and manual backups share one retention count.
     public var isRegular: Bool { self == .scheduled || self == .manual }

@@ -5,6 +5,7 @@ import Foundation
 /// - regular: `backup-YYYY-MM-DD-HHMMSS.db` (UTC), `-2`, `-3`... on a same-second collision
 /// - pre-update: `pre-update-v{version}-YYYY-MM-DD-HHMMSS.db`
 /// - legacy: `*.sql` in the backups folder
+/// - point-in-time: `moment-YYYY-MM-DD-HHMMSS.db` (the moment's UTC second), in its own folder
 public enum BackupName {
     static let stampFormat = "yyyy-MM-dd-HHmmss"
 
@@ -36,6 +37,8 @@ public enum BackupName {
         switch kind {
         case .preUpdate:
             return "pre-update-v\(appVersion ?? "unknown")-\(stamp(date))\(suffix).db"
+        case .pointInTime:
+            return "moment-\(stamp(date))\(suffix).db"
         default:
             return "backup-\(stamp(date))\(suffix).db"
         }
@@ -52,6 +55,8 @@ public enum BackupName {
         pattern: #"^backup-(\d{4}-\d{2}-\d{2}-\d{6})(-\d+)?\.db$"#)
     private static let preUpdate = try! NSRegularExpression(
         pattern: #"^pre-update-v([0-9A-Za-z][0-9A-Za-z._+~-]{0,63})-(\d{4}-\d{2}-\d{2}-\d{6})(-\d+)?\.db$"#)
+    private static let moment = try! NSRegularExpression(
+        pattern: #"^moment-(\d{4}-\d{2}-\d{2}-\d{6})(-\d+)?\.db$"#)
     private static let legacy = try! NSRegularExpression(
         pattern: #"^[0-9A-Za-z][0-9A-Za-z._-]{0,200}\.sql$"#)
 
@@ -70,6 +75,13 @@ public enum BackupName {
             return Parsed(kind: .legacySQL, date: nil, appVersion: nil)
         }
         return nil
+    }
+
+    /// A moment kept from the continuous replica (`backups/point-in-time/`).
+    public static func parseMoment(_ name: String) -> Parsed? {
+        let range = NSRange(name.startIndex..., in: name)
+        guard let m = moment.firstMatch(in: name, range: range), let s = Range(m.range(at: 1), in: name) else { return nil }
+        return Parsed(kind: .pointInTime, date: date(fromStamp: name[s]), appVersion: nil)
     }
 
     /// A copy saved by a restore: `<database file name>.corrupted.YYYY-MM-DD-HHMMSS[-N]`

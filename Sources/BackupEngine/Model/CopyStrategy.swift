@@ -17,4 +17,6 @@ public enum CopyStrategy: String, Codable, Sendable {
     case imported
     /// Fetched from the off-site repository (`restic dump`).
     case fetched = "offsite"
+    /// Restored from the continuous replica at a moment (`litestream restore -timestamp`).
+    case replicaMoment = "replica-moment"
 }

@@ -8,6 +8,7 @@ public struct HistoryEntry: Codable, Sendable, Equatable {
         case offsiteCheck = "offsite-check", offsiteDrill = "offsite-drill", offsiteFetch = "offsite-fetch"
         case offsiteUnlock = "offsite-unlock", offsiteRepair = "offsite-repair"
         case continuousInit = "continuous-init", continuousOff = "continuous-off", continuousDrill = "continuous-drill"
+        case continuousFetch = "continuous-fetch", continuousRestore = "continuous-restore"
 
         /// Off-site work: recorded and told like the rest, but never a local backup's attempt.
         public var isOffsite: Bool { rawValue.hasPrefix("offsite-") }

@@ -46,6 +46,9 @@ public struct RetentionPolicy: Sendable, Equatable {
         case legacy
         /// A copy saved by a restore: kept by its own count (`saved_keep`), never by these rules.
         case saved
+        /// A moment fetched from the continuous replica: kept by its own count
+        /// (`point_in_time_keep`), never by these rules.
+        case pointInTime = "point-in-time"
         case protected
     }
 
@@ -76,6 +79,7 @@ public struct RetentionPolicy: Sendable, Equatable {
         for entry in sorted {
             if entry.kind == .legacySQL { add(entry.name, .legacy) }
             if entry.kind == .savedBeforeRestore { add(entry.name, .saved) }
+            if entry.kind == .pointInTime { add(entry.name, .pointInTime) }
             if protected.contains(entry.name) { add(entry.name, .protected) }
         }
         return sorted.map { Decision(entry: $0, reasons: reasons[$0.name] ?? []) }

@@ -8,6 +8,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
     case backupKeepWeekly = "backup_keep_weekly"
     case preUpdateKeep = "pre_update_keep"
     case savedKeep = "saved_keep"
+    /// Moments fetched from the continuous replica kept locally (`restore --at`).
+    case pointInTimeKeep = "point_in_time_keep"
     case schedulerExpected = "scheduler_expected"
     case terminalID = "terminal_id"
     case offsiteKeepDaily = "offsite_keep_daily"
@@ -56,7 +58,7 @@ public enum SettingKey: String, CaseIterable, Sendable {
     /// For a count of backups or snapshots to keep, the least it may be (0: that rule off).
     public var leastCount: Int? {
         switch self {
-        case .backupKeep, .preUpdateKeep, .savedKeep: return 1
+        case .backupKeep, .preUpdateKeep, .savedKeep, .pointInTimeKeep: return 1
         case .backupKeepDaily, .backupKeepWeekly, .offsiteKeepDaily, .offsiteKeepWeekly, .offsiteKeepMonthly, .offsiteKeepPreUpdate: return 0
         default: return nil
         }

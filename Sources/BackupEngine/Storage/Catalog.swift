@@ -15,9 +15,13 @@ struct Catalog {
     /// Every backup, newest first.
     func entries() -> [BackupEntry] {
         var result: [BackupEntry] = []
-        for (dir, isPreUpdate) in [(layout.backupsDir, false), (layout.preUpdateDir, true)] {
+        let folders: [(String, (String) -> BackupName.Parsed?)] = [
+            (layout.backupsDir, { BackupName.parse($0, inPreUpdateFolder: false) }),
+            (layout.preUpdateDir, { BackupName.parse($0, inPreUpdateFolder: true) }),
+            (layout.pointInTimeDir, BackupName.parseMoment)]
+        for (dir, parse) in folders {
             for name in FileSystem.list(dir) {
-                guard !name.hasPrefix("."), let parsed = BackupName.parse(name, inPreUpdateFolder: isPreUpdate) else { continue }
+                guard !name.hasPrefix("."), let parsed = parse(name) else { continue }
                 let path = dir + "/" + name
                 // Only regular files: a symlink out of the folder is never listed, restored or deleted.
                 guard let info = FileSystem.info(path), info.isRegular else { continue }
@@ -41,7 +45,7 @@ struct Catalog {
     /// running as another user). `entries()` and the history read nothing from it, so an
     /// empty list would be a false "no backups". Opened as the listing opens it, so
     /// capabilities and ACLs count as they do there; only a missing folder is fine.
-    func unreadableBackupFolder() -> BackupError? { unreadable(among: [layout.backupsDir, layout.preUpdateDir]) }
+    func unreadableBackupFolder() -> BackupError? { unreadable(among: [layout.backupsDir, layout.preUpdateDir, layout.pointInTimeDir]) }
 
     /// The history's folder (`logs/`) closed the same way.
     func unreadableHistoryFolder() -> BackupError? { unreadable(among: [layout.logsDir]) }
@@ -81,6 +85,7 @@ struct Catalog {
         }
         if let p = BackupName.parse(name, inPreUpdateFolder: true) { return (layout.preUpdateDir, p) }
         if let p = BackupName.parse(name, inPreUpdateFolder: false) { return (layout.backupsDir, p) }
+        if let p = BackupName.parseMoment(name) { return (layout.pointInTimeDir, p) }
         if let p = BackupName.parseSaved(name, databaseFileName: FileSystem.fileName(of: layout.databasePath)) {
             return (FileSystem.parent(of: layout.databasePath), p)
         }

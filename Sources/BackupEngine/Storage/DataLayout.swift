@@ -48,6 +48,8 @@ public struct DataLayout: Sendable, Equatable {
 
     public var backupsDir: String { dataDir + "/backups" }
     public var preUpdateDir: String { backupsDir + "/pre-update" }
+    /// Moments fetched from the continuous replica, kept by their own count.
+    public var pointInTimeDir: String { backupsDir + "/point-in-time" }
     public var metaDir: String { backupsDir + "/.meta" }
     public var logsDir: String { dataDir + "/logs" }
     public var logPath: String { logsDir + "/backup.log" }
@@ -74,7 +76,11 @@ public struct DataLayout: Sendable, Equatable {
 
     /// The folder a backup of this kind lives in.
     public func directory(for kind: BackupKind) -> String {
-        kind == .preUpdate ? preUpdateDir : backupsDir
+        switch kind {
+        case .preUpdate: return preUpdateDir
+        case .pointInTime: return pointInTimeDir
+        default: return backupsDir
+        }
     }
 
     /// Creates the backup, pre-update, metadata and log folders (mode 0700) if missing.
@@ -138,7 +144,7 @@ public struct DataLayout: Sendable, Equatable {
                 throw BackupError.unsafePath(path: dir, reason: "it is a link to a folder that belongs to \(Ownership.userName(target)), not to the data dir's owner")
             }
         }
-        for dir in [preUpdateDir, metaDir] where FileSystem.info(dir)?.isSymlink == true {
+        for dir in [preUpdateDir, pointInTimeDir, metaDir] where FileSystem.info(dir)?.isSymlink == true {
             throw BackupError.unsafePath(path: dir, reason: "it is a symbolic link")
         }
     }

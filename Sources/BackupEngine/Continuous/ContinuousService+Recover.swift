@@ -1,0 +1,122 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A lost till brought back from its replica (`continuous restore`): on a new terminal,
+/// into a data dir with no database yet, before continuous protection is set up there.
+/// The moment is restored by Litestream into a private temp folder, fully checked
+/// (`integrity_check`), made 0600 and renamed into place; nothing is written where the
+/// database is until it passed.
+extension ContinuousService {
+    public struct Recovery: Sendable {
+        /// The replica folder restored from (`<folder>/<terminal>/<install id>`).
+        public var replicaPath: String
+        public var terminal: String
+        /// The moment restored (nil: the newest).
+        public var moment: Date?
+        public var newestSync: Date?
+        public var tables: [TableCount]
+        public var durationSeconds: Double
+        /// Other installs of that terminal left in the folder (an older till's), not used.
+        public var otherInstalls: [String]
+    }
+
+    /// The replica of one terminal in a replica folder: the folder itself when it is one,
+    /// else `<folder>/<terminal>/<install>` (the terminal named, or the only one; the
+    /// install with the newest sync when an earlier till left one too).
+    public func findReplica(in given: String, terminal: String?) throws -> (path: String, terminal: String, others: [String]) {
+        guard let folder = Self.folder(of: given.trimmingCharacters(in: .whitespaces)) else {
+            throw BackupError.continuousInvalidSetting(what: "replica", reason: "\(given) is not a folder: give the replica folder continuous init was given (S3 and SFTP replicas are not built yet)")
+        }
+        guard FileSystem.isDirectory(folder) else {
+            throw BackupError.continuousInvalidSetting(what: "replica", reason: "the folder \(folder) does not exist (is the drive mounted?)")
+        }
+        // A folder this user may not read would look empty: said as what it is.
+        if access(folder, R_OK | X_OK) != 0 { throw BackupError.notReadable(path: folder, who: Ownership.describe(folder)) }
+        if ReplicaFiles.isReplica(folder) {
+            let terminal = FileSystem.fileName(of: FileSystem.parent(of: folder))
+            return (folder, terminal, [])
+        }
+        func installs(_ dir: String) -> [String] {
+            FileSystem.list(dir).filter { $0.count == 16 && $0.allSatisfy(\.isHexDigit) && ReplicaFiles.isReplica(dir + "/" + $0) }
+        }
+        // A terminal's folder is one that holds an install's replica (not any folder there).
+        let terminals = FileSystem.list(folder).filter { TerminalID.isValid($0) && !installs(folder + "/" + $0).isEmpty }.sorted()
+        let chosen: String
+        if let terminal {
+            guard terminals.contains(terminal) else {
+                throw BackupError.continuousInvalidSetting(what: "terminal", reason: "\(folder) holds no replica of \(terminal)" + (terminals.isEmpty ? "" : " (it holds \(terminals.joined(separator: ", ")))"))
+            }
+            chosen = terminal
+        } else {
+            guard terminals.count == 1, let only = terminals.first else {
+                throw BackupError.continuousInvalidSetting(what: "replica", reason: terminals.isEmpty
+                    ? "\(folder) holds no replica (is it the folder continuous init was given?)"
+                    : "\(folder) holds the replicas of \(terminals.count) terminals (\(terminals.joined(separator: ", "))): name one with --terminal")
+            }
+            chosen = only
+        }
+        let dir = folder + "/" + chosen
+        if access(dir, R_OK | X_OK) != 0 { throw BackupError.notReadable(path: dir, who: Ownership.describe(dir)) }
+        let newestFirst = installs(dir).sorted { (ReplicaFiles.newestSync(dir + "/" + $0) ?? .distantPast) > (ReplicaFiles.newestSync(dir + "/" + $1) ?? .distantPast) }
+        guard let newest = newestFirst.first else {
+            throw BackupError.continuousInvalidSetting(what: "replica", reason: "\(dir) holds no Litestream files")
+        }
+        return (dir + "/" + newest, chosen, Array(newestFirst.dropFirst()))
+    }
+
+    /// Restores the replica's newest moment, or `at`, as the live database, which must not
+    /// exist yet (a till that still has its database restores with `restore --at`).
+    public func recover(from given: String, terminal: String?, at asked: Date?, trigger: Trigger = .cli,
+                        cancellation: CancellationFlag? = nil) throws -> Recovery {
+        let found = try findReplica(in: given, terminal: terminal)
+        let db = layout.databasePath
+        guard FileSystem.isDirectory(layout.dataDir) else { throw BackupError.dataDirNotFound(path: layout.dataDir) }
+        guard !FileSystem.exists(db) else {
+            throw BackupError.continuousInvalidSetting(what: "restore", reason: "\(db) already exists: continuous restore brings a lost till back into an empty data dir; on a till that has its database use mr5-backup restore --at TIME")
+        }
+        let moment = asked.map { Date(timeIntervalSince1970: $0.timeIntervalSince1970.rounded(.down)) }
+        let synced = ReplicaFiles.newestSync(found.path)
+        if let moment {
+            guard let from = ReplicaFiles.windowStart(found.path), let to = synced else {
+                throw BackupError.continuousMomentOutsideWindow(moment: MomentText.format(moment), from: nil, to: nil)
+            }
+            guard moment >= from.addingTimeInterval(-1), moment <= max(to, clock.now()) else {
+                throw BackupError.continuousMomentOutsideWindow(moment: MomentText.format(moment), from: MomentText.format(from), to: MomentText.format(to))
+            }
+        }
+        let executable = try Litestream.locate()
+        try layout.ensureDirectories()
+        return try engine.recorded(.continuousRestore, trigger: trigger, failureLog: "Continuous restore failed: ") { run in
+            try run.takeLock()
+            // Litestream's config, bookkeeping and restore for this one run, private and
+            // removed after; beside the database, so the checked file is renamed into place.
+            let work = FileSystem.temporaryPath(in: FileSystem.parent(of: db), label: "recover")
+            try FileSystem.makeDirectory(work, mode: 0o700)
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            let config = work + "/litestream.yml"
+            try FileSystem.writeAtomically(Data(Litestream.configText(database: db, meta: work + "/meta", replicaPath: found.path, keepDays: 7).utf8), to: config)
+            let litestream = Litestream(executable: executable, configPath: config, home: work, cancellation: cancellation)
+            let restored = work + "/restored.db"
+            try litestream.restore(database: db, into: restored, at: moment)
+            guard chmod(restored, 0o600) == 0 else { throw BackupError.io(operation: "chmod", path: restored, errno: errno) }
+            if let findings = try BackupInspector.check(path: restored, full: true) {
+                throw BackupError.verificationFailed(name: "the replica of \(found.terminal)", reason: findings.summary + "; nothing was written to \(db)")
+            }
+            let tables = try BackupInspector.tableCounts(path: restored)
+            try FileSystem.fsyncFile(restored)
+            // Renamed into its (missing) name only when whole: never a torn file there.
+            guard try FileSystem.renameNoReplace(restored, to: db) else {
+                throw BackupError.continuousInvalidSetting(what: "restore", reason: "\(db) appeared while the replica was restored: nothing was replaced")
+            }
+            let rows = tables.reduce(0) { $0 + $1.rows }
+            let what = moment.map { "the moment \(MomentText.format($0))" } ?? "the newest moment"
+            let message = "\(what) of \(found.terminal) restored from \(found.path) (\(rows) rows, integrity_check ok)"
+            engine.record(run.entry(outcome: .success, message: message))
+            logger.info("Continuous restore: \(message)")
+            return Recovery(replicaPath: found.path, terminal: found.terminal, moment: moment, newestSync: synced,
+                            tables: tables, durationSeconds: run.elapsed, otherInstalls: found.others)
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// A moment as a technician types it, in the till's local time: `2026-12-04 14:03:22`,
+/// `2026-12-04 14:03`, `14:03` or `14:03:22` (today), `10 minutes ago`, `2 hours ago`,
+/// `90 seconds ago`; an ISO 8601 time with its zone (`2026-12-04T13:03:22Z`) as scripts
+/// write it. Pure: the clock and the zone are given.
+public enum MomentText {
+    public static let examples = "2026-12-04 14:03:22, 14:03 or 10 minutes ago (local time)"
+
+    public static func parse(_ text: String, now: Date, zone: TimeZone = .current) -> Date? {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if let ago = secondsAgo(t) { return now.addingTimeInterval(-ago) }
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime]
+        if t.hasSuffix("z") || t.range(of: #"[+-]\d\d:\d\d$"#, options: .regularExpression) != nil,
+           let date = iso.date(from: t.uppercased()) { return date }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let parts = t.replacingOccurrences(of: "t", with: " ").split(separator: " ").map(String.init)
+        var day = calendar.dateComponents([.year, .month, .day], from: now)
+        let clock: String
+        switch parts.count {
+        case 1: clock = parts[0]
+        case 2:
+            let ymd = parts[0].split(separator: "-").compactMap { Int($0) }
+            guard ymd.count == 3, parts[0].split(separator: "-").count == 3 else { return nil }
+            day.year = ymd[0]; day.month = ymd[1]; day.day = ymd[2]
+            clock = parts[1]
+        default: return nil
+        }
+        let hms = clock.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+        guard (2...3).contains(hms.count), hms.allSatisfy({ $0 != nil }) else { return nil }
+        let h = hms[0]!, m = hms[1]!, s = hms.count == 3 ? hms[2]! : 0
+        guard (0...23).contains(h), (0...59).contains(m), (0...59).contains(s),
+              let month = day.month, (1...12).contains(month), let d = day.day, (1...31).contains(d) else { return nil }
+        day.hour = h; day.minute = m; day.second = s
+        guard let date = calendar.date(from: day),
+              calendar.component(.day, from: date) == d else { return nil }  // 2026-02-30 is not a day
+        return date
+    }
+
+    /// `parse`, or `.invalidMoment` naming the forms it reads.
+    public static func read(_ text: String, now: Date, zone: TimeZone = .current) throws -> Date {
+        guard let date = parse(text, now: now, zone: zone) else { throw BackupError.invalidMoment(text: text) }
+        return date
+    }
+
+    /// `10 minutes ago`, `1 hour ago`, `90 s ago`: the seconds, or nil.
+    private static func secondsAgo(_ t: String) -> TimeInterval? {
+        let words = t.split(separator: " ").map(String.init)
+        guard words.count == 3, words[2] == "ago", let n = Double(words[0]), n >= 0, n.isFinite else { return nil }
+        let units: [String: TimeInterval] = ["s": 1, "sec": 1, "second": 1, "seconds": 1,
+                                             "m": 60, "min": 60, "minute": 60, "minutes": 60,
+                                             "h": 3600, "hour": 3600, "hours": 3600, "day": 86_400, "days": 86_400]
+        return units[words[1]].map { n * $0 }
+    }
+
+    /// `2026-12-04 14:03:22` in the given zone: how a moment is named back to a person.
+    public static func format(_ date: Date, zone: TimeZone = .current) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = zone
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return f.string(from: date)
+    }
+}

@@ -30,10 +30,12 @@ extension ConsoleApp {
             if case .notWritable(let path, let who) = refusal { readOnly = "cannot write \(path) (\(who))" } else { readOnly = refusal.description }
         }
         let notifier = engine.notifier
+        let window = inputs.continuous.flatMap { engine.continuous.window($0) }
         return RefreshData(backups: backups, lastGood: LastGoodBackups(engine: engine, backups: backups), disk: inputs.disk,
                            database: inputs.database, databaseProblem: inputs.databaseProblem?.description,
                            history: Array(inputs.history.prefix(500)), retention: engine.retentionPolicy(),
-                           alertTargets: notifier.targets(), pendingAlerts: notifier.pendingCount(), offsite: inputs.offsite, health: health,
+                           alertTargets: notifier.targets(), pendingAlerts: notifier.pendingCount(), offsite: inputs.offsite,
+                           continuous: inputs.continuous, continuousWindow: window.map { $0.from...$0.to }, health: health,
                            live: inputs.live, lastLiveCheck: inputs.lastLiveCheck, readOnly: readOnly,
                            backupsUnreadable: inputs.closedBackupFolder?.description, followedScheduler: followed)
     }

@@ -267,6 +267,10 @@ final class ConsoleApp {
                 runOperation(title: "Off-site fetch failed") { engine, _, cancel in
                     .fetched(try engine.offsite.fetch(snapshot, trigger: .console, cancellation: cancel), snapshot: snapshot.shortID)
                 }
+            case .fetchMoment(let moment):
+                runOperation(title: "Could not fetch the moment") { engine, _, cancel in
+                    .momentFetched(try engine.continuous.keepMoment(at: moment, trigger: .console, cancellation: cancel).entry)
+                }
             case .setFrequency(let text):
                 let scheduler = self.scheduler
                 runOperation(title: "Could not change the frequency") { engine, _, _ in

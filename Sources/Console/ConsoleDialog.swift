@@ -31,6 +31,8 @@ public enum ConsoleDialog: Sendable, Equatable {
     /// A whole text that the one-line places cut (a history entry's detail, every health
     /// reason): `lines` as they are, scrolled down by `scroll` rows of the wrapped text.
     case text(title: String, lines: [String], scroll: Int)
+    /// Pick a moment of the continuous replica to restore.
+    case moment(MomentPicker)
 }
 
 /// The choices of the frequency picker, as `backup_frequency` setting values.

@@ -1,4 +1,5 @@
 import BackupEngine
+import Foundation
 
 /// Work the reducer asks the controller to do: engine calls (off the UI thread) and quitting.
 public enum ConsoleEffect: Sendable, Equatable {
@@ -19,6 +20,9 @@ public enum ConsoleEffect: Sendable, Equatable {
     case loadSnapshots(token: Int)
     /// Bring a snapshot back as a verified local backup, then open the restore dialog on it.
     case fetchSnapshot(ResticSnapshot)
+    /// Fetch a moment of the continuous replica as a verified local copy, then open the
+    /// restore dialog on it.
+    case fetchMoment(Date)
     /// Ask a running operation to stop at its next step (quit while it runs).
     case cancelOperation
     case quit
@@ -46,6 +50,12 @@ public enum ConsoleAction: Sendable, Equatable {
     case undo
     /// Send a test to every notification target.
     case testAlerts
+    /// Open the moment picker (continuous protection).
+    case openMoment
+    /// In the moment picker: a typed character, Backspace, a step in seconds.
+    case typeText(Character)
+    case erase
+    case stepMoment(Int)
     /// `y`: confirm the dialog.
     case confirm
     /// `n`, Esc: cancel the dialog or close the overlay.
@@ -64,6 +74,8 @@ public struct RunningOperation: Sendable, Equatable {
         case create, verify, restore, delete, prune, settings, alertTest
         /// A snapshot coming back from the off-site repository (`name`: its short id).
         case fetch
+        /// A moment coming back from the continuous replica (`name`: the moment as shown).
+        case moment
     }
     public var kind: Kind
     public var name: String?
@@ -84,6 +96,7 @@ public struct RunningOperation: Sendable, Equatable {
         case .settings: return "Saving the frequency"
         case .alertTest: return "Sending test alerts"
         case .fetch: return "Fetching snapshot " + (name ?? "")
+        case .moment: return "Fetching the moment " + (name ?? "")
         }
     }
 }

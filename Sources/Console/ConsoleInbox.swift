@@ -34,6 +34,9 @@ struct RefreshData: Sendable {
     var pendingAlerts: Int = 0
     /// Off-site copies: the setup, the push state, what waits to be pushed.
     var offsite: OffsiteStatus? = nil
+    /// Continuous protection: its status and the moments its replica can give back.
+    var continuous: ContinuousStatus? = nil
+    var continuousWindow: ClosedRange<Date>? = nil
     var health: HealthReport
     /// The live database by the engine's cheap check, and its last full check.
     var live: LiveDatabaseState
@@ -52,6 +55,8 @@ extension ConsoleState {
     mutating func apply(_ data: RefreshData) {
         updateBackups(data.backups, lastGood: data.lastGood)
         disk = data.disk
+        continuous = data.continuous?.config == nil ? nil : data.continuous
+        continuousWindow = data.continuousWindow
         database = data.database
         databaseProblem = data.databaseProblem
         // The selected attempt stays selected when newer ones arrive on top.

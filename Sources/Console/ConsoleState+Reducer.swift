@@ -13,6 +13,8 @@ public enum OperationOutcome: Sendable, Equatable {
     case report(title: String, lines: [String])
     /// An off-site snapshot is here as a verified local backup: the restore dialog opens on it.
     case fetched(BackupEntry, snapshot: String)
+    /// A moment of the continuous replica is here as a verified local copy: the same.
+    case momentFetched(BackupEntry)
 }
 
 extension ConsoleState {
@@ -113,6 +115,8 @@ extension ConsoleState {
             if view == .history { return [.refresh] }
         case .toggleOffsite:
             return toggleOffsite()
+        case .openMoment:
+            return openMomentPicker()
         case .help:
             view = .help
         case .quit:
@@ -124,7 +128,7 @@ extension ConsoleState {
             }
         case .cancel:
             if view != .list { view = .list }
-        case .confirm, .switchFocus, .none, .resize:
+        case .confirm, .switchFocus, .none, .resize, .typeText, .erase, .stepMoment:
             break
         }
         return []
@@ -202,6 +206,8 @@ extension ConsoleState {
             default: break
             }
             return []
+        case .moment(var picker):
+            return applyToMomentPicker(action, &picker)
         case .quitConfirm(let focus):
             switch action {
             case .switchFocus: dialog = .quitConfirm(focus: focus.other)
@@ -290,6 +296,7 @@ extension ConsoleState {
         case .failure(let title, let message): dialog = .error(title: title, message: message)
         case .report(let title, let lines): dialog = .text(title: title, lines: lines, scroll: 0)
         case .fetched(let entry, let snapshot): return snapshotFetched(entry, snapshot: snapshot) + [.wakeScheduler, .refresh]
+        case .momentFetched(let entry): return momentFetched(entry) + [.wakeScheduler, .refresh]
         }
         return [.wakeScheduler, .refresh]
     }

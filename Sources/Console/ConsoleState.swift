@@ -62,6 +62,10 @@ public struct ConsoleState: Sendable, Equatable {
     public internal(set) var offsite: OffsiteStatus?
     /// The off-site view's snapshots and selection (`o`).
     public internal(set) var offsiteScreen = OffsiteScreen()
+    /// Continuous protection when it is set up (nil: not set up), and the moments its
+    /// replica can give back (as of the last refresh).
+    public internal(set) var continuous: ContinuousStatus?
+    public internal(set) var continuousWindow: ClosedRange<Date>?
     /// What the open restore dialog has learnt: the comparison as it fills in.
     public internal(set) var restoreDetails: RestoreDialogDetails?
     /// Tells each restore dialog's comparison from those of dialogs closed since.

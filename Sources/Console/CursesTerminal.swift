@@ -156,6 +156,7 @@ final class CursesTerminal {
         case KEY_BTAB: return .key(.backTab)
         case KEY_ENTER, 10, 13: return .key(.enter)
         case 9: return .key(.tab)
+        case KEY_BACKSPACE, 127, 8: return .key(.backspace)
         case 27: return .key(.escape)
         case 3: return .interrupt
         case KEY_MOUSE:

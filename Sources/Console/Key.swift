@@ -3,7 +3,7 @@ public enum Key: Sendable, Equatable {
     /// A printable character (`c`, `?`, `G`...).
     case char(Character)
     case up, down, left, right, pageUp, pageDown, home, end
-    case enter, escape, tab, backTab, f1
+    case enter, escape, tab, backTab, f1, backspace
     /// A left click at a screen position.
     case click(row: Int, column: Int)
     case wheelUp, wheelDown
@@ -27,6 +27,7 @@ public enum Key: Sendable, Equatable {
         case .tab: return "Tab"
         case .backTab: return "Shift-Tab"
         case .f1: return "F1"
+        case .backspace: return "Backspace"
         case .click: return "click"
         case .wheelUp: return "wheel up"
         case .wheelDown: return "wheel down"

@@ -18,6 +18,8 @@ public enum KeyContext: Sendable, Hashable, CaseIterable {
     case confirm
     /// The scrollable box with a whole text (a history entry, the health reasons).
     case reader
+    /// The moment picker: typed keys are its text.
+    case moment
 
     /// The context of what `state` shows: a dialog wins over the view beneath it.
     public init(_ state: ConsoleState) {
@@ -41,6 +43,7 @@ public enum KeyContext: Sendable, Hashable, CaseIterable {
         case .error, .message, .restore(_, _, .some): self = .notice
         case .restore, .delete, .prune, .quitConfirm: self = .confirm
         case .text: self = .reader
+        case .moment: self = .moment
         }
     }
 }

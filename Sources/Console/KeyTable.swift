@@ -9,15 +9,15 @@ public enum KeyTable {
         KeyBinding([.list, .history, .offsite, .picker, .reader],
                    [[KeyPress(.up, .move(-1)), KeyPress(.down, .move(1))],
                     [KeyPress(.char("j"), .move(1)), KeyPress(.char("k"), .move(-1))]],
-                   help: "move the selection (Up at the top: the health banner)",
-                   readme: "move the selection; Up from the first backup selects the health banner (when there is one); scroll a text box",
+                   help: "move; PgUp/PgDn a page (Up at the top: the health banner)",
+                   readme: "move the selection (PgUp/PgDn: a page); Up from the first backup selects the health banner (when there is one); scroll a text box",
                    footer: [.history: "move", .offsite: "move", .picker: "move", .reader: "scroll"], footerGroup: 1),
-        KeyBinding([.list, .history, .offsite, .reader], [[KeyPress(.pageUp, .page(-1)), KeyPress(.pageDown, .page(1))]],
-                   help: "move a page"),
         KeyBinding([.list, .history, .offsite, .picker, .reader],
                    [[KeyPress(.home, .first), KeyPress(.end, .last)],
                     [KeyPress(.char("g"), .first), KeyPress(.char("G"), .last)]],
                    help: "first / last backup (or attempt, snapshot, or line)"),
+        KeyBinding([.list, .history, .offsite, .reader], [[KeyPress(.pageUp, .page(-1)), KeyPress(.pageDown, .page(1))]],
+                   help: nil),
 
         // The list's operations.
         KeyBinding([.list], keys: [[.char("c")]], does: .create,
@@ -47,6 +47,9 @@ public enum KeyTable {
                    readme: "change the backup frequency (" + FrequencyChoice.all.joined(separator: ", ")
                        + "); saved to the settings and picked up by the scheduler at once",
                    footer: [.list: "freq"]),
+        KeyBinding([.list], keys: [[.char("t")]], does: .openMoment,
+                   help: "restore to a moment of the continuous replica",
+                   readme: "restore to a moment of the continuous replica (when continuous protection is set up; the Continuous line shows the window): a picker opens ten minutes back; type a time (`14:02`, `2026-12-04 14:02:30`, `10 minutes ago`) or step with Up/Down (a minute) and PgUp/PgDn (an hour), Backspace erasing; Enter fetches the moment, checks it like a backup and opens the restore dialog on it, **Cancel the default**"),
         KeyBinding([.list], keys: [[.char("n")]], does: .testAlerts,
                    help: "send a test alert to every notification target",
                    readme: "send a test notification to every target now and show how each delivery went, one line each; the alerts line shows how the newest delivery to each kind of target went"),
@@ -85,6 +88,15 @@ public enum KeyTable {
                    help: "in a dialog: press the focused button",
                    readme: "in a dialog: press the focused button (Cancel until you move to the other one)",
                    footer: [.confirm: "press focused", .picker: "save"]),
+
+        // The moment picker: keys type its text, except these (the `t` row's README line
+        // and the picker's hint say them).
+        KeyBinding([.moment], [[KeyPress(.up, .stepMoment(60)), KeyPress(.down, .stepMoment(-60))],
+                               [KeyPress(.pageUp, .stepMoment(3600)), KeyPress(.pageDown, .stepMoment(-3600))]],
+                   footer: [.moment: "minute"]),
+        KeyBinding([.moment], keys: [[.backspace]], does: .erase, footer: [.moment: "erase"]),
+        KeyBinding([.moment], keys: [[.enter]], does: .activate, footer: [.moment: "fetch"]),
+        KeyBinding([.moment], keys: [[.escape]], does: .cancel, footer: [.moment: "cancel"]),
 
         // The frequency picker, the one-button boxes, the text box and the help overlay.
         KeyBinding([.picker], keys: [[.escape]], also: [.char("q"), .char("n")], does: .cancel,

@@ -22,7 +22,9 @@ struct ScreenLayout: Equatable {
     let detailTop: Int
     let detailHeight: Int
     let scheduleRow: Int
-    /// Full layout only: the off-site line, the alerts line and the disk line.
+    /// Full layout only: the continuous line (when continuous protection is set up), the
+    /// off-site line, the alerts line and the disk line.
+    let continuousRow: Int?
     let offsiteRow: Int?
     let alertsRow: Int?
     let diskRow: Int?
@@ -30,16 +32,17 @@ struct ScreenLayout: Equatable {
     let footerRow: Int
 
     init(state: ConsoleState) {
-        self.init(width: state.width, height: state.height, banner: state.showsBanner, readOnly: state.readOnly != nil)
+        self.init(width: state.width, height: state.height, banner: state.showsBanner, readOnly: state.readOnly != nil,
+                  continuous: state.continuous != nil)
     }
 
-    init(width: Int, height: Int, banner: Bool, readOnly: Bool = false) {
+    init(width: Int, height: Int, banner: Bool, readOnly: Bool = false, continuous: Bool = false) {
         self.width = width
         self.height = height
         if width < Self.minimumWidth || height < Self.minimumHeight {
             mode = .tooSmall
             readOnlyRow = nil; bannerRow = nil; listBoxTop = 0; listTop = 0; listRows = 0; detailTop = 0; detailHeight = 0
-            scheduleRow = 0; offsiteRow = nil; alertsRow = nil; diskRow = nil; statusRow = 0; footerRow = 0
+            scheduleRow = 0; continuousRow = nil; offsiteRow = nil; alertsRow = nil; diskRow = nil; statusRow = 0; footerRow = 0
             return
         }
         footerRow = height - 1
@@ -52,7 +55,8 @@ struct ScreenLayout: Equatable {
             diskRow = height - 3
             alertsRow = height - 4
             offsiteRow = height - 5
-            scheduleRow = height - 6
+            continuousRow = continuous ? height - 6 : nil
+            scheduleRow = height - (continuous ? 7 : 6)
             let detailContent = height >= 34 ? 10 : 7
             detailHeight = detailContent + 2
             detailTop = scheduleRow - detailHeight
@@ -61,6 +65,7 @@ struct ScreenLayout: Equatable {
             listRows = max(1, detailTop - 1 - listTop)  // bottom border
         } else {
             mode = .compact
+            continuousRow = nil
             offsiteRow = nil
             alertsRow = nil
             diskRow = nil

@@ -123,6 +123,8 @@ extension RenderContext {
                                  hint: closesHint)
         case .text(let title, let lines, _):
             return DialogContent(title: title, lines: lines.map { ($0, .normal) }, buttons: [], focus: nil, hint: "")
+        case .moment(let picker):
+            return momentContent(picker)
         case .quitConfirm(let focus):
             let what = state.operation?.label ?? "An operation"
             return DialogContent(title: "Quit?", lines: [

@@ -24,7 +24,8 @@ struct RenderContext {
 
     init(state: ConsoleState, width: Int, height: Int) {
         self.state = state
-        layout = ScreenLayout(width: width, height: height, banner: state.showsBanner, readOnly: state.readOnly != nil)
+        layout = ScreenLayout(width: width, height: height, banner: state.showsBanner, readOnly: state.readOnly != nil,
+                              continuous: state.continuous != nil)
         glyphs = Glyphs.forCapabilities(state.capabilities)
         grid = ScreenGrid(width: width, height: height)
     }
@@ -66,6 +67,7 @@ struct RenderContext {
         }
         drawSchedule()
         if layout.mode == .full {
+            drawContinuousLine()
             drawOffsiteLine()
             drawAlerts()
             drawDisk()

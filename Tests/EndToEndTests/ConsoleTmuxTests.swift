@@ -413,6 +413,49 @@ final class ConsoleTmuxTests: XCTestCase {
         try s.waitFor(text: "console-exit=0")
     }
 
+    func testTheConsoleRunsLitestreamAndTheMomentPickerRestoresASecondBeforeAMistake() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/local/bin/litestream") else {
+            throw XCTSkip("needs Litestream in /usr/local/bin (.ci/run installs it)")
+        }
+        let setup = try run(["continuous", "init", "--same-disk", "--replica", root + "/replica", "--data-dir", dataDir])
+        XCTAssertEqual(setup.exitCode, 0, setup.stderr)
+        // The shell's PATH has no /usr/local/bin, where .ci/run installs Litestream.
+        let s = try openConsole(prefix: "PATH=/usr/local/bin:/usr/bin:/bin ")
+        try s.waitFor(text: "Continuous: any moment from", timeout: 30)
+        // A sale, then the cashier's mistake a few seconds later, each replicated: the
+        // moment between them is wanted.
+        let replica = try XCTUnwrap(try run(["continuous", "status", "--json", "--data-dir", dataDir]).json()["replicaPath"] as? String)
+        func newest() -> String? { ((try? FileManager.default.contentsOfDirectory(atPath: replica + "/ltx/0")) ?? []).max() }
+        var before = newest()
+        _ = try sqlite3(databasePath, "CREATE TABLE e2e_sale(x); INSERT INTO e2e_sale VALUES (1);")
+        XCTAssertTrue(eventually(timeout: 30) { newest() != before }, "the sale replicated")
+        let wanted = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.up))
+        XCTAssertTrue(eventually(timeout: 5) { Date() > wanted.addingTimeInterval(0.2) })
+        before = newest()
+        _ = try sqlite3(databasePath, "DELETE FROM e2e_sale;")
+        XCTAssertTrue(eventually(timeout: 30) { newest() != before }, "the mistake replicated")
+
+        try s.send("t")
+        try s.waitFor(text: "Restore to a moment")
+        let f = DateFormatter()
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "HH:mm:ss"
+        try s.send("q")   // text here, never quit
+        try s.waitFor(text: "Typed:   q_")
+        try s.send("BSpace")
+        try s.send(f.string(from: wanted))
+        try s.waitFor(text: "Typed:   \(f.string(from: wanted))_")
+        try s.send("Enter")
+        let screen = try s.waitFor(text: "moment-" + BackupName.stamp(wanted))
+        XCTAssertTrue(screen.contains("[ Restore ]"), screen)
+        try s.send("y")
+        try s.waitFor(text: "Restart the POS app now", timeout: 60)
+        XCTAssertEqual(try sqlite3(databasePath, "SELECT count(*) FROM e2e_sale"), "1", "the sale is back")
+        try s.send("Enter")
+        try s.send("q")
+        try s.waitFor(text: "console-exit=0")
+    }
+
     private func corruptedCopies() -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: dataDir)) ?? []).filter { $0.hasPrefix("mr5-pos.db.corrupted.") && !$0.hasSuffix("-wal") && !$0.hasSuffix("-shm") }
     }

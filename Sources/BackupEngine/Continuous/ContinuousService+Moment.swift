@@ -19,8 +19,8 @@ extension ContinuousService {
 
     /// What the replica can give back now: from its oldest file to its newest sync (to now,
     /// when the database has not changed since: the newest sync is then every later moment).
-    public func window() -> (from: Date, to: Date)? {
-        let s = status()
+    public func window(_ known: ContinuousStatus? = nil) -> (from: Date, to: Date)? {
+        let s = known ?? status()
         guard let from = s.windowStart, let synced = s.lastSyncAt else { return nil }
         let now = clock.now()
         let unchanged = (s.databaseChangedAt ?? .distantPast) <= synced.addingTimeInterval(1)

@@ -35,8 +35,8 @@ struct SettingsGet: ParsableCommand {
         default:
             // Off-site keys before off-site copies are set up: the count a setup would
             // start with (said to be only that), or nothing with a note.
-            if key == SettingKey.continuousKeep.rawValue, raw == nil {
-                print(7)
+            if let setting = ContinuousSetting.named(key), raw == nil {
+                print(setting.standard)
                 return Terminal.note("continuous protection is not set up: this is the default (mr5-backup continuous init --replica DIR)")
             }
             let offsite = SettingKey(rawValue: key).map { $0.home == .offsite } ?? false
@@ -108,12 +108,13 @@ struct SettingsSet: ParsableCommand {
             }
             try engine.setOffsiteKeep(key, count)
             print("\(key) = \(count)")
-        case SettingKey.continuousKeep.rawValue:
-            guard let days = Int(value.trimmingCharacters(in: .whitespaces)) else {
-                throw BackupError.invalidSetting(key: SettingKey.continuousKeep.rawValue, value: value, reason: "give a whole number of days between 1 and 3650")
+        case let key where ContinuousSetting.named(key) != nil:
+            let setting = ContinuousSetting.named(key)!
+            guard let number = Int(value.trimmingCharacters(in: .whitespaces)) else {
+                throw BackupError.invalidSetting(key: key, value: value, reason: "give a whole number of \(setting.unit) between \(setting.range.lowerBound) and \(setting.range.upperBound)")
             }
-            try engine.setContinuousKeep(days)
-            print("continuous_keep = \(days) days")
+            try engine.setContinuous(setting, number)
+            print("\(key) = \(number) \(setting.unit)")
         case SettingKey.offsiteLimitUpload.rawValue:
             guard let rate = Int(value.trimmingCharacters(in: .whitespaces)) else {
                 throw BackupError.invalidSetting(key: SettingKey.offsiteLimitUpload.rawValue, value: value, reason: "give KiB/s as a whole number (0: no limit)")

@@ -106,14 +106,16 @@ struct Status: ParsableCommand {
             parts.append("no scheduler running")
         }
         // Continuous protection, when set up: how far the replica is behind, in the line
-        // and the perf data (thresholds: ContinuousRules' minute and quarter of an hour).
+        // and the perf data (thresholds: continuous_lag_warning and continuous_lag_critical).
         let continuous = engine.continuous.status()
         let lag = continuous.config == nil ? nil : Optional(continuous.lag.map { Int($0) })
         if let lag { parts.append(lag.map { "replica \($0) s behind" } ?? "replica lag unknown") }
         let text = OneLine.make("\(report.level.word) - " + parts.joined(separator: ", "))
         var perf = performanceData(newest: newest, now: now, frequency: frequency, count: closed ? nil : backups.count,
                                    failures: historyClosed ? nil : BackupHistorySummary(history: engine.history()).consecutiveFailures)
-        if let lag { perf += " lag=\(lag.map { "\($0)s" } ?? "U");60;900;0" }
+        if let lag, let config = continuous.config {
+            perf += " lag=\(lag.map { "\($0)s" } ?? "U");\(Int(config.lagWarning));\(Int(config.lagCritical));0"
+        }
         var detail: String?
         if case .damaged(let findings) = live { detail = findings.detail }
         if detail == nil, case .damaged(let findings)? = lastCheck?.state { detail = findings.detail }

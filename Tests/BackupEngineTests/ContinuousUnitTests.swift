@@ -45,6 +45,12 @@ final class ContinuousUnitTests: XCTestCase {
         XCTAssertEqual(ContinuousRules.findings(status, now: now).map(\.level), [.warning])
         status.lastSyncAt = now.addingTimeInterval(-16 * 60)
         XCTAssertEqual(ContinuousRules.findings(status, now: now).map(\.level), [.critical])
+        // The thresholds as set: 20 minutes before CRITICAL, so 16 minutes warns.
+        status.config?.set(ContinuousSetting.named("continuous_lag_critical")!, 1200)
+        XCTAssertEqual(ContinuousRules.findings(status, now: now).map(\.level), [.warning])
+        status.config?.set(ContinuousSetting.named("continuous_lag_warning")!, 3600)
+        XCTAssertTrue(ContinuousRules.findings(status, now: now).isEmpty, "a warning above the critical line waits for the warning")
+        status.config = config
         status.problem = "the replica's drive is not mounted at /media/usb: nothing is being replicated"
         XCTAssertEqual(ContinuousRules.findings(status, now: now).map(\.message), [status.problem])
         status.problem = nil

@@ -128,6 +128,10 @@ final class ContinuousTests: XCTestCase {
         XCTAssertEqual(try run(["settings", "set", "continuous_keep", "30"] + shop.dirArgs).stdout, "continuous_keep = 30 days\n")
         XCTAssertEqual(try run(["settings", "get", "continuous_keep"] + shop.dirArgs).stdout, "30\n")
         assertRefused(try run(["settings", "set", "continuous_keep", "0"] + shop.dirArgs), exit: 2, mentioning: "keep between 1 and 3650 days")
+        XCTAssertEqual(try run(["settings", "get", "continuous_lag_warning"] + shop.dirArgs).stdout, "60\n")
+        XCTAssertEqual(try run(["settings", "set", "continuous_lag_warning", "30"] + shop.dirArgs).stdout, "continuous_lag_warning = 30 seconds\n")
+        XCTAssertEqual(try run(["settings", "set", "continuous_drill_days", "2"] + shop.dirArgs).exitCode, 0)
+        assertRefused(try run(["settings", "set", "continuous_lag_critical", "soon"] + shop.dirArgs), exit: 2, mentioning: "give a whole number of seconds")
         XCTAssertTrue(eventually(timeout: 60) {
             let yml = (try? String(contentsOfFile: shop.layout.metaDir + "/continuous/litestream.yml", encoding: .utf8)) ?? ""
             let pid = ((try? self.status(shop))?["pid"] as? Int32) ?? 0
@@ -145,7 +149,7 @@ final class ContinuousTests: XCTestCase {
         XCTAssertTrue(drill.stdout.contains("holds the same rows in every table"), drill.stdout)
         XCTAssertTrue(try run(["continuous", "status"] + shop.dirArgs).stdout.contains("Last restore drill: ok"))
         let line = try run(["status"] + shop.dirArgs).stdout
-        XCTAssertNotNil(line.range(of: #"replica \d+ s behind.* lag=\d+s;60;900;0"#, options: .regularExpression), line)
+        XCTAssertNotNil(line.range(of: #"replica \d+ s behind.* lag=\d+s;30;900;0"#, options: .regularExpression), "the thresholds as set: " + line)
         XCTAssertEqual((try run(["status", "--json"] + shop.dirArgs).json()["continuous"] as? [String: Any])?["running"] as? Bool, true)
         XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: shop.layout.metaDir + "/continuous"))?.filter { $0.contains("drill") }, [],
                        "the drill's files are removed")

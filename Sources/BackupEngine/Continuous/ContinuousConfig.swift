@@ -22,6 +22,11 @@ public struct ContinuousConfig: Codable, Sendable, Equatable {
     /// a bare mount point on the till's own disk, where nothing must be written.
     public var replicaMount: String?
     public var replicaFilesystem: UInt64?
+    /// Lag thresholds (seconds) and the drill's interval (days); nil: the defaults
+    /// (`ContinuousSetting`).
+    public var lagWarningSeconds: Int?
+    public var lagCriticalSeconds: Int?
+    public var drillDays: Int?
 
     /// The path Litestream writes, made from the parts (never taken as found in the file).
     var expectedReplicaPath: String? {

@@ -59,6 +59,9 @@ extension ContinuousService {
                 }
                 var config = ContinuousConfig(replica: given, replicaPath: replicaPath, terminal: terminal, install: install, configuredAt: clock.now())
                 config.keepDays = old?.keepDays
+                config.lagWarningSeconds = old?.lagWarningSeconds
+                config.lagCriticalSeconds = old?.lagCriticalSeconds
+                config.drillDays = old?.drillDays
                 config.machineID = here
                 if let mount = FileSystem.mountIdentity(folder) {
                     config.replicaMount = mount.mountPoint

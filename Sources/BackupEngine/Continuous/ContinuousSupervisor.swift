@@ -63,14 +63,15 @@ public final class ContinuousSupervisor: Sendable {
         thread.start()
     }
 
-    /// The weekly restore drill (daily again after one that failed), while Litestream runs,
+    /// The restore drill every `continuous_drill_days` (7; daily again after one that failed), while Litestream runs,
     /// on a thread of its own: a restore of a large database must not hold up the round.
     private func drillWhenDue(_ service: ContinuousService) {
         let state = service.state()
         let now = service.clock.now()
         guard state.isRunning, state.startedAt.map({ now.timeIntervalSince($0) > 60 }) ?? false else { return }
+        let every = service.config()?.drillInterval ?? OffsiteSchedule.weekly
         if let last = state.lastDrill, last.at <= now,
-           now.timeIntervalSince(last.at) < (last.ok ? OffsiteSchedule.weekly : OffsiteSchedule.daily) { return }
+           now.timeIntervalSince(last.at) < (last.ok ? every : min(every, OffsiteSchedule.daily)) { return }
         let flag = CancellationFlag()
         let start = shared.withLock { s -> Bool in
             guard !s.stopped, s.drill == nil else { return false }

@@ -34,10 +34,10 @@ extension BackupEngine {
             default: return config[keep: key].map(String.init)
             }
         }
-        if key == SettingKey.continuousKeep.rawValue { return continuous.config().map { String($0.keep) } }
+        if let setting = ContinuousSetting.named(key) { return continuous.config().map { String($0[setting: setting]) } }
         guard SettingsStore.knownKeys.contains(key) else {
             throw BackupError.unknownSetting(key: key, known: (SettingsStore.knownKeys.union(Self.offsiteSettingKeys)
-                                                                .union([SettingKey.continuousKeep.rawValue])).sorted())
+                                                                .union(ContinuousSetting.all.map(\.key.rawValue))).sorted())
         }
         try requireDatabaseFile()
         return try settingsStore.get(key)
@@ -102,15 +102,16 @@ extension BackupEngine {
         }
     }
 
-    /// Sets the continuous replica's window in days (`continuous_keep`, 1-3650): the running
-    /// Litestream is started again with it.
-    public func setContinuousKeep(_ days: Int) throws {
-        let key = SettingKey.continuousKeep.rawValue
-        guard (1...3650).contains(days) else {
-            throw BackupError.invalidSetting(key: key, value: String(days), reason: "keep between 1 and 3650 days")
+    /// Sets a continuous setting in its setup (`continuous_keep`: the running Litestream is
+    /// started again with it; the lag thresholds and the drill interval: read at the next
+    /// status and round).
+    public func setContinuous(_ setting: ContinuousSetting, _ value: Int) throws {
+        guard setting.range.contains(value) else {
+            throw BackupError.invalidSetting(key: setting.key.rawValue, value: String(value),
+                                             reason: "keep between \(setting.range.lowerBound) and \(setting.range.upperBound) \(setting.unit)")
         }
         guard var config = continuous.config() else { throw BackupError.continuousNotConfigured }
-        config.keepDays = days
+        config.set(setting, value)
         try requireWritable([continuous.paths.directory])
         try FileSystem.writeAtomically(try MetadataStore.encoder.encode(config), to: continuous.paths.config)
     }

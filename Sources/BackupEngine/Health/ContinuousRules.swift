@@ -3,12 +3,10 @@ import Foundation
 /// The health rules for continuous protection, over the one `ContinuousStatus` (not set
 /// up: nothing to say).
 /// - WARNING when Litestream is not installed, or not running though set up, or when the
-///   replica is more than `warnLag` behind a database that changes;
-/// - CRITICAL past `criticalLag`, and when the restore drill found the replica wrong.
+///   replica is more than `continuous_lag_warning` (60 s) behind a database that changes;
+/// - CRITICAL past `continuous_lag_critical` (15 min), and when the restore drill found
+///   the replica wrong.
 enum ContinuousRules {
-    static let warnLag: TimeInterval = 60
-    static let criticalLag: TimeInterval = 15 * 60
-
     static func findings(_ status: ContinuousStatus?, now: Date) -> [HealthFinding] {
         guard let status else { return [] }
         if status.config == nil, let problem = status.problem {
@@ -30,9 +28,9 @@ enum ContinuousRules {
             out.append(drill.damaged ? HealthFinding(.critical, .continuousDrillFailed, "the continuous restore drill failed: \(drill.message)")
                                      : HealthFinding(.warning, .continuousDrillFailed, "the continuous restore drill could not run: \(drill.message)"))
         }
-        if let lag = status.lag, lag > warnLag {
+        if let lag = status.lag, lag > config.lagWarning {
             let age = SchedulePlanner.durationText(lag)
-            out.append(HealthFinding(lag > criticalLag ? .critical : .warning, .continuousLagging,
+            out.append(HealthFinding(lag > max(config.lagCritical, config.lagWarning) ? .critical : .warning, .continuousLagging,
                                      "the continuous replica is \(age) behind the database (\(config.replicaPath))"))
         }
         return out

@@ -22,6 +22,11 @@ public enum SettingKey: String, CaseIterable, Sendable {
     case offsiteLimitUpload = "offsite_limit_upload"
     /// The continuous replica's window, in days (Litestream's retention).
     case continuousKeep = "continuous_keep"
+    /// How far behind the replica may fall before it is WARNING, then CRITICAL (seconds).
+    case continuousLagWarning = "continuous_lag_warning"
+    case continuousLagCritical = "continuous_lag_critical"
+    /// Days between the scheduler's continuous restore drills.
+    case continuousDrillDays = "continuous_drill_days"
     /// Written by the engine after each backup.
     case lastBackup = "last_backup"
     /// Set by `offsite init`.
@@ -42,7 +47,7 @@ public enum SettingKey: String, CaseIterable, Sendable {
         switch self {
         case .offsiteKeepDaily, .offsiteKeepWeekly, .offsiteKeepMonthly, .offsiteKeepPreUpdate, .offsiteLimitUpload,
              .offsiteRepository, .offsiteOptions: return .offsite
-        case .continuousKeep: return .continuous
+        case .continuousKeep, .continuousLagWarning, .continuousLagCritical, .continuousDrillDays: return .continuous
         default: return .shop
         }
     }

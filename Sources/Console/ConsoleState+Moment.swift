@@ -17,8 +17,7 @@ extension ConsoleState {
         guard refuseIfBusy() else { return [] }
         // Caught up at the last refresh: every moment up to now (the fetch checks the
         // window again, to the second, before anything is kept).
-        let to = (continuous.lag ?? 0) < 1 ? max(now, window.upperBound) : window.upperBound
-        dialog = .moment(MomentPicker(from: window.lowerBound, to: to, now: now))
+        dialog = .moment(MomentPicker(from: window.lowerBound, to: window.upperBound, followsNow: (continuous.lag ?? 0) < 1, now: now))
         return []
     }
 
@@ -26,12 +25,12 @@ extension ConsoleState {
         switch action {
         case .typeText(let c): picker.type(c, now: now, zone: timeZone)
         case .erase: picker.erase(now: now, zone: timeZone)
-        case .stepMoment(let seconds): picker.step(TimeInterval(seconds))
+        case .stepMoment(let seconds): picker.step(TimeInterval(seconds), now: now)
         case .cancel:
             dialog = nil
             return []
         case .activate, .confirm:
-            guard let moment = picker.chosen() else { break }
+            guard let moment = picker.chosen(now: now) else { break }
             dialog = nil
             guard startOperation(RunningOperation(kind: .moment, name: TextFormat.dateTime(moment, zone: timeZone, seconds: true))) else { return [] }
             return [.fetchMoment(moment)]

@@ -6,9 +6,11 @@ import Foundation
 /// Enter fetches it and opens the restore dialog on it. A value type owned by the
 /// console state's dialog.
 public struct MomentPicker: Sendable, Equatable {
-    /// What the replica can give back, as read at the last refresh.
+    /// What the replica can give back, as read at the last refresh; when it was caught up
+    /// then, every moment up to now (`followsNow`).
     public let from: Date
     public let to: Date
+    public let followsNow: Bool
     /// The moment Enter fetches, to the second.
     public private(set) var moment: Date
     /// What the technician typed (empty: the stepped moment).
@@ -18,11 +20,12 @@ public struct MomentPicker: Sendable, Equatable {
 
     static let maxTyped = 40
 
-    public init(from: Date, to: Date, now: Date) {
+    public init(from: Date, to: Date, followsNow: Bool, now: Date) {
         self.from = from
         self.to = to
+        self.followsNow = followsNow
         // Ten minutes back: the usual "undo what just happened", inside the window.
-        moment = Self.second(min(max(now.addingTimeInterval(-600), from), to))
+        moment = Self.second(min(max(now.addingTimeInterval(-600), from), followsNow ? max(to, now) : to))
     }
 
     static func second(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)) }
@@ -40,11 +43,14 @@ public struct MomentPicker: Sendable, Equatable {
     }
 
     /// Up/Down a minute, PgUp/PgDn an hour: from the moment shown, kept inside the window.
-    mutating func step(_ seconds: TimeInterval) {
+    mutating func step(_ seconds: TimeInterval, now: Date) {
         typed = ""
         problem = nil
-        moment = Self.second(min(max(moment.addingTimeInterval(seconds), from), to))
+        moment = Self.second(min(max(moment.addingTimeInterval(seconds), from), end(now)))
     }
+
+    /// The window's end now.
+    func end(_ now: Date) -> Date { followsNow ? max(to, now) : to }
 
     /// The typed text, read as it grows: the moment follows it once it reads as one.
     private mutating func read(now: Date, zone: TimeZone) {
@@ -55,14 +61,14 @@ public struct MomentPicker: Sendable, Equatable {
             return
         }
         moment = Self.second(date)
-        if !inside(moment) { problem = "outside the window" }
+        if !inside(moment, now: now) { problem = "outside the window" }
     }
 
-    func inside(_ date: Date) -> Bool { date >= Self.second(from) && date <= to }
+    func inside(_ date: Date, now: Date) -> Bool { date >= from && date <= end(now) }
 
     /// The moment to fetch, or nil with `problem` saying why not.
-    mutating func chosen() -> Date? {
-        if problem == nil, !inside(moment) { problem = "outside the window" }
+    mutating func chosen(now: Date) -> Date? {
+        if problem == nil, !inside(moment, now: now) { problem = "outside the window" }
         return problem == nil ? moment : nil
     }
 }

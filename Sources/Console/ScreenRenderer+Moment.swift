@@ -5,7 +5,7 @@ import Foundation
 extension RenderContext {
     func momentContent(_ picker: MomentPicker) -> DialogContent {
         let zone = state.timeZone
-        let to = state.now.timeIntervalSince(picker.to) < 2 ? "now" : TextFormat.dateTime(picker.to, zone: zone, seconds: true)
+        let to = picker.followsNow ? "now" : TextFormat.dateTime(picker.to, zone: zone, seconds: true)
         var lines: [(String, CellStyle)] = [
             ("Any moment from \(TextFormat.dateTime(picker.from, zone: zone, seconds: true)) to \(to) (\(state.timeZoneName)).", .normal),
             ("", .normal),

@@ -23,11 +23,14 @@ struct BenchOptions {
     var runs = 5
     /// With --scale: only the console at each size.
     var consoleOnly = false
+    /// Only the continuous case (`ContinuousBenchmark`) at these sizes, and its windows.
+    var continuousSizes: [Int]? = nil
+    var windowSeconds = 60
 
     static let usage = """
         usage: mr5-backup-bench [--size-mb N] [--quick] [--output FILE] [--bin-dir DIR] [--work-dir DIR]
                                 [--writer-interval-ms N] [--skip-console] [--offsite] [--smoke] [--polite MB,MB]
-                                [--scale MB,MB,... [--console] [--runs N]]
+                                [--scale MB,MB,... [--console] [--runs N]] [--continuous MB,... [--window-s N]]
           --size-mb N     size of the test database (default 1024; --quick: 100)
           --quick         100 MB database, shorter writer baselines
           --output FILE   also write the results as Markdown (e.g. docs/BENCHMARKS.md); with
@@ -46,6 +49,12 @@ struct BenchOptions {
           --console       with --scale: only the console (first frame, idle CPU, peak RSS over
                           1,000 backups and 10,000 history lines) at each size
           --runs N        runs per figure for --polite and --scale (default 5)
+          --continuous MB,...  only the continuous case (Litestream, a folder replica): the recovery
+                          point at the first size (writer, daemon and Litestream SIGKILLed at once),
+                          the writer's p99 and the WAL with and without it, and at each size the
+                          time to restore and check a moment and the replica's bytes per hour
+          --window-s N    with --continuous: seconds of each writer window (default 60; 1800 for
+                          the 30-minute WAL run)
           --offsite       only the off-site case: a shop day of 8 backups pushed to a restic
                           folder repository at 20 and 200 MB (bytes stored, push times)
         """
@@ -83,6 +92,13 @@ struct BenchOptions {
                 let sizes = try value().split(separator: ",").compactMap { Int($0) }
                 guard !sizes.isEmpty, sizes.allSatisfy({ $0 >= 1 }) else { throw BenchError("--scale needs sizes in MB, e.g. 20,200,1024,4096") }
                 o.scaleSizes = sizes
+            case "--continuous":
+                let sizes = try value().split(separator: ",").compactMap { Int($0) }
+                guard !sizes.isEmpty, sizes.allSatisfy({ $0 >= 1 }) else { throw BenchError("--continuous needs sizes in MB, e.g. 20,200,1024") }
+                o.continuousSizes = sizes
+            case "--window-s":
+                guard let n = Int(try value()), n >= 5 else { throw BenchError("--window-s needs a number of seconds, at least 5") }
+                o.windowSeconds = n
             case "--runs":
                 guard let n = Int(try value()), n >= 1 else { throw BenchError("--runs needs a number of at least 1") }
                 o.runs = n

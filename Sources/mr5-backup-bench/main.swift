@@ -38,6 +38,13 @@ do {
         let text = PoliteBenchmark.markdown(try bench.run(), runs: bench.runs, intervalMs: options.writerIntervalMs)
         print(text)
         if let output = options.output { try MarkdownSection.replace("polite", in: output, with: text) }
+    } else if let sizes = options.continuousSizes {
+        var bench = ContinuousBenchmark(tools: tools, work: work, sizesMB: sizes)
+        bench.runs = options.runs == 5 ? 3 : options.runs
+        bench.windowSeconds = options.windowSeconds
+        let text = bench.markdown(try bench.run())
+        print(text)
+        if let output = options.output { try MarkdownSection.replace("continuous", in: output, with: text) }
     } else if options.offsite {
         print(OffsiteBenchmark.markdown(try OffsiteBenchmark(tools: tools, work: work).run()))
     } else {

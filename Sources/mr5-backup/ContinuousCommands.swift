@@ -37,7 +37,7 @@ struct ContinuousRestore: ParsableCommand {
     @Option(help: ArgumentHelp("The terminal to bring back, when the folder holds several.", valueName: "id"))
     var terminal: String?
 
-    @Option(help: ArgumentHelp("A moment instead of the newest, local time: \(MomentText.examples).", valueName: "time"))
+    @Option(help: ArgumentHelp("A moment instead of the newest: \(MomentText.examples).", valueName: "time"))
     var at: String?
 
     @Flag(help: "Do not ask for confirmation.")

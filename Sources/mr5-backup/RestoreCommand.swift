@@ -16,13 +16,13 @@ struct Restore: ParsableCommand {
     @Argument(help: "The backup to restore (see 'mr5-backup list').")
     var name: String?
 
-    @Option(help: ArgumentHelp("A moment of the continuous replica, local time: \(MomentText.examples).", valueName: "time"))
+    @Option(help: ArgumentHelp("A moment of the continuous replica: \(MomentText.examples).", valueName: "time"))
     var at: String?
 
     @Flag(help: "Do not ask for confirmation.")
     var yes = false
 
-    @Flag(name: .customLong("dry-run"), help: "Only compare the live database with the backup, table by table; change nothing.")
+    @Flag(name: .customLong("dry-run"), help: "Only compare the live database with the backup, table by table; change nothing (with --at, the moment is fetched and kept for the restore).")
     var dryRun = false
 
     @Flag(help: "With --dry-run: print the comparison as JSON.")
@@ -46,7 +46,7 @@ struct Restore: ParsableCommand {
         if !yes && !dryRun && !json && !Terminal.stdinIsTerminal {
             throw CLIError.usage("restore needs confirmation and there is no terminal to ask on: add --yes to confirm")
         }
-        let copy = try engine.continuous.keepMoment(at: moment, trigger: .cli, cancellation: Interrupts.cancellationFlag(saying: "stopping Litestream..."))
+        let copy = try engine.continuous.keepMoment(at: moment, trigger: .cli, keepRetention: !dryRun, cancellation: Interrupts.cancellationFlag(saying: "stopping Litestream..."))
         if !json {
             let how = copy.reused ? "already fetched" : "fetched from the replica and verified"
             printSafely("The moment \(MomentText.format(copy.moment)): \(copy.entry.name), \(how).")

@@ -85,9 +85,15 @@ final class ContinuousUnitTests: XCTestCase {
         XCTAssertEqual(read("90 s ago"), "2026-12-04T14:08:30Z")
         XCTAssertEqual(read("2026-12-04T13:03:22Z"), "2026-12-04T13:03:22Z", "a script's UTC time")
         XCTAssertEqual(read("2026-12-04T14:03:22+01:00"), "2026-12-04T13:03:22Z")
-        for bad in ["yesterday", "", "25:00", "14:60", "2026-02-30 10:00", "2026-12 10:00", "-5 minutes ago", "10 fortnights ago", "14:03:22:01", "1e999 s ago"] {
+        XCTAssertEqual(read("2026-12-04T14:03:22+0100"), "2026-12-04T13:03:22Z")
+        for bad in ["yesterday", "", "25:00", "14:60", "2026-02-30 10:00", "2026-12 10:00", "-5 minutes ago", "10 fortnights ago", "14:03:22:01",
+                    "1e999 s ago", "1e300 days ago", "0x10 s ago", "1.5 hours ago", "1234567 s ago"] {
             XCTAssertNil(read(bad), bad)
         }
+        // The hour clocks skip when summer time starts is no time at all: refused, never moved.
+        let newYork = try XCTUnwrap(TimeZone(identifier: "America/New_York"))
+        XCTAssertNil(MomentText.parse("2026-03-08 02:30", now: now, zone: newYork))
+        XCTAssertNotNil(MomentText.parse("2026-03-08 03:30", now: now, zone: newYork))
         XCTAssertEqual(MomentText.format(now, zone: zone), "2026-12-04 15:10:00")
         XCTAssertThrowsError(try MomentText.read("soon", now: now)) { XCTAssertEqual($0 as? BackupError, .invalidMoment(text: "soon")) }
     }

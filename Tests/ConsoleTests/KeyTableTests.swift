@@ -44,7 +44,7 @@ final class KeyTableTests: XCTestCase {
             .notice: state(f) { _ = $0.apply(.create); _ = $0.operationFinished(.failure(title: "t", message: "m")) },
             .confirm: state(f) { $0.select(index: 1); _ = $0.apply(.delete) },
             .reader: state(f) { _ = $0.apply(.toggleHistory); _ = $0.apply(.activate) },
-            .moment: state(f) { MomentPickerTests.withContinuous(&$0); _ = $0.apply(.openMoment) },
+            .moment: state(f) { MomentPickerTests.withContinuous(&$0, f); _ = $0.apply(.openMoment) },
         ]
         var checked = 0
         for binding in KeyTable.bindings {

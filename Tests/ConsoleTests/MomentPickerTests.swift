@@ -6,13 +6,21 @@ import XCTest
 /// The moment picker as the reducer drives it: opened on the replica's window, typed or
 /// stepped inside it, Enter fetching only a moment it holds, every letter typed as text.
 final class MomentPickerTests: XCTestCase {
-    static func withContinuous(_ state: inout ConsoleState, windowFrom: TimeInterval = -7 * 86_400) {
+    /// A refresh that finds continuous protection running and caught up, its window from
+    /// `windowFrom` seconds back to now (`change` alters the status first).
+    static func withContinuous(_ state: inout ConsoleState, _ f: ConsoleFixture, windowFrom: TimeInterval = -7 * 86_400,
+                               change: (inout ContinuousStatus) -> Void = { _ in }) {
         let now = state.now
-        var status = ContinuousStatus(config: nil, installed: true, state: ContinuousState(), running: true)
+        var status = ContinuousStatus(config: ContinuousConfig(replica: "/media/usb/c", replicaPath: "/media/usb/c/till-1/0123456789abcdef",
+                                                               terminal: "till-1", install: "0123456789abcdef", configuredAt: now),
+                                      installed: true, state: ContinuousState(), running: true)
         status.lastSyncAt = now
         status.windowStart = now.addingTimeInterval(windowFrom)
-        state.continuous = status
-        state.continuousWindow = now.addingTimeInterval(windowFrom)...now
+        change(&status)
+        var data = ConsoleApp.read(engine: f.engine, snapshot: state.scheduler)
+        data.continuous = status
+        data.continuousWindow = now.addingTimeInterval(windowFrom)...now
+        state.apply(data)
     }
 
     func testTheMomentIsTypedOrSteppedInsideTheWindowAndEnterFetchesIt() throws {
@@ -22,7 +30,7 @@ final class MomentPickerTests: XCTestCase {
         XCTAssertNil(state.dialog)
         XCTAssertEqual(state.flash, "Continuous protection is not set up: mr5-backup continuous init --replica DIR")
 
-        Self.withContinuous(&state, windowFrom: -3600)
+        Self.withContinuous(&state, f, windowFrom: -3600)
         _ = state.apply(.openMoment)
         guard case .moment(let opened)? = state.dialog else { return XCTFail("\(String(describing: state.dialog))") }
         XCTAssertEqual(opened.moment, state.now.addingTimeInterval(-600), "ten minutes back")
@@ -70,13 +78,15 @@ final class MomentPickerTests: XCTestCase {
     func testTheContinuousLineShowsTheWindowAndTheKey() throws {
         let f = try ConsoleFixture()
         var state = f.state(width: 100, height: 30)
-        Self.withContinuous(&state)
+        Self.withContinuous(&state, f)
         let grid = ScreenRenderer.render(state, width: 100, height: 30)
         let row = try XCTUnwrap(grid.rows(containing: " Continuous: any moment from ").first, grid.text)
         XCTAssertTrue(grid.line(row).contains("to now · t restore to a moment"), grid.line(row))
         XCTAssertEqual(grid.rows(containing: " Off-site:"), [row + 1], "above the off-site line")
-        state.continuous?.running = false
-        state.continuous?.state.lastProblem = "Litestream exited with status 1"
+        Self.withContinuous(&state, f) {
+            $0.running = false
+            $0.state.lastProblem = "Litestream exited with status 1"
+        }
         let stopped = ScreenRenderer.render(state, width: 100, height: 30)
         XCTAssertTrue(stopped.contains("Continuous: Litestream is not running: Litestream exited with status 1"), stopped.text)
     }

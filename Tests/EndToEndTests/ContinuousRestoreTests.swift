@@ -76,11 +76,23 @@ final class ContinuousRestoreTests: XCTestCase {
         // moment; the moments before it stay, below).
         XCTAssertTrue(eventually(timeout: 30) { self.newestTransaction(path) != beforeRestore }, "the restore replicated")
 
-        // Their own count: one kept, the newest.
+        // Their own count, one: a dry run keeps the moment it fetched and removes nothing.
+        let moment = { (i: Int) in BackupName.make(kind: .pointInTime, date: moments[i]) }
+        let kept = { Set(try FileManager.default.contentsOfDirectory(atPath: shop.layout.pointInTimeDir).filter { !$0.hasPrefix(".") }) }
         XCTAssertEqual(try run(["settings", "set", "point_in_time_keep", "1"] + shop.dirArgs).exitCode, 0)
         XCTAssertEqual(try run(["restore", "--at", iso.string(from: moments[2]), "--dry-run"] + shop.dirArgs).exitCode, 0)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: shop.layout.pointInTimeDir).filter { !$0.hasPrefix(".") },
-                       [BackupName.make(kind: .pointInTime, date: moments[2])])
+        XCTAssertEqual(try kept(), [moment(0), moment(1), moment(2)])
+        // A kept moment that changed since its check is never used, nor removed unasked.
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: shop.layout.pointInTimeDir + "/" + moment(0)))
+        handle.seekToEndOfFile(); handle.write(Data([0])); handle.closeFile()
+        assertRefused(try run(["restore", "--at", iso.string(from: moments[0]), "--dry-run"] + shop.dirArgs), exit: 2,
+                      mentioning: "a copy of this moment is already there and is not verified")
+        // A real restore applies the count: the changed one stays for a person.
+        let beforeSecond = newestTransaction(path)
+        XCTAssertEqual(try run(["restore", "--at", iso.string(from: moments[2]), "--yes"] + shop.dirArgs).exitCode, 0)
+        XCTAssertEqual(probes(db), "3\n")
+        XCTAssertEqual(try kept(), [moment(0), moment(2)])
+        XCTAssertTrue(eventually(timeout: 30) { self.newestTransaction(path) != beforeSecond }, "the second restore replicated")
 
         // Outside the window, and a time it cannot read: one line each, nothing fetched.
         assertRefused(try run(["restore", "--at", "2 days ago", "--yes"] + shop.dirArgs), exit: 2,
@@ -94,19 +106,28 @@ final class ContinuousRestoreTests: XCTestCase {
         // The till is lost: a new one, an empty data dir of its own.
         let newTill = shop.root + "/new-till"
         try FileManager.default.createDirectory(atPath: newTill, withIntermediateDirectories: false)
+        // A WAL left where the database was would be applied to the restored one: refused.
+        try Data("junk".utf8).write(to: URL(fileURLWithPath: newTill + "/mr5-pos.db-wal"))
+        assertRefused(try run(["continuous", "restore", "--replica", replica, "--yes", "--owner", "root", "--data-dir", newTill]), exit: 2,
+                      mentioning: "mr5-pos.db-wal is there without its database")
+        try FileManager.default.removeItem(atPath: newTill + "/mr5-pos.db-wal")
         let back = try run(["continuous", "restore", "--replica", replica, "--yes", "--owner", "root", "--data-dir", newTill])
         XCTAssertEqual(back.exitCode, 0, back.stderr)
         XCTAssertTrue(back.stdout.contains("integrity_check ok"), back.stdout)
         XCTAssertTrue(back.stdout.contains("continuous init --replica \(replica)"), back.stdout)
-        XCTAssertEqual(probes(newTill + "/mr5-pos.db"), "2\n")
+        XCTAssertEqual(probes(newTill + "/mr5-pos.db"), "3\n", "the newest moment: the last restore's result")
         XCTAssertEqual((try FileManager.default.attributesOfItem(atPath: newTill + "/mr5-pos.db"))[.posixPermissions] as? Int, 0o600)
         assertRefused(try run(["continuous", "restore", "--replica", replica, "--yes", "--data-dir", newTill]), exit: 2,
                       mentioning: "already exists: continuous restore brings a lost till back into an empty data dir")
         let older = shop.root + "/older-till"
         try FileManager.default.createDirectory(atPath: older, withIntermediateDirectories: false)
-        let atThree = try run(["continuous", "restore", "--replica", replica, "--at", iso.string(from: moments[2]), "--yes", "--owner", "root", "--data-dir", older])
-        XCTAssertEqual(atThree.exitCode, 0, atThree.stderr)
-        XCTAssertEqual(probes(older + "/mr5-pos.db"), "3\n", "a moment before the restore is still restorable")
+        let atTwo = try run(["continuous", "restore", "--replica", replica, "--at", iso.string(from: moments[1]), "--yes", "--owner", "root", "--data-dir", older])
+        XCTAssertEqual(atTwo.exitCode, 0, atTwo.stderr)
+        XCTAssertEqual(probes(older + "/mr5-pos.db"), "2\n", "a moment before the restores is still restorable")
+        // Set up again there, in a data dir that never had a backup (no backups/ folder yet).
+        try FileManager.default.removeItem(atPath: older + "/backups")
+        let again = try run(["continuous", "init", "--same-disk", "--replica", replica, "--data-dir", older])
+        XCTAssertEqual(again.exitCode, 0, again.stderr)
         assertRefused(try run(["continuous", "restore", "--replica", replica, "--terminal", "till-99", "--yes", "--owner", "root", "--data-dir", shop.root]),
                       exit: 2, mentioning: "holds no replica of till-99")
     }

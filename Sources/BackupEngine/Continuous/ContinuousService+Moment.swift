@@ -21,37 +21,58 @@ extension ContinuousService {
     /// when the database has not changed since: the newest sync is then every later moment).
     public func window(_ known: ContinuousStatus? = nil) -> (from: Date, to: Date)? {
         let s = known ?? status()
-        guard let from = s.windowStart, let synced = s.lastSyncAt else { return nil }
+        // Whole seconds inside the files' times: Litestream takes a second and finds
+        // nothing before its oldest file.
+        guard let oldest = s.windowStart, let synced = s.lastSyncAt else { return nil }
+        let from = Date(timeIntervalSince1970: oldest.timeIntervalSince1970.rounded(.up))
         let now = clock.now()
         let unchanged = (s.databaseChangedAt ?? .distantPast) <= synced.addingTimeInterval(1)
-        return (from, unchanged ? max(now, synced) : synced)
+        let to = unchanged ? max(now, synced) : synced
+        // One file of a fraction of a second, changed since: no whole second to give yet.
+        return from <= to ? (from, to) : nil
     }
 
-    public func keepMoment(at asked: Date, trigger: Trigger = .cli, cancellation: CancellationFlag? = nil) throws -> MomentCopy {
+    /// `keepRetention`: false for a dry run, which keeps the moment it fetched but removes
+    /// nothing else.
+    public func keepMoment(at asked: Date, trigger: Trigger = .cli, keepRetention: Bool = true,
+                           cancellation: CancellationFlag? = nil) throws -> MomentCopy {
         guard let config = self.config() else { throw BackupError.continuousNotConfigured }
         let moment = Date(timeIntervalSince1970: asked.timeIntervalSince1970.rounded(.down))
         let said = MomentText.format(moment)
         guard let window = window() else { throw BackupError.continuousMomentOutsideWindow(moment: said, from: nil, to: nil) }
-        // The window's ends to the second, as they are printed: a moment inside them is kept.
-        guard moment >= window.from.addingTimeInterval(-1), moment <= window.to else {
+        guard moment >= window.from, moment <= window.to else {
             throw BackupError.continuousMomentOutsideWindow(moment: said, from: MomentText.format(window.from), to: Self.windowEnd(window.to, now: clock.now()))
         }
         let name = BackupName.make(kind: .pointInTime, date: moment)
-        if let kept = try? engine.catalog.entry(named: name), kept.status == .verified {
-            return MomentCopy(entry: kept, moment: moment, reused: true)
-        }
-        // A copy of that moment that is not verified (its metadata lost, its file touched)
-        // is fetched again rather than trusted.
-        if let stale = try? engine.catalog.entry(named: name) { try engine.removeBackupFiles(stale) }
+        let path = layout.pointInTimeDir + "/" + name
         return try engine.recorded(.continuousFetch, trigger: trigger, name: name, kind: .pointInTime,
                                    failureLog: "Fetching a moment from the continuous replica failed: ") { run in
-            let entry = try fetch(moment: moment, name: name, config: config, run: run, cancellation: cancellation)
-            engine.record(run.entry(outcome: .success, backupName: name, kind: .pointInTime, sizeBytes: entry.sizeBytes,
-                                    durationSeconds: run.elapsed, message: "the moment \(said) fetched from the replica and verified"))
-            logger.info("Kept the replica's moment \(said) as \(name)")
-            engine.applyOwnCount(of: .pointInTime, keep: engine.momentsToKeep(), setting: SettingKey.pointInTimeKeep.rawValue,
-                                 protecting: [name], trigger: trigger)
-            return MomentCopy(entry: entry, moment: moment, reused: false)
+            // The same lock as every operation that writes the backup folders: two fetches
+            // of one moment, a fetch beside retention or beside a backup being named.
+            try run.takeLock()
+            if let info = FileSystem.info(path), !info.isRegular {
+                throw BackupError.unsafePath(path: path, reason: "it is not a regular file (mr5-backup never makes anything else there; remove it)")
+            }
+            let copy: MomentCopy
+            if FileSystem.exists(path) {
+                let kept = try engine.catalog.entry(named: name)
+                guard kept.status == .verified else {
+                    // Never removed unasked: a person looks at a copy that changed or lost its record.
+                    throw BackupError.notRestorable(name: name, reason: "a copy of this moment is already there and is not verified (\(kept.statusDetail ?? kept.status.rawValue)): verify it (mr5-backup verify \(name)) or delete it, then try again")
+                }
+                copy = MomentCopy(entry: kept, moment: moment, reused: true)
+            } else {
+                let entry = try fetch(moment: moment, name: name, config: config, run: run, cancellation: cancellation)
+                engine.record(run.entry(outcome: .success, backupName: name, kind: .pointInTime, sizeBytes: entry.sizeBytes,
+                                        durationSeconds: run.elapsed, message: "the moment \(said) fetched from the replica and verified"))
+                logger.info("Kept the replica's moment \(said) as \(name)")
+                copy = MomentCopy(entry: entry, moment: moment, reused: false)
+            }
+            if keepRetention {
+                engine.applyOwnCount(of: .pointInTime, keep: engine.momentsToKeep(), setting: SettingKey.pointInTimeKeep.rawValue,
+                                     protecting: [name], trigger: trigger)
+            }
+            return copy
         }
     }
 
@@ -101,6 +122,7 @@ extension ContinuousService {
         // Metadata first, then the file, as a backup is kept.
         try engine.metadata.save(record)
         guard try FileSystem.renameNoReplace(file, to: dir + "/" + name) else {
+            try? engine.metadata.remove(name)
             throw BackupError.continuousFailed(action: "restore", reason: "\(name) appeared while it was fetched (another fetch of the same moment?)", detail: nil)
         }
         return try engine.catalog.entry(named: name)

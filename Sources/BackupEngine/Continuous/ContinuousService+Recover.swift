@@ -30,7 +30,8 @@ extension ContinuousService {
             throw BackupError.continuousInvalidSetting(what: "replica", reason: "\(given) is not a folder: give the replica folder continuous init was given (S3 and SFTP replicas are not built yet)")
         }
         guard FileSystem.isDirectory(folder) else {
-            throw BackupError.continuousInvalidSetting(what: "replica", reason: "the folder \(folder) does not exist (is the drive mounted?)")
+            throw BackupError.continuousInvalidSetting(what: "replica", reason: FileSystem.exists(folder)
+                ? "\(folder) is not a folder" : "the folder \(folder) does not exist (is the drive mounted?)")
         }
         // A folder this user may not read would look empty: said as what it is.
         if access(folder, R_OK | X_OK) != 0 { throw BackupError.notReadable(path: folder, who: Ownership.describe(folder)) }
@@ -76,14 +77,21 @@ extension ContinuousService {
         guard !FileSystem.exists(db) else {
             throw BackupError.continuousInvalidSetting(what: "restore", reason: "\(db) already exists: continuous restore brings a lost till back into an empty data dir; on a till that has its database use mr5-backup restore --at TIME")
         }
+        // A WAL or journal left beside the missing database would be applied to the
+        // restored one when it is first opened: never guessed about, said.
+        for side in ["-wal", "-shm", "-journal"] where FileSystem.exists(db + side) {
+            throw BackupError.continuousInvalidSetting(what: "restore", reason: "\(db + side) is there without its database: SQLite would apply it to the restored one; move it out of the data dir first")
+        }
         let moment = asked.map { Date(timeIntervalSince1970: $0.timeIntervalSince1970.rounded(.down)) }
         let synced = ReplicaFiles.newestSync(found.path)
         if let moment {
-            guard let from = ReplicaFiles.windowStart(found.path), let to = synced else {
+            guard let oldest = ReplicaFiles.windowStart(found.path), let to = synced else {
                 throw BackupError.continuousMomentOutsideWindow(moment: MomentText.format(moment), from: nil, to: nil)
             }
-            guard moment >= from.addingTimeInterval(-1), moment <= max(to, clock.now()) else {
-                throw BackupError.continuousMomentOutsideWindow(moment: MomentText.format(moment), from: MomentText.format(from), to: MomentText.format(to))
+            // The till is lost: nothing was written after the replica's newest sync.
+            let from = Date(timeIntervalSince1970: oldest.timeIntervalSince1970.rounded(.up))
+            guard moment >= from, moment <= clock.now() else {
+                throw BackupError.continuousMomentOutsideWindow(moment: MomentText.format(moment), from: MomentText.format(from), to: "now")
             }
         }
         let executable = try Litestream.locate()

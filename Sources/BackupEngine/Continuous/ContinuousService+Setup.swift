@@ -30,6 +30,9 @@ extension ContinuousService {
         }
         if !isWAL, !switchToWAL { throw BackupError.continuousNeedsWAL(path: layout.databasePath) }
         let executable = try Litestream.locate()
+        // A data dir that never had a backup has no backups/.meta yet, where the install id is kept.
+        try engine.requireWritable([layout.backupsDir, layout.metaDir])
+        try layout.ensureDirectories()
         guard let install = InstallIdentity.id(layout: layout) else {
             throw BackupError.continuousFailed(action: "setup", reason: "cannot keep this installation's id in \(layout.metaDir)", detail: nil)
         }

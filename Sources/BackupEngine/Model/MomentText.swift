@@ -12,8 +12,13 @@ public enum MomentText {
         if let ago = secondsAgo(t) { return now.addingTimeInterval(-ago) }
         let iso = ISO8601DateFormatter()
         iso.formatOptions = [.withInternetDateTime]
-        if t.hasSuffix("z") || t.range(of: #"[+-]\d\d:\d\d$"#, options: .regularExpression) != nil,
-           let date = iso.date(from: t.uppercased()) { return date }
+        if t.hasSuffix("z") || t.range(of: #"[+-]\d\d:?\d\d$"#, options: .regularExpression) != nil {
+            var withColon = t.uppercased()
+            if withColon.range(of: #"[+-]\d\d\d\d$"#, options: .regularExpression) != nil {
+                withColon.insert(":", at: withColon.index(withColon.endIndex, offsetBy: -2))
+            }
+            return iso.date(from: withColon)
+        }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         let parts = t.replacingOccurrences(of: "t", with: " ").split(separator: " ").map(String.init)
@@ -34,8 +39,11 @@ public enum MomentText {
         guard (0...23).contains(h), (0...59).contains(m), (0...59).contains(s),
               let month = day.month, (1...12).contains(month), let d = day.day, (1...31).contains(d) else { return nil }
         day.hour = h; day.minute = m; day.second = s
-        guard let date = calendar.date(from: day),
-              calendar.component(.day, from: date) == d else { return nil }  // 2026-02-30 is not a day
+        // 2026-02-30 is not a day, and 02:30 on the night clocks go forward is not a time:
+        // the date must say back what was typed.
+        guard let date = calendar.date(from: day) else { return nil }
+        let back = calendar.dateComponents([.day, .hour, .minute, .second], from: date)
+        guard back.day == d, back.hour == h, back.minute == m, back.second == s else { return nil }
         return date
     }
 
@@ -48,11 +56,13 @@ public enum MomentText {
     /// `10 minutes ago`, `1 hour ago`, `90 s ago`: the seconds, or nil.
     private static func secondsAgo(_ t: String) -> TimeInterval? {
         let words = t.split(separator: " ").map(String.init)
-        guard words.count == 3, words[2] == "ago", let n = Double(words[0]), n >= 0, n.isFinite else { return nil }
+        // Whole numbers of at most six digits: `1e300`, `0x10` and `1.5` are not what a person types.
+        guard words.count == 3, words[2] == "ago", words[0].count <= 6, words[0].allSatisfy(\.isASCII),
+              let n = Int(words[0]), n >= 0 else { return nil }
         let units: [String: TimeInterval] = ["s": 1, "sec": 1, "second": 1, "seconds": 1,
                                              "m": 60, "min": 60, "minute": 60, "minutes": 60,
                                              "h": 3600, "hour": 3600, "hours": 3600, "day": 86_400, "days": 86_400]
-        return units[words[1]].map { n * $0 }
+        return units[words[1]].map { Double(n) * $0 }
     }
 
     /// `2026-12-04 14:03:22` in the given zone: how a moment is named back to a person.

@@ -1,0 +1,225 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `--continuous MB,MB`: what continuous protection (Litestream, a folder replica) gives and
+/// costs. For the first size: the recovery point (a writer committing 50 times a second,
+/// the daemon, Litestream and the writer SIGKILLed in the same instant as a power cut does,
+/// the replica restored into an empty data dir, the commits it lacks counted), and the
+/// writer's commit latency and the WAL over equal windows without and with Litestream.
+/// For every size: the time to restore and fully check a moment from the middle of a run
+/// of writes (`continuous restore --at`), and the replica's bytes per hour of writing
+/// against full copies. Litestream ignores faketime, so "an hour back" and "a shop day" are
+/// measured scaled: the doc says how.
+struct ContinuousBenchmark {
+    let tools: BenchTools
+    let work: String
+    var sizesMB: [Int]
+    var runs = 3
+    /// Seconds of each writer window (with and without Litestream) and of the writes a
+    /// restore reaches back into.
+    var windowSeconds = 60
+    var commitIntervalMs = 20
+
+    struct RecoveryRun { var committed: Int; var restored: Int; var lost: Int { committed - restored } }
+    struct Latency { var without: WriterStats; var with: WriterStats; var walMaxBytes: Int64; var walEndBytes: Int64 }
+    struct SizeRow {
+        var sizeMB: Int
+        var databaseBytes: Int64
+        var restoreSeconds: [Double]
+        var replicaSnapshotBytes: Int64
+        var replicaAddedPerHour: Int64
+    }
+    struct Result { var recovery: [RecoveryRun]; var latency: Latency?; var sizes: [SizeRow] }
+
+    func run() throws -> Result {
+        guard let first = sizesMB.first else { throw BenchError("--continuous needs sizes in MB") }
+        var recovery: [RecoveryRun] = []
+        for round in 1...runs {
+            recovery.append(try recoveryPoint(first, round: round))
+            log("continuous recovery point \(round): \(recovery.last!.committed) committed, \(recovery.last!.restored) restored, \(recovery.last!.lost) lost")
+        }
+        let latency = try latencyAndWAL(first)
+        let sizes = try sizesMB.map(restoreAndBytes)
+        return Result(recovery: recovery, latency: latency, sizes: sizes)
+    }
+
+    // MARK: - Setup
+
+    private struct Shop { var dir: String; var db: String; var replica: String; var args: [String] }
+
+    private func shop(_ label: String, sizeMB: Int) throws -> Shop {
+        let root = work + "/continuous-" + label
+        try? FileManager.default.removeItem(atPath: root)
+        let dir = root + "/shop", replica = root + "/replica"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let db = dir + "/mr5-pos.db"
+        log("continuous \(label): mr5-pos-sim init --shop-mb \(sizeMB) ...")
+        try check(BenchProcess.run([tools.sim, "init", "--db", db, "--journal", "wal", "--shop-mb", String(sizeMB)], scratch: work), "mr5-pos-sim init")
+        let args = ["--data-dir", dir]
+        try check(BenchProcess.run([tools.backup, "settings", "set", "scheduler_expected", "false"] + args, scratch: work), "settings")
+        // The replica beside the shop (one disk here): what the numbers measure is
+        // Litestream's work, not a second disk's speed.
+        try check(BenchProcess.run([tools.backup, "continuous", "init", "--same-disk", "--replica", replica] + args, scratch: work), "continuous init")
+        return Shop(dir: dir, db: db, replica: replica, args: args)
+    }
+
+    /// The daemon, once it runs Litestream: its pid and Litestream's.
+    private func startDaemon(_ shop: Shop) throws -> (daemon: pid_t, litestream: pid_t) {
+        let daemon = try BenchProcess.spawn([tools.backup, "daemon"] + shop.args, stdout: "/dev/null", stderr: work + "/daemon.err")
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let status = try BenchProcess.run([tools.backup, "continuous", "status", "--json"] + shop.args, scratch: work)
+            if let pid = OffsiteBenchmark.number("pid", in: status.stdout), pid > 0 { return (daemon, pid_t(pid)) }
+            usleep(200_000)
+        }
+        kill(daemon, SIGKILL)
+        throw BenchError("the daemon did not start Litestream within 60 s")
+    }
+
+    private func reap(_ pid: pid_t) {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    }
+
+    // MARK: - The recovery point
+
+    private func recoveryPoint(_ sizeMB: Int, round: Int) throws -> RecoveryRun {
+        let shop = try shop("rpo-\(round)", sizeMB: sizeMB)
+        let (daemon, litestream) = try startDaemon(shop)
+        let writer = try BenchProcess.spawn([tools.sim, "write", "--db", shop.db, "--interval-ms", String(commitIntervalMs),
+                                             "--duration-s", "3600", "--busy-timeout-ms", "5000"],
+                                            stdout: "/dev/null", stderr: work + "/writer.err")
+        usleep(useconds_t(10 * 1_000_000))
+        // The power cut: nothing gets to finish anything.
+        kill(daemon, SIGKILL); kill(writer, SIGKILL); kill(litestream, SIGKILL)
+        reap(daemon); reap(writer)
+        usleep(200_000)   // Litestream is the daemon's child: reaped by init once the daemon is gone
+        let committed = try count(shop.db)
+        let newTill = shop.dir + "-restored"
+        try FileManager.default.createDirectory(atPath: newTill, withIntermediateDirectories: true)
+        try check(BenchProcess.run([tools.backup, "continuous", "restore", "--replica", shop.replica, "--yes", "--owner", "root",
+                                    "--data-dir", newTill], scratch: work), "continuous restore")
+        let restored = try count(newTill + "/mr5-pos.db")
+        try? FileManager.default.removeItem(atPath: FileSystemPaths.parent(shop.dir))
+        return RecoveryRun(committed: committed, restored: restored)
+    }
+
+    private func count(_ db: String) throws -> Int {
+        let r = try BenchProcess.run([tools.sqlite3, db, "SELECT count(*) FROM sim_log"], scratch: work)
+        guard r.status == 0, let n = Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw BenchError("count failed: \(r.stderr)") }
+        return n
+    }
+
+    // MARK: - The writer and the WAL
+
+    private func latencyAndWAL(_ sizeMB: Int) throws -> Latency {
+        let shop = try shop("latency", sizeMB: sizeMB)
+        defer { try? FileManager.default.removeItem(atPath: FileSystemPaths.parent(shop.dir)) }
+        log("continuous latency: \(windowSeconds) s without Litestream ...")
+        let off = try BackgroundWriter(sim: tools.sim, db: shop.db, intervalMs: commitIntervalMs, scratch: work)
+        usleep(useconds_t(windowSeconds * 1_000_000))
+        let without = off.stop()
+        let (daemon, _) = try startDaemon(shop)
+        defer { kill(daemon, SIGTERM); reap(daemon) }
+        log("continuous latency: \(windowSeconds) s with Litestream ...")
+        let on = try BackgroundWriter(sim: tools.sim, db: shop.db, intervalMs: commitIntervalMs, scratch: work)
+        var walMax: Int64 = 0
+        for _ in 0..<windowSeconds {
+            usleep(1_000_000)
+            walMax = max(walMax, fileSize(shop.db + "-wal"))
+        }
+        let with = on.stop()
+        return Latency(without: without, with: with, walMaxBytes: walMax, walEndBytes: fileSize(shop.db + "-wal"))
+    }
+
+    // MARK: - Restore time and bytes
+
+    private func restoreAndBytes(_ sizeMB: Int) throws -> SizeRow {
+        let shop = try shop("size-\(sizeMB)", sizeMB: sizeMB)
+        defer { try? FileManager.default.removeItem(atPath: FileSystemPaths.parent(shop.dir)) }
+        let snapshot = folderSize(shop.replica)
+        let (daemon, _) = try startDaemon(shop)
+        log("continuous \(sizeMB) MB: \(windowSeconds) s of writes ...")
+        let writer = try BackgroundWriter(sim: tools.sim, db: shop.db, intervalMs: commitIntervalMs, scratch: work)
+        let started = Date()
+        usleep(useconds_t(windowSeconds * 1_000_000))
+        _ = writer.stop()
+        usleep(2_000_000)   // the last commits shipped
+        let added = folderSize(shop.replica) - snapshot
+        let perHour = Int64(Double(added) * 3600 / Date().timeIntervalSince(started))
+        kill(daemon, SIGTERM); reap(daemon)
+        // A moment from the middle of the writes, as far back as the window allows here.
+        let moment = started.addingTimeInterval(Double(windowSeconds) / 2)
+        let iso = ISO8601DateFormatter()
+        var seconds: [Double] = []
+        for round in 1...runs {
+            let into = shop.dir + "-restored-\(round)"
+            try FileManager.default.createDirectory(atPath: into, withIntermediateDirectories: true)
+            let r = try BenchProcess.run([tools.backup, "continuous", "restore", "--replica", shop.replica, "--at", iso.string(from: moment),
+                                          "--yes", "--owner", "root", "--data-dir", into], scratch: work)
+            try check(r, "continuous restore --at")
+            seconds.append(r.seconds)
+            log(String(format: "continuous %d MB: restore and check a moment %.0f s back: %.2f s", sizeMB, Date().timeIntervalSince(moment), r.seconds))
+            try? FileManager.default.removeItem(atPath: into)
+        }
+        return SizeRow(sizeMB: sizeMB, databaseBytes: fileSize(shop.db), restoreSeconds: seconds,
+                       replicaSnapshotBytes: snapshot, replicaAddedPerHour: perHour)
+    }
+
+    private func check(_ t: Timed, _ what: String) throws {
+        guard t.status == 0 else { throw BenchError("\(what) failed (exit \(t.status)): \(t.stderr)") }
+    }
+
+    private func fileSize(_ path: String) -> Int64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+    }
+
+    private func folderSize(_ path: String) -> Int64 {
+        var total: Int64 = 0
+        let walker = FileManager.default.enumerator(atPath: path)
+        while let relative = walker?.nextObject() as? String { total += fileSize(path + "/" + relative) }
+        return total
+    }
+
+    // MARK: - Report
+
+    func markdown(_ r: Result) -> String {
+        func mib(_ b: Int64) -> String { String(format: "%.1f MiB", Double(b) / 1_048_576) }
+        let perSecond = 1000 / max(1, commitIntervalMs)
+        var out = "Writer: `mr5-pos-sim`, a commit every \(commitIntervalMs) ms (\(perSecond) a second). Replica: a folder (Litestream \(litestreamVersion())).\n\n"
+        let lost = r.recovery.map { Double($0.lost) }
+        out += "**Recovery point** (\(sizesMB[0]) MB shop; the daemon, Litestream and the writer SIGKILLed in one instant after 10 s; "
+            + "the replica restored into an empty data dir; \(r.recovery.count) runs):\n\n"
+        out += "| run | commits in the database | commits restored | lost | lost as time |\n|---|---|---|---|---|\n"
+        for (i, run) in r.recovery.enumerated() {
+            out += "| \(i + 1) | \(run.committed) | \(run.restored) | \(run.lost) | " + String(format: "%.2f s", Double(run.lost) / Double(perSecond)) + " |\n"
+        }
+        out += "\nMedian lost: " + PoliteBenchmark.spread(lost, 0) + " commits (target: at most 1 s of them, \(perSecond)).\n\n"
+        if let l = r.latency {
+            out += "**The writer beside it** (\(sizesMB[0]) MB shop, \(windowSeconds) s each):\n\n"
+            out += "| window | commits | p50 ms | p99 ms | max ms | errors (BUSY) |\n|---|---|---|---|---|---|\n"
+            for (name, w) in [("without Litestream", l.without), ("with Litestream", l.with)] {
+                out += "| \(name) | \(w.commits) | " + String(format: "%.2f | %.2f | %.1f", w.p50, w.p99, w.max) + " | \(w.errors) |\n"
+            }
+            out += String(format: "\np99 with / without: %.2fx (target at most 1.2x). ", l.with.p99 / max(0.001, l.without.p99))
+            out += "WAL during the window with Litestream: at most \(mib(l.walMaxBytes)), \(mib(l.walEndBytes)) at its end.\n\n"
+        }
+        out += "**Restore and bytes** (\(windowSeconds) s of writes; the moment restored is from the middle of them; \(runs) runs):\n\n"
+        out += "| database | restore and full check of a moment (median, min–max) | replica after init | replica added per hour of writes | 8 full copies |\n|---|---|---|---|---|\n"
+        for s in r.sizes {
+            out += "| \(s.sizeMB) MB (\(mib(s.databaseBytes))) | " + PoliteBenchmark.spread(s.restoreSeconds, 2) + " s | \(mib(s.replicaSnapshotBytes)) | "
+                + "\(mib(s.replicaAddedPerHour)) | \(mib(s.databaseBytes * 8)) |\n"
+        }
+        return out
+    }
+
+    private func litestreamVersion() -> String {
+        (try? BenchProcess.run(["/usr/local/bin/litestream", "version"], scratch: work).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? "?"
+    }
+}
+
+enum FileSystemPaths {
+    static func parent(_ path: String) -> String { (path as NSString).deletingLastPathComponent }
+}

@@ -26,11 +26,12 @@ struct BenchOptions {
     /// Only the continuous case (`ContinuousBenchmark`) at these sizes, and its windows.
     var continuousSizes: [Int]? = nil
     var windowSeconds = 60
+    var walMinutes = 0
 
     static let usage = """
         usage: mr5-backup-bench [--size-mb N] [--quick] [--output FILE] [--bin-dir DIR] [--work-dir DIR]
                                 [--writer-interval-ms N] [--skip-console] [--offsite] [--smoke] [--polite MB,MB]
-                                [--scale MB,MB,... [--console] [--runs N]] [--continuous MB,... [--window-s N]]
+                                [--scale MB,MB,... [--console] [--runs N]] [--continuous MB,... [--window-s N] [--wal-minutes N]]
           --size-mb N     size of the test database (default 1024; --quick: 100)
           --quick         100 MB database, shorter writer baselines
           --output FILE   also write the results as Markdown (e.g. docs/BENCHMARKS.md); with
@@ -53,8 +54,9 @@ struct BenchOptions {
                           point at the first size (writer, daemon and Litestream SIGKILLed at once),
                           the writer's p99 and the WAL with and without it, and at each size the
                           time to restore and check a moment and the replica's bytes per hour
-          --window-s N    with --continuous: seconds of each writer window (default 60; 1800 for
-                          the 30-minute WAL run)
+          --window-s N    with --continuous: seconds of each writer window (default 60)
+          --wal-minutes N with --continuous: also watch the WAL over N minutes of writes beside
+                          Litestream (30 for the figure in docs/BENCHMARKS.md)
           --offsite       only the off-site case: a shop day of 8 backups pushed to a restic
                           folder repository at 20 and 200 MB (bytes stored, push times)
         """
@@ -96,6 +98,9 @@ struct BenchOptions {
                 let sizes = try value().split(separator: ",").compactMap { Int($0) }
                 guard !sizes.isEmpty, sizes.allSatisfy({ $0 >= 1 }) else { throw BenchError("--continuous needs sizes in MB, e.g. 20,200,1024") }
                 o.continuousSizes = sizes
+            case "--wal-minutes":
+                guard let n = Int(try value()), n >= 1 else { throw BenchError("--wal-minutes needs a number of minutes") }
+                o.walMinutes = n
             case "--window-s":
                 guard let n = Int(try value()), n >= 5 else { throw BenchError("--window-s needs a number of seconds, at least 5") }
                 o.windowSeconds = n

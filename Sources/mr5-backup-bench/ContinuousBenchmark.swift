@@ -21,6 +21,8 @@ struct ContinuousBenchmark {
     /// restore reaches back into.
     var windowSeconds = 60
     var commitIntervalMs = 20
+    /// Minutes of the long run that watches the WAL beside Litestream (0: none).
+    var walMinutes = 0
 
     struct RecoveryRun { var committed: Int; var restored: Int; var lost: Int { committed - restored } }
     struct Latency { var without: WriterStats; var with: WriterStats; var walMaxBytes: Int64; var walEndBytes: Int64 }
@@ -31,7 +33,8 @@ struct ContinuousBenchmark {
         var replicaSnapshotBytes: Int64
         var replicaAddedPerHour: Int64
     }
-    struct Result { var recovery: [RecoveryRun]; var latency: Latency?; var sizes: [SizeRow] }
+    struct WALRun { var minutes: Int; var commits: Int; var errors: Int; var p99: Double; var samples: [(minute: Int, bytes: Int64)]; var maxBytes: Int64 }
+    struct Result { var recovery: [RecoveryRun]; var latency: Latency?; var sizes: [SizeRow]; var wal: WALRun? = nil }
 
     func run() throws -> Result {
         guard let first = sizesMB.first else { throw BenchError("--continuous needs sizes in MB") }
@@ -42,7 +45,8 @@ struct ContinuousBenchmark {
         }
         let latency = try latencyAndWAL(first)
         let sizes = try sizesMB.map(restoreAndBytes)
-        return Result(recovery: recovery, latency: latency, sizes: sizes)
+        let wal = walMinutes > 0 ? try longWAL(first) : nil
+        return Result(recovery: recovery, latency: latency, sizes: sizes, wal: wal)
     }
 
     // MARK: - Setup
@@ -134,6 +138,28 @@ struct ContinuousBenchmark {
         return Latency(without: without, with: with, walMaxBytes: walMax, walEndBytes: fileSize(shop.db + "-wal"))
     }
 
+    /// The writer for `walMinutes` beside Litestream: the WAL's size each minute and its most.
+    private func longWAL(_ sizeMB: Int) throws -> WALRun {
+        let shop = try shop("wal", sizeMB: sizeMB)
+        defer { try? FileManager.default.removeItem(atPath: FileSystemPaths.parent(shop.dir)) }
+        let (daemon, _) = try startDaemon(shop)
+        defer { kill(daemon, SIGTERM); reap(daemon) }
+        log("continuous WAL: \(walMinutes) minutes of writes beside Litestream ...")
+        let writer = try BackgroundWriter(sim: tools.sim, db: shop.db, intervalMs: commitIntervalMs, scratch: work)
+        var samples: [(Int, Int64)] = [], most: Int64 = 0
+        for second in 1...(walMinutes * 60) {
+            usleep(1_000_000)
+            let bytes = fileSize(shop.db + "-wal")
+            most = max(most, bytes)
+            if second % 60 == 0 {
+                samples.append((second / 60, bytes))
+                log("continuous WAL: minute \(second / 60): \(bytes) bytes (most so far \(most))")
+            }
+        }
+        let w = writer.stop()
+        return WALRun(minutes: walMinutes, commits: w.commits, errors: w.errors, p99: w.p99, samples: samples, maxBytes: most)
+    }
+
     // MARK: - Restore time and bytes
 
     private func restoreAndBytes(_ sizeMB: Int) throws -> SizeRow {
@@ -211,6 +237,11 @@ struct ContinuousBenchmark {
         for s in r.sizes {
             out += "| \(s.sizeMB) MB (\(mib(s.databaseBytes))) | " + PoliteBenchmark.spread(s.restoreSeconds, 2) + " s | \(mib(s.replicaSnapshotBytes)) | "
                 + "\(mib(s.replicaAddedPerHour)) | \(mib(s.databaseBytes * 8)) |\n"
+        }
+        if let w = r.wal {
+            out += "\n**The WAL over \(w.minutes) minutes** of writes beside Litestream (\(sizesMB[0]) MB shop; \(w.commits) commits, "
+                + "\(w.errors) errors, writer p99 " + String(format: "%.2f ms", w.p99) + "): at most \(mib(w.maxBytes)); each 5 minutes: "
+                + w.samples.filter { $0.minute % 5 == 0 || $0.minute == w.minutes }.map { "\($0.minute) min \(mib($0.bytes))" }.joined(separator: ", ") + ".\n"
         }
         return out
     }

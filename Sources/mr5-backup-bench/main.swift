@@ -42,6 +42,7 @@ do {
         var bench = ContinuousBenchmark(tools: tools, work: work, sizesMB: sizes)
         bench.runs = options.runs == 5 ? 3 : options.runs
         bench.windowSeconds = options.windowSeconds
+        bench.walMinutes = options.walMinutes
         let text = bench.markdown(try bench.run())
         print(text)
         if let output = options.output { try MarkdownSection.replace("continuous", in: output, with: text) }

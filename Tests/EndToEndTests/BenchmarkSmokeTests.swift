@@ -27,6 +27,25 @@ final class BenchmarkSmokeTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("writer p99 during a polite WAL backup"), r.stdout)
     }
 
+    /// The continuous case on a tiny shop with short windows: it runs Litestream under the
+    /// daemon, cuts the power, restores, and reports every table (the figures are the
+    /// benchmark's, not asserted here).
+    func testTheContinuousCaseRunsAndReportsEveryPart() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/local/bin/litestream") else {
+            throw XCTSkip("needs Litestream in /usr/local/bin (.ci/run installs it)")
+        }
+        let bench = try BuiltProduct.bench.required()
+        let dir = try XCTUnwrap(BuiltProduct.directory)
+        let work = TempDir("mr5-bench-continuous")
+        let r = try ChildProcess.run(bench, ["--continuous", "2", "--window-s", "5", "--runs", "1", "--bin-dir", dir, "--work-dir", work.path],
+                                     env: ["PATH": "/usr/local/bin:/usr/bin:/bin"], timeout: 300)
+        XCTAssertFalse(r.timedOut)
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        for part in ["**Recovery point**", "| 1 | ", "**The writer beside it**", "| with Litestream | ", "**Restore and bytes**", "| 2 MB ("] {
+            XCTAssertTrue(r.stdout.contains(part), "\(part) missing:\n\(r.stdout)")
+        }
+    }
+
     /// The growth case on two tiny shops: every operation and its by-hand counterpart, the
     /// growth targets between the two sizes, the console over 1,000 backups, written into its own section of a Markdown file that
     /// keeps the prose around it and is replaced, not repeated, by the next run.

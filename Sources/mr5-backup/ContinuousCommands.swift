@@ -37,6 +37,12 @@ struct ContinuousRestore: ParsableCommand {
     @Option(help: ArgumentHelp("The terminal to bring back, when the folder holds several.", valueName: "id"))
     var terminal: String?
 
+    @Option(name: .customLong("option"), help: ArgumentHelp("For S3: a setting as continuous init took it (endpoint=URL, ...; repeatable).", valueName: "key=value"))
+    var options: [String] = []
+
+    @Option(name: .customLong("env-file"), help: ArgumentHelp("For S3: a file of AWS_ACCESS_KEY_ID=... and AWS_SECRET_ACCESS_KEY=... lines.", valueName: "file"))
+    var envFile: String?
+
     @Option(help: ArgumentHelp("A moment instead of the newest: \(MomentText.examples).", valueName: "time"))
     var at: String?
 
@@ -47,6 +53,7 @@ struct ContinuousRestore: ParsableCommand {
 
     func run() throws {
         try global.requireOwnerForNewDatabase()
+        let environment = try envFile.map { try GivenFile.read($0, what: "environment file") }
         let engine = try global.makeEngine()
         let moment = try at.map { try MomentText.read($0, now: Date()) }
         let found = try engine.continuous.findReplica(in: replica, terminal: terminal)
@@ -54,7 +61,8 @@ struct ContinuousRestore: ParsableCommand {
         if !yes {
             try Terminal.confirm("Restore \(which) of \(found.terminal) from \(found.path) as \(engine.layout.databasePath)?", command: "continuous restore")
         }
-        let r = try engine.continuous.recover(from: replica, terminal: terminal, at: moment, trigger: .cli,
+        let r = try engine.continuous.recover(from: replica, terminal: terminal, at: moment, options: options,
+                                              environmentFile: environment, trigger: .cli,
                                               cancellation: Interrupts.cancellationFlag(saying: "stopping Litestream..."))
         let rows = r.tables.reduce(0) { $0 + $1.rows }
         let orders = r.tables.first { $0.table == "orders" }.map { ", \(NumberText.grouped($0.rows)) orders" } ?? ""
@@ -63,7 +71,10 @@ struct ContinuousRestore: ParsableCommand {
         if !r.otherInstalls.isEmpty { printSafely("Older installs of \(r.terminal) in the folder were not used: \(r.otherInstalls.joined(separator: ", ")).") }
         // The terminal id comes back with the database's settings, unless it was the old host's name.
         let rename = engine.terminalID == r.terminal ? "" : "mr5-backup settings set terminal_id \(r.terminal), then "
-        printSafely("Next: start the POS app, then set continuous protection up again as \(r.terminal): \(rename)mr5-backup continuous init --replica \(replica)")
+        // A bucket's whole path named this install: the new one writes beside it.
+        let base = replica.hasPrefix("s3://") ? replica.split(separator: "/", omittingEmptySubsequences: false).dropLast(2).joined(separator: "/")
+            + options.map { " --option \($0)" }.joined() + " --env-file FILE" : replica
+        printSafely("Next: start the POS app, then set continuous protection up again as \(r.terminal): \(rename)mr5-backup continuous init --replica \(base)")
     }
 }
 
@@ -86,10 +97,16 @@ struct ContinuousDrill: ParsableCommand {
 struct ContinuousInit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Set up continuous protection into a folder on another disk (a USB drive or a second disk).")
+        abstract: "Set up continuous protection into a folder on another disk (a USB drive or a second disk) or an S3 bucket.")
 
-    @Option(help: ArgumentHelp("The replica folder (this terminal writes under DIR/<terminal_id>/<install id>).", valueName: "dir"))
+    @Option(help: ArgumentHelp("The replica: a folder, or s3://bucket/path (this terminal writes under <terminal_id>/<install id> in it).", valueName: "replica"))
     var replica: String
+
+    @Option(name: .customLong("option"), help: ArgumentHelp("An S3 setting: endpoint=URL, region=R, force-path-style=true, sse-kms-key-id=ID (repeatable).", valueName: "key=value"))
+    var options: [String] = []
+
+    @Option(name: .customLong("env-file"), help: ArgumentHelp("For S3: a file of AWS_ACCESS_KEY_ID=... and AWS_SECRET_ACCESS_KEY=... lines, kept 0600.", valueName: "file"))
+    var envFile: String?
 
     @Flag(name: .customLong("same-disk"), help: "Allow a replica folder on the data dir's own disk (to try it out: it does not survive a dead disk).")
     var sameDisk = false
@@ -100,10 +117,18 @@ struct ContinuousInit: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
+        // Read before a root run becomes the data dir's owner, who may not read it.
+        let environment = try envFile.map { try GivenFile.read($0, what: "environment file") }
         let engine = try global.makeEngine()
-        let config = try engine.continuous.setUp(replica: replica, allowSameDisk: sameDisk, switchToWAL: switchToWAL, trigger: .cli)
-        print("Continuous protection set up: \(engine.layout.databasePath) is replicated to \(config.replicaPath) (window \(config.keep) days).")
-        print("Litestream 0.5 does not encrypt its replicas: keep the drive where the till is kept safe.")
+        let config = try engine.continuous.setUp(replica: replica, options: options, environmentFile: environment,
+                                                 allowSameDisk: sameDisk, switchToWAL: switchToWAL, trigger: .cli)
+        printSafely("Continuous protection set up: \(engine.layout.databasePath) is replicated to \(config.displayReplica) (window \(config.keep) days).")
+        if config.address?.isFolder == false {
+            printSafely("Keep this path for a recovery on a new till: \(config.displayReplica)")
+            print("Litestream 0.5 does not encrypt its replicas: ask the bucket to (--option sse-kms-key-id=ID, or the bucket's default encryption).")
+        } else {
+            print("Litestream 0.5 does not encrypt its replicas: keep the drive where the till is kept safe.")
+        }
         print("The running console or daemon replicates every commit within about a second; start one if none runs.")
     }
 }
@@ -126,7 +151,7 @@ struct ContinuousStatusCommand: ParsableCommand {
             print("Continuous protection: not set up (mr5-backup continuous init --replica DIR)")
             return
         }
-        print("Continuous protection: \(config.replicaPath) (terminal \(config.terminal))")
+        printSafely("Continuous protection: \(config.displayReplica) (terminal \(config.terminal))")
         if !s.installed { print(BackupError.continuousNotInstalled.description) }
         print("Litestream: " + (s.running ? "running (pid \(s.state.pid ?? 0)) since \(s.state.startedAt.map(CLIFormat.localTime) ?? "?")"
                                           : "not running" + (s.state.lastProblem.map { ": \($0)" } ?? " (it runs under the daemon or the console)")))
@@ -148,7 +173,7 @@ struct ContinuousOff: ParsableCommand {
     func run() throws {
         let engine = try global.makeEngine()
         let config = try engine.continuous.turnOff(trigger: .cli)
-        print("Continuous protection is off; the replica in \(config.replicaPath) is left as it is.")
+        printSafely("Continuous protection is off; the replica in \(config.displayReplica) is left as it is.")
     }
 }
 
@@ -169,7 +194,7 @@ struct ContinuousStatusJSON: Encodable {
     var lastProblem: String?
 
     init(_ s: ContinuousStatus) {
-        configured = s.config != nil; replicaPath = s.config?.replicaPath; terminal = s.config?.terminal
+        configured = s.config != nil; replicaPath = s.config?.displayReplica; terminal = s.config?.terminal
         installed = s.installed; running = s.running; pid = s.running ? s.state.pid : nil; startedAt = s.state.startedAt
         lastSyncAt = s.lastSyncAt; lagSeconds = s.lag.map { Int($0) }; windowStart = s.windowStart; keepDays = s.config?.keep
         restarts = s.state.restarts; lastProblem = s.state.lastProblem

@@ -16,6 +16,17 @@ final class ContinuousUnitTests: XCTestCase {
         XCTAssertTrue(Litestream.configText(database: "/d", meta: "/m", replicaPath: "/r", keepDays: Int.max).contains("retention: 87600h"))
         XCTAssertEqual(ContinuousService.folder(of: "file:///media/usb/mr5/"), "/media/usb/mr5")
         XCTAssertNil(ContinuousService.folder(of: "s3://bucket/path"))
+        // S3: the bucket and path, the settings given, never a key.
+        XCTAssertEqual(ReplicaAddress.parse("s3://shop-replicas/chain/a/"), .s3(bucket: "shop-replicas", path: "chain/a"))
+        for bad in ["s3://Bad_Bucket/x", "s3://ab/x", "s3://bucket/../x", "sftp://u@h/x", "relative/path"] { XCTAssertNil(ReplicaAddress.parse(bad), bad) }
+        let s3 = Litestream.configText(database: "/d/mr5-pos.db", meta: "/m", address: .s3(bucket: "shop-replicas", path: "chain"),
+                                       replicaPath: "chain/till-1/0123456789abcdef",
+                                       options: ["endpoint=https://minio.lan:9000", "force-path-style=TRUE", "region=eu-1", "unknown=x"], keepDays: 7)
+        XCTAssertTrue(s3.contains("      type: s3\n      bucket: \"shop-replicas\"\n      path: \"chain/till-1/0123456789abcdef\"\n"), s3)
+        XCTAssertTrue(s3.contains("      endpoint: \"https://minio.lan:9000\"\n      force-path-style: true\n      region: \"eu-1\""), s3)
+        XCTAssertFalse(s3.contains("unknown"), s3)
+        XCTAssertEqual(ContinuousService.secrets(in: "AWS_ACCESS_KEY_ID=k\nexport AWS_SECRET_ACCESS_KEY='s'\nHOME=/x\n", source: "e"),
+                       ["AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"], "only the keys reach Litestream")
     }
 
     func testLitestreamsLastWordsAreItsErrorInOneLine() {

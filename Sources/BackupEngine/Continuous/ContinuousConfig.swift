@@ -28,12 +28,21 @@ public struct ContinuousConfig: Codable, Sendable, Equatable {
     public var lagCriticalSeconds: Int?
     public var drillDays: Int?
 
+    /// S3's settings as `key=value` (`endpoint`, `region`, `force-path-style`,
+    /// `sse-kms-key-id`); its keys are in the environment file beside, never here.
+    public var options: [String]?
+
+    /// Where the replica is (nil: the kept text does not read as one).
+    public var address: ReplicaAddress? { ReplicaAddress.parse(replica) }
+
     /// The path Litestream writes, made from the parts (never taken as found in the file).
     var expectedReplicaPath: String? {
-        guard let folder = ContinuousService.folder(of: replica), TerminalID.isValid(terminal),
-              install.count == 16, install.allSatisfy(\.isHexDigit) else { return nil }
-        return folder + "/" + terminal + "/" + install
+        guard let address, TerminalID.isValid(terminal), install.count == 16, install.allSatisfy(\.isHexDigit) else { return nil }
+        return address.replicaPath(terminal: terminal, install: install)
     }
+
+    /// Where this install replicates, as a person reads it.
+    public var displayReplica: String { address?.display(replicaPath: replicaPath) ?? replicaPath }
 
     /// This machine's id, nil where there is none.
     static var currentMachineID: String? {
@@ -62,6 +71,8 @@ public struct ContinuousPaths: Sendable {
     public var litestreamConfig: String { directory + "/litestream.yml" }
     /// Litestream's own bookkeeping (`meta-path`), private, never beside the database.
     public var meta: String { directory + "/meta" }
+    /// A remote replica's keys (`AWS_ACCESS_KEY_ID=...`), as given by `--env-file`.
+    public var environment: String { directory + "/env" }
     /// Whether Litestream runs, since when, how often it died (`ContinuousState`).
     public var state: String { directory + "/state.json" }
     /// Litestream's warnings and errors (it runs for days: not kept in memory).

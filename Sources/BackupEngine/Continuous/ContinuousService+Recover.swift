@@ -26,8 +26,22 @@ extension ContinuousService {
     /// else `<folder>/<terminal>/<install>` (the terminal named, or the only one; the
     /// install with the newest sync when an earlier till left one too).
     public func findReplica(in given: String, terminal: String?) throws -> (path: String, terminal: String, others: [String]) {
-        guard let folder = Self.folder(of: given.trimmingCharacters(in: .whitespaces)) else {
-            throw BackupError.continuousInvalidSetting(what: "replica", reason: "\(given) is not a folder: give the replica folder continuous init was given (S3 and SFTP replicas are not built yet)")
+        let address = ReplicaAddress.parse(given)
+        if case .s3(_, let path)? = address {
+            // A bucket cannot be looked through without its own client: the whole path
+            // `continuous init` printed names the terminal and the install.
+            let parts = path.split(separator: "/").map(String.init)
+            guard parts.count >= 2, TerminalID.isValid(parts[parts.count - 2]),
+                  parts[parts.count - 1].count == 16, parts[parts.count - 1].allSatisfy(\.isHexDigit) else {
+                throw BackupError.continuousInvalidSetting(what: "replica", reason: "give the whole path continuous init printed, s3://bucket/path/<terminal_id>/<install id>")
+            }
+            if let terminal, terminal != parts[parts.count - 2] {
+                throw BackupError.continuousInvalidSetting(what: "terminal", reason: "\(given) is the replica of \(parts[parts.count - 2]), not of \(terminal)")
+            }
+            return (path, parts[parts.count - 2], [])
+        }
+        guard case .folder(let folder)? = address else {
+            throw BackupError.continuousInvalidSetting(what: "replica", reason: "\(given) is neither a folder nor s3://bucket/path (SFTP replicas are not built yet)")
         }
         guard FileSystem.isDirectory(folder) else {
             throw BackupError.continuousInvalidSetting(what: "replica", reason: FileSystem.exists(folder)
@@ -69,9 +83,21 @@ extension ContinuousService {
 
     /// Restores the replica's newest moment, or `at`, as the live database, which must not
     /// exist yet (a till that still has its database restores with `restore --at`).
-    public func recover(from given: String, terminal: String?, at asked: Date?, trigger: Trigger = .cli,
+    public func recover(from given: String, terminal: String?, at asked: Date?, options: [String] = [],
+                        environmentFile: GivenFile? = nil, trigger: Trigger = .cli,
                         cancellation: CancellationFlag? = nil) throws -> Recovery {
         let found = try findReplica(in: given, terminal: terminal)
+        let address = ReplicaAddress.parse(given)
+        var secrets: [String: String] = [:]
+        if address?.isFolder == false {
+            try Self.checkS3(options: options)
+            guard let environmentFile else {
+                throw BackupError.continuousInvalidSetting(what: "replica", reason: "an S3 replica needs its keys: --env-file FILE with AWS_ACCESS_KEY_ID=... and AWS_SECRET_ACCESS_KEY=... lines")
+            }
+            secrets = try Self.s3Keys(environmentFile)
+        } else if !options.isEmpty || environmentFile != nil {
+            throw BackupError.continuousInvalidSetting(what: "replica", reason: "--option and --env-file are for an S3 replica, not a folder")
+        }
         let db = layout.databasePath
         guard FileSystem.isDirectory(layout.dataDir) else { throw BackupError.dataDirNotFound(path: layout.dataDir) }
         guard !FileSystem.exists(db) else {
@@ -83,17 +109,6 @@ extension ContinuousService {
             throw BackupError.continuousInvalidSetting(what: "restore", reason: "\(db + side) is there without its database: SQLite would apply it to the restored one; move it out of the data dir first")
         }
         let moment = asked.map { Date(timeIntervalSince1970: $0.timeIntervalSince1970.rounded(.down)) }
-        let synced = ReplicaFiles.newestSync(found.path)
-        if let moment {
-            guard let oldest = ReplicaFiles.windowStart(found.path), let to = synced else {
-                throw BackupError.continuousMomentOutsideWindow(moment: MomentText.format(moment), from: nil, to: nil)
-            }
-            // The till is lost: nothing was written after the replica's newest sync.
-            let from = Date(timeIntervalSince1970: oldest.timeIntervalSince1970.rounded(.up))
-            guard moment >= from, moment <= clock.now() else {
-                throw BackupError.continuousMomentOutsideWindow(moment: MomentText.format(moment), from: MomentText.format(from), to: "now")
-            }
-        }
         let executable = try Litestream.locate()
         try layout.ensureDirectories()
         return try engine.recorded(.continuousRestore, trigger: trigger, failureLog: "Continuous restore failed: ") { run in
@@ -104,8 +119,28 @@ extension ContinuousService {
             try FileSystem.makeDirectory(work, mode: 0o700)
             defer { try? FileManager.default.removeItem(atPath: work) }
             let config = work + "/litestream.yml"
-            try FileSystem.writeAtomically(Data(Litestream.configText(database: db, meta: work + "/meta", replicaPath: found.path, keepDays: 7).utf8), to: config)
-            let litestream = Litestream(executable: executable, configPath: config, home: work, cancellation: cancellation)
+            try FileSystem.writeAtomically(Data(Litestream.configText(database: db, meta: work + "/meta", address: address, replicaPath: found.path,
+                                                                      options: options, keepDays: 7).utf8), to: config)
+            var litestream = Litestream(executable: executable, configPath: config, home: work, cancellation: cancellation)
+            litestream.secrets = secrets
+            // The window: a folder's files read directly, a bucket's listed by Litestream.
+            var synced = ReplicaFiles.newestSync(found.path), oldest = ReplicaFiles.windowStart(found.path)
+            if address?.isFolder == false {
+                let files = try litestream.transactions(database: db)
+                synced = files.filter { $0.level == 0 }.map(\.timestamp).max() ?? files.map(\.timestamp).max()
+                oldest = files.map(\.timestamp).min()
+                if files.isEmpty { throw BackupError.continuousInvalidSetting(what: "replica", reason: "\(given) holds no replica (is it the path continuous init printed?)") }
+            }
+            if let moment {
+                guard let oldest, synced != nil else {
+                    throw BackupError.continuousMomentOutsideWindow(moment: MomentText.format(moment), from: nil, to: nil)
+                }
+                // The till is lost: nothing was written after the replica's newest sync.
+                let from = Date(timeIntervalSince1970: oldest.timeIntervalSince1970.rounded(.up))
+                guard moment >= from, moment <= clock.now() else {
+                    throw BackupError.continuousMomentOutsideWindow(moment: MomentText.format(moment), from: MomentText.format(from), to: "now")
+                }
+            }
             let restored = work + "/restored.db"
             try litestream.restore(database: db, into: restored, at: moment)
             guard chmod(restored, 0o600) == 0 else { throw BackupError.io(operation: "chmod", path: restored, errno: errno) }

@@ -7,22 +7,44 @@ import Glibc
 /// the database into the replica once.
 extension ContinuousService {
     /// Sets up replication of the live database into a folder on another disk (a USB drive
-    /// or a second disk), under `<folder>/<terminal_id>/<install id>`: refused on the data
-    /// dir's own disk unless `allowSameDisk`, for a database not in WAL mode (Litestream
-    /// would switch it unasked; `switchToWAL` switches it when no other process has it
-    /// open), and for a replica path that already holds another database's files.
-    public func setUp(replica: String, allowSameDisk: Bool = false, switchToWAL: Bool = false,
-                      trigger: Trigger = .cli) throws -> ContinuousConfig {
+    /// or a second disk) or an S3-compatible bucket, under `<terminal_id>/<install id>`:
+    /// refused on the data dir's own disk unless `allowSameDisk`, for a database not in WAL
+    /// mode (Litestream would switch it unasked; `switchToWAL` switches it when no other
+    /// process has it open), and for a replica path that already holds another database's
+    /// files. An S3 replica takes its settings as `options` and its keys from
+    /// `environmentFile`, kept 0600 beside the setup and given to Litestream only in its
+    /// environment.
+    public func setUp(replica: String, options: [String] = [], environmentFile: GivenFile? = nil,
+                      allowSameDisk: Bool = false, switchToWAL: Bool = false, trigger: Trigger = .cli) throws -> ContinuousConfig {
         let given = replica.trimmingCharacters(in: .whitespaces)
-        guard let folder = Self.folder(of: given) else {
-            throw BackupError.continuousInvalidSetting(what: "replica", reason: "\(given) is not a folder: replicas are a folder on another disk (a USB drive or a second disk) for now; S3 and SFTP replicas are not built yet")
+        guard let address = ReplicaAddress.parse(given) else {
+            throw BackupError.continuousInvalidSetting(what: "replica", reason: "\(given) is neither a folder nor s3://bucket/path (SFTP replicas are not built yet)")
         }
-        let parent = FileSystem.parent(of: folder)
-        guard FileSystem.isDirectory(parent) else {
-            throw BackupError.continuousInvalidSetting(what: "replica", reason: "the folder \(parent) does not exist (is the drive mounted?)")
-        }
-        if !allowSameDisk, FileSystem.sharesDevice(folder, with: layout.dataDir) {
-            throw BackupError.continuousReplicaOnSameDisk(folder: folder)
+        var secrets: String?
+        switch address {
+        case .folder(let folder):
+            guard options.isEmpty, environmentFile == nil else {
+                throw BackupError.continuousInvalidSetting(what: "replica", reason: "--option and --env-file are for an S3 replica, not a folder")
+            }
+            let parent = FileSystem.parent(of: folder)
+            guard FileSystem.isDirectory(parent) else {
+                throw BackupError.continuousInvalidSetting(what: "replica", reason: "the folder \(parent) does not exist (is the drive mounted?)")
+            }
+            if !allowSameDisk, FileSystem.sharesDevice(folder, with: layout.dataDir) {
+                throw BackupError.continuousReplicaOnSameDisk(folder: folder)
+            }
+        case .s3:
+            try Self.checkS3(options: options)
+            secrets = try environmentFile.map { file in
+                let keys = try Self.s3Keys(file)
+                guard keys["AWS_ACCESS_KEY_ID"] != nil, keys["AWS_SECRET_ACCESS_KEY"] != nil else {
+                    throw BackupError.continuousInvalidSetting(what: "environment file", reason: "\(file.path) has no AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY lines")
+                }
+                return file.text
+            }
+            if secrets == nil, config()?.replica != given || !FileSystem.exists(paths.environment) {
+                throw BackupError.continuousInvalidSetting(what: "replica", reason: "an S3 replica needs its keys: --env-file FILE with AWS_ACCESS_KEY_ID=... and AWS_SECRET_ACCESS_KEY=... lines")
+            }
         }
         _ = try engine.requireDatabaseFile()
         guard let isWAL = databaseIsWAL() else {
@@ -37,57 +59,88 @@ extension ContinuousService {
             throw BackupError.continuousFailed(action: "setup", reason: "cannot keep this installation's id in \(layout.metaDir)", detail: nil)
         }
         let terminal = engine.terminalID
-        let replicaPath = folder + "/" + terminal + "/" + install
+        let replicaPath = address.replicaPath(terminal: terminal, install: install)
         let old = self.config()
         let here = ContinuousConfig.currentMachineID
-        if FileSystem.isDirectory(replicaPath + "/ltx"),
-           !FileSystem.isDirectory(paths.meta + "/ltx") || (old?.machineID != nil && old?.machineID != here) {
-            // Files there that this data dir's Litestream never wrote on this machine (a
-            // data dir copied to a spare, install id and all): Litestream would let this
-            // database take the path over, and its newest moment would then be ours.
+        // Files there that this data dir's Litestream never wrote on this machine (a data dir
+        // copied to a spare, install id and all): Litestream would let this database take
+        // the path over, and its newest moment would then be ours.
+        let ours = FileSystem.isDirectory(paths.meta + "/ltx") && (old?.machineID == nil || old?.machineID == here)
+        if case .folder = address, FileSystem.isDirectory(replicaPath + "/ltx"), !ours {
             throw BackupError.continuousReplicaTaken(path: replicaPath)
         }
         try engine.requireWritable([layout.backupsDir, layout.metaDir])
         // Last, once nothing else can refuse: a refused setup leaves the POS's database as it was.
         if !isWAL { try switchDatabaseToWAL() }
         let hadFolder = FileSystem.isDirectory(paths.directory)
+        let hadSecrets = FileSystem.exists(paths.environment)
         do {
             return try engine.recorded(.continuousInit, trigger: trigger, failureLog: "Continuous protection setup failed: ") { run in
                 try layout.ensureDirectories()
                 if !FileSystem.isDirectory(paths.directory) { try FileSystem.makeDirectory(paths.directory, mode: 0o700) }
-                // Litestream makes its files readable by all (0644): the folders above them
-                // are made private first, so only this user reaches them.
-                for dir in [folder, folder + "/" + terminal, replicaPath] where !FileSystem.isDirectory(dir) {
-                    try FileSystem.makeDirectory(dir, mode: 0o700)
+                if case .folder(let folder) = address {
+                    // Litestream makes its files readable by all (0644): the folders above them
+                    // are made private first, so only this user reaches them.
+                    for dir in [folder, folder + "/" + terminal, replicaPath] where !FileSystem.isDirectory(dir) {
+                        try FileSystem.makeDirectory(dir, mode: 0o700)
+                    }
                 }
+                if let secrets { try FileSystem.writeAtomically(Data(secrets.utf8), to: paths.environment) }
                 var config = ContinuousConfig(replica: given, replicaPath: replicaPath, terminal: terminal, install: install, configuredAt: clock.now())
+                config.options = address.isFolder ? nil : options
                 config.keepDays = old?.keepDays
                 config.lagWarningSeconds = old?.lagWarningSeconds
                 config.lagCriticalSeconds = old?.lagCriticalSeconds
                 config.drillDays = old?.drillDays
                 config.machineID = here
-                if let mount = FileSystem.mountIdentity(folder) {
+                if case .folder(let folder) = address, let mount = FileSystem.mountIdentity(folder) {
                     config.replicaMount = mount.mountPoint
                     config.replicaFilesystem = mount.filesystemID
                 }
                 try writeLitestreamConfig(config)
+                var litestream = Litestream(executable: executable, configPath: paths.litestreamConfig, home: paths.directory)
+                litestream.secrets = try self.secrets(config)
+                if !address.isFolder, !ours, !(try litestream.transactions(database: layout.databasePath)).isEmpty {
+                    throw BackupError.continuousReplicaTaken(path: config.displayReplica)
+                }
                 // One sync before anything is kept: the replica takes Litestream's files.
                 // Not beside a Litestream already running for this data dir (the same
                 // bookkeeping): the scheduler starts it again with the new setup.
-                if !state().isRunning {
-                    try Litestream(executable: executable, configPath: paths.litestreamConfig, home: paths.directory).replicateOnce()
-                }
+                if !state().isRunning { try litestream.replicateOnce() }
+                if !address.isFolder { try? listReplica(config, with: litestream) }
                 try FileSystem.writeAtomically(try MetadataStore.encoder.encode(config), to: paths.config)
-                let message = "replicating \(layout.databasePath) to \(replicaPath)"
+                let message = "replicating \(layout.databasePath) to \(config.displayReplica)"
                 engine.record(run.entry(outcome: .success, message: message))
                 logger.info("Continuous protection: \(message)")
                 return config
             }
         } catch {
             try? FileSystem.remove(paths.litestreamConfig)
+            if secrets != nil && !hadSecrets { try? FileSystem.remove(paths.environment) }
             if !hadFolder { try? FileManager.default.removeItem(atPath: paths.directory) }
             throw error
         }
+    }
+
+    /// S3 settings are `key=value` with a key Litestream's S3 replica takes; never a secret.
+    static func checkS3(options: [String]) throws {
+        for option in options {
+            guard let eq = option.firstIndex(of: "="), eq != option.startIndex, !option.contains(where: \.isNewline) else {
+                throw BackupError.continuousInvalidSetting(what: "option", reason: "\(OffsiteConfig.mask(option)) is not key=value on one line")
+            }
+            let key = String(option[..<eq])
+            guard Litestream.s3Options[key] != nil else {
+                throw BackupError.continuousInvalidSetting(what: "option", reason: "\(key) is not an S3 setting (\(Litestream.s3Options.keys.sorted().joined(separator: ", ")); keys go in --env-file)")
+            }
+        }
+    }
+
+    /// The S3 keys in an environment file given on the command line.
+    static func s3Keys(_ file: GivenFile) throws -> [String: String] {
+        do { _ = try EnvironmentFile.parse(file.text) } catch {
+            throw BackupError.continuousInvalidSetting(what: "environment file", reason: EnvironmentFile.words(error, source: file.path))
+        }
+        return secrets(in: file.text, source: file.path)
     }
 
     /// Turns continuous protection off: the setup is removed and the running Litestream

@@ -60,8 +60,13 @@ public struct ContinuousService: Sendable {
         guard let config else { return status }
         status.problem = startProblem(config)
         status.now = clock.now()
-        status.lastSyncAt = ReplicaFiles.newestSync(config.replicaPath)
-        status.windowStart = ReplicaFiles.windowStart(config.replicaPath)
+        if config.address?.isFolder == false {
+            status.lastSyncAt = status.state.listing?.newest
+            status.windowStart = status.state.listing?.oldest
+        } else {
+            status.lastSyncAt = ReplicaFiles.newestSync(config.replicaPath)
+            status.windowStart = ReplicaFiles.windowStart(config.replicaPath)
+        }
         // The WAL's time: a commit writes it; Litestream's own checkpoints copy pages into
         // the database file and would look like a commit never synced.
         let db = layout.databasePath
@@ -73,12 +78,53 @@ public struct ContinuousService: Sendable {
     func litestream(_ config: ContinuousConfig, cancellation: CancellationFlag? = nil) throws -> Litestream {
         let executable = try Litestream.locate()
         try writeLitestreamConfig(config)
-        return Litestream(executable: executable, configPath: paths.litestreamConfig, home: paths.directory, cancellation: cancellation)
+        var litestream = Litestream(executable: executable, configPath: paths.litestreamConfig, home: paths.directory, cancellation: cancellation)
+        litestream.secrets = try secrets(config)
+        return litestream
     }
 
     func writeLitestreamConfig(_ config: ContinuousConfig) throws {
-        let text = Litestream.configText(database: layout.databasePath, meta: paths.meta, replicaPath: config.replicaPath, keepDays: config.keep)
+        let text = Litestream.configText(database: layout.databasePath, meta: paths.meta, address: config.address, replicaPath: config.replicaPath,
+                                         options: config.options ?? [], keepDays: config.keep)
         try FileSystem.writeAtomically(Data(text.utf8), to: paths.litestreamConfig)
+    }
+
+    /// A remote replica's keys, from the kept environment file (read only when it belongs
+    /// to the data dir's owner and nobody else can read or write it).
+    func secrets(_ config: ContinuousConfig) throws -> [String: String] {
+        guard config.address?.isFolder == false else { return [:] }
+        guard FileSystem.exists(paths.environment) else {
+            throw BackupError.continuousFailed(action: "start", reason: "the S3 keys file \(paths.environment) is missing: run mr5-backup continuous init again with --env-file", detail: nil)
+        }
+        let data = try TrustedFile.read(paths.environment, what: "the continuous replica's keys", dataDir: layout.dataDir) ?? Data()
+        return Self.secrets(in: String(decoding: data, as: UTF8.self), source: paths.environment)
+    }
+
+    /// The S3 keys among an environment file's lines (anything else in it is left out).
+    static func secrets(in text: String, source: String) -> [String: String] {
+        let pairs = (try? EnvironmentFile.parse(text)) ?? []
+        return Dictionary(pairs.filter { Litestream.s3Secrets.contains($0.0) }, uniquingKeysWith: { _, last in last })
+    }
+
+    /// Lists a remote replica's files and keeps what they say in the state (`listing`);
+    /// a listing that fails is kept too, with why, and leaves the last good times.
+    func listReplica(_ config: ContinuousConfig, with given: Litestream? = nil) throws {
+        let now = clock.now()
+        do {
+            let litestream = try given ?? self.litestream(config)
+            let files = try litestream.transactions(database: layout.databasePath)
+            writeState { $0.listing = ContinuousState.Listing(at: now, newest: files.filter { $0.level == 0 }.map(\.timestamp).max() ?? files.map(\.timestamp).max(),
+                                                                   oldest: files.map(\.timestamp).min(), bytes: files.reduce(0) { $0 + $1.size }) }
+        } catch {
+            let why = BackupError(error).description
+            writeState { s in
+                var kept = s.listing ?? ContinuousState.Listing(at: now, bytes: 0)
+                kept.at = now
+                kept.problem = why
+                s.listing = kept
+            }
+            throw error
+        }
     }
 
     func writeState(_ change: (inout ContinuousState) -> Void) {

@@ -18,6 +18,18 @@ public struct ContinuousState: Codable, Sendable, Equatable {
     public var retryAfter: Date?
     /// The last restore drill (weekly, or `continuous drill`).
     public var lastDrill: Drill?
+    /// A remote replica's files as last listed (a folder's are read directly).
+    public var listing: Listing?
+
+    public struct Listing: Codable, Sendable, Equatable {
+        public var at: Date
+        /// The newest file of level 0 (the last sync) and the oldest at any level (the window's start).
+        public var newest: Date?
+        public var oldest: Date?
+        public var bytes: Int64
+        /// Why the last listing failed (the replica unreachable, the keys refused).
+        public var problem: String?
+    }
 
     public struct Drill: Codable, Sendable, Equatable {
         public var at: Date

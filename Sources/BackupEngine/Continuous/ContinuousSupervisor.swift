@@ -96,15 +96,26 @@ public final class ContinuousSupervisor: Sendable {
 
     public var isRunning: Bool { shared.withLock { $0.running } }
 
+    /// How often a remote replica's files are listed while Litestream runs.
+    static let listEvery: TimeInterval = 30
+
     private func supervise(_ service: ContinuousService, config: ContinuousConfig, flag: CancellationFlag) {
         var failures = 0
         var lastSaid: String?
         stopOrphan(service)
         // Watched every 2 s while Litestream runs: a setup removed or changed (off, a new
         // window, a new replica) or a drive pulled stops it now, not at the next round.
+        // A remote replica's files are listed every 30 s (its last sync and window; a
+        // folder's are read directly when asked).
+        let remote = config.address?.isFolder == false
         let watcher = Thread {
+            var listed = Date.distantPast
             while !flag.isCancelled {
                 if service.config() != config || service.startProblem(config) != nil { flag.cancel(); break }
+                if remote, Date().timeIntervalSince(listed) >= Self.listEvery {
+                    listed = Date()
+                    try? service.listReplica(config)
+                }
                 Thread.sleep(forTimeInterval: 2)
             }
         }

@@ -11,6 +11,9 @@ struct Litestream {
     /// HOME for Litestream: the private continuous folder (it needs no other).
     let home: String
     var cancellation: CancellationFlag? = nil
+    /// A remote replica's keys from its environment file (`AWS_ACCESS_KEY_ID`, ...): in
+    /// the environment only, never in the config or on a command line.
+    var secrets: [String: String] = [:]
 
     /// Where the Debian package carries it: its own folder, before anything on `PATH`.
     static let packaged = "/usr/lib/mr5-backup/litestream"
@@ -29,7 +32,15 @@ struct Litestream {
 
     static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: packaged) || ChildProgram.locate("litestream") != nil }
 
-    var environment: [String: String] { ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home] }
+    var environment: [String: String] {
+        secrets.merging(["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home]) { _, ours in ours }
+    }
+
+    /// The S3 settings `continuous init --option` takes, and how Litestream's config spells them.
+    static let s3Options: [String: String] = ["endpoint": "endpoint", "region": "region", "force-path-style": "force-path-style",
+                                               "sse-kms-key-id": "sse-kms-key-id"]
+    /// The environment names an S3 replica's keys may come in.
+    static let s3Secrets: Set<String> = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]
 
     /// `litestream replicate`, as the long-running child: everything it says (0.5 logs to
     /// stdout) appended to `log`, never kept in memory: it runs for days.
@@ -50,6 +61,24 @@ struct Litestream {
     func restore(database: String, into file: String, at moment: Date?, timeLimit: TimeInterval = 3600) throws {
         let stamp = moment.map { ["-timestamp", Self.timestamp($0)] } ?? []
         _ = try run("restore", ["restore", "-no-expand-env", "-config", configPath, "-o", file] + stamp + [database], timeLimit: timeLimit)
+    }
+
+    /// One file of the replica as `litestream ltx -json` lists it.
+    struct Transaction: Decodable, Equatable {
+        var level: Int
+        var size: Int64
+        var timestamp: Date
+    }
+
+    /// Every file of the replica at every level (`ltx -level all -json`): what a remote
+    /// replica's window and last sync are read from, without reading any of its data.
+    func transactions(database: String, timeLimit: TimeInterval = 60) throws -> [Transaction] {
+        let result = try run("list", ["ltx", "-no-expand-env", "-config", configPath, "-level", "all", "-json", database], timeLimit: timeLimit)
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do { return try decoder.decode([Transaction].self, from: result.stdout) } catch {
+            throw BackupError.continuousFailed(action: "list", reason: "Litestream's list of the replica's files could not be read", detail: String(decoding: result.stdout, as: UTF8.self))
+        }
     }
 
     /// ISO 8601 in UTC, to the second: what `-timestamp` takes.
@@ -101,9 +130,19 @@ struct Litestream {
 
     /// Litestream's config for one database and its folder replica: its bookkeeping in our
     /// private folder, the window kept as retention, a snapshot a day.
-    static func configText(database: String, meta: String, replicaPath: String, keepDays: Int) -> String {
+    static func configText(database: String, meta: String, address: ReplicaAddress? = nil, replicaPath: String,
+                           options: [String] = [], keepDays: Int) -> String {
         func quoted(_ s: String) -> String {
             "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        var replica = "      type: file\n      path: \(quoted(replicaPath))"
+        if case .s3(let bucket, _)? = address {
+            replica = "      type: s3\n      bucket: \(quoted(bucket))\n      path: \(quoted(replicaPath))"
+            for option in options {
+                guard let eq = option.firstIndex(of: "="), let key = s3Options[String(option[..<eq])] else { continue }
+                let value = String(option[option.index(after: eq)...])
+                replica += "\n      \(key): " + (key == "force-path-style" ? (value.lowercased() == "true" ? "true" : "false") : quoted(value))
+            }
         }
         // Litestream 0.5 keeps its window at the top level (`snapshot`); keys it does not
         // know it ignores, so a per-replica `retention` would silently be its 24 h default.
@@ -119,8 +158,7 @@ struct Litestream {
               - path: \(quoted(database))
                 meta-path: \(quoted(meta))
                 replica:
-                  type: file
-                  path: \(quoted(replicaPath))
+            \(replica)
 
             """
     }

@@ -28,10 +28,13 @@ enum ContinuousRules {
             out.append(drill.damaged ? HealthFinding(.critical, .continuousDrillFailed, "the continuous restore drill failed: \(drill.message)")
                                      : HealthFinding(.warning, .continuousDrillFailed, "the continuous restore drill could not run: \(drill.message)"))
         }
+        if config.address?.isFolder == false, let listing = status.state.listing, let problem = listing.problem {
+            out.append(HealthFinding(.warning, .continuousLagging, "the continuous replica \(config.displayReplica) cannot be read: \(OneLine.keepingEnd(problem, limit: 120))"))
+        }
         if let lag = status.lag, lag > config.lagWarning {
             let age = SchedulePlanner.durationText(lag)
             out.append(HealthFinding(lag > max(config.lagCritical, config.lagWarning) ? .critical : .warning, .continuousLagging,
-                                     "the continuous replica is \(age) behind the database (\(config.replicaPath))"))
+                                     "the continuous replica is \(age) behind the database (\(config.displayReplica))"))
         }
         return out
     }

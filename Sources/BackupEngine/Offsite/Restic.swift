@@ -78,24 +78,9 @@ struct Restic {
     }
 
     static func parseEnvironment(_ text: String, source: String) throws -> [(String, String)] {
-        var out: [(String, String)] = []
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            if line.hasPrefix("export ") { line = String(line.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
-            guard let eq = line.firstIndex(of: "="), eq != line.startIndex else {
-                throw BackupError.offsiteInvalidSetting(what: "environment file", reason: "line \(n + 1) of \(FileSystem.fileName(of: source)) is not KEY=VALUE")
-            }
-            let key = String(line[..<eq])
-            guard key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
-                // Only the line's number: a mistyped line may hold a secret.
-                throw BackupError.offsiteInvalidSetting(what: "environment file", reason: "line \(n + 1) of \(FileSystem.fileName(of: source)) has a bad name before '='")
-            }
-            var value = String(line[line.index(after: eq)...])
-            if value.count >= 2, let f = value.first, f == value.last, f == "\"" || f == "'" { value = String(value.dropFirst().dropLast()) }
-            out.append((key, value))
+        do { return try EnvironmentFile.parse(text) } catch {
+            throw BackupError.offsiteInvalidSetting(what: "environment file", reason: EnvironmentFile.words(error, source: source))
         }
-        return out
     }
 
     /// restic's failure in one line a technician can act on; its whole text in `detail`.

@@ -43,6 +43,12 @@ struct ContinuousRestore: ParsableCommand {
     @Option(name: .customLong("env-file"), help: ArgumentHelp("For S3: a file of AWS_ACCESS_KEY_ID=... and AWS_SECRET_ACCESS_KEY=... lines.", valueName: "file"))
     var envFile: String?
 
+    @Option(name: .customLong("ssh-key"), help: ArgumentHelp("For SFTP: a private key the server lets in.", valueName: "file"))
+    var sshKey: String?
+
+    @Option(name: .customLong("host-key"), help: ArgumentHelp("For SFTP: the server's public key, 'ssh-ed25519 AAAA...', pinned.", valueName: "key"))
+    var hostKey: String?
+
     @Option(help: ArgumentHelp("A moment instead of the newest: \(MomentText.examples).", valueName: "time"))
     var at: String?
 
@@ -54,6 +60,7 @@ struct ContinuousRestore: ParsableCommand {
     func run() throws {
         try global.requireOwnerForNewDatabase()
         let environment = try envFile.map { try GivenFile.read($0, what: "environment file") }
+        let key = try sshKey.map { try GivenFile.read($0, what: "SSH key") }
         let engine = try global.makeEngine()
         let moment = try at.map { try MomentText.read($0, now: Date()) }
         let found = try engine.continuous.findReplica(in: replica, terminal: terminal)
@@ -62,7 +69,7 @@ struct ContinuousRestore: ParsableCommand {
             try Terminal.confirm("Restore \(which) of \(found.terminal) from \(found.path) as \(engine.layout.databasePath)?", command: "continuous restore")
         }
         let r = try engine.continuous.recover(from: replica, terminal: terminal, at: moment, options: options,
-                                              environmentFile: environment, trigger: .cli,
+                                              environmentFile: environment, sshKey: key, hostKey: hostKey, trigger: .cli,
                                               cancellation: Interrupts.cancellationFlag(saying: "stopping Litestream..."))
         let rows = r.tables.reduce(0) { $0 + $1.rows }
         let orders = r.tables.first { $0.table == "orders" }.map { ", \(NumberText.grouped($0.rows)) orders" } ?? ""
@@ -72,8 +79,9 @@ struct ContinuousRestore: ParsableCommand {
         // The terminal id comes back with the database's settings, unless it was the old host's name.
         let rename = engine.terminalID == r.terminal ? "" : "mr5-backup settings set terminal_id \(r.terminal), then "
         // A bucket's whole path named this install: the new one writes beside it.
-        let base = replica.hasPrefix("s3://") ? replica.split(separator: "/", omittingEmptySubsequences: false).dropLast(2).joined(separator: "/")
-            + options.map { " --option \($0)" }.joined() + " --env-file FILE" : replica
+        let remote = replica.hasPrefix("s3://") || replica.hasPrefix("sftp://")
+        let base = !remote ? replica : replica.split(separator: "/", omittingEmptySubsequences: false).dropLast(2).joined(separator: "/")
+            + options.map { " --option \($0)" }.joined() + (replica.hasPrefix("s3://") ? " --env-file FILE" : " --ssh-key FILE --host-key KEY")
         printSafely("Next: start the POS app, then set continuous protection up again as \(r.terminal): \(rename)mr5-backup continuous init --replica \(base)")
     }
 }
@@ -108,6 +116,12 @@ struct ContinuousInit: ParsableCommand {
     @Option(name: .customLong("env-file"), help: ArgumentHelp("For S3: a file of AWS_ACCESS_KEY_ID=... and AWS_SECRET_ACCESS_KEY=... lines, kept 0600.", valueName: "file"))
     var envFile: String?
 
+    @Option(name: .customLong("ssh-key"), help: ArgumentHelp("For SFTP: this till's private key (its public half in the server's authorized_keys), kept 0600.", valueName: "file"))
+    var sshKey: String?
+
+    @Option(name: .customLong("host-key"), help: ArgumentHelp("For SFTP: the server's public key, 'ssh-ed25519 AAAA...', pinned (without it the server's keys are shown, not trusted).", valueName: "key"))
+    var hostKey: String?
+
     @Flag(name: .customLong("same-disk"), help: "Allow a replica folder on the data dir's own disk (to try it out: it does not survive a dead disk).")
     var sameDisk = false
 
@@ -119,13 +133,16 @@ struct ContinuousInit: ParsableCommand {
     func run() throws {
         // Read before a root run becomes the data dir's owner, who may not read it.
         let environment = try envFile.map { try GivenFile.read($0, what: "environment file") }
+        let key = try sshKey.map { try GivenFile.read($0, what: "SSH key") }
         let engine = try global.makeEngine()
-        let config = try engine.continuous.setUp(replica: replica, options: options, environmentFile: environment,
+        let config = try engine.continuous.setUp(replica: replica, options: options, environmentFile: environment, sshKey: key, hostKey: hostKey,
                                                  allowSameDisk: sameDisk, switchToWAL: switchToWAL, trigger: .cli)
         printSafely("Continuous protection set up: \(engine.layout.databasePath) is replicated to \(config.displayReplica) (window \(config.keep) days).")
         if config.address?.isFolder == false {
             printSafely("Keep this path for a recovery on a new till: \(config.displayReplica)")
-            print("Litestream 0.5 does not encrypt its replicas: ask the bucket to (--option sse-kms-key-id=ID, or the bucket's default encryption).")
+            print(config.replica.hasPrefix("s3://")
+                  ? "Litestream 0.5 does not encrypt its replicas: ask the bucket to (--option sse-kms-key-id=ID, or the bucket's default encryption)."
+                  : "Litestream 0.5 does not encrypt its replicas: they travel over SSH, and rest on the server as they are.")
         } else {
             print("Litestream 0.5 does not encrypt its replicas: keep the drive where the till is kept safe.")
         }

@@ -31,9 +31,9 @@ final class ContinuousTests: XCTestCase {
         XCTAssertEqual(try run(["settings", "set", "scheduler_expected", "false"] + shop.dirArgs).exitCode, 0)
         let replica = shop.root + "/replica"
         assertRefused(try run(["continuous", "init", "--replica", replica] + shop.dirArgs), exit: 2, mentioning: "is on the same disk as the data dir")
-        assertRefused(try run(["continuous", "init", "--replica", "sftp://pos@nas/shop"] + shop.dirArgs), exit: 2, mentioning: "SFTP replicas are not built yet")
+        assertRefused(try run(["continuous", "init", "--replica", "sftp://pos@nas/shop"] + shop.dirArgs), exit: 2, mentioning: "an SFTP replica logs in with a key of this till's own")
         assertRefused(try run(["continuous", "init", "--replica", replica, "--option", "region=x"] + shop.dirArgs), exit: 2,
-                      mentioning: "--option and --env-file are for an S3 replica, not a folder")
+                      mentioning: "are for an S3 or SFTP replica, not a folder")
 
         // A rollback-journal database: refused, and never switched unasked.
         XCTAssertEqual(shell("sqlite3 \(shq(shop.layout.databasePath)) 'PRAGMA journal_mode=DELETE'").status, 0)

@@ -31,6 +31,9 @@ public struct ContinuousConfig: Codable, Sendable, Equatable {
     /// S3's settings as `key=value` (`endpoint`, `region`, `force-path-style`,
     /// `sse-kms-key-id`); its keys are in the environment file beside, never here.
     public var options: [String]?
+    /// An SFTP replica's pinned host key (`ssh-ed25519 AAAA...`): the server is checked
+    /// against it, never trusted on first use. Its login key is kept beside (`ssh-key`).
+    public var hostKey: String?
 
     /// Where the replica is (nil: the kept text does not read as one).
     public var address: ReplicaAddress? { ReplicaAddress.parse(replica) }
@@ -73,6 +76,8 @@ public struct ContinuousPaths: Sendable {
     public var meta: String { directory + "/meta" }
     /// A remote replica's keys (`AWS_ACCESS_KEY_ID=...`), as given by `--env-file`.
     public var environment: String { directory + "/env" }
+    /// An SFTP replica's login key, 0600.
+    public var sshKey: String { directory + "/ssh-key" }
     /// Whether Litestream runs, since when, how often it died (`ContinuousState`).
     public var state: String { directory + "/state.json" }
     /// Litestream's warnings and errors (it runs for days: not kept in memory).

@@ -27,13 +27,16 @@ extension ContinuousService {
     /// install with the newest sync when an earlier till left one too).
     public func findReplica(in given: String, terminal: String?) throws -> (path: String, terminal: String, others: [String]) {
         let address = ReplicaAddress.parse(given)
-        if case .s3(_, let path)? = address {
-            // A bucket cannot be looked through without its own client: the whole path
-            // `continuous init` printed names the terminal and the install.
+        var remotePath: String?
+        if case .s3(_, let path)? = address { remotePath = path }
+        if case .sftp(_, _, _, let path)? = address { remotePath = path }
+        if let path = remotePath {
+            // A bucket or server cannot be looked through without a client of its own: the
+            // whole path `continuous init` printed names the terminal and the install.
             let parts = path.split(separator: "/").map(String.init)
             guard parts.count >= 2, TerminalID.isValid(parts[parts.count - 2]),
                   parts[parts.count - 1].count == 16, parts[parts.count - 1].allSatisfy(\.isHexDigit) else {
-                throw BackupError.continuousInvalidSetting(what: "replica", reason: "give the whole path continuous init printed, s3://bucket/path/<terminal_id>/<install id>")
+                throw BackupError.continuousInvalidSetting(what: "replica", reason: "give the whole path continuous init printed (<replica>/<terminal_id>/<install id>)")
             }
             if let terminal, terminal != parts[parts.count - 2] {
                 throw BackupError.continuousInvalidSetting(what: "terminal", reason: "\(given) is the replica of \(parts[parts.count - 2]), not of \(terminal)")
@@ -41,7 +44,7 @@ extension ContinuousService {
             return (path, parts[parts.count - 2], [])
         }
         guard case .folder(let folder)? = address else {
-            throw BackupError.continuousInvalidSetting(what: "replica", reason: "\(given) is neither a folder nor s3://bucket/path (SFTP replicas are not built yet)")
+            throw BackupError.continuousInvalidSetting(what: "replica", reason: "\(given) is neither a folder, s3://bucket/path nor sftp://user@host:port/path")
         }
         guard FileSystem.isDirectory(folder) else {
             throw BackupError.continuousInvalidSetting(what: "replica", reason: FileSystem.exists(folder)
@@ -84,19 +87,26 @@ extension ContinuousService {
     /// Restores the replica's newest moment, or `at`, as the live database, which must not
     /// exist yet (a till that still has its database restores with `restore --at`).
     public func recover(from given: String, terminal: String?, at asked: Date?, options: [String] = [],
-                        environmentFile: GivenFile? = nil, trigger: Trigger = .cli,
+                        environmentFile: GivenFile? = nil, sshKey: GivenFile? = nil, hostKey: String? = nil, trigger: Trigger = .cli,
                         cancellation: CancellationFlag? = nil) throws -> Recovery {
         let found = try findReplica(in: given, terminal: terminal)
         let address = ReplicaAddress.parse(given)
         var secrets: [String: String] = [:]
-        if address?.isFolder == false {
+        var pinned: String?
+        if case .sftp(_, let host, let port, _)? = address {
+            guard sshKey != nil else {
+                throw BackupError.continuousInvalidSetting(what: "replica", reason: "an SFTP replica logs in with a key: --ssh-key FILE")
+            }
+            pinned = try Self.pin(hostKey, host: host, port: port)
+        } else if case .s3? = address {
             try Self.checkS3(options: options)
             guard let environmentFile else {
                 throw BackupError.continuousInvalidSetting(what: "replica", reason: "an S3 replica needs its keys: --env-file FILE with AWS_ACCESS_KEY_ID=... and AWS_SECRET_ACCESS_KEY=... lines")
             }
             secrets = try Self.s3Keys(environmentFile)
-        } else if !options.isEmpty || environmentFile != nil {
-            throw BackupError.continuousInvalidSetting(what: "replica", reason: "--option and --env-file are for an S3 replica, not a folder")
+        }
+        if address?.isFolder == true, !options.isEmpty || environmentFile != nil || sshKey != nil || hostKey != nil {
+            throw BackupError.continuousInvalidSetting(what: "replica", reason: "--option, --env-file, --ssh-key and --host-key are for an S3 or SFTP replica, not a folder")
         }
         let db = layout.databasePath
         guard FileSystem.isDirectory(layout.dataDir) else { throw BackupError.dataDirNotFound(path: layout.dataDir) }
@@ -119,8 +129,10 @@ extension ContinuousService {
             try FileSystem.makeDirectory(work, mode: 0o700)
             defer { try? FileManager.default.removeItem(atPath: work) }
             let config = work + "/litestream.yml"
+            if let sshKey { try FileSystem.writeAtomically(sshKey.data, to: work + "/ssh-key") }
             try FileSystem.writeAtomically(Data(Litestream.configText(database: db, meta: work + "/meta", address: address, replicaPath: found.path,
-                                                                      options: options, keepDays: 7).utf8), to: config)
+                                                                      options: options, sftpKey: work + "/ssh-key", hostKey: pinned,
+                                                                      keepDays: 7).utf8), to: config)
             var litestream = Litestream(executable: executable, configPath: config, home: work, cancellation: cancellation)
             litestream.secrets = secrets
             // The window: a folder's files read directly, a bucket's listed by Litestream.

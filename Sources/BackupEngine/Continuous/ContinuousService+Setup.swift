@@ -15,16 +15,18 @@ extension ContinuousService {
     /// `environmentFile`, kept 0600 beside the setup and given to Litestream only in its
     /// environment.
     public func setUp(replica: String, options: [String] = [], environmentFile: GivenFile? = nil,
+                      sshKey: GivenFile? = nil, hostKey: String? = nil,
                       allowSameDisk: Bool = false, switchToWAL: Bool = false, trigger: Trigger = .cli) throws -> ContinuousConfig {
         let given = replica.trimmingCharacters(in: .whitespaces)
         guard let address = ReplicaAddress.parse(given) else {
             throw BackupError.continuousInvalidSetting(what: "replica", reason: "\(given) is neither a folder nor s3://bucket/path (SFTP replicas are not built yet)")
         }
         var secrets: String?
+        var pinned: String?
         switch address {
         case .folder(let folder):
-            guard options.isEmpty, environmentFile == nil else {
-                throw BackupError.continuousInvalidSetting(what: "replica", reason: "--option and --env-file are for an S3 replica, not a folder")
+            guard options.isEmpty, environmentFile == nil, sshKey == nil, hostKey == nil else {
+                throw BackupError.continuousInvalidSetting(what: "replica", reason: "--option, --env-file, --ssh-key and --host-key are for an S3 or SFTP replica, not a folder")
             }
             let parent = FileSystem.parent(of: folder)
             guard FileSystem.isDirectory(parent) else {
@@ -33,7 +35,18 @@ extension ContinuousService {
             if !allowSameDisk, FileSystem.sharesDevice(folder, with: layout.dataDir) {
                 throw BackupError.continuousReplicaOnSameDisk(folder: folder)
             }
+        case .sftp(_, let host, let port, _):
+            guard options.isEmpty, environmentFile == nil else {
+                throw BackupError.continuousInvalidSetting(what: "replica", reason: "--option and --env-file are for an S3 replica; an SFTP one takes --ssh-key and --host-key")
+            }
+            guard sshKey != nil else {
+                throw BackupError.continuousInvalidSetting(what: "replica", reason: "an SFTP replica logs in with a key of this till's own: --ssh-key FILE (its public half in the server's authorized_keys)")
+            }
+            pinned = try Self.pin(hostKey, host: host, port: port)
         case .s3:
+            guard sshKey == nil, hostKey == nil else {
+                throw BackupError.continuousInvalidSetting(what: "replica", reason: "--ssh-key and --host-key are for an SFTP replica")
+            }
             try Self.checkS3(options: options)
             secrets = try environmentFile.map { file in
                 let keys = try Self.s3Keys(file)
@@ -74,6 +87,7 @@ extension ContinuousService {
         if !isWAL { try switchDatabaseToWAL() }
         let hadFolder = FileSystem.isDirectory(paths.directory)
         let hadSecrets = FileSystem.exists(paths.environment)
+        let hadKey = FileSystem.exists(paths.sshKey)
         do {
             return try engine.recorded(.continuousInit, trigger: trigger, failureLog: "Continuous protection setup failed: ") { run in
                 try layout.ensureDirectories()
@@ -86,8 +100,10 @@ extension ContinuousService {
                     }
                 }
                 if let secrets { try FileSystem.writeAtomically(Data(secrets.utf8), to: paths.environment) }
+                if let sshKey { try FileSystem.writeAtomically(sshKey.data, to: paths.sshKey) }
                 var config = ContinuousConfig(replica: given, replicaPath: replicaPath, terminal: terminal, install: install, configuredAt: clock.now())
                 config.options = address.isFolder ? nil : options
+                config.hostKey = pinned
                 config.keepDays = old?.keepDays
                 config.lagWarningSeconds = old?.lagWarningSeconds
                 config.lagCriticalSeconds = old?.lagCriticalSeconds
@@ -117,9 +133,27 @@ extension ContinuousService {
         } catch {
             try? FileSystem.remove(paths.litestreamConfig)
             if secrets != nil && !hadSecrets { try? FileSystem.remove(paths.environment) }
+            if sshKey != nil && !hadKey { try? FileSystem.remove(paths.sshKey) }
             if !hadFolder { try? FileManager.default.removeItem(atPath: paths.directory) }
             throw error
         }
+    }
+
+    /// The server's key as given, or a refusal that shows what the server offers and asks
+    /// for it to be checked and given: never trusted on first use.
+    static func pin(_ given: String?, host: String, port: Int) throws -> String {
+        if let given {
+            guard let key = SFTPHostKey.normalize(given) else {
+                throw BackupError.continuousInvalidSetting(what: "host key", reason: "it is not an SSH public key ('ssh-ed25519 AAAA...', as the server's /etc/ssh/ssh_host_ed25519_key.pub holds it)")
+            }
+            return key
+        }
+        let offered = SFTPHostKey.offered(host: host, port: port)
+        guard let first = offered.first else {
+            throw BackupError.continuousInvalidSetting(what: "host key", reason: "an SFTP replica needs the server's key pinned: --host-key 'ssh-ed25519 AAAA...' (\(host):\(port) could not be asked for it)")
+        }
+        let fingerprints = offered.compactMap { key in SFTPHostKey.fingerprint(key).map { "\(key.split(separator: " ")[0]) \($0)" } }
+        throw BackupError.continuousInvalidSetting(what: "host key", reason: "\(host):\(port) is not pinned: it offers \(fingerprints.joined(separator: ", ")); check that with the server's admin, then give --host-key '\(first)'")
     }
 
     /// S3 settings are `key=value` with a key Litestream's S3 replica takes; never a secret.

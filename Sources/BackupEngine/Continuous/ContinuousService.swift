@@ -85,14 +85,14 @@ public struct ContinuousService: Sendable {
 
     func writeLitestreamConfig(_ config: ContinuousConfig) throws {
         let text = Litestream.configText(database: layout.databasePath, meta: paths.meta, address: config.address, replicaPath: config.replicaPath,
-                                         options: config.options ?? [], keepDays: config.keep)
+                                         options: config.options ?? [], sftpKey: paths.sshKey, hostKey: config.hostKey, keepDays: config.keep)
         try FileSystem.writeAtomically(Data(text.utf8), to: paths.litestreamConfig)
     }
 
     /// A remote replica's keys, from the kept environment file (read only when it belongs
     /// to the data dir's owner and nobody else can read or write it).
     func secrets(_ config: ContinuousConfig) throws -> [String: String] {
-        guard config.address?.isFolder == false else { return [:] }
+        guard case .s3? = config.address else { return [:] }
         guard FileSystem.exists(paths.environment) else {
             throw BackupError.continuousFailed(action: "start", reason: "the S3 keys file \(paths.environment) is missing: run mr5-backup continuous init again with --env-file", detail: nil)
         }

@@ -131,7 +131,7 @@ struct Litestream {
     /// Litestream's config for one database and its folder replica: its bookkeeping in our
     /// private folder, the window kept as retention, a snapshot a day.
     static func configText(database: String, meta: String, address: ReplicaAddress? = nil, replicaPath: String,
-                           options: [String] = [], keepDays: Int) -> String {
+                           options: [String] = [], sftpKey: String? = nil, hostKey: String? = nil, keepDays: Int) -> String {
         func quoted(_ s: String) -> String {
             "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
@@ -143,6 +143,12 @@ struct Litestream {
                 let value = String(option[option.index(after: eq)...])
                 replica += "\n      \(key): " + (key == "force-path-style" ? (value.lowercased() == "true" ? "true" : "false") : quoted(value))
             }
+        }
+        if case .sftp(let user, let host, let port, _)? = address {
+            replica = "      type: sftp\n      host: \(quoted("\(host):\(port)"))\n      user: \(quoted(user))\n      path: \(quoted(replicaPath))"
+            if let sftpKey { replica += "\n      key-path: \(quoted(sftpKey))" }
+            // Always pinned: without a host key Litestream checks nothing.
+            replica += "\n      host-key: \(quoted(hostKey ?? "none"))"
         }
         // Litestream 0.5 keeps its window at the top level (`snapshot`); keys it does not
         // know it ignores, so a per-replica `retention` would silently be its 24 h default.

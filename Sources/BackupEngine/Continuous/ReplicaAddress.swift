@@ -2,11 +2,12 @@ import Foundation
 
 /// Where a replica is, as `continuous init --replica` takes it: a folder on another disk
 /// (`/media/usb/mr5`, `file:///media/usb/mr5`) or an S3-compatible bucket
-/// (`s3://bucket/path`: MinIO, Ceph, AWS). Each terminal writes under
-/// `<terminal_id>/<install id>` in it.
+/// (`s3://bucket/path`: MinIO, Ceph, AWS) or an SSH server (`sftp://user@host:port/path`,
+/// a NAS). Each terminal writes under `<terminal_id>/<install id>` in it.
 public enum ReplicaAddress: Sendable, Equatable {
     case folder(String)
     case s3(bucket: String, path: String)
+    case sftp(user: String, host: String, port: Int, path: String)
 
     public static func parse(_ given: String) -> ReplicaAddress? {
         let text = given.trimmingCharacters(in: .whitespaces)
@@ -21,6 +22,21 @@ public enum ReplicaAddress: Sendable, Equatable {
             guard !path.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }) else { return nil }
             return .s3(bucket: bucket, path: path)
         }
+        if text.hasPrefix("sftp://") {
+            let rest = text.dropFirst(7)
+            guard let slash = rest.firstIndex(of: "/"), let at = rest[..<slash].lastIndex(of: "@") else { return nil }
+            let user = String(rest[..<at]), hostPort = rest[rest.index(after: at)..<slash]
+            var host = String(hostPort), port = 22
+            if let colon = hostPort.lastIndex(of: ":") {
+                guard let p = Int(hostPort[hostPort.index(after: colon)...]), (1...65535).contains(p) else { return nil }
+                host = String(hostPort[..<colon]); port = p
+            }
+            let path = "/" + rest[slash...].split(separator: "/").joined(separator: "/")
+            let plain: (Character) -> Bool = { $0.isLetter || $0.isNumber || "._-".contains($0) }
+            guard !user.isEmpty, user.allSatisfy(plain), !host.isEmpty, host.allSatisfy({ plain($0) || $0 == ":" }), path.count > 1,
+                  !path.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }) else { return nil }
+            return .sftp(user: user, host: host, port: port, path: path)
+        }
         guard let folder = ContinuousService.folder(of: text) else { return nil }
         return .folder(folder)
     }
@@ -32,6 +48,7 @@ public enum ReplicaAddress: Sendable, Equatable {
         switch self {
         case .folder(let folder): return folder + "/" + terminal + "/" + install
         case .s3(_, let path): return (path.isEmpty ? "" : path + "/") + terminal + "/" + install
+        case .sftp(_, _, _, let path): return path + "/" + terminal + "/" + install
         }
     }
 
@@ -40,6 +57,7 @@ public enum ReplicaAddress: Sendable, Equatable {
         switch self {
         case .folder: return replicaPath
         case .s3(let bucket, _): return "s3://" + bucket + "/" + replicaPath
+        case .sftp(let user, let host, let port, _): return "sftp://\(user)@\(host):\(port)" + replicaPath
         }
     }
 }

@@ -13,7 +13,7 @@ final class MetricsWriterTests: XCTestCase {
         "notify_pending", "notify_last_success", "offsite_configured", "offsite_last_push_timestamp_seconds",
         "offsite_consecutive_failures", "offsite_snapshots", "offsite_bytes_stored", "offsite_last_check_success",
         "offsite_last_drill_success", "continuous_configured", "continuous_running", "continuous_lag_seconds",
-        "continuous_last_sync_timestamp_seconds", "continuous_window_start_timestamp_seconds", "metrics_written_timestamp_seconds", "info",
+        "continuous_last_sync_timestamp_seconds", "continuous_replica_bytes", "continuous_window_start_timestamp_seconds", "metrics_written_timestamp_seconds", "info",
     ].map { "mr5_backup_" + $0 }
 
     /// Parses the text format strictly: every sample preceded by its HELP and TYPE lines.

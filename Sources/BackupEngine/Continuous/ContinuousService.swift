@@ -63,9 +63,11 @@ public struct ContinuousService: Sendable {
         if config.address?.isFolder == false {
             status.lastSyncAt = status.state.listing?.newest
             status.windowStart = status.state.listing?.oldest
+            status.replicaBytes = status.state.listing?.bytes
         } else {
             status.lastSyncAt = ReplicaFiles.newestSync(config.replicaPath)
             status.windowStart = ReplicaFiles.windowStart(config.replicaPath)
+            status.replicaBytes = ReplicaFiles.bytes(config.replicaPath)
         }
         // The WAL's time: a commit writes it; Litestream's own checkpoints copy pages into
         // the database file and would look like a commit never synced.

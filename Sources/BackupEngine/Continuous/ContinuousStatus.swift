@@ -12,6 +12,8 @@ public struct ContinuousStatus: Sendable, Equatable {
     /// (the window's start), to the second.
     public var lastSyncAt: Date?
     public var windowStart: Date?
+    /// The bytes the replica holds (a folder's summed, a remote one's as last listed).
+    public var replicaBytes: Int64?
     /// The last commit to the live database (its WAL's time).
     public var databaseChangedAt: Date?
     /// Why it cannot replicate now, whatever Litestream says (a pulled drive, a setup

@@ -11,6 +11,14 @@ enum ReplicaFiles {
         return FileSystem.list(dir).compactMap { FileSystem.info(dir + "/" + $0)?.modified }.max()
     }
 
+    /// Every file at every level, summed.
+    static func bytes(_ path: String) -> Int64 {
+        FileSystem.list(path + "/ltx").reduce(0) { total, level in
+            let dir = path + "/ltx/" + level
+            return total + FileSystem.list(dir).reduce(0) { $0 + (FileSystem.info(dir + "/" + $1)?.size ?? 0) }
+        }
+    }
+
     static func windowStart(_ path: String) -> Date? {
         FileSystem.list(path + "/ltx").compactMap { level -> Date? in
             let dir = path + "/ltx/" + level

@@ -44,6 +44,7 @@ public struct BackupMetrics: Sendable, Equatable {
     public var continuousLagSeconds: Double = 0
     public var continuousLastSyncTimestamp: Double = 0
     public var continuousWindowStartTimestamp: Double = 0
+    public var continuousReplicaBytes: Int64 = 0
     /// Unix time this file was written: a monitor alerts when it stops moving (0: unknown).
     public var writtenTimestamp: Double = 0
 
@@ -91,6 +92,7 @@ public struct BackupMetrics: Sendable, Equatable {
             m.continuousLagSeconds = continuous.lag ?? 0
             m.continuousLastSyncTimestamp = continuous.lastSyncAt?.timeIntervalSince1970 ?? 0
             m.continuousWindowStartTimestamp = continuous.windowStart?.timeIntervalSince1970 ?? 0
+            m.continuousReplicaBytes = continuous.replicaBytes ?? 0
         }
         return m
     }

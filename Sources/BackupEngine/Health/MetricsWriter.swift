@@ -43,6 +43,7 @@ public enum MetricsWriter {
         metric("continuous_running", "gauge", "1 if Litestream runs for this data dir, else 0.", String(m.continuousRunning))
         metric("continuous_lag_seconds", "gauge", "Seconds the replica is behind the database's last change (0: it has everything).", number(m.continuousLagSeconds))
         metric("continuous_last_sync_timestamp_seconds", "gauge", "Unix time of the newest transaction file in the replica (0: none).", number(m.continuousLastSyncTimestamp))
+        metric("continuous_replica_bytes", "gauge", "Bytes the replica holds (a bucket's or server's as last listed).", String(m.continuousReplicaBytes))
         metric("continuous_window_start_timestamp_seconds", "gauge", "Unix time of the oldest moment the replica can restore (0: none).", number(m.continuousWindowStartTimestamp))
         metric("metrics_written_timestamp_seconds", "gauge", "Unix time this file was written (at least every 5 minutes while a scheduler runs).", number(m.writtenTimestamp))
         // The version as a label, the Prometheus way: `mr5_backup_info{version="0.2.0"} 1`.

@@ -125,6 +125,11 @@ final class ContinuousTests: XCTestCase {
         let again = transactionFiles(path).count
         XCTAssertEqual(shell("sqlite3 \(shq(shop.layout.databasePath)) 'PRAGMA busy_timeout=5000; INSERT INTO t_probe VALUES (2)'").status, 0)
         XCTAssertTrue(eventually(timeout: 30) { self.transactionFiles(path).count > again }, "replicated after the restart")
+        // Nothing missing across the kill: the replica's newest moment has both commits.
+        let check = shop.root + "/after-kill"
+        try FileManager.default.createDirectory(atPath: check, withIntermediateDirectories: false)
+        XCTAssertEqual(try run(["continuous", "restore", "--replica", replica, "--yes", "--owner", "root", "--data-dir", check]).exitCode, 0)
+        XCTAssertEqual(shell("sqlite3 \(shq(check + "/mr5-pos.db")) 'SELECT count(*) FROM t_probe'").output, "2\n")
 
         // A longer window: a setting, and Litestream is started again with it.
         XCTAssertEqual(try run(["settings", "set", "continuous_keep", "30"] + shop.dirArgs).stdout, "continuous_keep = 30 days\n")

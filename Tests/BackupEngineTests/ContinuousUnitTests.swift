@@ -18,7 +18,15 @@ final class ContinuousUnitTests: XCTestCase {
         XCTAssertNil(ContinuousService.folder(of: "s3://bucket/path"))
         // S3: the bucket and path, the settings given, never a key.
         XCTAssertEqual(ReplicaAddress.parse("s3://shop-replicas/chain/a/"), .s3(bucket: "shop-replicas", path: "chain/a"))
-        for bad in ["s3://Bad_Bucket/x", "s3://ab/x", "s3://bucket/../x", "sftp://u@h/x", "relative/path"] { XCTAssertNil(ReplicaAddress.parse(bad), bad) }
+        for bad in ["s3://Bad_Bucket/x", "s3://ab/x", "s3://bucket/../x", "sftp://h/x", "sftp://u@h:99999/x", "sftp://u;rm@h/x", "sftp://u@h/",
+                    "relative/path"] { XCTAssertNil(ReplicaAddress.parse(bad), bad) }
+        XCTAssertEqual(ReplicaAddress.parse("sftp://backup@nas.lan:2222/srv/replicas/"), .sftp(user: "backup", host: "nas.lan", port: 2222, path: "/srv/replicas"))
+        XCTAssertEqual(ReplicaAddress.parse("sftp://backup@nas.lan/srv")?.isFolder, false)
+        XCTAssertEqual(SFTPHostKey.normalize("[127.0.0.1]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA10KiecWRjNT+ikp773ImDfHtNBbvSLtBky64wnaG5T"),
+                       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA10KiecWRjNT+ikp773ImDfHtNBbvSLtBky64wnaG5T", "a known_hosts line")
+        XCTAssertEqual(SFTPHostKey.fingerprint("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA10KiecWRjNT+ikp773ImDfHtNBbvSLtBky64wnaG5T"),
+                       "SHA256:K95uC/y+IrKSVQ6iErJf1UkVLPlNLpMYYuw2P38YOYM", "as ssh-keygen -l prints it")
+        XCTAssertNil(SFTPHostKey.normalize("trust me"))
         let s3 = Litestream.configText(database: "/d/mr5-pos.db", meta: "/m", address: .s3(bucket: "shop-replicas", path: "chain"),
                                        replicaPath: "chain/till-1/0123456789abcdef",
                                        options: ["endpoint=https://minio.lan:9000", "force-path-style=TRUE", "region=eu-1", "unknown=x"], keepDays: 7)

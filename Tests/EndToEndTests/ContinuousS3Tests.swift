@@ -74,4 +74,17 @@ final class ContinuousS3Tests: XCTestCase {
         XCTAssertTrue(back.stdout.contains("continuous init --replica \(replica) --option endpoint="), back.stdout)
         XCTAssertEqual(probes(newTill + "/mr5-pos.db"), "2\n", "every commit, the last one too")
     }
+
+    func testWrongKeysAreOneLineAndKeepNothing() throws {
+        let server = try S3Server(checkingKeys: true)
+        defer { server.stop() }
+        let shop = try DemoFixture()
+        let envFile = shop.root + "/s3.env"
+        try S3Server.environmentFile.write(toFile: envFile, atomically: true, encoding: .utf8)
+        let r = try run(["continuous", "init", "--replica", "s3://mr5-replicas/shops", "--env-file", envFile,
+                         "--option", "endpoint=http://127.0.0.1:\(server.port)", "--option", "force-path-style=true"] + shop.dirArgs)
+        assertRefused(r, exit: 1, mentioning: "the S3 server refused: InvalidAccessKeyId")
+        XCTAssertFalse(r.stderr.contains("RequestID"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: shop.layout.metaDir + "/continuous"), "nothing kept")
+    }
 }

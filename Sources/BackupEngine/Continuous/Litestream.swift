@@ -111,8 +111,13 @@ struct Litestream {
         guard let line = lines.last(where: { $0.contains("level=ERROR") || $0.contains("error") }) ?? lines.last else { return nil }
         // `time=… level=ERROR msg="…" error="…"`: the message and error, not the time.
         let message = Self.field("msg", in: line), error = Self.field("error", in: line)
-        let said = [message, error].compactMap { $0 }.joined(separator: ": ")
-        return OneLine.keepingEnd(said.isEmpty ? line : said, limit: 140)
+        var said = [message, error].compactMap { $0 }.joined(separator: ": ")
+        if said.isEmpty { said = line }
+        // An S3 server's answer is its code and words, not the request and host ids before them.
+        if let api = said.range(of: "api error ") {
+            said = "the S3 server refused: " + said[api.upperBound...]
+        }
+        return OneLine.keepingEnd(said, limit: 140)
     }
 
     private static func field(_ name: String, in line: String) -> String? {

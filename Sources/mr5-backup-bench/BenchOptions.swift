@@ -27,6 +27,9 @@ struct BenchOptions {
     var continuousSizes: [Int]? = nil
     var windowSeconds = 60
     var walMinutes = 0
+    /// With --continuous: a remote replica and the arguments init and restore take for it.
+    var remoteReplica: String? = nil
+    var remoteArguments: [String] = []
 
     static let usage = """
         usage: mr5-backup-bench [--size-mb N] [--quick] [--output FILE] [--bin-dir DIR] [--work-dir DIR]
@@ -55,6 +58,9 @@ struct BenchOptions {
                           the writer's p99 and the WAL with and without it, and at each size the
                           time to restore and check a moment and the replica's bytes per hour
           --window-s N    with --continuous: seconds of each writer window (default 60)
+          --replica URL   with --continuous: the recovery point only, into this S3 or SFTP replica
+          --replica-arg A an argument for init and restore with --replica, repeated in order
+                          (--replica-arg --env-file --replica-arg keys.env)
           --wal-minutes N with --continuous: also watch the WAL over N minutes of writes beside
                           Litestream (30 for the figure in docs/BENCHMARKS.md)
           --offsite       only the off-site case: a shop day of 8 backups pushed to a restic
@@ -98,6 +104,8 @@ struct BenchOptions {
                 let sizes = try value().split(separator: ",").compactMap { Int($0) }
                 guard !sizes.isEmpty, sizes.allSatisfy({ $0 >= 1 }) else { throw BenchError("--continuous needs sizes in MB, e.g. 20,200,1024") }
                 o.continuousSizes = sizes
+            case "--replica": o.remoteReplica = try value()
+            case "--replica-arg": o.remoteArguments.append(try value())
             case "--wal-minutes":
                 guard let n = Int(try value()), n >= 1 else { throw BenchError("--wal-minutes needs a number of minutes") }
                 o.walMinutes = n

@@ -23,6 +23,10 @@ struct ContinuousBenchmark {
     var commitIntervalMs = 20
     /// Minutes of the long run that watches the WAL beside Litestream (0: none).
     var walMinutes = 0
+    /// A remote replica instead of a folder (an S3 or SFTP server), with the arguments
+    /// `continuous init` and `continuous restore` take for it; only the recovery point
+    /// is measured then.
+    var remote: (replica: String, arguments: [String])? = nil
 
     struct RecoveryRun { var committed: Int; var restored: Int; var lost: Int { committed - restored } }
     struct Latency { var without: WriterStats; var with: WriterStats; var walMaxBytes: Int64; var walEndBytes: Int64 }
@@ -43,6 +47,7 @@ struct ContinuousBenchmark {
             recovery.append(try recoveryPoint(first, round: round))
             log("continuous recovery point \(round): \(recovery.last!.committed) committed, \(recovery.last!.restored) restored, \(recovery.last!.lost) lost")
         }
+        if remote != nil { return Result(recovery: recovery, latency: nil, sizes: []) }
         let latency = try latencyAndWAL(first)
         let sizes = try sizesMB.map(restoreAndBytes)
         let wal = walMinutes > 0 ? try longWAL(first) : nil
@@ -51,7 +56,7 @@ struct ContinuousBenchmark {
 
     // MARK: - Setup
 
-    private struct Shop { var dir: String; var db: String; var replica: String; var args: [String] }
+    private struct Shop { var dir: String; var db: String; var replica: String; var args: [String]; var restoreArgs: [String] = [] }
 
     private func shop(_ label: String, sizeMB: Int) throws -> Shop {
         let root = work + "/continuous-" + label
@@ -65,6 +70,15 @@ struct ContinuousBenchmark {
         try check(BenchProcess.run([tools.backup, "settings", "set", "scheduler_expected", "false"] + args, scratch: work), "settings")
         // The replica beside the shop (one disk here): what the numbers measure is
         // Litestream's work, not a second disk's speed.
+        if let remote {
+            // Each run its own path: a replica path is one database's.
+            let url = remote.replica + "/" + label
+            try check(BenchProcess.run([tools.backup, "continuous", "init", "--replica", url] + remote.arguments + args, scratch: work), "continuous init")
+            let status = try BenchProcess.run([tools.backup, "continuous", "status", "--json"] + args, scratch: work)
+            let object = (try? JSONSerialization.jsonObject(with: status.stdout.data(using: .utf8) ?? Data())) as? [String: Any]
+            guard let path = object?["replicaPath"] as? String else { throw BenchError("no replica path in continuous status") }
+            return Shop(dir: dir, db: db, replica: path, args: args, restoreArgs: remote.arguments)
+        }
         try check(BenchProcess.run([tools.backup, "continuous", "init", "--same-disk", "--replica", replica] + args, scratch: work), "continuous init")
         return Shop(dir: dir, db: db, replica: replica, args: args)
     }
@@ -104,7 +118,7 @@ struct ContinuousBenchmark {
         let newTill = shop.dir + "-restored"
         try FileManager.default.createDirectory(atPath: newTill, withIntermediateDirectories: true)
         try check(BenchProcess.run([tools.backup, "continuous", "restore", "--replica", shop.replica, "--yes", "--owner", "root",
-                                    "--data-dir", newTill], scratch: work), "continuous restore")
+                                    "--data-dir", newTill] + shop.restoreArgs, scratch: work), "continuous restore")
         let restored = try count(newTill + "/mr5-pos.db")
         try? FileManager.default.removeItem(atPath: FileSystemPaths.parent(shop.dir))
         return RecoveryRun(committed: committed, restored: restored)
@@ -214,7 +228,8 @@ struct ContinuousBenchmark {
     func markdown(_ r: Result) -> String {
         func mib(_ b: Int64) -> String { String(format: "%.1f MiB", Double(b) / 1_048_576) }
         let perSecond = 1000 / max(1, commitIntervalMs)
-        var out = "Writer: `mr5-pos-sim`, a commit every \(commitIntervalMs) ms (\(perSecond) a second). Replica: a folder (Litestream \(litestreamVersion())).\n\n"
+        let kind = remote.map { $0.replica.hasPrefix("s3://") ? "an S3 bucket (\($0.replica))" : "an SFTP server (\($0.replica))" } ?? "a folder"
+        var out = "Writer: `mr5-pos-sim`, a commit every \(commitIntervalMs) ms (\(perSecond) a second). Replica: \(kind) (Litestream \(litestreamVersion())).\n\n"
         let lost = r.recovery.map { Double($0.lost) }
         out += "**Recovery point** (\(sizesMB[0]) MB shop; the daemon, Litestream and the writer SIGKILLed in one instant after 10 s; "
             + "the replica restored into an empty data dir; \(r.recovery.count) runs):\n\n"
@@ -232,6 +247,7 @@ struct ContinuousBenchmark {
             out += String(format: "\np99 with / without: %.2fx (target at most 1.2x). ", l.with.p99 / max(0.001, l.without.p99))
             out += "WAL during the window with Litestream: at most \(mib(l.walMaxBytes)), \(mib(l.walEndBytes)) at its end.\n\n"
         }
+        guard !r.sizes.isEmpty else { return out }
         out += "**Restore and bytes** (\(windowSeconds) s of writes; the moment restored is from the middle of them; \(runs) runs):\n\n"
         out += "| database | restore and full check of a moment (median, min–max) | replica after init | replica added per hour of writes | 8 full copies |\n|---|---|---|---|---|\n"
         for s in r.sizes {

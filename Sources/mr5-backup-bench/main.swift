@@ -43,9 +43,12 @@ do {
         bench.runs = options.runs == 5 ? 3 : options.runs
         bench.windowSeconds = options.windowSeconds
         bench.walMinutes = options.walMinutes
+        if let replica = options.remoteReplica { bench.remote = (replica, options.remoteArguments) }
         let text = bench.markdown(try bench.run())
         print(text)
-        if let output = options.output { try MarkdownSection.replace("continuous", in: output, with: text) }
+        // A remote replica's recovery point has a section of its own beside the folder's.
+        let section = options.remoteReplica.map { $0.hasPrefix("s3://") ? "continuous-s3" : "continuous-sftp" } ?? "continuous"
+        if let output = options.output { try MarkdownSection.replace(section, in: output, with: text) }
     } else if options.offsite {
         print(OffsiteBenchmark.markdown(try OffsiteBenchmark(tools: tools, work: work).run()))
     } else {

@@ -80,7 +80,9 @@ struct ContinuousRestore: ParsableCommand {
         let rename = engine.terminalID == r.terminal ? "" : "mr5-backup settings set terminal_id \(r.terminal), then "
         // A bucket's whole path named this install: the new one writes beside it.
         let remote = replica.hasPrefix("s3://") || replica.hasPrefix("sftp://")
-        let base = !remote ? replica : replica.split(separator: "/", omittingEmptySubsequences: false).dropLast(2).joined(separator: "/")
+        var whole = replica
+        while whole.hasSuffix("/") { whole.removeLast() }
+        let base = !remote ? replica : whole.split(separator: "/", omittingEmptySubsequences: false).dropLast(2).joined(separator: "/")
             + options.map { " --option \($0)" }.joined() + (replica.hasPrefix("s3://") ? " --env-file FILE" : " --ssh-key FILE --host-key KEY")
         printSafely("Next: start the POS app, then set continuous protection up again as \(r.terminal): \(rename)mr5-backup continuous init --replica \(base)")
     }

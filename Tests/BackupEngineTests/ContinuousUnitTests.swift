@@ -27,6 +27,12 @@ final class ContinuousUnitTests: XCTestCase {
         XCTAssertEqual(SFTPHostKey.fingerprint("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA10KiecWRjNT+ikp773ImDfHtNBbvSLtBky64wnaG5T"),
                        "SHA256:K95uC/y+IrKSVQ6iErJf1UkVLPlNLpMYYuw2P38YOYM", "as ssh-keygen -l prints it")
         XCTAssertNil(SFTPHostKey.normalize("trust me"))
+        // The kind Litestream asks a server for first is the one to pin.
+        XCTAssertEqual(SFTPHostKey.checked(among: ["ssh-ed25519 AAAA", "ssh-rsa BBBB", "ecdsa-sha2-nistp256 CCCC"]), "ecdsa-sha2-nistp256 CCCC")
+        XCTAssertEqual(SFTPHostKey.checked(among: ["ssh-ed25519 AAAA", "ssh-rsa BBBB"]), "ssh-rsa BBBB")
+        XCTAssertNil(ReplicaAddress.parse("sftp://root@::1:2299/x"), "IPv6 as Litestream cannot dial it")
+        XCTAssertEqual(ReplicaAddress.masked("s3://AKIA:SuperSecret@bkt/q"), "s3://AKIA:***@bkt/q")
+        XCTAssertEqual(ReplicaAddress.masked("/media/usb/a:b@c"), "/media/usb/a:b@c")
         let s3 = Litestream.configText(database: "/d/mr5-pos.db", meta: "/m", address: .s3(bucket: "shop-replicas", path: "chain"),
                                        replicaPath: "chain/till-1/0123456789abcdef",
                                        options: ["endpoint=https://minio.lan:9000", "force-path-style=TRUE", "region=eu-1", "unknown=x"], keepDays: 7)

@@ -44,6 +44,12 @@ final class ContinuousS3Tests: XCTestCase {
         for file in ["config.json", "litestream.yml", "state.json"] {
             XCTAssertFalse(try String(contentsOfFile: kept + "/" + file, encoding: .utf8).contains("mr5testsecret"), file)
         }
+        // A setup that fails (a bucket that is not there) leaves the working keys as they were.
+        let otherKeys = shop.root + "/other.env"
+        try "AWS_ACCESS_KEY_ID=other\nAWS_SECRET_ACCESS_KEY=othersecret\n".write(toFile: otherKeys, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try run(["continuous", "init", "--replica", "s3://no-such-bucket/x", "--env-file", otherKeys] + options + shop.dirArgs).exitCode, 1)
+        XCTAssertEqual(try String(contentsOfFile: kept + "/env", encoding: .utf8), S3Server.environmentFile)
+        XCTAssertEqual(try run(["continuous", "status", "--json"] + shop.dirArgs).json()["replicaPath"] as? String, path)
 
         let daemon = try ChildProcess(try BuiltProduct.backup.required(), ["daemon"] + shop.dirArgs)
         addTeardownBlock { daemon.terminate(); _ = daemon.wait(timeout: 20) }
@@ -81,10 +87,18 @@ final class ContinuousS3Tests: XCTestCase {
         let shop = try DemoFixture()
         let envFile = shop.root + "/s3.env"
         try S3Server.environmentFile.write(toFile: envFile, atomically: true, encoding: .utf8)
-        let r = try run(["continuous", "init", "--replica", "s3://mr5-replicas/shops", "--env-file", envFile,
+        // A rollback-journal database asked to switch: a refused setup never switches it.
+        let db = shop.layout.databasePath
+        XCTAssertEqual(shell("sqlite3 \(shq(db)) 'PRAGMA journal_mode=DELETE'").status, 0)
+        let r = try run(["continuous", "init", "--replica", "s3://mr5-replicas/shops", "--env-file", envFile, "--switch-to-wal",
                          "--option", "endpoint=http://127.0.0.1:\(server.port)", "--option", "force-path-style=true"] + shop.dirArgs)
         assertRefused(r, exit: 1, mentioning: "the S3 server refused: InvalidAccessKeyId")
         XCTAssertFalse(r.stderr.contains("RequestID"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: shop.layout.metaDir + "/continuous"), "nothing kept")
+        XCTAssertEqual(shell("sqlite3 \(shq(db)) 'PRAGMA journal_mode'").output, "delete\n")
+        // A password in the replica string is never said back.
+        let secret = try run(["continuous", "init", "--replica", "sftp://pos:Hunter2Pass@nas/srv"] + shop.dirArgs)
+        assertRefused(secret, exit: 2, mentioning: "sftp://pos:***@nas/srv is neither")
+        XCTAssertFalse(secret.stderr.contains("Hunter2Pass"), secret.stderr)
     }
 }

@@ -44,7 +44,7 @@ extension ContinuousService {
             return (path, parts[parts.count - 2], [])
         }
         guard case .folder(let folder)? = address else {
-            throw BackupError.continuousInvalidSetting(what: "replica", reason: "\(given) is neither a folder, s3://bucket/path nor sftp://user@host:port/path")
+            throw BackupError.continuousInvalidSetting(what: "replica", reason: "\(ReplicaAddress.masked(given)) is neither a folder, s3://bucket/path nor sftp://user@host:port/path")
         }
         guard FileSystem.isDirectory(folder) else {
             throw BackupError.continuousInvalidSetting(what: "replica", reason: FileSystem.exists(folder)
@@ -104,6 +104,9 @@ extension ContinuousService {
                 throw BackupError.continuousInvalidSetting(what: "replica", reason: "an S3 replica needs its keys: --env-file FILE with AWS_ACCESS_KEY_ID=... and AWS_SECRET_ACCESS_KEY=... lines")
             }
             secrets = try Self.s3Keys(environmentFile)
+            guard secrets["AWS_ACCESS_KEY_ID"] != nil, secrets["AWS_SECRET_ACCESS_KEY"] != nil else {
+                throw BackupError.continuousInvalidSetting(what: "environment file", reason: "\(environmentFile.path) has no AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY lines")
+            }
         }
         if address?.isFolder == true, !options.isEmpty || environmentFile != nil || sshKey != nil || hostKey != nil {
             throw BackupError.continuousInvalidSetting(what: "replica", reason: "--option, --env-file, --ssh-key and --host-key are for an S3 or SFTP replica, not a folder")

@@ -19,7 +19,7 @@ extension ContinuousService {
                       allowSameDisk: Bool = false, switchToWAL: Bool = false, trigger: Trigger = .cli) throws -> ContinuousConfig {
         let given = replica.trimmingCharacters(in: .whitespaces)
         guard let address = ReplicaAddress.parse(given) else {
-            throw BackupError.continuousInvalidSetting(what: "replica", reason: "\(given) is neither a folder nor s3://bucket/path (SFTP replicas are not built yet)")
+            throw BackupError.continuousInvalidSetting(what: "replica", reason: "\(ReplicaAddress.masked(given)) is neither a folder, s3://bucket/path nor sftp://user@host:port/path (a password is never part of it: SFTP logs in with --ssh-key)")
         }
         var secrets: String?
         var pinned: String?
@@ -83,11 +83,10 @@ extension ContinuousService {
             throw BackupError.continuousReplicaTaken(path: replicaPath)
         }
         try engine.requireWritable([layout.backupsDir, layout.metaDir])
-        // Last, once nothing else can refuse: a refused setup leaves the POS's database as it was.
-        if !isWAL { try switchDatabaseToWAL() }
         let hadFolder = FileSystem.isDirectory(paths.directory)
-        let hadSecrets = FileSystem.exists(paths.environment)
-        let hadKey = FileSystem.exists(paths.sshKey)
+        // The keys a working setup uses, put back if this one fails.
+        let oldSecrets = FileSystem.readFile(paths.environment)
+        let oldKey = FileSystem.readFile(paths.sshKey)
         do {
             return try engine.recorded(.continuousInit, trigger: trigger, failureLog: "Continuous protection setup failed: ") { run in
                 try layout.ensureDirectories()
@@ -119,6 +118,9 @@ extension ContinuousService {
                 if !address.isFolder, !ours, !(try litestream.transactions(database: layout.databasePath)).isEmpty {
                     throw BackupError.continuousReplicaTaken(path: config.displayReplica)
                 }
+                // Last, once the replica answered and nothing else can refuse: a refused
+                // setup leaves the POS's database as it was.
+                if !isWAL { try switchDatabaseToWAL() }
                 // One sync before anything is kept: the replica takes Litestream's files.
                 // Not beside a Litestream already running for this data dir (the same
                 // bookkeeping): the scheduler starts it again with the new setup.
@@ -131,9 +133,10 @@ extension ContinuousService {
                 return config
             }
         } catch {
-            try? FileSystem.remove(paths.litestreamConfig)
-            if secrets != nil && !hadSecrets { try? FileSystem.remove(paths.environment) }
-            if sshKey != nil && !hadKey { try? FileSystem.remove(paths.sshKey) }
+            if old == nil { try? FileSystem.remove(paths.litestreamConfig) }
+            for (given, old, path) in [(secrets != nil, oldSecrets, paths.environment), (sshKey != nil, oldKey, paths.sshKey)] where given {
+                if let old { try? FileSystem.writeAtomically(old, to: path) } else { try? FileSystem.remove(path) }
+            }
             if !hadFolder { try? FileManager.default.removeItem(atPath: paths.directory) }
             throw error
         }
@@ -144,16 +147,22 @@ extension ContinuousService {
     static func pin(_ given: String?, host: String, port: Int) throws -> String {
         if let given {
             guard let key = SFTPHostKey.normalize(given) else {
-                throw BackupError.continuousInvalidSetting(what: "host key", reason: "it is not an SSH public key ('ssh-ed25519 AAAA...', as the server's /etc/ssh/ssh_host_ed25519_key.pub holds it)")
+                throw BackupError.continuousInvalidSetting(what: "host key", reason: "it is not an SSH public key ('ecdsa-sha2-nistp256 AAAA...', as the server's /etc/ssh/ssh_host_*_key.pub holds it)")
+            }
+            // A key of another kind than the one Litestream asks the server for would fail
+            // every connection as a mismatch: said now, with the kind to pin.
+            let type = key.split(separator: " ")[0]
+            if let checked = SFTPHostKey.checked(among: SFTPHostKey.offered(host: host, port: port)), checked.split(separator: " ")[0] != type {
+                throw BackupError.continuousInvalidSetting(what: "host key", reason: "Litestream checks \(host):\(port) by its \(checked.split(separator: " ")[0]) key, not its \(type) one: pin that key (\(SFTPHostKey.fingerprint(checked) ?? "?")) after checking it with the server's admin")
             }
             return key
         }
         let offered = SFTPHostKey.offered(host: host, port: port)
-        guard let first = offered.first else {
+        guard let first = SFTPHostKey.checked(among: offered) else {
             throw BackupError.continuousInvalidSetting(what: "host key", reason: "an SFTP replica needs the server's key pinned: --host-key 'ssh-ed25519 AAAA...' (\(host):\(port) could not be asked for it)")
         }
-        let fingerprints = offered.compactMap { key in SFTPHostKey.fingerprint(key).map { "\(key.split(separator: " ")[0]) \($0)" } }
-        throw BackupError.continuousInvalidSetting(what: "host key", reason: "\(host):\(port) is not pinned: it offers \(fingerprints.joined(separator: ", ")); check that with the server's admin, then give --host-key '\(first)'")
+        let fingerprint = SFTPHostKey.fingerprint(first) ?? "?"
+        throw BackupError.continuousInvalidSetting(what: "host key", reason: "\(host):\(port) is not pinned: Litestream checks its \(first.split(separator: " ")[0]) key, which is \(fingerprint); check that with the server's admin, then give --host-key '\(first)'")
     }
 
     /// S3 settings are `key=value` with a key Litestream's S3 replica takes; never a secret.
@@ -184,6 +193,9 @@ extension ContinuousService {
         return try engine.recorded(.continuousOff, trigger: trigger, failureLog: "Continuous protection off failed: ") { run in
             try FileSystem.remove(paths.config)
             try? FileSystem.remove(paths.litestreamConfig)
+            // The replica's keys go with the setup: nothing is left that logs in anywhere.
+            try? FileSystem.remove(paths.environment)
+            try? FileSystem.remove(paths.sshKey)
             let state = self.state()
             if state.isRunning, let pid = state.pid, Self.isLitestream(pid) { kill(pid, SIGTERM) }
             let message = "continuous protection off; the replica in \(config.replicaPath) is left as it is"

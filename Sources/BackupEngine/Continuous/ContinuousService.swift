@@ -110,10 +110,10 @@ public struct ContinuousService: Sendable {
 
     /// Lists a remote replica's files and keeps what they say in the state (`listing`);
     /// a listing that fails is kept too, with why, and leaves the last good times.
-    func listReplica(_ config: ContinuousConfig, with given: Litestream? = nil) throws {
+    func listReplica(_ config: ContinuousConfig, with given: Litestream? = nil, cancellation: CancellationFlag? = nil) throws {
         let now = clock.now()
         do {
-            let litestream = try given ?? self.litestream(config)
+            let litestream = try given ?? self.litestream(config, cancellation: cancellation)
             let files = try litestream.transactions(database: layout.databasePath)
             writeState { $0.listing = ContinuousState.Listing(at: now, newest: files.filter { $0.level == 0 }.map(\.timestamp).max() ?? files.map(\.timestamp).max(),
                                                                    oldest: files.map(\.timestamp).min(), bytes: files.reduce(0) { $0 + $1.size }) }

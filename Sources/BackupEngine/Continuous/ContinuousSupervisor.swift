@@ -108,16 +108,23 @@ public final class ContinuousSupervisor: Sendable {
         // A remote replica's files are listed every 30 s (its last sync and window; a
         // folder's are read directly when asked).
         let remote = config.address?.isFolder == false
+        // Its listing child stops with Litestream (the same flag), and supervise waits for it.
+        let watching = Locked(true)
+        defer {
+            let deadline = Date().addingTimeInterval(10)
+            while watching.withLock({ $0 }) && Date() < deadline { usleep(50_000) }
+        }
         let watcher = Thread {
             var listed = Date.distantPast
             while !flag.isCancelled {
                 if service.config() != config || service.startProblem(config) != nil { flag.cancel(); break }
                 if remote, Date().timeIntervalSince(listed) >= Self.listEvery {
                     listed = Date()
-                    try? service.listReplica(config)
+                    try? service.listReplica(config, cancellation: flag)
                 }
                 Thread.sleep(forTimeInterval: 2)
             }
+            watching.withLock { $0 = false }
         }
         watcher.name = "mr5-backup continuous watch"
         watcher.start()

@@ -117,6 +117,7 @@ struct Litestream {
         if let api = said.range(of: "api error ") {
             said = "the S3 server refused: " + said[api.upperBound...]
         }
+        said = said.replacingOccurrences(of: #"(RequestID|HostID): [^,]*, ?"#, with: "", options: .regularExpression)
         return OneLine.keepingEnd(said, limit: 140)
     }
 

@@ -33,12 +33,21 @@ public enum ReplicaAddress: Sendable, Equatable {
             }
             let path = "/" + rest[slash...].split(separator: "/").joined(separator: "/")
             let plain: (Character) -> Bool = { $0.isLetter || $0.isNumber || "._-".contains($0) }
-            guard !user.isEmpty, user.allSatisfy(plain), !host.isEmpty, host.allSatisfy({ plain($0) || $0 == ":" }), path.count > 1,
+            // A host name or IPv4 address (Litestream cannot dial an IPv6 one given this way).
+            guard !user.isEmpty, user.allSatisfy(plain), !host.isEmpty, host.allSatisfy(plain), path.count > 1,
                   !path.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }) else { return nil }
             return .sftp(user: user, host: host, port: port, path: path)
         }
         guard let folder = ContinuousService.folder(of: text) else { return nil }
         return .folder(folder)
+    }
+
+    /// A replica string as it may be said back: a password in it (`user:secret@host`)
+    /// never is.
+    public static func masked(_ text: String) -> String {
+        guard let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@"),
+              let colon = text[scheme.upperBound..<at].firstIndex(of: ":") else { return text }
+        return String(text[..<colon]) + ":***" + String(text[at...])
     }
 
     public var isFolder: Bool { if case .folder = self { return true } else { return false } }

@@ -8,6 +8,18 @@ import Foundation
 enum SFTPHostKey {
     static let types: Set<String> = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"]
 
+    /// The order Litestream's SSH client (Go's) asks a server for its key in: it checks the
+    /// first kind the server has against the pin, so that is the kind to pin (measured: a
+    /// server with ECDSA and ed25519 keys is checked by its ECDSA one).
+    static let negotiated = ["ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa", "ssh-ed25519"]
+
+    /// Of the keys a server offers, the one Litestream will check.
+    static func checked(among offered: [String]) -> String? {
+        offered.min { a, b in
+            (negotiated.firstIndex(of: String(a.split(separator: " ")[0])) ?? 99) < (negotiated.firstIndex(of: String(b.split(separator: " ")[0])) ?? 99)
+        }
+    }
+
     /// `type base64` from what was given (a `known_hosts` or `.pub` line works too: its
     /// host name or comment is left out); nil when it is not a key.
     static func normalize(_ given: String) -> String? {
@@ -32,6 +44,7 @@ enum SFTPHostKey {
         let program = ChildProgram(executable: scan, arguments: ["-T", "5", "-p", String(port), host],
                                    environment: ["PATH": "/usr/bin:/bin"], timeLimit: 15)
         guard let result = try? program.run(), result.status == 0 else { return [] }
+        // ssh-keyscan says `host key-type base64` per key; a comment line starts with `#`.
         return String(decoding: result.stdout, as: UTF8.self).split(separator: "\n").compactMap { line in
             line.hasPrefix("#") ? nil : normalize(String(line))
         }

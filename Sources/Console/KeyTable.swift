@@ -91,9 +91,8 @@ public enum KeyTable {
 
         // The moment picker: keys type its text, except these (the `t` row's README line
         // and the picker's hint say them).
-        KeyBinding([.moment], [[KeyPress(.up, .stepMoment(60)), KeyPress(.down, .stepMoment(-60))],
-                               [KeyPress(.pageUp, .stepMoment(3600)), KeyPress(.pageDown, .stepMoment(-3600))]],
-                   footer: [.moment: "minute"]),
+        KeyBinding([.moment], [[KeyPress(.up, .stepMoment(60)), KeyPress(.down, .stepMoment(-60))]], footer: [.moment: "minute"]),
+        KeyBinding([.moment], [[KeyPress(.pageUp, .stepMoment(3600)), KeyPress(.pageDown, .stepMoment(-3600))]], footer: [.moment: "hour"]),
         KeyBinding([.moment], keys: [[.backspace]], does: .erase, footer: [.moment: "erase"]),
         KeyBinding([.moment], keys: [[.enter]], does: .activate, footer: [.moment: "fetch"]),
         KeyBinding([.moment], keys: [[.escape]], does: .cancel, footer: [.moment: "cancel"]),

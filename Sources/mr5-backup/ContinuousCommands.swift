@@ -82,9 +82,11 @@ struct ContinuousRestore: ParsableCommand {
         let remote = replica.hasPrefix("s3://") || replica.hasPrefix("sftp://")
         var whole = replica
         while whole.hasSuffix("/") { whole.removeLast() }
-        let base = !remote ? replica : whole.split(separator: "/", omittingEmptySubsequences: false).dropLast(2).joined(separator: "/")
+        // The folder above the till's own <terminal>/<install id>: the new install writes beside it.
+        let base = !remote ? FileSystem.parent(of: FileSystem.parent(of: r.replicaPath))
+            : whole.split(separator: "/", omittingEmptySubsequences: false).dropLast(2).joined(separator: "/")
             + options.map { " --option \($0)" }.joined() + (replica.hasPrefix("s3://") ? " --env-file FILE" : " --ssh-key FILE --host-key KEY")
-        printSafely("Next: start the POS app, then set continuous protection up again as \(r.terminal): \(rename)mr5-backup continuous init --replica \(base)")
+        printSafely("Next: start the POS app, then set continuous protection up again as \(r.terminal): \(rename)mr5-backup --data-dir \(engine.layout.dataDir) continuous init --replica \(base)")
     }
 }
 

@@ -39,6 +39,8 @@ struct List: ParsableCommand {
         let saved = entries.filter { $0.kind == .savedBeforeRestore }.count
         if corrupt > 0 { others.append("\(corrupt) corrupt") }
         if saved > 0 { others.append("\(saved) saved before restore") }
+        let moments = entries.filter { $0.kind == .pointInTime }.count
+        if moments > 0 { others.append(CLIFormat.count(moments, "moment")) }
         if legacy > 0 { others.append("\(legacy) legacy .sql") }
         let counted = CLIFormat.count(backups, "backup") + (others.isEmpty ? "" : " + " + others.joined(separator: " + "))
         print("\(counted), \(ByteCount.format(total)) in \(engine.layout.backupsDir)")

@@ -98,6 +98,8 @@ final class ContinuousRestoreTests: XCTestCase {
         assertRefused(try run(["restore", "--at", "2 days ago", "--yes"] + shop.dirArgs), exit: 2,
                       mentioning: "is outside the replica's window: any moment from")
         assertRefused(try run(["restore", "--at", "yesterday", "--yes"] + shop.dirArgs), exit: 2, mentioning: "cannot read the time yesterday")
+        assertRefused(try run(["restore", "--at", iso.string(from: Date().addingTimeInterval(3600)), "--yes"] + shop.dirArgs), exit: 2,
+                      mentioning: "is later than now")
         assertRefused(try run(["restore", "--at", "1 minute ago", "backup-x.db"] + shop.dirArgs), exit: 2, mentioning: "one of them")
 
         daemon.terminate()

@@ -25,7 +25,8 @@ final class ContinuousSFTPTests: XCTestCase {
 
         // Not pinned: the server's key is shown with its fingerprint, and nothing is kept.
         let unpinned = try run(["continuous", "init", "--replica", replica] + key + shop.dirArgs)
-        assertRefused(unpinned, exit: 2, mentioning: "is not pinned: Litestream checks its ssh-ed25519 key, which is \(fingerprint)")
+        assertRefused(unpinned, exit: 2, mentioning: "is not pinned: Litestream checks its ssh-ed25519 key, whose fingerprint is \(fingerprint)")
+        XCTAssertFalse(unpinned.stderr.contains(hostKey.split(separator: " ")[1]), "the key itself comes from the server's admin, not from here")
         XCTAssertEqual(try run(["continuous", "status", "--json"] + shop.dirArgs).json()["configured"] as? Bool, false)
         // Another server's key: refused by Litestream in one line.
         let other = TempDir("mr5-otherkey")

@@ -83,11 +83,21 @@ final class ContinuousTests: XCTestCase {
         XCTAssertTrue(copied.stdout.contains("continuous protection was set up on another machine"), copied.stdout)
         try kept.write(toFile: configPath, atomically: true, encoding: .utf8)
 
-        // The same data dir copied to a spare (its install id too): the replica is another's.
+        // The same data dir copied to another folder, setup and all: its setup is never run
+        // (its Litestream would write into the original's replica); set up there, it is an
+        // install of its own, beside the original's.
         let spare = shop.root + "/spare"
-        XCTAssertEqual(shell("cp -a \(shq(shop.dataDir)) \(shq(spare)) && rm -rf \(shq(spare))/backups/.meta/continuous").status, 0)
-        assertRefused(try run(["continuous", "init", "--same-disk", "--replica", replica, "--data-dir", spare]), exit: 2,
-                      mentioning: "already holds another database's replica")
+        XCTAssertEqual(shell("cp -a \(shq(shop.dataDir)) \(shq(spare))").status, 0)
+        let copiedHere = try run(["status", "--data-dir", spare])
+        XCTAssertEqual(copiedHere.exitCode, 2, copiedHere.stdout)
+        XCTAssertTrue(copiedHere.stdout.contains("came with a data dir copied from another folder"), copiedHere.stdout)
+        XCTAssertEqual(try run(["continuous", "init", "--same-disk", "--replica", replica, "--data-dir", spare]).exitCode, 0)
+        let sparePath = try XCTUnwrap(try run(["continuous", "status", "--json", "--data-dir", spare]).json()["replicaPath"] as? String)
+        XCTAssertNotEqual(sparePath, path)
+        XCTAssertTrue(sparePath.hasPrefix(replica + "/"), sparePath)
+        // A till's own replica folder is not a replica folder (the new one would nest in it).
+        assertRefused(try run(["continuous", "init", "--same-disk", "--replica", path, "--data-dir", spare]), exit: 2,
+                      mentioning: "is one till's replica; give the folder above")
     }
 
     func testTheDaemonRunsLitestreamStartsItAgainWhenKilledAndStopsIt() throws {
@@ -167,6 +177,7 @@ final class ContinuousTests: XCTestCase {
         XCTAssertTrue(eventually(timeout: 30) { kill(second, 0) != 0 }, "Litestream stopped")
         XCTAssertEqual(try status(shop)["configured"] as? Bool, false)
         XCTAssertFalse(transactionFiles(path).isEmpty)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: shop.layout.metaDir + "/continuous/meta"), "Litestream's bookkeeping (a copy of the database) goes with it")
         daemon.terminate()
         XCTAssertNotNil(daemon.wait(timeout: 30))
         XCTAssertEqual(shell("pgrep -f '^/usr/local/bin/litestream replicate .*\(shop.dataDir)' || true").output, "", "no Litestream left")

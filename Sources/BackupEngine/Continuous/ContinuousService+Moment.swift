@@ -39,6 +39,7 @@ extension ContinuousService {
         guard let config = self.config() else { throw BackupError.continuousNotConfigured }
         let moment = Date(timeIntervalSince1970: asked.timeIntervalSince1970.rounded(.down))
         let said = MomentText.format(moment)
+        if moment > clock.now() { throw BackupError.continuousMomentInFuture(moment: said) }
         // A bucket's files are listed now: the supervisor's listing may be 30 s old.
         if config.address?.isFolder == false { try listReplica(config) }
         guard let window = window() else { throw BackupError.continuousMomentOutsideWindow(moment: said, from: nil, to: nil) }

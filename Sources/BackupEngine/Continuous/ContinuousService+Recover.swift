@@ -152,7 +152,8 @@ extension ContinuousService {
                 }
                 // The till is lost: nothing was written after the replica's newest sync.
                 let from = Date(timeIntervalSince1970: oldest.timeIntervalSince1970.rounded(.up))
-                guard moment >= from, moment <= clock.now() else {
+                if moment > clock.now() { throw BackupError.continuousMomentInFuture(moment: MomentText.format(moment)) }
+                guard moment >= from else {
                     throw BackupError.continuousMomentOutsideWindow(moment: MomentText.format(moment), from: MomentText.format(from), to: "now")
                 }
             }

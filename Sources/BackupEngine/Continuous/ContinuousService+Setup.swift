@@ -25,6 +25,17 @@ extension ContinuousService {
         var pinned: String?
         switch address {
         case .folder(let folder):
+            guard given.hasPrefix("/") || given.hasPrefix("file://") else {
+                throw BackupError.continuousInvalidSetting(what: "replica", reason: "give the folder's whole path (/media/usb/mr5-continuous), not \(given)")
+            }
+            if FileSystem.exists(folder), !FileSystem.isDirectory(folder) {
+                throw BackupError.continuousInvalidSetting(what: "replica", reason: "\(folder) is not a folder")
+            }
+            // A till's own replica (or a folder inside one) is not a replica folder: the new
+            // install would nest inside the old one's files.
+            if [folder, FileSystem.parent(of: folder), FileSystem.parent(of: FileSystem.parent(of: folder))].contains(where: ReplicaFiles.isReplica) {
+                throw BackupError.continuousInvalidSetting(what: "replica", reason: "\(folder) is one till's replica; give the folder above its <terminal>/<install id> folders")
+            }
             guard options.isEmpty, environmentFile == nil, sshKey == nil, hostKey == nil else {
                 throw BackupError.continuousInvalidSetting(what: "replica", reason: "--option, --env-file, --ssh-key and --host-key are for an S3 or SFTP replica, not a folder")
             }
@@ -161,8 +172,11 @@ extension ContinuousService {
         guard let first = SFTPHostKey.checked(among: offered) else {
             throw BackupError.continuousInvalidSetting(what: "host key", reason: "an SFTP replica needs the server's key pinned: --host-key 'ssh-ed25519 AAAA...' (\(host):\(port) could not be asked for it)")
         }
+        // The fingerprint only: the key itself comes from the server's admin (its
+        // /etc/ssh/ssh_host_*_key.pub), so what is pinned was checked, not copied from here.
+        let type = first.split(separator: " ")[0]
         let fingerprint = SFTPHostKey.fingerprint(first) ?? "?"
-        throw BackupError.continuousInvalidSetting(what: "host key", reason: "\(host):\(port) is not pinned: Litestream checks its \(first.split(separator: " ")[0]) key, which is \(fingerprint); check that with the server's admin, then give --host-key '\(first)'")
+        throw BackupError.continuousInvalidSetting(what: "host key", reason: "\(host):\(port) is not pinned: Litestream checks its \(type) key, whose fingerprint is \(fingerprint); get that key from the server's admin (/etc/ssh/ssh_host_\(type.hasPrefix("ecdsa") ? "ecdsa" : type.hasPrefix("ssh-rsa") ? "rsa" : "ed25519")_key.pub), check the fingerprint, and give it as --host-key '\(type) AAAA...'")
     }
 
     /// S3 settings are `key=value` with a key Litestream's S3 replica takes; never a secret.
@@ -197,7 +211,9 @@ extension ContinuousService {
             try? FileSystem.remove(paths.environment)
             try? FileSystem.remove(paths.sshKey)
             let state = self.state()
-            if state.isRunning, let pid = state.pid, Self.isLitestream(pid) { kill(pid, SIGTERM) }
+            if state.isRunning, let pid = state.pid, Self.isLitestream(pid, config: paths.litestreamConfig) { kill(pid, SIGTERM) }
+            // Litestream's bookkeeping holds a whole copy of the database: not left behind.
+            try? FileManager.default.removeItem(atPath: paths.meta)
             let message = "continuous protection off; the replica in \(config.replicaPath) is left as it is"
             engine.record(run.entry(outcome: .success, message: message))
             logger.info("\(message)")

@@ -41,6 +41,11 @@ public struct ContinuousService: Sendable {
         if let id = config.machineID, let here = ContinuousConfig.currentMachineID, id != here {
             return "continuous protection was set up on another machine (a copied data dir?): run mr5-backup continuous init here"
         }
+        // A data dir copied to another folder carries the setup of the one it came from:
+        // its Litestream would write this database into the other's replica.
+        if InstallIdentity.current(layout: layout) != config.install {
+            return "this continuous setup came with a data dir copied from another folder: run mr5-backup continuous init here"
+        }
         if let mount = config.replicaMount, let filesystem = config.replicaFilesystem {
             let now = FileSystem.mountIdentity(ContinuousService.folder(of: config.replica) ?? config.replicaPath)
             if now?.mountPoint != mount || now?.filesystemID != filesystem {
@@ -50,7 +55,13 @@ public struct ContinuousService: Sendable {
         return nil
     }
 
-    public func state() -> ContinuousState { ContinuousState.read(paths.state) }
+    /// The state as kept; a pid in it that is not this data dir's Litestream (a state file a
+    /// copied data dir brought along, a pid used again) is left out.
+    public func state() -> ContinuousState {
+        var state = ContinuousState.read(paths.state)
+        if let pid = state.pid, !Self.isLitestream(pid, config: paths.litestreamConfig) { state.pid = nil }
+        return state
+    }
 
     public func status() -> ContinuousStatus {
         let config = self.config()

@@ -148,6 +148,8 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A moment the replica does not hold: before its window, after its newest sync, or
     /// later than now (times as a person reads them, local).
     case continuousMomentOutsideWindow(moment: String, from: String?, to: String?)
+    /// A moment that has not come yet (`14:03` typed at 13:50).
+    case continuousMomentInFuture(moment: String)
     /// `offsite init` without a password found a repository already there: its password is needed.
     case offsitePasswordNeeded(repository: String)
     /// A push of several backups stopped part way: which went, which did not, and why.
@@ -164,7 +166,7 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
              .offsiteNotConfigured, .offsiteInvalidSetting, .offsiteRepositoryOnSameDisk, .offsiteSnapshotNotFound,
              .offsitePasswordNeeded, .continuousNotConfigured, .continuousInvalidSetting, .continuousReplicaOnSameDisk,
              .continuousNeedsWAL, .continuousDatabaseInUse, .continuousReplicaTaken, .invalidMoment,
-             .continuousMomentOutsideWindow:
+             .continuousMomentOutsideWindow, .continuousMomentInFuture:
             return true
         default:
             return false
@@ -354,6 +356,8 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
             return "continuous protection \(action) failed: \(reason)"
         case .invalidMoment(let text):
             return "cannot read the time \(text.debugSafe): give \(MomentText.examples)"
+        case .continuousMomentInFuture(let moment):
+            return "\(moment) is later than now: give a moment that has passed"
         case .continuousMomentOutsideWindow(let moment, let from, let to):
             guard let from, let to else { return "the replica holds no moment yet, so \(moment) cannot be restored: is Litestream running? (mr5-backup continuous status)" }
             return "\(moment) is outside the replica's window: any moment from \(from) to \(to) can be restored"

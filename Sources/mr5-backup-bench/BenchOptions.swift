@@ -30,6 +30,8 @@ struct BenchOptions {
     /// With --continuous: a remote replica and the arguments init and restore take for it.
     var remoteReplica: String? = nil
     var remoteArguments: [String] = []
+    /// With --continuous: only these parts (recovery, latency, restore).
+    var continuousParts: Set<String>? = nil
 
     static let usage = """
         usage: mr5-backup-bench [--size-mb N] [--quick] [--output FILE] [--bin-dir DIR] [--work-dir DIR]
@@ -58,6 +60,7 @@ struct BenchOptions {
                           the writer's p99 and the WAL with and without it, and at each size the
                           time to restore and check a moment and the replica's bytes per hour
           --window-s N    with --continuous: seconds of each writer window (default 60)
+          --only PARTS    with --continuous: only recovery, latency and/or restore (comma-separated)
           --replica URL   with --continuous: the recovery point only, into this S3 or SFTP replica
           --replica-arg A an argument for init and restore with --replica, repeated in order
                           (--replica-arg --env-file --replica-arg keys.env)
@@ -104,6 +107,10 @@ struct BenchOptions {
                 let sizes = try value().split(separator: ",").compactMap { Int($0) }
                 guard !sizes.isEmpty, sizes.allSatisfy({ $0 >= 1 }) else { throw BenchError("--continuous needs sizes in MB, e.g. 20,200,1024") }
                 o.continuousSizes = sizes
+            case "--only":
+                let parts = Set(try value().split(separator: ",").map(String.init))
+                guard !parts.isEmpty, parts.isSubset(of: ["recovery", "latency", "restore"]) else { throw BenchError("--only takes recovery, latency and restore, e.g. --only latency") }
+                o.continuousParts = parts
             case "--replica": o.remoteReplica = try value()
             case "--replica-arg": o.remoteArguments.append(try value())
             case "--wal-minutes":

@@ -27,9 +27,11 @@ struct ContinuousBenchmark {
     /// `continuous init` and `continuous restore` take for it; only the recovery point
     /// is measured then.
     var remote: (replica: String, arguments: [String])? = nil
+    /// Which parts run (`recovery`, `latency`, `restore`; the WAL run with `walMinutes`).
+    var parts: Set<String> = ["recovery", "latency", "restore"]
 
     struct RecoveryRun { var committed: Int; var restored: Int; var lost: Int { committed - restored } }
-    struct Latency { var without: WriterStats; var with: WriterStats; var walMaxBytes: Int64; var walEndBytes: Int64 }
+    struct Latency { var without: [WriterStats]; var with: [WriterStats]; var walMaxBytes: Int64; var walEndBytes: Int64 }
     struct SizeRow {
         var sizeMB: Int
         var databaseBytes: Int64
@@ -43,13 +45,13 @@ struct ContinuousBenchmark {
     func run() throws -> Result {
         guard let first = sizesMB.first else { throw BenchError("--continuous needs sizes in MB") }
         var recovery: [RecoveryRun] = []
-        for round in 1...runs {
+        for round in 1...runs where parts.contains("recovery") {
             recovery.append(try recoveryPoint(first, round: round))
             log("continuous recovery point \(round): \(recovery.last!.committed) committed, \(recovery.last!.restored) restored, \(recovery.last!.lost) lost")
         }
         if remote != nil { return Result(recovery: recovery, latency: nil, sizes: []) }
-        let latency = try latencyAndWAL(first)
-        let sizes = try sizesMB.map(restoreAndBytes)
+        let latency = parts.contains("latency") ? try latencyAndWAL(first) : nil
+        let sizes = parts.contains("restore") ? try sizesMB.map(restoreAndBytes) : []
         let wal = walMinutes > 0 ? try longWAL(first) : nil
         return Result(recovery: recovery, latency: latency, sizes: sizes, wal: wal)
     }
@@ -135,20 +137,25 @@ struct ContinuousBenchmark {
     private func latencyAndWAL(_ sizeMB: Int) throws -> Latency {
         let shop = try shop("latency", sizeMB: sizeMB)
         defer { try? FileManager.default.removeItem(atPath: FileSystemPaths.parent(shop.dir)) }
-        log("continuous latency: \(windowSeconds) s without Litestream ...")
-        let off = try BackgroundWriter(sim: tools.sim, db: shop.db, intervalMs: commitIntervalMs, scratch: work)
-        usleep(useconds_t(windowSeconds * 1_000_000))
-        let without = off.stop()
-        let (daemon, _) = try startDaemon(shop)
-        defer { kill(daemon, SIGTERM); reap(daemon) }
-        log("continuous latency: \(windowSeconds) s with Litestream ...")
-        let on = try BackgroundWriter(sim: tools.sim, db: shop.db, intervalMs: commitIntervalMs, scratch: work)
-        var walMax: Int64 = 0
-        for _ in 0..<windowSeconds {
-            usleep(1_000_000)
-            walMax = max(walMax, fileSize(shop.db + "-wal"))
+        // Windows in turn, without and with, `runs` times: the machine's own noise falls on both.
+        var without: [WriterStats] = [], with: [WriterStats] = [], walMax: Int64 = 0
+        for round in 1...runs {
+            log("continuous latency \(round): \(windowSeconds) s without Litestream ...")
+            let off = try BackgroundWriter(sim: tools.sim, db: shop.db, intervalMs: commitIntervalMs, scratch: work)
+            usleep(useconds_t(windowSeconds * 1_000_000))
+            without.append(off.stop())
+            let (daemon, _) = try startDaemon(shop)
+            usleep(3_000_000)   // its first sync of the writes made meanwhile
+            log("continuous latency \(round): \(windowSeconds) s with Litestream ...")
+            let on = try BackgroundWriter(sim: tools.sim, db: shop.db, intervalMs: commitIntervalMs, scratch: work)
+            for _ in 0..<windowSeconds {
+                usleep(1_000_000)
+                walMax = max(walMax, fileSize(shop.db + "-wal"))
+            }
+            with.append(on.stop())
+            kill(daemon, SIGTERM); reap(daemon)
+            log(String(format: "continuous latency %d: p99 %.2f ms without, %.2f ms with", round, without.last!.p99, with.last!.p99))
         }
-        let with = on.stop()
         return Latency(without: without, with: with, walMaxBytes: walMax, walEndBytes: fileSize(shop.db + "-wal"))
     }
 
@@ -184,11 +191,14 @@ struct ContinuousBenchmark {
         log("continuous \(sizeMB) MB: \(windowSeconds) s of writes ...")
         let writer = try BackgroundWriter(sim: tools.sim, db: shop.db, intervalMs: commitIntervalMs, scratch: work)
         let started = Date()
-        usleep(useconds_t(windowSeconds * 1_000_000))
+        // Counted after Litestream's start settled (it may write a snapshot of its own as it starts).
+        usleep(15_000_000)
+        let settled = folderSize(shop.replica), from = Date()
+        usleep(useconds_t(max(0, windowSeconds - 15) * 1_000_000))
         _ = writer.stop()
         usleep(2_000_000)   // the last commits shipped
-        let added = folderSize(shop.replica) - snapshot
-        let perHour = Int64(Double(added) * 3600 / Date().timeIntervalSince(started))
+        let added = folderSize(shop.replica) - settled
+        let perHour = Int64(Double(added) * 3600 / Date().timeIntervalSince(from))
         kill(daemon, SIGTERM); reap(daemon)
         // A moment from the middle of the writes, as far back as the window allows here.
         let moment = started.addingTimeInterval(Double(windowSeconds) / 2)
@@ -230,25 +240,29 @@ struct ContinuousBenchmark {
         let perSecond = 1000 / max(1, commitIntervalMs)
         let kind = remote.map { $0.replica.hasPrefix("s3://") ? "an S3 bucket (\($0.replica))" : "an SFTP server (\($0.replica))" } ?? "a folder"
         var out = "Writer: `mr5-pos-sim`, a commit every \(commitIntervalMs) ms (\(perSecond) a second). Replica: \(kind) (Litestream \(litestreamVersion())).\n\n"
-        let lost = r.recovery.map { Double($0.lost) }
-        out += "**Recovery point** (\(sizesMB[0]) MB shop; the daemon, Litestream and the writer SIGKILLed in one instant after 10 s; "
-            + "the replica restored into an empty data dir; \(r.recovery.count) runs):\n\n"
-        out += "| run | commits in the database | commits restored | lost | lost as time |\n|---|---|---|---|---|\n"
-        for (i, run) in r.recovery.enumerated() {
-            out += "| \(i + 1) | \(run.committed) | \(run.restored) | \(run.lost) | " + String(format: "%.2f s", Double(run.lost) / Double(perSecond)) + " |\n"
-        }
-        out += "\nMedian lost: " + PoliteBenchmark.spread(lost, 0) + " commits (target: at most 1 s of them, \(perSecond)).\n\n"
-        if let l = r.latency {
-            out += "**The writer beside it** (\(sizesMB[0]) MB shop, \(windowSeconds) s each):\n\n"
-            out += "| window | commits | p50 ms | p99 ms | max ms | errors (BUSY) |\n|---|---|---|---|---|---|\n"
-            for (name, w) in [("without Litestream", l.without), ("with Litestream", l.with)] {
-                out += "| \(name) | \(w.commits) | " + String(format: "%.2f | %.2f | %.1f", w.p50, w.p99, w.max) + " | \(w.errors) |\n"
+        if !r.recovery.isEmpty {
+            let lost = r.recovery.map { Double($0.lost) }
+            out += "**Recovery point** (\(sizesMB[0]) MB shop; the daemon, Litestream and the writer SIGKILLed in one instant after 10 s; "
+                + "the replica restored into an empty data dir; \(r.recovery.count) runs):\n\n"
+            out += "| run | commits in the database | commits restored | lost | lost as time |\n|---|---|---|---|---|\n"
+            for (i, run) in r.recovery.enumerated() {
+                out += "| \(i + 1) | \(run.committed) | \(run.restored) | \(run.lost) | " + String(format: "%.2f s", Double(run.lost) / Double(perSecond)) + " |\n"
             }
-            out += String(format: "\np99 with / without: %.2fx (target at most 1.2x). ", l.with.p99 / max(0.001, l.without.p99))
+            out += "\nMedian lost: " + PoliteBenchmark.spread(lost, 0) + " commits (target: at most 1 s of them, \(perSecond)).\n\n"
+        }
+        if let l = r.latency {
+            out += "**The writer beside it** (\(sizesMB[0]) MB shop, \(l.without.count) windows of \(windowSeconds) s each way, in turn; median (min–max)):\n\n"
+            out += "| window | commits | p50 ms | p99 ms | max ms | errors (BUSY) |\n|---|---|---|---|---|---|\n"
+            for (name, ws) in [("without Litestream", l.without), ("with Litestream", l.with)] {
+                out += "| \(name) | \(ws.map(\.commits).reduce(0, +)) | " + PoliteBenchmark.spread(ws.map(\.p50), 2) + " | "
+                    + PoliteBenchmark.spread(ws.map(\.p99), 2) + " | " + PoliteBenchmark.spread(ws.map(\.max)) + " | \(ws.map(\.errors).reduce(0, +)) |\n"
+            }
+            func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+            out += String(format: "\np99 with / without (medians): %.2fx (target at most 1.2x). ", median(l.with.map(\.p99)) / max(0.001, median(l.without.map(\.p99))))
             out += "WAL during the window with Litestream: at most \(mib(l.walMaxBytes)), \(mib(l.walEndBytes)) at its end.\n\n"
         }
         guard !r.sizes.isEmpty else { return out }
-        out += "**Restore and bytes** (\(windowSeconds) s of writes; the moment restored is from the middle of them; \(runs) runs):\n\n"
+        out += "**Restore and bytes** (\(windowSeconds) s of writes; the moment restored is from the middle of them; \(runs) runs; bytes counted from 15 s after Litestream started):\n\n"
         out += "| database | restore and full check of a moment (median, min–max) | replica after init | replica added per hour of writes | 8 full copies |\n|---|---|---|---|---|\n"
         for s in r.sizes {
             out += "| \(s.sizeMB) MB (\(mib(s.databaseBytes))) | " + PoliteBenchmark.spread(s.restoreSeconds, 2) + " s | \(mib(s.replicaSnapshotBytes)) | "

@@ -44,6 +44,7 @@ do {
         bench.windowSeconds = options.windowSeconds
         bench.walMinutes = options.walMinutes
         if let replica = options.remoteReplica { bench.remote = (replica, options.remoteArguments) }
+        if let parts = options.continuousParts { bench.parts = parts }
         let text = bench.markdown(try bench.run())
         print(text)
         // A remote replica's recovery point has a section of its own beside the folder's.

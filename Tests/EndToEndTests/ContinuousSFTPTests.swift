@@ -5,7 +5,8 @@ import XCTest
 
 /// Continuous protection into a real sshd on 127.0.0.1 over SFTP: the till's own key, the
 /// server's key pinned (never trusted on first use: shown with its fingerprint), a server
-/// whose key is not the pinned one refused, a moment restored and a lost till brought back.
+/// whose key is not the pinned one refused, a moment restored, the server gone and back
+/// (warned within the lag threshold, its recovery told), and a lost till brought back.
 final class ContinuousSFTPTests: XCTestCase {
     override func setUpWithError() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/local/bin/litestream") else {
@@ -51,7 +52,34 @@ final class ContinuousSFTPTests: XCTestCase {
         XCTAssertTrue(eventually(timeout: 30) {
             Date() > moment && (try? self.run(["restore", "--at", iso.string(from: moment), "--dry-run"] + shop.dirArgs))?.exitCode == 0
         }, "the moment reached the server")
+        // The server goes away: within the lag threshold status warns and one
+        // continuous_failed goes out; back on the same port and key, Litestream catches up
+        // by itself and one continuous_recovered follows.
+        let receiver = try HTTPReceiver(log: shop.root + "/requests.jsonl")
+        XCTAssertEqual(try run(["notify", "add", "webhook", receiver.url + "/hook"] + shop.dirArgs).exitCode, 0)
+        XCTAssertEqual(try run(["settings", "set", "continuous_lag_warning", "5"] + shop.dirArgs).exitCode, 0)
+        func events() -> [String] {
+            receiver.requests().filter { $0.method == "POST" }.compactMap {
+                (try? JSONSerialization.jsonObject(with: Data($0.body.utf8)) as? [String: Any])?["event"] as? String
+            }.filter { $0.hasPrefix("continuous_") }
+        }
+        server.stop()
         XCTAssertEqual(shell("sqlite3 -cmd '.timeout 5000' \(shq(db)) 'INSERT INTO probe VALUES (2)'").status, 0)
+        var line = ""
+        XCTAssertTrue(eventually(timeout: 30) {
+            line = (try? self.run(["status"] + shop.dirArgs).stdout) ?? ""
+            // Litestream cannot open the replica and ends; started again with backoff.
+            return line.hasPrefix("WARNING") && line.contains("connection refused")
+        }, line)
+        XCTAssertEqual(try run(["verify", "--all"] + shop.dirArgs).exitCode, 0)   // an attempt: the conditions are told at once
+        XCTAssertTrue(eventually(timeout: 30) { events() == ["continuous_failed"] }, "\(events())")
+        try server.start()
+        XCTAssertTrue(eventually(timeout: 90) {
+            line = (try? self.run(["status"] + shop.dirArgs).stdout) ?? ""
+            return line.contains("replica 0 s behind") && !line.contains("cannot be read")
+        }, line)
+        XCTAssertEqual(try run(["verify", "--all"] + shop.dirArgs).exitCode, 0)
+        XCTAssertTrue(eventually(timeout: 30) { events() == ["continuous_failed", "continuous_recovered"] }, "\(events())")
         daemon.terminate()
         XCTAssertNotNil(daemon.wait(timeout: 30))
 

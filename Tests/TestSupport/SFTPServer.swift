@@ -39,6 +39,11 @@ public final class SFTPServer {
         // sshd closes every inherited descriptor, which Foundation's Process takes for an
         // exit and then blocks reaping it: a small Python parent keeps them, and the
         // kernel kills sshd when that parent dies (PR_SET_PDEATHSIG).
+        try start()
+    }
+
+    /// Starts sshd (again) on the same port with the same keys: a server back after an outage.
+    public func start() throws {
         child = try ChildProcess("/usr/bin/python3", ["-c", Self.keeper, "/usr/sbin/sshd", "-f", folder.file("sshd_config"), "-D", "-e"])
         guard FreePort.waitUntilListening(port) else {
             let why = child?.stderr ?? ""

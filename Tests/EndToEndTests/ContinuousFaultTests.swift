@@ -60,7 +60,10 @@ final class ContinuousFaultTests: XCTestCase {
             // (The filler's backup is a size anomaly of its own: only the replica is judged here.)
             return line.contains("replica 0 s behind") && !line.contains("behind the database")
         }, line)
-        XCTAssertEqual(try run(["create"] + shop.dirArgs).exitCode, 0)
+        // A polite backup, as the scheduler makes them, beside the running Litestream.
+        let polite = try run(["create", "--nice", "--json"] + shop.dirArgs)
+        XCTAssertEqual(polite.exitCode, 0, polite.stderr)
+        XCTAssertEqual((try polite.json()["backup"] as? [String: Any])?["pace"] as? String, "polite")
         XCTAssertTrue(eventually(timeout: 30) { self.events(receiver).contains("continuous_recovered") }, "\(self.events(receiver))")
         XCTAssertEqual(events(receiver).filter { $0.hasPrefix("continuous_") }, ["continuous_failed", "continuous_recovered"])
 

@@ -303,3 +303,43 @@ struct OffsiteSnapshotJSON: Encodable {
         appVersion = s.appVersion; sizeBytes = s.sizeBytes; backupName = s.backupName
     }
 }
+
+/// `fleet --json`: the fleet's verdict, summary and perf data, and one row per terminal.
+struct FleetJSON: Encodable {
+    var status: String
+    var exitCode: Int
+    var summary: String
+    var performanceData: String
+    var readAt: Date
+    var counts: [String: Int]
+    var terminals: [Row]
+    /// The repository's keys (on a till): which key each till uses, and the others.
+    var keys: [ResticKey]?
+
+    struct Row: Encodable {
+        var terminal: String
+        var status: String
+        var reason: String
+        var reportedStatus: String?
+        var heardAt: Date?
+        var darkSince: Date?
+        var lastPushAt: Date?
+        var snapshots: Int
+        var keyID: String?
+        var health: TerminalHealth?
+        /// The till's own words, whole.
+        var reportedMessage: String?
+        var toolVersion: String?
+    }
+
+    init(_ fleet: Fleet) {
+        status = fleet.level.word; exitCode = fleet.level.rawValue; summary = fleet.summary
+        performanceData = fleet.performanceData; readAt = fleet.readAt; keys = fleet.keys
+        counts = Dictionary(uniqueKeysWithValues: [HealthLevel.ok, .warning, .critical, .unknown].map { ($0.word.lowercased(), fleet.count($0)) })
+        terminals = fleet.rows.map {
+            Row(terminal: $0.terminal, status: $0.level.word, reason: $0.reason, reportedStatus: $0.report?.level.word, heardAt: $0.heardAt,
+                darkSince: $0.darkSince, lastPushAt: $0.lastPushAt, snapshots: $0.snapshots, keyID: $0.keyID, health: $0.health,
+                reportedMessage: $0.report?.message, toolVersion: $0.report?.toolVersion)
+        }
+    }
+}

@@ -18,7 +18,7 @@ struct MR5Backup: ParsableCommand {
         version: ToolVersion.current,
         subcommands: [
             Create.self, List.self, Verify.self, Restore.self, UndoRestore.self, Delete.self, Prune.self, PreUpdate.self,
-            Status.self, History.self, Settings.self, Notify.self, Offsite.self, Continuous.self, Demo.self, Daemon.self,
+            Status.self, History.self, Settings.self, Notify.self, Offsite.self, Continuous.self, FleetCommand.self, Demo.self, Daemon.self,
         ]
     )
 

@@ -39,6 +39,9 @@ struct OffsiteInit: ParsableCommand {
     @Flag(name: .customLong("same-disk"), help: "Allow a repository folder on the data dir's own disk (to try it out: it does not survive a dead disk).")
     var sameDisk = false
 
+    @Option(name: .customLong("key-hint"), help: ArgumentHelp("The id of the key the password opens (restic tries at most 20 keys without it: a chain of more tills needs it).", valueName: "id"))
+    var keyHint: String?
+
     @OptionGroup var limit: OffsiteTimeout
     @OptionGroup var global: GlobalOptions
 
@@ -56,7 +59,8 @@ struct OffsiteInit: ParsableCommand {
         }
         let engine = try global.makeEngine()
         let result = try limit.service(engine, default: 300).setUp(repository: repository, options: options, passwordFile: password,
-                                            environmentFile: environment, sftp: sftp, allowSameDisk: sameDisk, trigger: .cli)
+                                            environmentFile: environment, sftp: sftp, allowSameDisk: sameDisk,
+                                                                   keyHint: keyHint, trigger: .cli)
         print(result.created ? "Created the off-site repository \(result.repository) (restic, repository format 2, compressed)."
                              : "Off-site copies will go to the existing repository \(result.repository).")
         if result.otherInstallSnapshots > 0 {
@@ -65,7 +69,11 @@ struct OffsiteInit: ParsableCommand {
         if let password = result.generatedPassword {
             print("Repository password (shown once; store it away from this terminal, e.g. on paper in the safe):")
             print("  \(password)")
-            print("Without it the off-site copies cannot be read. This terminal keeps it in \(engine.offsite.paths.password) (0600).")
+            print("Without it the off-site copies cannot be read, nor another till join.")
+        }
+        if let key = result.keyID {
+            print("This terminal opens the repository with a key of its own (\(key)), kept in \(engine.offsite.paths.password) (0600); the chain's password is not kept here."
+                  + (result.chainKeyID.map { " The chain's key is \($0) (the admin's --key-hint)." } ?? ""))
         }
         // What a new terminal needs to recover this shop if this one is lost: kept away from it.
         print("Keep these four away from this terminal: a new one recovers the shop with them (docs/operations.md, 'Recovering a lost terminal'):")

@@ -121,6 +121,9 @@ struct SettingsSet: ParsableCommand {
             }
             try engine.setOffsiteLimitUpload(rate)
             print("offsite_limit_upload = \(rate)" + (rate == 0 ? " (no limit)" : " KiB/s"))
+        case SettingKey.offsitePrune.rawValue, SettingKey.fleetWatch.rawValue:
+            let setting = SettingKey(rawValue: key)!
+            print("\(key) = \(try engine.offsite.setFleetSetting(setting, value))")
         default:
             _ = try engine.setting(key)   // an unknown key gets the list of known ones
             throw BackupError.settingNotWritable(key: key, writable: BackupEngine.writableSettings)

@@ -31,6 +31,8 @@ extension BackupEngine {
             case SettingKey.offsiteRepository.rawValue: return config.displayRepository
             case SettingKey.offsiteOptions.rawValue: return config.options.map(OffsiteConfig.mask).joined(separator: " ")
             case SettingKey.offsiteLimitUpload.rawValue: return String(config.limitUploadKiB ?? 0)
+            case SettingKey.offsitePrune.rawValue: return config.pruneByAdmin == true ? "admin" : "till"
+            case SettingKey.fleetWatch.rawValue: return config.fleetWatch == true ? "on" : "off"
             default: return config[keep: key].map(String.init)
             }
         }

@@ -152,6 +152,12 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
     case continuousMomentInFuture(moment: String)
     /// `offsite init` without a password found a repository already there: its password is needed.
     case offsitePasswordNeeded(repository: String)
+    /// `offsite prune` on a till whose pruning is the admin's (`offsite_prune admin`).
+    case offsitePruneByAdmin
+    /// `fleet revoke` of a terminal that has no key of its own in the repository.
+    case fleetNoKey(terminal: String, known: [String])
+    /// `fleet revoke` of the terminal it runs on (restic cannot remove the key in use).
+    case fleetRevokeSelf(terminal: String)
     /// A push of several backups stopped part way: which went, which did not, and why.
     indirect case offsitePartlyPushed(pushed: [String], notPushed: [String], cause: BackupError)
 
@@ -166,7 +172,7 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
              .offsiteNotConfigured, .offsiteInvalidSetting, .offsiteRepositoryOnSameDisk, .offsiteSnapshotNotFound,
              .offsitePasswordNeeded, .continuousNotConfigured, .continuousInvalidSetting, .continuousReplicaOnSameDisk,
              .continuousNeedsWAL, .continuousDatabaseInUse, .continuousReplicaTaken, .invalidMoment,
-             .continuousMomentOutsideWindow, .continuousMomentInFuture:
+             .continuousMomentOutsideWindow, .continuousMomentInFuture, .offsitePruneByAdmin, .fleetNoKey, .fleetRevokeSelf:
             return true
         default:
             return false
@@ -303,7 +309,7 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
         case .offsiteRepositoryOnSameDisk(let folder):
             return "invalid off-site repository: \(folder) is on the same disk as the data dir (is the drive mounted?); copies there die with this disk"
         case .offsiteWrongPassword(let repository):
-            return "wrong password for the off-site repository \(repository) (restic found no key it opens)"
+            return "the off-site repository \(repository) opens with no key for this password (a wrong password, a key revoked with 'fleet revoke', or more than 20 keys without --key-hint)"
         case .offsiteDriveNotMounted(let repository, let mountPoint):
             return "the drive of off-site repository \(repository) is not mounted at \(mountPoint) (plug it in and mount it; nothing was pushed)"
         case .offsiteOtherDrive(let repository, let mountPoint):
@@ -363,6 +369,12 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(moment) is outside the replica's window: any moment from \(from) to \(to) can be restored"
         case .offsitePasswordNeeded(let repository):
             return "a repository is already at \(repository): give its password (the one kept from its first setup) to use it"
+        case .offsitePruneByAdmin:
+            return "snapshots are pruned from the admin's machine here (offsite_prune admin): run 'mr5-backup fleet prune' there, or set offsite_prune till"
+        case .fleetNoKey(let terminal, let known):
+            return "\(terminal) has no key of its own in the repository" + (known.isEmpty ? "" : " (terminals with keys: \(Self.listed(Array(known.prefix(8))))\(known.count > 8 ? " and \(known.count - 8) more" : ""))")
+        case .fleetRevokeSelf(let terminal):
+            return "\(terminal) is this terminal: revoke its key from another machine (restic never removes the key it runs with)"
         case .offsitePartlyPushed(let pushed, let notPushed, let cause):
             let total = pushed.count + notPushed.count
             return "\(pushed.count) of \(total) backups pushed, \(notPushed.first ?? "?")\(notPushed.count > 1 ? " and \(notPushed.count - 1) more" : "") not: \(cause.description)"

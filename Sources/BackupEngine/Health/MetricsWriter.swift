@@ -57,11 +57,16 @@ public enum MetricsWriter {
     /// a folder made `install -d -o pos -g prometheus -m 2750 DIR` (the setgid folder gives
     /// the file its group); `logs/` itself stays 0700.
     public static func write(_ m: BackupMetrics, to path: String) throws {
+        try write(text: render(m), to: path)
+    }
+
+    /// Writes any metrics text (the fleet's too) the same way.
+    public static func write(text: String, to path: String) throws {
         let dir = FileSystem.parent(of: path)
         if !FileSystem.isDirectory(dir) { try FileSystem.makeDirectory(dir, mode: 0o700) }
         removeStaleStaging(dir: dir, name: FileSystem.fileName(of: path))
         let staging = dir + "/.\(FileSystem.fileName(of: path)).\(getpid()).tmp"
-        try FileSystem.writeAtomically(Data(render(m).utf8), to: staging, mode: 0o640)
+        try FileSystem.writeAtomically(Data(text.utf8), to: staging, mode: 0o640)
         try FileSystem.renameDurably(staging, to: path)
     }
 

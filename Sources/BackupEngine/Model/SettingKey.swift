@@ -20,6 +20,11 @@ public enum SettingKey: String, CaseIterable, Sendable {
     case offsiteKeepPreUpdate = "offsite_keep_pre_update"
     /// restic's upload limit in KiB/s for a shop's uplink (0: none).
     case offsiteLimitUpload = "offsite_limit_upload"
+    /// `till` (default) or `admin`: who forgets and prunes this till's snapshots (storage
+    /// that refuses a till's deletes leaves it to the admin's `fleet prune`).
+    case offsitePrune = "offsite_prune"
+    /// `on` or `off` (default): the daemon reads the fleet and tells `terminal_dark`.
+    case fleetWatch = "fleet_watch"
     /// The continuous replica's window, in days (Litestream's retention).
     case continuousKeep = "continuous_keep"
     /// How far behind the replica may fall before it is WARNING, then CRITICAL (seconds).
@@ -46,7 +51,7 @@ public enum SettingKey: String, CaseIterable, Sendable {
     public var home: Home {
         switch self {
         case .offsiteKeepDaily, .offsiteKeepWeekly, .offsiteKeepMonthly, .offsiteKeepPreUpdate, .offsiteLimitUpload,
-             .offsiteRepository, .offsiteOptions: return .offsite
+             .offsiteRepository, .offsiteOptions, .offsitePrune, .fleetWatch: return .offsite
         case .continuousKeep, .continuousLagWarning, .continuousLagCritical, .continuousDrillDays: return .continuous
         default: return .shop
         }

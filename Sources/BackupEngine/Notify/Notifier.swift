@@ -157,6 +157,12 @@ public struct Notifier: Sendable {
         }
     }
 
+    /// Queues events raised elsewhere (the fleet's watch) for every webhook and command target.
+    public func raise(_ events: [NotifyEvent]) {
+        guard !events.isEmpty else { return }
+        enqueue(events)
+    }
+
     /// Queues a test event for every target (`notify test`).
     public func queueTest() -> NotifyEvent {
         let e = event(.test, .ok, "test notification from mr5-backup")

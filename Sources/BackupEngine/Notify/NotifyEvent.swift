@@ -19,6 +19,9 @@ public struct NotifyEvent: Codable, Equatable, Sendable {
         case offsiteDamaged = "offsite_damaged"
         case continuousFailed = "continuous_failed"
         case continuousRecovered = "continuous_recovered"
+        /// Another till of the fleet stopped reporting, or reports again (`fleet_watch`).
+        case terminalDark = "terminal_dark"
+        case terminalRecovered = "terminal_recovered"
         case test
     }
 

@@ -33,6 +33,19 @@ public struct OffsiteConfig: Codable, Sendable, Equatable {
     public var previousRepositories: [String]? = nil
     /// True when the setup kept an env file (S3 keys): its loss is then said at `status`.
     public var usesEnvironmentFile: Bool? = nil
+    /// The restic key this till opens the repository with: its own, added at `offsite init`
+    /// (the chain's password is used once, then), passed as `--key-hint` to every restic run
+    /// (restic 0.14 tries at most 20 keys without it). nil: a setup from before, on the
+    /// password it was given.
+    public var keyID: String? = nil
+    /// The key the chain's password opened at setup (for the admin's `--key-hint`).
+    public var chainKeyID: String? = nil
+    /// `offsite_prune admin`: this till never forgets or prunes in the repository (storage
+    /// that refuses deletes from tills); the admin's `fleet prune` does.
+    public var pruneByAdmin: Bool? = nil
+    /// `fleet_watch on`: the daemon reads the fleet and tells `terminal_dark` and
+    /// `terminal_recovered` through this till's notification targets.
+    public var fleetWatch: Bool? = nil
 
     public init(repository: String, options: [String], configuredAt: Date) {
         self.repository = repository

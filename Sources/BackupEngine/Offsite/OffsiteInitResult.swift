@@ -9,4 +9,8 @@ public struct OffsiteInitResult: Sendable {
     /// Snapshots already in the repository under this terminal id from another
     /// installation (a second shop left on the host name): pushing now would mix them.
     public var otherInstallSnapshots: Int = 0
+    /// The key this terminal opens the repository with (its own), and the key the given or
+    /// made password opened (the chain's: the admin's `--key-hint`).
+    public var keyID: String? = nil
+    public var chainKeyID: String? = nil
 }

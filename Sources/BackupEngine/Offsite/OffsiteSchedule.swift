@@ -7,12 +7,14 @@ public enum OffsiteSchedule {
     public static let daily: TimeInterval = 86_400
     public static let weekly: TimeInterval = 7 * 86_400
 
-    public static func due(state: OffsiteState, pending: Bool, now: Date) -> [Task] {
+    /// `tillPrunes`: false when pruning is the admin's (`offsite_prune admin`): the daily
+    /// round then only refreshes the size.
+    public static func due(state: OffsiteState, pending: Bool, now: Date, tillPrunes: Bool = true) -> [Task] {
         var tasks: [Task] = []
         if pending, state.retryAfter.map({ now >= $0 }) ?? true { tasks.append(.push) }
         // Nothing to keep, check or drill before the first push.
         guard state.lastPushAt != nil else { return tasks }
-        if state.lastForgetAt.map({ now.timeIntervalSince($0) >= daily || $0 > now }) ?? true {
+        if tillPrunes, state.lastForgetAt.map({ now.timeIntervalSince($0) >= daily || $0 > now }) ?? true {
             tasks.append(.prune)
         } else if state.statsAt.map({ now.timeIntervalSince($0) >= daily || $0 > now }) ?? true {
             tasks.append(.stats)

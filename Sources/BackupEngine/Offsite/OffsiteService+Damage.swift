@@ -73,12 +73,12 @@ extension OffsiteService {
     /// Writes `report` as a snapshot of its own (tagged, never re-tagged: re-tagging
     /// rewrites ids and fails on append-only storage); returns its short id.
     @discardableResult
-    func writeReport(_ report: RepositoryReport, restic: Restic) throws -> String {
+    func writeReport(_ report: RepositoryReport, restic: Restic, extraTags: [String] = []) throws -> String {
         if !FileSystem.isDirectory(paths.directory) { try layout.ensureDirectories() }
         let tmp = FileSystem.temporaryPath(in: paths.directory, label: "report")
         defer { try? FileSystem.remove(tmp) }
         try FileSystem.writeAtomically(try report.encoded(), to: tmp)
-        let out = try restic.backupReport(file: tmp, host: terminalID, tags: report.tags + (installID().map { ["install:\($0)"] } ?? []))
+        let out = try restic.backupReport(file: tmp, host: terminalID, tags: report.tags + extraTags + (installID().map { ["install:\($0)"] } ?? []))
         guard let summary = Restic.backupSummary(out.stdout) else {
             throw BackupError.offsiteFailed(action: "report", reason: "restic did not say which snapshot it made", detail: nil)
         }

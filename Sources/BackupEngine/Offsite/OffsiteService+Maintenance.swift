@@ -13,6 +13,7 @@ extension OffsiteService {
     public func prune(dryRun: Bool = false, trigger: Trigger = .cli, lockWait: TimeInterval = 600,
                              cancellation: CancellationFlag? = nil) throws -> OffsitePruneResult {
         let config = try requireConfig()
+        if config.pruneByAdmin == true { throw BackupError.offsitePruneByAdmin }
         let rules = "daily \(config.keepDaily), weekly \(config.keepWeekly), monthly \(config.keepMonthly), pre-update \(config.keepPreUpdate)"
         let host = terminalID
         func forget(_ restic: Restic, timeLimit: TimeInterval) throws -> (kept: Int, removed: [String]) {
@@ -178,7 +179,8 @@ extension OffsiteService {
         guard self.config() != nil, Restic.isInstalled else { return }
         let now = clock.now()
         let state = self.state()
-        for task in OffsiteSchedule.due(state: state, pending: !pendingPushes().isEmpty, now: now) {
+        let tillPrunes = self.config()?.pruneByAdmin != true
+        for task in OffsiteSchedule.due(state: state, pending: !pendingPushes().isEmpty, now: now, tillPrunes: tillPrunes) {
             if cancellation?.isCancelled == true { return }
             do {
                 switch task {
@@ -196,6 +198,8 @@ extension OffsiteService {
                 logger.warning("Off-site \(task.rawValue) did not complete: \(BackupError(error).description)")
             }
         }
+        if cancellation?.isCancelled != true { reportHealthIfDue(cancellation: cancellation) }
+        if cancellation?.isCancelled != true { watchFleetIfDue(cancellation: cancellation) }
         engine.refreshMetrics()
     }
 

@@ -88,8 +88,10 @@ extension OffsiteService {
                 defer { try? FileSystem.remove(paths.pushing) }
 
                 let limit = timeLimit ?? Self.pushTimeLimit(bytes: entry.sizeBytes)
+                // The till's health rides with the push: the fleet reads it from the list alone.
+                let health = healthReport()
                 let tags = ["kind:\(entry.kind.rawValue)", "app:\(ToolVersion.current)", "name:\(entry.name)", "size:\(entry.sizeBytes)"]
-                    + (installID().map { ["install:\($0)"] } ?? [])
+                    + (installID().map { ["install:\($0)"] } ?? []) + [health.healthTag]
                 let output: ChildProgram.Result
                 do {
                     output = try withRepositoryLockRetry(restic, wait: Self.repositoryWait(trigger, repositoryLockWait)) {
@@ -125,6 +127,7 @@ extension OffsiteService {
                     copy.pushedWhileDamaged = true
                 }
                 try markPushed(entry.name, copy)
+                noteHealthReported(health)
                 try updateState { s in
                     s.lastPushAt = copy.pushedAt
                     s.lastPushSnapshot = copy.snapshot

@@ -20,7 +20,10 @@ extension OffsiteService {
     /// kept beside the password; restic then logs in with them and nothing else.
     public func setUp(repository: String, options: [String] = [], passwordFile: GivenFile? = nil,
                             environmentFile: GivenFile? = nil, sftp: SFTPLogin? = nil, allowSameDisk: Bool = false,
-                            trigger: Trigger = .cli) throws -> OffsiteInitResult {
+                            keyHint: String? = nil, trigger: Trigger = .cli) throws -> OffsiteInitResult {
+        if let keyHint, !(4...64).contains(keyHint.count) || !keyHint.allSatisfy(\.isHexDigit) {
+            throw BackupError.offsiteInvalidSetting(what: "key hint", reason: "\(keyHint) is not a key id (hex digits, as 'restic key list' shows)")
+        }
         let repository = repository.trimmingCharacters(in: .whitespaces)
         guard !repository.isEmpty else { throw BackupError.offsiteInvalidSetting(what: "repository", reason: "it is empty") }
         guard !repository.contains(where: \.isNewline) else { throw BackupError.offsiteInvalidSetting(what: "repository", reason: "it has several lines") }
@@ -71,7 +74,7 @@ extension OffsiteService {
         let madeHere = [layout.metaDir, layout.preUpdateDir, layout.backupsDir].filter { !FileSystem.isDirectory($0) }
         do {
             return try keep(repository: repository, options: options, given: given, environment: environment, sftp: sftp,
-                            executable: executable, trigger: trigger)
+                            keyHint: keyHint, executable: executable, trigger: trigger)
         } catch {
             if !hadFolder {
                 try? FileManager.default.removeItem(atPath: paths.directory)
@@ -88,7 +91,7 @@ extension OffsiteService {
     /// Tries the repository with the password and keys from temp files, and keeps them
     /// only once it opened (or was made).
     private func keep(repository: String, options: [String], given: String?, environment: String?, sftp: SFTPLogin?,
-                      executable: String, trigger: Trigger) throws -> OffsiteInitResult {
+                      keyHint: String?, executable: String, trigger: Trigger) throws -> OffsiteInitResult {
         try engine.recorded(.offsiteInit, trigger: trigger, failureLog: "Off-site setup failed: ") { run in
             try layout.ensureDirectories()
             let lock = try DataDirLock.offsite.take(layout, for: "offsite-init", now: clock.now(), wait: 60)
@@ -116,6 +119,8 @@ extension OffsiteService {
             defer { if sftp != nil && !keptLogin { try? FileSystem.remove(paths.sshKey); try? FileSystem.remove(paths.knownHosts) } }
 
             var config = OffsiteConfig(repository: repository, options: options, configuredAt: clock.now())
+            let ownKey = old?.repository == repository && keptPassword != nil && given == nil ? old?.keyID : nil
+            config.keyID = keyHint ?? ownKey
             if let folder = RepositoryAddress.localFolder(repository), let mount = FileSystem.mountIdentity(folder) {
                 config.repositoryMount = mount.mountPoint
                 config.repositoryFilesystem = mount.filesystemID
@@ -124,6 +129,8 @@ extension OffsiteService {
                 config.keepDaily = old.keepDaily; config.keepWeekly = old.keepWeekly; config.keepMonthly = old.keepMonthly
                 if old.repository == repository { config.configuredAt = old.configuredAt }
             }
+            if let old { config.pruneByAdmin = old.pruneByAdmin; config.fleetWatch = old.fleetWatch }
+            if ownKey != nil { config.chainKeyID = old?.chainKeyID }
             let clock = engine.clock
             let restic = Restic(executable: executable, config: config, passwordPath: tmpPassword,
                                 environmentPath: tmpEnvironment, cachePath: paths.cache, cancellation: cancellation,
@@ -147,6 +154,24 @@ extension OffsiteService {
             if !created, let install = installID(), let list = try? snapshots(restic, allHosts: false, host: terminalID) {
                 others = list.filter { $0.installID != nil && $0.installID != install }.count
             }
+            // A key of this till's own: the password given (the chain's) or made is used for
+            // this once and not kept, so this till's key can be revoked alone.
+            if ownKey == nil {
+                let tmpOwn = FileSystem.temporaryPath(in: paths.directory, label: "own-password")
+                defer { try? FileSystem.remove(tmpOwn) }
+                try FileSystem.writeAtomically(Data((Self.makePassword() + "\n").utf8), to: tmpOwn)
+                try restic.addKey(passwordFile: tmpOwn, host: terminalID)
+                // Listed with the password that opened it (and its hint): the new key is this
+                // terminal's newest, and `current` is the chain's.
+                let keys = try restic.keys()
+                guard let own = keys.filter({ $0.isTillKey && $0.hostName == terminalID && !$0.current })
+                        .max(by: { ($0.created ?? "") < ($1.created ?? "") }) else {
+                    throw BackupError.offsiteFailed(action: "setup", reason: "restic did not list the key it made for this terminal", detail: nil)
+                }
+                config.keyID = String(own.id.prefix(8))
+                config.chainKeyID = keys.first(where: \.current).map { String($0.id.prefix(8)) }
+                try FileSystem.renameDurably(tmpOwn, to: tmpPassword)
+            }
             keptLogin = true
             config.usesEnvironmentFile = environmentText != nil
             try FileSystem.renameDurably(tmpPassword, to: paths.password)
@@ -166,7 +191,7 @@ extension OffsiteService {
             engine.record(run.entry(outcome: .success, message: message))
             logger.info("\(message)")
             return OffsiteInitResult(repository: config.displayRepository, created: created, generatedPassword: generated,
-                                     otherInstallSnapshots: others)
+                                     otherInstallSnapshots: others, keyID: config.keyID, chainKeyID: config.chainKeyID)
         }
     }
 

@@ -40,6 +40,13 @@ public struct OffsiteState: Codable, Sendable, Equatable {
         set { seenReportIDs = newValue }
     }
 
+    /// The last health this till put into the repository (a push's tag or a report of its
+    /// own), so a report goes on every change of verdict and at least hourly.
+    public var lastHealthAt: Date?
+    public var lastHealthLevel: HealthLevel?
+    /// The last fleet read by `fleet_watch`, when it was.
+    public var lastFleetWatchAt: Date?
+
     /// Another installation pushes under this terminal id too, and since when.
     public var sharedTerminal: SharedTerminal?
 

@@ -73,10 +73,13 @@ public struct RepositoryReport: Codable, Sendable, Equatable {
 
 }
 
-/// What a health report says of its till.
+/// What a health report says of its till: the fleet view's row, read from the snapshot
+/// list alone (the report rides in a tag, `RepositoryReport.healthTag`).
 public struct TerminalHealth: Codable, Sendable, Equatable {
+    /// The POS app's version, as the newest backup that names one says.
     public var appVersion: String?
     public var databaseBytes: Int64?
+    /// Orders in the newest verified backup (the live database is never read for it).
     public var orders: Int64?
     public var backups: Int
     public var consecutiveFailures: Int
@@ -84,6 +87,14 @@ public struct TerminalHealth: Codable, Sendable, Equatable {
     public var lastPushAt: Date?
     public var lastDrillAt: Date?
     public var lastDrillOK: Bool?
+    /// The till's backup interval in seconds (nil: backups off): a till silent for two of
+    /// them is WARNING in the fleet.
+    public var intervalSeconds: Int?
+    /// Continuous protection, when set up: the replica's newest moment and how far behind it was.
+    public var continuousSyncAt: Date?
+    public var continuousLagSeconds: Int?
+    /// The restic key the till opens the repository with (its own, from `offsite init`).
+    public var keyID: String?
 
     public init(appVersion: String? = nil, databaseBytes: Int64? = nil, orders: Int64? = nil, backups: Int = 0,
                 consecutiveFailures: Int = 0, newestVerifiedAt: Date? = nil, lastPushAt: Date? = nil,

@@ -27,18 +27,20 @@ extension Restic {
     /// `forget` of this host's snapshots down to the kept counts, pruning unless a dry run:
     /// scheduled and manual backups by day, week and month; pre-update backups on their own
     /// count (`preUpdate`), so a day's rules never take the copies made before an update.
-    func forget(host: String, daily: Int, weekly: Int, monthly: Int, preUpdate: Int, dryRun: Bool,
+    func forget(host: String?, daily: Int, weekly: Int, monthly: Int, preUpdate: Int, dryRun: Bool,
                 timeLimit: TimeInterval) throws -> [ChildProgram.Result] {
         let end = dryRun ? ["--dry-run"] : ["--prune"]
+        // No host: every terminal's at once, each kept by its own counts (the admin's prune).
+        let hosts = host.map { ["--host", $0] } ?? ["--group-by", "host"]
         // restic's `--tag a,b` is both tags; several `--tag`s are either.
-        let regular = try run("prune", ["forget", "--json", "--host", host]
+        let regular = try run("prune", ["forget", "--json"] + hosts
                               + BackupKind.allCases.filter { $0.isBackup && $0 != .preUpdate }.flatMap { ["--tag", "\(Self.tag),kind:\($0.rawValue)"] }
                               + ["--keep-daily", String(daily), "--keep-weekly", String(weekly), "--keep-monthly", String(monthly)] + end,
                               timeLimit: timeLimit)
         let beforeUpdate = preUpdate > 0
-            ? try run("prune", ["forget", "--json", "--host", host, "--tag", "\(Self.tag),kind:\(BackupKind.preUpdate.rawValue)",
+            ? try run("prune", ["forget", "--json"] + hosts + ["--tag", "\(Self.tag),kind:\(BackupKind.preUpdate.rawValue)",
                                 "--keep-last", String(preUpdate)] + end, timeLimit: timeLimit)
-            : try run("prune", ["forget", "--json", "--host", host, "--tag", "\(Self.tag),kind:\(BackupKind.preUpdate.rawValue)",
+            : try run("prune", ["forget", "--json"] + hosts + ["--tag", "\(Self.tag),kind:\(BackupKind.preUpdate.rawValue)",
                                 "--keep-tag", "none-kept"] + end, timeLimit: timeLimit)
         return [regular, beforeUpdate]
     }
@@ -78,9 +80,21 @@ extension Restic {
                 + tags.flatMap { ["--tag", $0] }, input: .file(file), timeLimit: timeLimit)
     }
 
+    /// Every terminal's backups and reports as JSON: the fleet, from the list alone.
+    func fleetSnapshots(timeLimit: TimeInterval = 600) throws -> ChildProgram.Result {
+        try run("fleet", ["snapshots", "--no-lock", "--json", "--tag", Self.tag, "--tag", RepositoryReport.tag], timeLimit: timeLimit)
+    }
+
     /// Every terminal's reports (health, damage, repaired) as JSON.
     func reports(timeLimit: TimeInterval = 300) throws -> ChildProgram.Result {
         try run("list", ["snapshots", "--no-lock", "--json", "--tag", RepositoryReport.tag], timeLimit: timeLimit)
+    }
+
+    /// Forgets `host`'s health reports but the newest (without pruning: the daily prune frees
+    /// them); no host: every terminal's.
+    func forgetOldReports(host: String?, timeLimit: TimeInterval = 300) throws {
+        _ = try run("report", ["forget"] + (host.map { ["--host", $0] } ?? ["--group-by", "host"]) + ["--tag", "\(RepositoryReport.tag),report:\(RepositoryReport.Kind.health.rawValue)",
+                               "--keep-last", "1"], timeLimit: timeLimit)
     }
 
     /// Forgets the snapshots `ids` (any terminal's), without pruning.

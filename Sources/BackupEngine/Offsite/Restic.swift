@@ -55,7 +55,7 @@ struct Restic {
     /// What every restic run is given before its command: the cache, the repository's
     /// options, and the shop's upload limit.
     var globalArguments: [String] {
-        ["--cache-dir", cachePath] + config.options.flatMap { ["-o", $0] }
+        ["--cache-dir", cachePath] + (config.keyID.map { ["--key-hint", $0] } ?? []) + config.options.flatMap { ["-o", $0] }
             + (config.limitUploadKiB.map { ["--limit-upload", String($0)] } ?? [])
     }
 

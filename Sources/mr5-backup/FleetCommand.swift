@@ -42,7 +42,7 @@ struct FleetShow: ParsableCommand {
     func run() throws {
         let opened = try source.open(defaultTimeout: 120)
         let fleet = try opened.reader.read(listKeys: !source.isAdmin && json)
-        if let metrics { try MetricsWriter.write(text: FleetMetrics.render(fleet), to: metrics) }
+        if let metrics = metrics ?? Self.rootMetricsOption() { try MetricsWriter.write(text: FleetMetrics.render(fleet), to: metrics) }
         if watch, let engine = opened.engine, let memory = opened.memoryPath {
             if FleetWatch.tell(fleet, memoryPath: memory, engine: engine) > 0 {
                 NotificationRound.start(engine, trigger: .cli)
@@ -56,6 +56,19 @@ struct FleetShow: ParsableCommand {
             if !fleet.rows.isEmpty { print(FleetText.table(fleet)) }
         }
         throw ExitCode(Int32(fleet.level.rawValue))
+    }
+}
+
+extension FleetShow {
+    /// ArgumentParser gives a parent's option wherever it appears: the console's root
+    /// `--metrics` takes `fleet --metrics FILE` before this command sees it. The value is
+    /// the same argument either way, read from the command line here.
+    static func rootMetricsOption(_ arguments: [String] = CommandLine.arguments) -> String? {
+        for (i, argument) in arguments.enumerated() {
+            if argument == "--metrics", i + 1 < arguments.count { return arguments[i + 1] }
+            if argument.hasPrefix("--metrics=") { return String(argument.dropFirst("--metrics=".count)) }
+        }
+        return nil
     }
 }
 

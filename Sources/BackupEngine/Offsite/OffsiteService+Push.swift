@@ -57,6 +57,8 @@ extension OffsiteService {
                 throw BackupError.offsitePartlyPushed(pushed: results.map(\.name), notPushed: entries[index...].map(\.name), cause: error)
             }
         }
+        // A round from cron reports too: a till whose backups fail still tells the fleet.
+        if name == nil { reportHealthIfDue(cancellation: cancellation) }
         return results
     }
 

@@ -69,9 +69,9 @@ struct OffsiteInit: ParsableCommand {
         if let password = result.generatedPassword {
             print("Repository password (shown once; store it away from this terminal, e.g. on paper in the safe):")
             print("  \(password)")
-            print("Without it the off-site copies cannot be read, nor another till join.")
+            print("Without it the off-site copies cannot be read. This terminal keeps it in \(engine.offsite.paths.password) (0600); another till joins with it (--password-file) and gets a key of its own.")
         }
-        if let key = result.keyID {
+        if let key = result.keyID, result.chainKeyID != nil {
             print("This terminal opens the repository with a key of its own (\(key)), kept in \(engine.offsite.paths.password) (0600); the chain's password is not kept here."
                   + (result.chainKeyID.map { " The chain's key is \($0) (the admin's --key-hint)." } ?? ""))
         }

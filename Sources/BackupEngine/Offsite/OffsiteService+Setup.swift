@@ -154,9 +154,12 @@ extension OffsiteService {
             if !created, let install = installID(), let list = try? snapshots(restic, allHosts: false, host: terminalID) {
                 others = list.filter { $0.installID != nil && $0.installID != install }.count
             }
-            // A key of this till's own: the password given (the chain's) or made is used for
-            // this once and not kept, so this till's key can be revoked alone.
-            if ownKey == nil {
+            // A key of this till's own: the password given (the chain's) is used for this once
+            // and not kept, so this till's key can be revoked alone. A password made here is
+            // the repository's first key, this till's, shown once for a recovery.
+            if ownKey == nil && given == nil && created {
+                config.keyID = try Self.onlyKey(in: repository) ?? restic.keys().first(where: \.current).map { String($0.id.prefix(8)) }
+            } else if ownKey == nil && given != nil {
                 let tmpOwn = FileSystem.temporaryPath(in: paths.directory, label: "own-password")
                 defer { try? FileSystem.remove(tmpOwn) }
                 try FileSystem.writeAtomically(Data((Self.makePassword() + "\n").utf8), to: tmpOwn)
@@ -193,6 +196,13 @@ extension OffsiteService {
             return OffsiteInitResult(repository: config.displayRepository, created: created, generatedPassword: generated,
                                      otherInstallSnapshots: others, keyID: config.keyID, chainKeyID: config.chainKeyID)
         }
+    }
+
+    /// A new folder repository's one key, read from its `keys` folder (no restic run).
+    static func onlyKey(in repository: String) -> String? {
+        guard let folder = RepositoryAddress.localFolder(repository) else { return nil }
+        let keys = FileSystem.list(folder + "/keys").filter { $0.count == 64 && $0.allSatisfy(\.isHexDigit) }
+        return keys.count == 1 ? String(keys[0].prefix(8)) : nil
     }
 
     /// 32 random bytes, as 64 hex digits (easy to copy from a screen onto paper).

@@ -17,6 +17,9 @@ struct BenchOptions {
     var smoke = false
     /// Only the off-site case (`OffsiteBenchmark`), printed as a Markdown table.
     var offsite = false
+    /// Only the fleet case (`FleetBenchmark`) with this many terminals, and an S3 repository.
+    var fleetTerminals: Int? = nil
+    var fleetS3: (repository: String, envFile: String)? = nil
     /// Only the growth case (`ScaleBenchmark`) at these sizes.
     var scaleSizes: [Int]? = nil
     /// Runs per figure in the --polite and --scale cases.
@@ -66,6 +69,9 @@ struct BenchOptions {
                           (--replica-arg --env-file --replica-arg keys.env)
           --wal-minutes N with --continuous: also watch the WAL over N minutes of writes beside
                           Litestream (30 for the figure in docs/BENCHMARKS.md)
+          --fleet N       only the fleet case: `fleet` over N terminals x 10 snapshots (generated
+                          once under --work-dir), cold and warm cache, peak RSS
+          --fleet-s3 REPO ENVFILE  with --fleet: also uploaded to this moto S3 repository
           --offsite       only the off-site case: a shop day of 8 backups pushed to a restic
                           folder repository at 20 and 200 MB (bytes stored, push times)
         """
@@ -94,6 +100,12 @@ struct BenchOptions {
             case "--skip-console": o.skipConsole = true
             case "--console": o.consoleOnly = true
             case "--offsite": o.offsite = true
+            case "--fleet":
+                guard let n = Int(try value()), (1...100_000).contains(n) else { throw BenchError("--fleet needs a number of terminals") }
+                o.fleetTerminals = n
+            case "--fleet-s3":
+                let repository = try value()
+                o.fleetS3 = (repository, try value())
             case "--smoke": o.smoke = true
             case "--polite":
                 let sizes = try value().split(separator: ",").compactMap { Int($0) }

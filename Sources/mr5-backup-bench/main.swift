@@ -50,6 +50,14 @@ do {
         // A remote replica's recovery point has a section of its own beside the folder's.
         let section = options.remoteReplica.map { $0.hasPrefix("s3://") ? "continuous-s3" : "continuous-sftp" } ?? "continuous"
         if let output = options.output { try MarkdownSection.replace(section, in: output, with: text) }
+    } else if let terminals = options.fleetTerminals {
+        var bench = FleetBenchmark(tools: tools, work: work)
+        bench.terminals = terminals
+        bench.runs = options.runs == 5 ? 3 : options.runs
+        bench.s3 = options.fleetS3
+        let text = bench.markdown(try bench.run())
+        print(text)
+        if let output = options.output { try MarkdownSection.replace("fleet", in: output, with: text) }
     } else if options.offsite {
         print(OffsiteBenchmark.markdown(try OffsiteBenchmark(tools: tools, work: work).run()))
     } else {

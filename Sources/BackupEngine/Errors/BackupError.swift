@@ -309,7 +309,7 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
         case .offsiteRepositoryOnSameDisk(let folder):
             return "invalid off-site repository: \(folder) is on the same disk as the data dir (is the drive mounted?); copies there die with this disk"
         case .offsiteWrongPassword(let repository):
-            return "the off-site repository \(repository) opens with no key for this password (a wrong password, a key revoked with 'fleet revoke', or more than 20 keys without --key-hint)"
+            return "wrong password for the off-site repository \(repository): no key opens with it (a mistyped password, this till's key revoked with 'fleet revoke', or more than 20 keys without --key-hint)"
         case .offsiteDriveNotMounted(let repository, let mountPoint):
             return "the drive of off-site repository \(repository) is not mounted at \(mountPoint) (plug it in and mount it; nothing was pushed)"
         case .offsiteOtherDrive(let repository, let mountPoint):

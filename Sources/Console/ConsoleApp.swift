@@ -35,6 +35,10 @@ final class ConsoleApp {
     /// The off-site view's listing: restic may wait on a slow or unreachable server, so
     /// it holds up neither the comparisons nor the operations.
     private let remote = DispatchQueue(label: "mr5-backup.console.offsite")
+    /// The fleet view's reads (one restic listing of the whole repository, up to minutes on
+    /// a slow link): a queue of their own, so they hold up nothing else. The state asks for
+    /// one read at a time.
+    private let fleetReader = DispatchQueue(label: "mr5-backup.console.fleet")
     /// The restore dialog open now (its token), so a comparison queued for a dialog closed
     /// since is skipped rather than counted (one already counting runs to its end).
     private let wantedPreview = WantedPreview()
@@ -102,6 +106,7 @@ final class ConsoleApp {
             if state.finished { break }
             if let snapshot = schedulerSnapshot { state.schedulerUpdated(snapshot) }
             state.tick(now: Self.wholeSecond(engine.clock.now()), monotonicNanos: engine.clock.monotonicNanos())
+            perform(state.readFleetIfDue())
             let loaded = state.health != nil || state.monotonicNanos >= firstFrameDeadline
             // Draw only when something on screen may differ (the state includes the second).
             if loaded && drawn != state {
@@ -161,6 +166,10 @@ final class ConsoleApp {
             state.snapshotsArrived(token: token, list)
         case .snapshotsFailed(let token, let message):
             state.snapshotsFailed(token: token, message)
+        case .fleet(let fleet):
+            state.fleetArrived(fleet)
+        case .fleetFailed(let message):
+            state.fleetFailed(message)
         case .schedulerStarted:
             schedulerReady = true
             state.schedulerUpdated(schedulerSnapshot, started: true)
@@ -261,6 +270,15 @@ final class ConsoleApp {
                         inbox.post(.snapshots(token: token, try engine.offsite.snapshots()))
                     } catch {
                         inbox.post(.snapshotsFailed(token: token, BackupError(error).description))
+                    }
+                }
+            case .readFleet:
+                let engine = self.engine, inbox = self.inbox
+                fleetReader.async {
+                    do {
+                        inbox.post(.fleet(try engine.offsite.fleet()))
+                    } catch {
+                        inbox.post(.fleetFailed(BackupError(error).description))
                     }
                 }
             case .fetchSnapshot(let snapshot):

@@ -20,6 +20,8 @@ public enum ConsoleEffect: Sendable, Equatable {
     case loadSnapshots(token: Int)
     /// Bring a snapshot back as a verified local backup, then open the restore dialog on it.
     case fetchSnapshot(ResticSnapshot)
+    /// Read the fleet (every terminal of the off-site repository) for the fleet view.
+    case readFleet
     /// Fetch a moment of the continuous replica as a verified local copy, then open the
     /// restore dialog on it.
     case fetchMoment(Date)
@@ -46,13 +48,17 @@ public enum ConsoleAction: Sendable, Equatable {
     case create, restore, delete, verify, prune, frequency, toggleHistory, help, quit
     /// Open or close the off-site view.
     case toggleOffsite
+    /// Open or close the fleet view.
+    case toggleFleet
+    /// In the fleet view: start typing its filter.
+    case startFilter
     /// Restore the copy the last restore saved (through the restore dialog).
     case undo
     /// Send a test to every notification target.
     case testAlerts
     /// Open the moment picker (continuous protection).
     case openMoment
-    /// In the moment picker: a typed character, Backspace, a step in seconds.
+    /// In the moment picker (and the fleet's filter): a typed character, Backspace, a step in seconds.
     case typeText(Character)
     case erase
     case stepMoment(Int)

@@ -14,6 +14,9 @@ enum InboxMessage: Sendable {
     /// The off-site view's snapshots, or why restic could not list them.
     case snapshots(token: Int, [ResticSnapshot])
     case snapshotsFailed(token: Int, String)
+    /// The fleet view's read, or why restic could not make it.
+    case fleet(Fleet)
+    case fleetFailed(String)
     /// The console's own scheduler has started (or failed to): its snapshot is true now.
     case schedulerStarted
     case schedulerChanged

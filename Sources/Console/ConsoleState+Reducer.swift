@@ -30,11 +30,14 @@ extension ConsoleState {
             keepSelectionVisible()
             keepHistorySelectionVisible()
             if !offsiteScreen.snapshots.isEmpty { selectSnapshot(offsiteScreen.selected) }
+            if fleetScreen.isOpen { selectFleetRow(fleetScreen.selectedIndex ?? 0) }
             return []
         default: break
         }
         flash = nil
         if let dialog { return applyToDialog(action, dialog) }
+        // The fleet view takes its keys (the help overlay over it, its own).
+        if fleetScreen.isOpen && view != .help { return applyToFleet(action) }
         switch action {
         case .move(let n):
             if view == .history { selectHistory(historySelected + n) }
@@ -115,6 +118,8 @@ extension ConsoleState {
             if view == .history { return [.refresh] }
         case .toggleOffsite:
             return toggleOffsite()
+        case .toggleFleet:
+            return toggleFleet()
         case .openMoment:
             return openMomentPicker()
         case .help:
@@ -128,7 +133,7 @@ extension ConsoleState {
             }
         case .cancel:
             if view != .list { view = .list }
-        case .confirm, .switchFocus, .none, .resize, .typeText, .erase, .stepMoment:
+        case .confirm, .switchFocus, .none, .resize, .typeText, .erase, .stepMoment, .startFilter:
             break
         }
         return []
@@ -295,8 +300,13 @@ extension ConsoleState {
         case .notice(let title, let text): dialog = .message(title: title, text: text)
         case .failure(let title, let message): dialog = .error(title: title, message: message)
         case .report(let title, let lines): dialog = .text(title: title, lines: lines, scroll: 0)
-        case .fetched(let entry, let snapshot): return snapshotFetched(entry, snapshot: snapshot) + [.wakeScheduler, .refresh]
-        case .momentFetched(let entry): return momentFetched(entry) + [.wakeScheduler, .refresh]
+        case .fetched(let entry, let snapshot):
+            // The restore dialog opens on the list: the fleet view, open meanwhile, closes.
+            if dialog == nil { fleetScreen.close() }
+            return snapshotFetched(entry, snapshot: snapshot) + [.wakeScheduler, .refresh]
+        case .momentFetched(let entry):
+            if dialog == nil { fleetScreen.close() }
+            return momentFetched(entry) + [.wakeScheduler, .refresh]
         }
         return [.wakeScheduler, .refresh]
     }

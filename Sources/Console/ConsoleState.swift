@@ -62,6 +62,9 @@ public struct ConsoleState: Sendable, Equatable {
     public internal(set) var offsite: OffsiteStatus?
     /// The off-site view's snapshots and selection (`o`).
     public internal(set) var offsiteScreen = OffsiteScreen()
+    /// The fleet view (`F`): every terminal of the off-site repository, over the list
+    /// while it is open (`fleetScreen.isOpen`), its last read kept when it closes.
+    public internal(set) var fleetScreen = FleetScreen()
     /// Continuous protection when it is set up (nil: not set up), and the moments its
     /// replica can give back (as of the last refresh).
     public internal(set) var continuous: ContinuousStatus?

@@ -20,11 +20,20 @@ public enum KeyContext: Sendable, Hashable, CaseIterable {
     case reader
     /// The moment picker: typed keys are its text.
     case moment
+    /// The fleet view: every terminal of the off-site repository.
+    case fleet
+    /// The fleet view's filter being typed: typed keys are its text.
+    case fleetFilter
 
     /// The context of what `state` shows: a dialog wins over the view beneath it.
     public init(_ state: ConsoleState) {
         if let dialog = state.dialog {
             self.init(dialog)
+            return
+        }
+        // The fleet view lies over the list; the help overlay over both.
+        if state.fleetScreen.isOpen, state.view != .help {
+            self = state.fleetScreen.editingFilter ? .fleetFilter : .fleet
             return
         }
         switch state.view {

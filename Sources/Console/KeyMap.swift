@@ -5,8 +5,9 @@ public enum KeyMap {
     /// What `key` means in `state`.
     public static func action(for key: Key, in state: ConsoleState) -> ConsoleAction {
         let context = KeyContext(state)
-        // The moment picker takes every character as its text (q, n and j are letters there).
-        if context == .moment, case .char(let c) = key { return .typeText(c) }
+        // The moment picker and the fleet's filter take every character as their text (q, n
+        // and j are letters there).
+        if context == .moment || context == .fleetFilter, case .char(let c) = key { return .typeText(c) }
         switch KeyTable.action(for: key, in: context) {
         case .fixed(let action)?: return action
         case .selectClickedRow?: return clickedRow(key, state: state)

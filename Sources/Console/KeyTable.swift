@@ -5,28 +5,28 @@
 /// Row order is the order of the help, the README and each footer.
 public enum KeyTable {
     public static let bindings: [KeyBinding] = [
-        // Moving: the list, the history, the off-site view, the frequency picker and the text box.
-        KeyBinding([.list, .history, .offsite, .picker, .reader],
+        // Moving: the list, the history, the off-site and fleet views, the frequency picker and the text box.
+        KeyBinding([.list, .history, .offsite, .fleet, .picker, .reader],
                    [[KeyPress(.up, .move(-1)), KeyPress(.down, .move(1))],
                     [KeyPress(.char("j"), .move(1)), KeyPress(.char("k"), .move(-1))]],
                    help: "move; PgUp/PgDn a page (Up at the top: the health banner)",
                    readme: "move the selection (PgUp/PgDn: a page); Up from the first backup selects the health banner (when there is one); scroll a text box",
-                   footer: [.history: "move", .offsite: "move", .picker: "move", .reader: "scroll"], footerGroup: 1),
-        KeyBinding([.list, .history, .offsite, .picker, .reader],
+                   footer: [.history: "move", .offsite: "move", .fleet: "move", .picker: "move", .reader: "scroll"], footerGroup: 1),
+        KeyBinding([.list, .history, .offsite, .fleet, .picker, .reader],
                    [[KeyPress(.home, .first), KeyPress(.end, .last)],
                     [KeyPress(.char("g"), .first), KeyPress(.char("G"), .last)]],
                    help: "first / last backup (or attempt, snapshot, or line)"),
-        KeyBinding([.list, .history, .offsite, .reader], [[KeyPress(.pageUp, .page(-1)), KeyPress(.pageDown, .page(1))]],
+        KeyBinding([.list, .history, .offsite, .fleet, .reader], [[KeyPress(.pageUp, .page(-1)), KeyPress(.pageDown, .page(1))]],
                    help: nil),
 
         // The list's operations.
         KeyBinding([.list], keys: [[.char("c")]], does: .create,
                    help: "create a backup now", readme: "create a backup now (manual; verified before it appears)",
                    footer: [.list: "new"], compactRank: 1),
-        KeyBinding([.list, .offsite], keys: [[.char("r")]], does: .restore,
+        KeyBinding([.list, .offsite, .fleet], keys: [[.char("r")]], does: .restore,
                    help: "restore the selected backup (asks; Cancel is default)",
                    readme: "restore the selected backup or saved copy: a dialog names it, says when it was made, its size and check, what will happen, and what it changes (the tables whose row counts change most, what leaves the live database) as the numbers arrive; **Cancel is the default**. In the off-site view, the selected snapshot is first fetched and checked like a local backup, then the same dialog opens on it",
-                   footer: [.list: "restore", .offsite: "restore"], compactRank: 2),
+                   footer: [.list: "restore", .offsite: "restore", .fleet: "restore"], compactRank: 2),
         KeyBinding([.list], keys: [[.char("u")]], does: .undo,
                    help: "undo the last restore (opens the restore dialog)",
                    readme: "undo the last restore: the restore dialog opens on the copy it saved, with what that changes; one line says \"nothing to undo\" when there is none"),
@@ -57,20 +57,25 @@ public enum KeyTable {
                    help: "history of attempts, with failures and reasons",
                    readme: "history of every attempt, with failures and their reasons",
                    footer: [.list: "history"]),
-        KeyBinding([.list], keys: [[.char("o")]], does: .toggleOffsite,
-                   help: "off-site view: this terminal's snapshots, newest first",
-                   readme: "off-site view: this terminal's snapshots in the restic repository, newest first (id, time, kind, app version, size, the local backup it came from); `r` restores one. The off-site line shows where copies go, the last push, snapshots and bytes stored; each backup in the list is marked pushed, pending, failed or forgotten (`-`: remote retention removed its snapshot)"),
-        KeyBinding([.list, .history, .offsite], keys: [[.enter]], does: .activate,
+        // One row for both off-site views (the help box has room for no more rows at 100x30).
+        KeyBinding([.list], [[KeyPress(.char("o"), .toggleOffsite)], [KeyPress(.char("F"), .toggleFleet)]],
+                   help: "off-site: o this terminal's snapshots, F every terminal",
+                   readme: "off-site view: this terminal's snapshots in the restic repository, newest first (id, time, kind, app version, size, the local backup it came from); `r` restores one. The off-site line shows where copies go, the last push, snapshots and bytes stored; each backup in the list is marked pushed, pending, failed or forgotten (`-`: remote retention removed its snapshot). `F`: the fleet view, every terminal pushing into the same repository, worst first (verdict, last push, continuous replica, app version, size, orders, last drill, key and reason, as many columns as fit; this terminal's row marked), read by restic in the background when it opens and every 3 minutes while it is open; `/` filters by terminal id (Enter keeps the filter, Esc clears it), Enter shows a terminal's last report whole, `r` says how that terminal is restored (and how a dark one is brought back on a new machine), `F`, Esc or `q` closes it; without off-site copies set up, one line says how to set them up"),
+        KeyBinding([.list, .history, .offsite, .fleet], keys: [[.enter]], does: .activate,
                    help: "on an attempt, a snapshot or the banner: the whole text",
                    readme: "on a history row, an off-site snapshot, or the health banner: a box with the whole text (the attempt's full message; the snapshot's id, terminal and tags; every health reason and the live database's state)",
-                   footer: [.history: "details", .offsite: "details"]),
+                   footer: [.history: "details", .offsite: "details", .fleet: "report"]),
         KeyBinding([.history], keys: [[.char("h"), .escape]], does: .toggleHistory,
                    help: "in the history: back to the list", footer: [.history: "back"]),
         KeyBinding([.offsite], keys: [[.char("o"), .escape]], does: .toggleOffsite,
                    help: "in the off-site view: back to the list", footer: [.offsite: "back"]),
-        KeyBinding([.list, .history, .offsite], keys: [[.char("?")], [.f1]], does: .help,
+        // The fleet view's own keys (the `F` row's README line says them).
+        KeyBinding([.fleet], keys: [[.char("/")]], does: .startFilter, footer: [.fleet: "filter"]),
+        KeyBinding([.fleet], keys: [[.char("F"), .escape, .char("q")]], does: .toggleFleet, footer: [.fleet: "back"]),
+        KeyBinding([.fleet], [], also: [KeyPress(.wheelUp, .move(-3)), KeyPress(.wheelDown, .move(3))]),
+        KeyBinding([.list, .history, .offsite, .fleet], keys: [[.char("?")], [.f1]], does: .help,
                    help: "this help", readme: "help: every key",
-                   footer: [.list: "help", .history: "help", .offsite: "help"], compactRank: 0),
+                   footer: [.list: "help", .history: "help", .offsite: "help", .fleet: "help"], compactRank: 0),
         KeyBinding([.list, .history, .offsite], keys: [[.char("q")]], does: .quit,
                    help: "quit (asks if an operation is running)",
                    readme: "quit (asks first if an operation is still running)",
@@ -89,13 +94,13 @@ public enum KeyTable {
                    readme: "in a dialog: press the focused button (Cancel until you move to the other one)",
                    footer: [.confirm: "press focused", .picker: "save"]),
 
-        // The moment picker: keys type its text, except these (the `t` row's README line
-        // and the picker's hint say them).
+        // The moment picker and the fleet's filter: keys type their text, except these (the
+        // `t` and `F` rows' README lines and the picker's hint say them).
         KeyBinding([.moment], [[KeyPress(.up, .stepMoment(60)), KeyPress(.down, .stepMoment(-60))]], footer: [.moment: "minute"]),
         KeyBinding([.moment], [[KeyPress(.pageUp, .stepMoment(3600)), KeyPress(.pageDown, .stepMoment(-3600))]], footer: [.moment: "hour"]),
-        KeyBinding([.moment], keys: [[.backspace]], does: .erase, footer: [.moment: "erase"]),
-        KeyBinding([.moment], keys: [[.enter]], does: .activate, footer: [.moment: "fetch"]),
-        KeyBinding([.moment], keys: [[.escape]], does: .cancel, footer: [.moment: "cancel"]),
+        KeyBinding([.moment, .fleetFilter], keys: [[.backspace]], does: .erase, footer: [.moment: "erase", .fleetFilter: "erase"]),
+        KeyBinding([.moment, .fleetFilter], keys: [[.enter]], does: .activate, footer: [.moment: "fetch", .fleetFilter: "keep"]),
+        KeyBinding([.moment, .fleetFilter], keys: [[.escape]], does: .cancel, footer: [.moment: "cancel", .fleetFilter: "clear"]),
 
         // The frequency picker, the one-button boxes, the text box and the help overlay.
         KeyBinding([.picker], keys: [[.escape]], also: [.char("q"), .char("n")], does: .cancel,
@@ -140,7 +145,11 @@ public enum KeyTable {
     /// The keys for `action` as hints write them ("n/Esc"), for text that tells the user
     /// which key to press ("press c to make one").
     public static func keys(for action: ConsoleAction, in context: KeyContext) -> String {
-        binding(for: action, in: context)?.footerKeys ?? ""
+        guard let row = binding(for: action, in: context) else { return "" }
+        // A row whose groups do different things (`o`, `F`) names the keys that do this one.
+        let group = row.named.indices.contains(row.footerGroup) ? row.named[row.footerGroup] : []
+        guard !group.contains(where: { $0.action == .fixed(action) }) else { return row.footerKeys }
+        return row.named.flatMap { $0 }.filter { $0.action == .fixed(action) }.map(\.key.name).joined(separator: "/")
     }
 
     /// The footer's hints in `context`, as (keys, word); `compact` is the short list a

@@ -56,14 +56,19 @@ struct RenderContext {
         }
         drawHeader()
         drawBanner()
-        switch state.view {
-        case .list, .help:
-            drawList()
-            if layout.mode == .full { drawDetail() }
-        case .history:
-            drawHistory()
-        case .offsite:
-            drawOffsiteView()
+        // The fleet view lies over the list it was opened from (the help overlay over it).
+        if state.fleetScreen.isOpen {
+            drawFleetView()
+        } else {
+            switch state.view {
+            case .list, .help:
+                drawList()
+                if layout.mode == .full { drawDetail() }
+            case .history:
+                drawHistory()
+            case .offsite:
+                drawOffsiteView()
+            }
         }
         drawSchedule()
         if layout.mode == .full {

@@ -35,6 +35,7 @@ final class KeyTableTests: XCTestCase {
     func testEveryKeyDoesWhatItsRowSaysInEachContext() throws {
         // Each context reached the way a person reaches it, by the reducer's steps.
         let f = try ConsoleFixture()
+        try FleetConsoleTests.setUpOffsite(f)
         let states: [KeyContext: ConsoleState] = [
             .list: f.state(),
             .history: state(f) { _ = $0.apply(.toggleHistory) },
@@ -45,6 +46,8 @@ final class KeyTableTests: XCTestCase {
             .confirm: state(f) { $0.select(index: 1); _ = $0.apply(.delete) },
             .reader: state(f) { _ = $0.apply(.toggleHistory); _ = $0.apply(.activate) },
             .moment: state(f) { MomentPickerTests.withContinuous(&$0, f); _ = $0.apply(.openMoment) },
+            .fleet: state(f) { _ = $0.apply(.toggleFleet) },
+            .fleetFilter: state(f) { _ = $0.apply(.toggleFleet); _ = $0.apply(.startFilter) },
         ]
         var checked = 0
         for binding in KeyTable.bindings {

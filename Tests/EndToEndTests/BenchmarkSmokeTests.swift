@@ -55,8 +55,9 @@ final class BenchmarkSmokeTests: XCTestCase {
         let work = TempDir("mr5-bench-scale")
         let doc = work.file("BENCHMARKS.md")
         try "# Benchmarks\n\nProse a person wrote.\n".write(toFile: doc, atomically: true, encoding: .utf8)
-        for _ in 0..<2 {
-            let r = try ChildProcess.run(bench, ["--scale", "1,2", "--runs", "1", "--bin-dir", dir, "--work-dir", work.file("w"), "--output", doc],
+        // The second run replaces the first's section (the first measures one size only).
+        for sizes in ["1", "1,2"] {
+            let r = try ChildProcess.run(bench, ["--scale", sizes, "--runs", "1", "--bin-dir", dir, "--work-dir", work.file("w"), "--output", doc],
                                          timeout: 300)
             XCTAssertFalse(r.timedOut)
             XCTAssertEqual(r.exitCode, 0, r.stderr)
@@ -79,6 +80,21 @@ final class BenchmarkSmokeTests: XCTestCase {
         XCTAssertTrue(text.contains("| create: 2 MB within "), text)
         let restated = try XCTUnwrap(text.split(separator: "\n").first { $0.contains("| restore --yes: growth within 1.125x of the disk's own writing the same bytes") })
         XCTAssertTrue(restated.contains("x vs "), String(restated))
+    }
+
+    /// `--fleet`: a generated repository of 20 terminals read by `fleet` cold and warm, the
+    /// verdicts counted right (the bench fails otherwise), written into its own section.
+    func testTheFleetCaseGeneratesARepositoryAndReadsIt() throws {
+        let bench = try BuiltProduct.bench.required()
+        let dir = try XCTUnwrap(BuiltProduct.directory)
+        let work = TempDir("mr5-bench-fleet")
+        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let r = try ChildProcess.run(bench, ["--fleet", "20", "--runs", "1", "--bin-dir", dir, "--work-dir", work.path],
+                                     directory: checkout, timeout: 300)
+        XCTAssertFalse(r.timedOut)
+        XCTAssertEqual(r.exitCode, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("| folder, 20 terminals | "), r.stdout)
+        XCTAssertTrue(r.stdout.contains("1 dark for 8 h, 0 for 30 h"), r.stdout)
     }
 
     /// `--scale --console`: the console alone at each size, in its own section.

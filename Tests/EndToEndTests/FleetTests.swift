@@ -75,6 +75,10 @@ final class FleetTests: XCTestCase {
         XCTAssertTrue(text.stdout.hasPrefix("CRITICAL - 3 terminals: 2 OK, 1 CRITICAL (till-c: "), text.stdout)
         XCTAssertTrue(text.stdout.contains("| terminals=3;;;0 ok=2;;;0 warning=0;;;0 critical=1;;;0"), text.stdout)
 
+        // The console's fleet view in tmux: the rows, worst first; `/` finds a till; Enter
+        // opens its last report whole.
+        try consoleFleetView(a)
+
         // The admin's machine, with the chain's password and nothing of a till's.
         let admin = try run(["fleet", "--json", "--repository", a.repository, "--password-file", chainPassword])
         XCTAssertEqual(try rows(admin).count, 3, admin.stderr)
@@ -140,6 +144,33 @@ final class FleetTests: XCTestCase {
         let prune = try run(["fleet", "prune", "--repository", tills[0].repository, "--password-file", chainPassword, "--env-file", env])
         XCTAssertEqual(prune.exitCode, 0, prune.stderr)
         XCTAssertTrue(prune.stdout.contains("3 kept"), prune.stdout)
+    }
+
+    private func consoleFleetView(_ till: OffsiteFixture) throws {
+        let binary = try BuiltProduct.backup.required()
+        let s = try TmuxSession(width: 120, height: 30, directory: till.shop.root)
+        defer { s.kill() }
+        try s.typeLine("PATH=/usr/local/bin:$PATH \(binary) --data-dir \(till.shop.dataDir); echo \"console-exit=$?\"")
+        try s.waitFor(text: "Details: ")
+        try s.send("F")
+        let view = try s.waitFor(text: "till-b", timeout: 30)
+        XCTAssertTrue(view.contains("CRITICAL - 3 terminals"), view)
+        let order = ["till-c", "till-a", "till-b"].compactMap { view.range(of: $0)?.lowerBound }
+        XCTAssertEqual(order.count, 3, view)
+        XCTAssertTrue(order[0] < order[1] || order[0] < order[2], "the CRITICAL till first:\n\(view)")
+        try s.send("/")
+        try s.send("t", "i", "l", "l", "-", "b")
+        let filtered = try s.waitFor(text: "(1 of 3)")
+        XCTAssertFalse(filtered.contains("till-c "), filtered)
+        try s.send("Enter")
+        try s.send("Enter")
+        let report = try s.waitFor(text: "backups verified and current")
+        XCTAssertTrue(report.contains("till-b"), report)
+        try s.send("Escape")
+        try s.send("Escape")
+        try s.send("Escape")
+        try s.send("q")
+        _ = try? s.waitFor(text: "console-exit=", timeout: 10)
     }
 
     private func events(_ receiver: HTTPReceiver) -> [String] {

@@ -168,7 +168,8 @@ extension ConsoleState {
             continuous = "nothing synced yet, lag \(lag) s"
         }
         lines.append(line("Continuous", continuous))
-        lines.append(line("Key", row.keyID ?? "unknown"))
+        lines.append(line("Key", (row.keyID ?? "unknown")
+                          + (fleetScreen.fleet?.isRevoked(row) == true ? " (revoked: no longer in the repository)" : "")))
         lines.append(line("Dark since", row.darkSince.map(fleetWhen) ?? "no"))
         lines.append(line("Snapshots", "\(row.snapshots)"))
         return .text(title: "Terminal " + row.terminal, lines: lines, scroll: 0)

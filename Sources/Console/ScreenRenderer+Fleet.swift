@@ -29,7 +29,7 @@ extension RenderContext {
             case .size: return 9
             case .orders: return 9
             case .drill: return 18           // `FAILED 2 d 3 h ago`
-            case .key: return 8              // a key id's first 8 hex digits
+            case .key: return 9              // a key id's first 8 hex digits, `!` when revoked
             }
         }
 
@@ -80,7 +80,9 @@ extension RenderContext {
         case .size: return h?.databaseBytes.map(ByteCount.format) ?? "-"
         case .orders: return h?.orders.map(NumberText.grouped) ?? "-"
         case .drill: return h?.lastDrillAt.map { (h?.lastDrillOK == true ? "ok " : "FAILED ") + fleetAgo($0) } ?? "-"
-        case .key: return row.keyID.map { String($0.prefix(8)) } ?? "-"
+        case .key:
+            let revoked = state.fleetScreen.fleet?.isRevoked(row) == true
+            return (row.keyID.map { String($0.prefix(8)) } ?? "-") + (revoked ? "!" : "")
         }
     }
 

@@ -41,7 +41,7 @@ struct FleetShow: ParsableCommand {
 
     func run() throws {
         let opened = try source.open(defaultTimeout: 120)
-        let fleet = try opened.reader.read(listKeys: !source.isAdmin && json)
+        let fleet = try opened.reader.read()
         if let metrics = metrics ?? Self.rootMetricsOption() { try MetricsWriter.write(text: FleetMetrics.render(fleet), to: metrics) }
         if watch, let engine = opened.engine, let memory = opened.memoryPath {
             if FleetWatch.tell(fleet, memoryPath: memory, engine: engine) > 0 {
@@ -127,7 +127,7 @@ enum FleetText {
             let continuous = h?.continuousSyncAt.map { ago($0) + (h?.continuousLagSeconds.map { ", lag \($0) s" } ?? "") } ?? "-"
             let drill = h?.lastDrillAt.map { (h?.lastDrillOK == true ? "ok " : "FAILED ") + ago($0) } ?? "-"
             rows.append([row.terminal, row.level.word, ago(row.lastPushAt), continuous, h?.appVersion ?? "-",
-                         h?.databaseBytes.map(ByteCount.format) ?? "-", h?.orders.map(String.init) ?? "-", drill, row.keyID ?? "-", row.reason])
+                         h?.databaseBytes.map(ByteCount.format) ?? "-", h?.orders.map(String.init) ?? "-", drill, (row.keyID ?? "-") + (fleet.isRevoked(row) ? " revoked" : ""), row.reason])
         }
         return CLIFormat.table(rows)
     }

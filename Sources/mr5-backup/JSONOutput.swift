@@ -326,6 +326,8 @@ struct FleetJSON: Encodable {
         var lastPushAt: Date?
         var snapshots: Int
         var keyID: String?
+        /// Its key is no longer in the repository (`fleet revoke`).
+        var keyRevoked: Bool
         var health: TerminalHealth?
         /// The till's own words, whole.
         var reportedMessage: String?
@@ -338,7 +340,7 @@ struct FleetJSON: Encodable {
         counts = Dictionary(uniqueKeysWithValues: [HealthLevel.ok, .warning, .critical, .unknown].map { ($0.word.lowercased(), fleet.count($0)) })
         terminals = fleet.rows.map {
             Row(terminal: $0.terminal, status: $0.level.word, reason: $0.reason, reportedStatus: $0.report?.level.word, heardAt: $0.heardAt,
-                darkSince: $0.darkSince, lastPushAt: $0.lastPushAt, snapshots: $0.snapshots, keyID: $0.keyID, health: $0.health,
+                darkSince: $0.darkSince, lastPushAt: $0.lastPushAt, snapshots: $0.snapshots, keyID: $0.keyID, keyRevoked: fleet.isRevoked($0), health: $0.health,
                 reportedMessage: $0.report?.message, toolVersion: $0.report?.toolVersion)
         }
     }

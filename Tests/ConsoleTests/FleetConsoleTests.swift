@@ -226,7 +226,7 @@ final class FleetConsoleTests: XCTestCase {
         let warning = wide.line(rows[2])
         XCTAssertTrue(warning.contains(" till-4 "), warning)
         for cell in ["WARNING  2 h ago ", " 2 min ago, lag 2 s ", " 2.5.1 ", " " + ByteCount.format(43_937_792) + " ", " 12,345 ",
-                     " FAILED 3 d ago ", " ab12cd34  1 backup failed in a row: database is locked"] {
+                     " FAILED 3 d ago ", " ab12cd34   1 backup failed in a row: database is locked"] {
             XCTAssertTrue(warning.contains(cell), "\(cell) in \(warning)")
         }
         let columns = ["WARNING", "2 h ago", "2 min ago", "2.5.1", "12,345", "FAILED", "ab12cd34", "1 backup failed"]

@@ -12,6 +12,12 @@ public struct Fleet: Sendable, Equatable {
         self.rows = rows; self.readAt = readAt; self.keys = keys
     }
 
+    /// True when the keys were listed and the row's key is not among them (`fleet revoke`).
+    public func isRevoked(_ row: FleetRow) -> Bool {
+        guard let keys, let id = row.keyID, !id.isEmpty else { return false }
+        return !keys.contains { $0.id.hasPrefix(id) }
+    }
+
     /// The worst row's verdict; UNKNOWN for a repository no till reported into.
     public var level: HealthLevel { rows.isEmpty ? .unknown : rows.map(\.level).max() ?? .ok }
 

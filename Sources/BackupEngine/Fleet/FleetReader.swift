@@ -34,8 +34,9 @@ public struct FleetReader: Sendable {
         return FleetReader(restic: restic, now: { Date() })
     }
 
-    /// The fleet now. `listKeys`: with the repository's keys (one more restic run).
-    public func read(listKeys: Bool = false) throws -> Fleet {
+    /// The fleet now. `listKeys`: with the repository's keys (one more restic run), so a
+    /// till whose key was revoked is said.
+    public func read(listKeys: Bool = true) throws -> Fleet {
         let out = try restic.fleetSnapshots()
         let line = String(decoding: out.stdout, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("[") } ?? "[]"
         let snapshots: [ResticSnapshot]

@@ -10,7 +10,7 @@ extension OffsiteService {
     public var fleetWatchPath: String { paths.directory + "/fleet-watch.json" }
 
     /// The fleet, read from the repository with this till's setup.
-    public func fleet(listKeys: Bool = false) throws -> Fleet {
+    public func fleet(listKeys: Bool = true) throws -> Fleet {
         try FleetReader.onTill(self).read(listKeys: listKeys)
     }
 
@@ -22,7 +22,7 @@ extension OffsiteService {
         if let last = state().lastFleetWatchAt, now.timeIntervalSince(last) < Self.fleetWatchEvery, last <= now { return }
         try? updateState { $0.lastFleetWatchAt = now }
         do {
-            let fleet = try FleetReader.onTill(limited(to: 600, cancellation: cancellation)).read()
+            let fleet = try FleetReader.onTill(limited(to: 600, cancellation: cancellation)).read(listKeys: false)
             FleetWatch.tell(fleet, memoryPath: fleetWatchPath, engine: engine)
         } catch {
             logger.warning("Could not read the fleet for fleet_watch: \(BackupError(error).description)")

@@ -40,8 +40,21 @@ struct FleetShow: ParsableCommand {
     }
 
     func run() throws {
-        let opened = try source.open(defaultTimeout: 120)
-        let fleet = try opened.reader.read()
+        let fleet: Fleet
+        let opened: (reader: FleetReader, engine: BackupEngine?, memoryPath: String?)
+        do {
+            opened = try source.open(defaultTimeout: 120)
+            fleet = try opened.reader.read()
+        } catch let error as BackupError where !error.isInputError && error != .cancelled {
+            // A monitor must not read "could not look" as a verdict: UNKNOWN, exit 3.
+            let line = OneLine.make("UNKNOWN - could not read the fleet: " + error.description)
+            if json {
+                try JSONOutput.print(FleetJSON.unknown(line, detail: error.detail))
+            } else {
+                print(line)
+            }
+            throw ExitCode(Int32(HealthLevel.unknown.rawValue))
+        }
         if let metrics = metrics ?? Self.rootMetricsOption() { try MetricsWriter.write(text: FleetMetrics.render(fleet), to: metrics) }
         if watch, let engine = opened.engine, let memory = opened.memoryPath {
             if FleetWatch.tell(fleet, memoryPath: memory, engine: engine) > 0 {

@@ -53,8 +53,9 @@ struct FleetSource: ParsableArguments {
         let env = try envFile.map { try GivenFile.read($0, what: "environment file") }
         var engine: BackupEngine?
         if let state {
-            try global.actAsOwner(dataDir: state)
-            guard FileSystem.isDirectory(state) else { throw BackupError.dataDirNotFound(path: state) }
+            // The admin's own folder: what it holds decides what runs (notification commands),
+            // so it is this user's and no one else may write it; nobody's identity is taken.
+            try Self.checkOwnFolder(state)
             engine = BackupEngine(layout: DataLayout(dataDir: state))
         }
         // The secrets go to restic in private files of ours, never on its command line.
@@ -72,10 +73,25 @@ struct FleetSource: ParsableArguments {
         return (reader, engine, state.map { $0 + "/fleet-watch.json" })
     }
 
+    /// `--state DIR`: a folder (not a link) of the user running this, writable by no one else.
+    static func checkOwnFolder(_ path: String) throws {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { throw BackupError.dataDirNotFound(path: path) }
+        let reason: String?
+        if st.st_mode & S_IFMT == S_IFLNK { reason = "it is a symbolic link (name the folder itself)" }
+        else if st.st_mode & S_IFMT != S_IFDIR { reason = "it is not a folder" }
+        else if st.st_uid != geteuid() { reason = "it belongs to another user (uid \(st.st_uid)); use a folder of your own" }
+        else if st.st_mode & 0o022 != 0 { reason = "others may write in it (chmod go-w \(path))" }
+        else { reason = nil }
+        if let reason { throw BackupError.offsiteInvalidSetting(what: "state folder", reason: "\(path): \(reason)") }
+    }
+
     /// A new 0700 folder of this run's own (`mkdtemp`: never a name someone could have
-    /// made first) for the secrets, removed when the command exits.
+    /// made first) for the secrets, removed when the command exits. Folders left by runs
+    /// that were killed (SIGKILL, a closed session) are removed first.
     static func privateFolder() throws -> String {
-        var template = Array((NSTemporaryDirectory() + "/mr5-fleet-XXXXXX").utf8CString)
+        sweepLeftovers()
+        var template = Array((NSTemporaryDirectory() + "/mr5-fleet-\(getpid())-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else {
             throw BackupError.system(operation: "make a temp folder in", path: NSTemporaryDirectory(), errno: Errno(errno))
         }
@@ -83,6 +99,18 @@ struct FleetSource: ParsableArguments {
         madeFolder = folder
         atexit { if let folder = FleetSource.madeFolder { try? FileManager.default.removeItem(atPath: folder) } }
         return folder
+    }
+
+    /// `mr5-fleet-<pid>-*` folders of this user whose process is gone.
+    static func sweepLeftovers() {
+        let tmp = NSTemporaryDirectory()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? [] where name.hasPrefix("mr5-fleet-") {
+            let parts = name.split(separator: "-")
+            guard parts.count == 4, let pid = Int32(parts[2]), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            var st = stat()
+            guard lstat(tmp + "/" + name, &st) == 0, st.st_mode & S_IFMT == S_IFDIR, st.st_uid == geteuid() else { continue }
+            try? FileManager.default.removeItem(atPath: tmp + "/" + name)
+        }
     }
 
     /// Set once, before `atexit` may read it (one command per process).

@@ -334,6 +334,17 @@ struct FleetJSON: Encodable {
         var toolVersion: String?
     }
 
+    /// Could not be read: UNKNOWN, no rows.
+    static func unknown(_ summary: String, detail: String?) -> FleetJSON {
+        var json = FleetJSON(Fleet(rows: [], readAt: Date()))
+        json.summary = summary
+        json.detail = detail
+        return json
+    }
+
+    /// restic's own lines when the fleet could not be read.
+    var detail: String?
+
     init(_ fleet: Fleet) {
         status = fleet.level.word; exitCode = fleet.level.rawValue; summary = fleet.summary
         performanceData = fleet.performanceData; readAt = fleet.readAt; keys = fleet.keys

@@ -81,4 +81,32 @@ final class FleetRulesTests: XCTestCase {
         XCTAssertTrue(text.contains("mr5_fleet_terminals{verdict=\"warning\"} 1\n"), text)
         XCTAssertTrue(text.contains("mr5_fleet_read_timestamp_seconds 1796400000\n"), text)
     }
+
+    /// A stolen till writes what it likes under any name: a report dated in the future is
+    /// not believed, and its fields reach a screen only in their own forms.
+    func testAFutureReportIsNotBelievedAndAHostileTillsFieldsAreData() throws {
+        let rows = FleetRules.rows([snapshot("a", hoursAgo: 30), snapshot("a", hoursAgo: -24 * 365)], now: now)
+        XCTAssertEqual(rows[0].level, .critical, "still dark: the report from the future does not count as heard")
+        XCTAssertTrue(rows[0].reason.contains("in the future"), rows[0].reason)
+
+        var health = TerminalHealth(appVersion: "2.4.0\tFAKE\nrow", orders: 1)
+        health.keyID = "ab\u{1b}[31m"
+        let hostile = RepositoryReport(kind: .health, terminal: "b", writtenAt: now, level: .ok,
+                                       message: "fine\n\u{1b}[2Jtill-x  OK", health: health)
+        let back = try XCTUnwrap(RepositoryReport.fromTags([hostile.healthTag]))
+        XCTAssertNil(back.health?.appVersion)
+        XCTAssertNil(back.health?.keyID)
+        XCTAssertFalse(back.message.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }, back.message)
+        XCTAssertNil(RepositoryReport.fromTags(["health:" + String(repeating: "A", count: 10_000)]), "an oversized tag is dropped")
+    }
+
+    func testManyTillsGoingDarkAtOnceAreOneEventWithoutMarkup() {
+        let rows = (1...12).map { FleetRow(terminal: "t\($0)", level: .warning, reason: "dark <!channel>", heardAt: nil, darkSince: now,
+                                             lastPushAt: nil, snapshots: 0, report: nil) }
+        let grouped = FleetWatch.events(dark: rows, recovered: [], dataDir: "/x", now: now)
+        XCTAssertEqual(grouped.count, 1)
+        XCTAssertTrue(grouped[0].message.hasPrefix("12 terminals went dark: t1, t2"), grouped[0].message)
+        let one = FleetWatch.events(dark: [rows[0]], recovered: [], dataDir: "/x", now: now)
+        XCTAssertEqual(one[0].message, "t1 is dark !channel")
+    }
 }

@@ -158,6 +158,9 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
     case fleetNoKey(terminal: String, known: [String])
     /// `fleet revoke` of the terminal it runs on (restic cannot remove the key in use).
     case fleetRevokeSelf(terminal: String)
+    /// `fleet prune` found backup snapshots dated in the future: they would fill the keep
+    /// rules and have a till's real snapshots forgotten (a wrong clock, or a hostile till).
+    case fleetFutureSnapshots(hosts: [String], count: Int)
     /// A push of several backups stopped part way: which went, which did not, and why.
     indirect case offsitePartlyPushed(pushed: [String], notPushed: [String], cause: BackupError)
 
@@ -375,6 +378,8 @@ public enum BackupError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(terminal) has no key of its own in the repository" + (known.isEmpty ? "" : " (terminals with keys: \(Self.listed(Array(known.prefix(8))))\(known.count > 8 ? " and \(known.count - 8) more" : ""))")
         case .fleetRevokeSelf(let terminal):
             return "\(terminal) is this terminal: revoke its key from another machine (restic never removes the key it runs with)"
+        case .fleetFutureSnapshots(let hosts, let count):
+            return "nothing pruned: \(count) snapshot\(count == 1 ? "" : "s") of \(Self.listed(Array(hosts.prefix(5))))\(hosts.count > 5 ? " and \(hosts.count - 5) more" : "") \(count == 1 ? "is" : "are") dated in the future and would have the real ones forgotten (check those tills' clocks; 'mr5-backup offsite list --all-hosts' shows them)"
         case .offsitePartlyPushed(let pushed, let notPushed, let cause):
             let total = pushed.count + notPushed.count
             return "\(pushed.count) of \(total) backups pushed, \(notPushed.first ?? "?")\(notPushed.count > 1 ? " and \(notPushed.count - 1) more" : "") not: \(cause.description)"

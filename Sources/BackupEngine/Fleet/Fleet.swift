@@ -14,7 +14,7 @@ public struct Fleet: Sendable, Equatable {
 
     /// True when the keys were listed and the row's key is not among them (`fleet revoke`).
     public func isRevoked(_ row: FleetRow) -> Bool {
-        guard let keys, let id = row.keyID, !id.isEmpty else { return false }
+        guard let keys, let id = row.keyID, id.count >= 8 else { return false }
         return !keys.contains { $0.id.hasPrefix(id) }
     }
 

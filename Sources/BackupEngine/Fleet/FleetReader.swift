@@ -23,9 +23,7 @@ public struct FleetReader: Sendable {
         guard !repository.isEmpty, !repository.contains(where: \.isNewline) else {
             throw BackupError.offsiteInvalidSetting(what: "repository", reason: "give one repository on one line")
         }
-        if let keyHint, !(4...64).contains(keyHint.count) || !keyHint.allSatisfy(\.isHexDigit) {
-            throw BackupError.offsiteInvalidSetting(what: "key hint", reason: "\(keyHint) is not a key id (hex digits, as 'restic key list' shows)")
-        }
+        try ResticKey.checkHint(keyHint)
         var config = OffsiteConfig(repository: repository, options: options, configuredAt: Date())
         config.keyID = keyHint
         let restic = Restic(executable: try Restic.locate(), config: config, passwordPath: passwordFile,
@@ -37,14 +35,21 @@ public struct FleetReader: Sendable {
     /// The fleet now. `listKeys`: with the repository's keys (one more restic run), so a
     /// till whose key was revoked is said.
     public func read(listKeys: Bool = true) throws -> Fleet {
-        let out = try restic.fleetSnapshots()
-        let line = String(decoding: out.stdout, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("[") } ?? "[]"
-        let snapshots: [ResticSnapshot]
-        do { snapshots = try JSONDecoder().decode([ResticSnapshot].self, from: Data(line.utf8)) } catch {
-            throw BackupError.offsiteFailed(action: "fleet", reason: "restic's snapshot list could not be read", detail: String(line.prefix(2000)))
-        }
+        let snapshots = try listed()
         let now = self.now()
         return Fleet(rows: FleetRules.rows(snapshots, now: now), readAt: now, keys: listKeys ? try restic.keys() : nil)
+    }
+
+    /// Every terminal's backups and reports. restic prints the list as one JSON line: it is
+    /// decoded where it lies in restic's output (no copies of a listing of 5,000 snapshots).
+    func listed() throws -> [ResticSnapshot] {
+        let out = try restic.fleetSnapshots().stdout
+        let start = out.firstIndex(of: UInt8(ascii: "[")) ?? out.endIndex
+        let end = out[start...].firstIndex(of: UInt8(ascii: "\n")) ?? out.endIndex
+        do { return try JSONDecoder().decode([ResticSnapshot].self, from: start == end ? Data("[]".utf8) : out[start..<end]) } catch {
+            throw BackupError.offsiteFailed(action: "fleet", reason: "restic's snapshot list could not be read",
+                                            detail: String(decoding: out.prefix(2000), as: UTF8.self))
+        }
     }
 
     /// Removes `terminal`'s own keys (every key it was given at `offsite init`); returns them.
@@ -70,6 +75,12 @@ public struct FleetReader: Sendable {
     public func prune(daily: Int, weekly: Int, monthly: Int, preUpdate: Int, dryRun: Bool, timeLimit: TimeInterval = 6 * 3600) throws -> OffsitePruneResult {
         guard daily + weekly + monthly > 0, [daily, weekly, monthly, preUpdate].allSatisfy({ (0...1000).contains($0) }) else {
             throw BackupError.offsiteInvalidSetting(what: "keep counts", reason: "each between 0 and 1000, and daily, weekly and monthly not all 0 (that would remove every snapshot)")
+        }
+        // Snapshots dated in the future fill the keep rules: refused before anything goes.
+        let latest = now().addingTimeInterval(86_400)
+        let future = try listed().filter { $0.tags.contains(Restic.tag) && $0.time > latest }
+        if !future.isEmpty {
+            throw BackupError.fleetFutureSnapshots(hosts: Array(Set(future.map(\.hostname))).sorted(), count: future.count)
         }
         let counts = try restic.forget(host: nil, daily: daily, weekly: weekly, monthly: monthly, preUpdate: preUpdate,
                                        dryRun: dryRun, timeLimit: timeLimit)

@@ -28,25 +28,37 @@ public enum FleetRules {
         return a.terminal < b.terminal
     }
 
+    /// Clocks differ a little; a report later than this after now is not believed.
+    static let clockSkew: TimeInterval = 600
+
     static func row(terminal: String, snapshots: [ResticSnapshot], now: Date) -> FleetRow {
-        let reports = snapshots.compactMap { RepositoryReport.fromTags($0.tags) }.filter { $0.terminal == terminal }
-        let newest = reports.max { $0.writtenAt < $1.writtenAt }
+        // A report dated in the future would keep a till "heard" for ever: a wrong clock, or
+        // another till (every key can write any terminal's snapshots) keeping it alive.
+        let latest = now.addingTimeInterval(clockSkew)
+        let all = snapshots.compactMap { RepositoryReport.fromTags($0.tags) }.filter { $0.terminal == terminal }
+        let future = all.filter { $0.writtenAt > latest }.min { $0.writtenAt < $1.writtenAt }
+        let newest = all.filter { $0.writtenAt <= latest }.max { $0.writtenAt < $1.writtenAt }
         let backups = snapshots.filter { $0.tags.contains(Restic.tag) }
-        let pushReports = backups.compactMap { RepositoryReport.fromTags($0.tags) }
-        let lastPush = pushReports.map(\.writtenAt).max() ?? backups.map(\.time).max()
-        let heard = newest?.writtenAt ?? snapshots.map(\.time).max()
+        let pushReports = backups.compactMap { RepositoryReport.fromTags($0.tags) }.filter { $0.writtenAt <= latest }
+        let lastPush = pushReports.map(\.writtenAt).max() ?? backups.map(\.time).filter { $0 <= latest }.max()
+        let heard = newest?.writtenAt ?? snapshots.map(\.time).filter { $0 <= latest }.max()
         var row = FleetRow(terminal: terminal, level: newest?.level ?? .unknown,
                            reason: newest.map { OneLine.make($0.message) } ?? "has never reported its health (an older mr5-backup)",
                            heardAt: heard, darkSince: nil, lastPushAt: lastPush, snapshots: backups.count, report: newest)
-        guard let heard else { return row }
-        let interval = newest?.health?.intervalSeconds.map { TimeInterval($0) } ?? reportInterval
-        let silent = now.timeIntervalSince(heard)
-        let dark: HealthLevel = silent >= criticalAfter ? .critical : silent >= 2 * interval ? .warning : .ok
-        if dark != .ok {
-            row.darkSince = heard
-            let said = "dark since \(HealthEvaluator.clockText(heard)) (no report for \(durationText(silent)))"
-            row.reason = newest.map { $0.level == .ok ? said : said + "; last said: " + OneLine.make($0.message, limit: 120) } ?? said
-            row.level = max(row.level, dark)
+        if let heard {
+            let interval = newest?.health?.intervalSeconds.map { TimeInterval($0) } ?? reportInterval
+            let silent = now.timeIntervalSince(heard)
+            let dark: HealthLevel = silent >= criticalAfter ? .critical : silent >= 2 * interval ? .warning : .ok
+            if dark != .ok {
+                row.darkSince = heard
+                let said = "dark since \(HealthEvaluator.clockText(heard)) (no report for \(durationText(silent)))"
+                row.reason = newest.map { $0.level == .ok ? said : said + "; last said: " + OneLine.make($0.message, limit: 120) } ?? said
+                row.level = max(row.level, dark)
+            }
+        }
+        if let future {
+            row.level = max(row.level, .warning)
+            row.reason = OneLine.make("a report dated \(HealthEvaluator.clockText(future.writtenAt)), in the future (a wrong clock, or another till writing under its name); " + row.reason)
         }
         return row
     }

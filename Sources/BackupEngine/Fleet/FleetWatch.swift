@@ -40,14 +40,31 @@ public struct FleetWatch: Codable, Sendable, Equatable {
     }
 
     /// The notifications for the changes (`terminal` of each event is the till it is about).
+    /// More tills than this going dark at once are told in one event (a network down at
+    /// the head office, or a till inventing terminals), not a flood.
+    static let groupedAbove = 10
+
     public static func events(dark: [FleetRow], recovered: [(terminal: String, row: FleetRow?)], dataDir: String, now: Date) -> [NotifyEvent] {
-        dark.map { row in
-            NotifyEvent(event: .terminalDark, severity: row.level, terminal: row.terminal, dataDir: dataDir, time: now,
-                        message: "\(row.terminal) is \(row.reason)")
-        } + recovered.map { item in
-            NotifyEvent(event: .terminalRecovered, severity: item.row?.level ?? .ok, terminal: item.terminal, dataDir: dataDir, time: now,
-                        message: "\(item.terminal) reports again" + (item.row.map { ": \($0.level.word), \($0.reason)" } ?? ""))
+        let darkEvents: [NotifyEvent]
+        if dark.count > groupedAbove {
+            let names = dark.prefix(5).map(\.terminal).joined(separator: ", ")
+            darkEvents = [NotifyEvent(event: .terminalDark, severity: dark.map(\.level).max() ?? .warning, terminal: dark[0].terminal,
+                                      dataDir: dataDir, time: now, message: "\(dark.count) terminals went dark: \(names) and \(dark.count - 5) more")]
+        } else {
+            darkEvents = dark.map { row in
+                NotifyEvent(event: .terminalDark, severity: row.level, terminal: row.terminal, dataDir: dataDir, time: now,
+                            message: "\(row.terminal) is \(plain(row.reason))")
+            }
         }
+        return darkEvents + recovered.map { item in
+            NotifyEvent(event: .terminalRecovered, severity: item.row?.level ?? .ok, terminal: item.terminal, dataDir: dataDir, time: now,
+                        message: "\(item.terminal) reports again" + (item.row.map { ": \($0.level.word), \(plain($0.reason))" } ?? ""))
+        }
+    }
+
+    /// A till's own words without what chat webhooks read as markup (`<!channel>`, links).
+    static func plain(_ text: String) -> String {
+        String(text.unicodeScalars.filter { !"<>&".unicodeScalars.contains($0) }.map(Character.init))
     }
 }
 
@@ -56,6 +73,12 @@ extension FleetWatch {
     /// notification targets, and keeps the new memory. Returns how many were told.
     @discardableResult
     public static func tell(_ fleet: Fleet, memoryPath path: String, engine: BackupEngine) -> Int {
+        // The daemon's watch and a cron `fleet --watch` may meet: one at a time, so a change is told once.
+        guard let lock = try? FileLock(path: path + ".lock", operation: "fleet-watch", now: fleet.readAt, wait: 60) else {
+            engine.logger.warning("Fleet: another watch holds \(path).lock; this read tells nothing")
+            return 0
+        }
+        defer { lock.release() }
         let changes = read(path).changes(fleet)
         let events = events(dark: changes.dark, recovered: changes.recovered, dataDir: engine.layout.dataDir, now: fleet.readAt)
         engine.notifier.raise(events)

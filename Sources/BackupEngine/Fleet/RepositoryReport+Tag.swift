@@ -7,7 +7,8 @@ import Foundation
 /// JSON goes in as base64url without padding (letters, digits, `-`, `_`), after `health:`.
 extension RepositoryReport {
     static let healthTagPrefix = "health:"
-    /// A report whose tag would be longer is cut to its verdict (a reason of pages).
+    /// A tag longer than this is not read (ours are under 1 KiB: the message is cut to
+    /// 200 characters); a longer one is another's, and dropped.
     static let healthTagLimit = 4096
 
     /// The tag for this report (its message cut to one line of at most 200 characters).
@@ -24,7 +25,7 @@ extension RepositoryReport {
 
     /// The report in a snapshot's tags, nil when none is there or it cannot be read.
     public static func fromTags(_ tags: [String]) -> RepositoryReport? {
-        guard let tag = tags.first(where: { $0.hasPrefix(healthTagPrefix) }), tag.count <= healthTagLimit * 2 else { return nil }
+        guard let tag = tags.first(where: { $0.hasPrefix(healthTagPrefix) }), tag.utf8.count <= healthTagLimit else { return nil }
         var text = String(tag.dropFirst(healthTagPrefix.count))
             .replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while text.count % 4 != 0 { text += "=" }

@@ -21,9 +21,7 @@ extension OffsiteService {
     public func setUp(repository: String, options: [String] = [], passwordFile: GivenFile? = nil,
                             environmentFile: GivenFile? = nil, sftp: SFTPLogin? = nil, allowSameDisk: Bool = false,
                             keyHint: String? = nil, trigger: Trigger = .cli) throws -> OffsiteInitResult {
-        if let keyHint, !(4...64).contains(keyHint.count) || !keyHint.allSatisfy(\.isHexDigit) {
-            throw BackupError.offsiteInvalidSetting(what: "key hint", reason: "\(keyHint) is not a key id (hex digits, as 'restic key list' shows)")
-        }
+        try ResticKey.checkHint(keyHint)
         let repository = repository.trimmingCharacters(in: .whitespaces)
         guard !repository.isEmpty else { throw BackupError.offsiteInvalidSetting(what: "repository", reason: "it is empty") }
         guard !repository.contains(where: \.isNewline) else { throw BackupError.offsiteInvalidSetting(what: "repository", reason: "it has several lines") }
@@ -120,7 +118,7 @@ extension OffsiteService {
 
             var config = OffsiteConfig(repository: repository, options: options, configuredAt: clock.now())
             let ownKey = old?.repository == repository && keptPassword != nil && given == nil ? old?.keyID : nil
-            config.keyID = keyHint ?? ownKey
+            config.keyID = ownKey ?? keyHint
             if let folder = RepositoryAddress.localFolder(repository), let mount = FileSystem.mountIdentity(folder) {
                 config.repositoryMount = mount.mountPoint
                 config.repositoryFilesystem = mount.filesystemID
@@ -160,20 +158,10 @@ extension OffsiteService {
             if ownKey == nil && given == nil && created {
                 config.keyID = try Self.onlyKey(in: repository) ?? restic.keys().first(where: \.current).map { String($0.id.prefix(8)) }
             } else if ownKey == nil && given != nil {
-                let tmpOwn = FileSystem.temporaryPath(in: paths.directory, label: "own-password")
-                defer { try? FileSystem.remove(tmpOwn) }
-                try FileSystem.writeAtomically(Data((Self.makePassword() + "\n").utf8), to: tmpOwn)
-                try restic.addKey(passwordFile: tmpOwn, host: terminalID)
-                // Listed with the password that opened it (and its hint): the new key is this
-                // terminal's newest, and `current` is the chain's.
-                let keys = try restic.keys()
-                guard let own = keys.filter({ $0.isTillKey && $0.hostName == terminalID && !$0.current })
-                        .max(by: { ($0.created ?? "") < ($1.created ?? "") }) else {
-                    throw BackupError.offsiteFailed(action: "setup", reason: "restic did not list the key it made for this terminal", detail: nil)
-                }
-                config.keyID = String(own.id.prefix(8))
-                config.chainKeyID = keys.first(where: \.current).map { String($0.id.prefix(8)) }
-                try FileSystem.renameDurably(tmpOwn, to: tmpPassword)
+                let keys = try addOwnKey(restic, replacing: tmpPassword,
+                                         previous: old?.repository == repository ? old?.keyID : nil)
+                config.keyID = keys.own
+                config.chainKeyID = keys.chain
             }
             keptLogin = true
             config.usesEnvironmentFile = environmentText != nil
@@ -201,7 +189,7 @@ extension OffsiteService {
     /// A new folder repository's one key, read from its `keys` folder (no restic run).
     static func onlyKey(in repository: String) -> String? {
         guard let folder = RepositoryAddress.localFolder(repository) else { return nil }
-        let keys = FileSystem.list(folder + "/keys").filter { $0.count == 64 && $0.allSatisfy(\.isHexDigit) }
+        let keys = FileSystem.list(folder + "/keys").filter { $0.count == 64 && $0.allSatisfy { $0.isASCII && $0.isHexDigit } }
         return keys.count == 1 ? String(keys[0].prefix(8)) : nil
     }
 

@@ -68,7 +68,29 @@ public struct RepositoryReport: Codable, Sendable, Equatable {
         decoder.dateDecodingStrategy = .iso8601
         guard let report = try? decoder.decode(RepositoryReport.self, from: data),
               report.format <= formatVersion, TerminalID.isValid(report.terminal) else { return nil }
-        return report
+        return report.sanitized()
+    }
+
+    /// Another till's words are data, and that till may be stolen: the message one line
+    /// without control bytes, versions and the key id in the forms we write, anything
+    /// else dropped (a tab or a newline in a version would add rows to the admin's table).
+    func sanitized() -> RepositoryReport {
+        var r = self
+        r.message = OneLine.make(SafeText.forTerminal(message), limit: 300)
+        r.toolVersion = Self.versionText(toolVersion) ?? "unknown"
+        if var health = r.health {
+            health.appVersion = health.appVersion.flatMap(Self.versionText)
+            health.keyID = health.keyID.flatMap { id in
+                (8...64).contains(id.count) && id.allSatisfy { $0.isASCII && $0.isHexDigit } ? id : nil
+            }
+            r.health = health
+        }
+        return r
+    }
+
+    /// A version as tools write them (`2.4.0`, `0.2.0+dev`), else nil.
+    static func versionText(_ text: String) -> String? {
+        (1...32).contains(text.count) && text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".+_-".contains($0)) }) ? text : nil
     }
 
 }

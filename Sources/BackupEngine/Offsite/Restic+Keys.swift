@@ -12,6 +12,14 @@ public struct ResticKey: Codable, Sendable, Equatable {
     /// The user name a till's own key is made with (`offsite init`).
     public static let tillUser = "mr5-backup"
     public var isTillKey: Bool { userName == Self.tillUser }
+
+    /// A `--key-hint` as a person gives it: 4 to 64 hex digits, or refused in one line.
+    static func checkHint(_ hint: String?) throws {
+        guard let hint else { return }
+        guard (4...64).contains(hint.count), hint.allSatisfy({ $0.isASCII && $0.isHexDigit }) else {
+            throw BackupError.offsiteInvalidSetting(what: "key hint", reason: "\(OneLine.make(hint, limit: 70)) is not a key id (hex digits, as 'restic key list' shows)")
+        }
+    }
 }
 
 /// restic's key commands: each till opens the repository with a key of its own, so that

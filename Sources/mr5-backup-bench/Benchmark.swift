@@ -243,3 +243,11 @@ func fileSize(_ path: String) -> Int64 {
     var st = stat()
     return stat(path, &st) == 0 ? Int64(st.st_size) : 0
 }
+
+/// The bytes of every file under `path` (a repository, a replica).
+func folderSize(_ path: String) -> Int64 {
+    var total: Int64 = 0
+    let walker = FileManager.default.enumerator(atPath: path)
+    while let relative = walker?.nextObject() as? String { total += fileSize(path + "/" + relative) }
+    return total
+}

@@ -222,17 +222,6 @@ struct ContinuousBenchmark {
         guard t.status == 0 else { throw BenchError("\(what) failed (exit \(t.status)): \(t.stderr)") }
     }
 
-    private func fileSize(_ path: String) -> Int64 {
-        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
-    }
-
-    private func folderSize(_ path: String) -> Int64 {
-        var total: Int64 = 0
-        let walker = FileManager.default.enumerator(atPath: path)
-        while let relative = walker?.nextObject() as? String { total += fileSize(path + "/" + relative) }
-        return total
-    }
-
     // MARK: - Report
 
     func markdown(_ r: Result) -> String {

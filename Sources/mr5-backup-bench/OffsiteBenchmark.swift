@@ -68,17 +68,6 @@ struct OffsiteBenchmark {
         return Int64(json[range.upperBound...].prefix { $0.isNumber })
     }
 
-    private func fileSize(_ path: String) -> Int64 {
-        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
-    }
-
-    private func folderSize(_ path: String) -> Int64 {
-        var total: Int64 = 0
-        let walker = FileManager.default.enumerator(atPath: path)
-        while let relative = walker?.nextObject() as? String { total += fileSize(path + "/" + relative) }
-        return total
-    }
-
     /// The rows as a Markdown table.
     static func markdown(_ rows: [Row]) -> String {
         func mib(_ b: Int64) -> String { String(format: "%.1f MiB", Double(b) / 1_048_576) }

@@ -37,17 +37,7 @@ struct ContinuousRestore: ParsableCommand {
     @Option(help: ArgumentHelp("The terminal to bring back, when the folder holds several.", valueName: "id"))
     var terminal: String?
 
-    @Option(name: .customLong("option"), help: ArgumentHelp("For S3: a setting as continuous init took it (endpoint=URL, ...; repeatable).", valueName: "key=value"))
-    var options: [String] = []
-
-    @Option(name: .customLong("env-file"), help: ArgumentHelp("For S3: a file of AWS_ACCESS_KEY_ID=... and AWS_SECRET_ACCESS_KEY=... lines.", valueName: "file"))
-    var envFile: String?
-
-    @Option(name: .customLong("ssh-key"), help: ArgumentHelp("For SFTP: a private key the server lets in.", valueName: "file"))
-    var sshKey: String?
-
-    @Option(name: .customLong("host-key"), help: ArgumentHelp("For SFTP: the server's public key, 'ssh-ed25519 AAAA...', pinned.", valueName: "key"))
-    var hostKey: String?
+    @OptionGroup var login: ReplicaLogin
 
     @Option(help: ArgumentHelp("A moment instead of the newest: \(MomentText.examples).", valueName: "time"))
     var at: String?
@@ -59,8 +49,7 @@ struct ContinuousRestore: ParsableCommand {
 
     func run() throws {
         try global.requireOwnerForNewDatabase()
-        let environment = try envFile.map { try GivenFile.read($0, what: "environment file") }
-        let key = try sshKey.map { try GivenFile.read($0, what: "SSH key") }
+        let (environment, key) = try login.read()
         let engine = try global.makeEngine()
         let moment = try at.map { try MomentText.read($0, now: Date()) }
         let found = try engine.continuous.findReplica(in: replica, terminal: terminal)
@@ -68,8 +57,8 @@ struct ContinuousRestore: ParsableCommand {
         if !yes {
             try Terminal.confirm("Restore \(which) of \(found.terminal) from \(found.path) as \(engine.layout.databasePath)?", command: "continuous restore")
         }
-        let r = try engine.continuous.recover(from: replica, terminal: terminal, at: moment, options: options,
-                                              environmentFile: environment, sshKey: key, hostKey: hostKey, trigger: .cli,
+        let r = try engine.continuous.recover(from: replica, terminal: terminal, at: moment, options: login.options,
+                                              environmentFile: environment, sshKey: key, hostKey: login.hostKey, trigger: .cli,
                                               cancellation: Interrupts.cancellationFlag(saying: "stopping Litestream..."))
         let rows = r.tables.reduce(0) { $0 + $1.rows }
         let orders = r.tables.first { $0.table == "orders" }.map { ", \(NumberText.grouped($0.rows)) orders" } ?? ""
@@ -85,7 +74,7 @@ struct ContinuousRestore: ParsableCommand {
         // The folder above the till's own <terminal>/<install id>: the new install writes beside it.
         let base = !remote ? FileSystem.parent(of: FileSystem.parent(of: r.replicaPath))
             : whole.split(separator: "/", omittingEmptySubsequences: false).dropLast(2).joined(separator: "/")
-            + options.map { " --option \($0)" }.joined() + (replica.hasPrefix("s3://") ? " --env-file FILE" : " --ssh-key FILE --host-key KEY")
+            + login.options.map { " --option \($0)" }.joined() + (replica.hasPrefix("s3://") ? " --env-file FILE" : " --ssh-key FILE --host-key KEY")
         printSafely("Next: start the POS app, then set continuous protection up again as \(r.terminal): \(rename)mr5-backup --data-dir \(engine.layout.dataDir) continuous init --replica \(base)")
     }
 }
@@ -114,17 +103,7 @@ struct ContinuousInit: ParsableCommand {
     @Option(help: ArgumentHelp("The replica: a folder, or s3://bucket/path (this terminal writes under <terminal_id>/<install id> in it).", valueName: "replica"))
     var replica: String
 
-    @Option(name: .customLong("option"), help: ArgumentHelp("An S3 setting: endpoint=URL, region=R, force-path-style=true, sse-kms-key-id=ID (repeatable).", valueName: "key=value"))
-    var options: [String] = []
-
-    @Option(name: .customLong("env-file"), help: ArgumentHelp("For S3: a file of AWS_ACCESS_KEY_ID=... and AWS_SECRET_ACCESS_KEY=... lines, kept 0600.", valueName: "file"))
-    var envFile: String?
-
-    @Option(name: .customLong("ssh-key"), help: ArgumentHelp("For SFTP: this till's private key (its public half in the server's authorized_keys), kept 0600.", valueName: "file"))
-    var sshKey: String?
-
-    @Option(name: .customLong("host-key"), help: ArgumentHelp("For SFTP: the server's public key, 'ssh-ed25519 AAAA...', pinned (without it the server's keys are shown, not trusted).", valueName: "key"))
-    var hostKey: String?
+    @OptionGroup var login: ReplicaLogin
 
     @Flag(name: .customLong("same-disk"), help: "Allow a replica folder on the data dir's own disk (to try it out: it does not survive a dead disk).")
     var sameDisk = false
@@ -135,11 +114,9 @@ struct ContinuousInit: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        // Read before a root run becomes the data dir's owner, who may not read it.
-        let environment = try envFile.map { try GivenFile.read($0, what: "environment file") }
-        let key = try sshKey.map { try GivenFile.read($0, what: "SSH key") }
+        let (environment, key) = try login.read()
         let engine = try global.makeEngine()
-        let config = try engine.continuous.setUp(replica: replica, options: options, environmentFile: environment, sshKey: key, hostKey: hostKey,
+        let config = try engine.continuous.setUp(replica: replica, options: login.options, environmentFile: environment, sshKey: key, hostKey: login.hostKey,
                                                  allowSameDisk: sameDisk, switchToWAL: switchToWAL, trigger: .cli)
         printSafely("Continuous protection set up: \(engine.layout.databasePath) is replicated to \(config.displayReplica) (window \(config.keep) days).")
         if config.address?.isFolder == false {

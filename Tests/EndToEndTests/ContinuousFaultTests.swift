@@ -35,11 +35,7 @@ final class ContinuousFaultTests: XCTestCase {
         let made = try run(["continuous", "init", "--replica", drive + "/mr5"] + shop.dirArgs)
         XCTAssertEqual(made.exitCode, 0, made.stderr)
         XCTAssertEqual(try run(["settings", "set", "continuous_lag_warning", "5"] + shop.dirArgs).exitCode, 0)
-        let daemon = try ChildProcess(try BuiltProduct.backup.required(), ["daemon", "--no-metrics"] + shop.dirArgs)
-        addTeardownBlock { daemon.terminate(); _ = daemon.wait(timeout: 20) }
-        XCTAssertTrue(eventually(timeout: 30) {
-            ((try? self.run(["continuous", "status", "--json"] + shop.dirArgs).json())?["pid"] as? Int) ?? 0 > 0
-        }, "the daemon starts Litestream")
+        let daemon = try startDaemonRunningLitestream(shop, extra: ["--no-metrics"])
 
         // More than the drive holds, incompressible: Litestream cannot write it.
         let db = shop.layout.databasePath

@@ -29,11 +29,7 @@ final class ContinuousRestoreTests: XCTestCase {
         let replica = shop.root + "/replica"
         XCTAssertEqual(try run(["continuous", "init", "--same-disk", "--replica", replica] + shop.dirArgs).exitCode, 0)
         let path = try XCTUnwrap(try run(["continuous", "status", "--json"] + shop.dirArgs).json()["replicaPath"] as? String)
-        let daemon = try ChildProcess(try BuiltProduct.backup.required(), ["daemon"] + shop.dirArgs)
-        addTeardownBlock { daemon.terminate(); _ = daemon.wait(timeout: 20) }
-        XCTAssertTrue(eventually(timeout: 30) {
-            ((try? self.run(["continuous", "status", "--json"] + shop.dirArgs).json())?["pid"] as? Int) ?? 0 > 0
-        }, "the daemon starts Litestream")
+        let daemon = try startDaemonRunningLitestream(shop)
 
         // Each commit replicated, then the moment: the next whole second after it was seen
         // in the replica, and the next commit only after that second.

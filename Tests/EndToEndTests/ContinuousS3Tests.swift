@@ -51,11 +51,7 @@ final class ContinuousS3Tests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: kept + "/env", encoding: .utf8), S3Server.environmentFile)
         XCTAssertEqual(try run(["continuous", "status", "--json"] + shop.dirArgs).json()["replicaPath"] as? String, path)
 
-        let daemon = try ChildProcess(try BuiltProduct.backup.required(), ["daemon"] + shop.dirArgs)
-        addTeardownBlock { daemon.terminate(); _ = daemon.wait(timeout: 20) }
-        XCTAssertTrue(eventually(timeout: 30) {
-            ((try? self.run(["continuous", "status", "--json"] + shop.dirArgs).json())?["pid"] as? Int) ?? 0 > 0
-        }, "the daemon starts Litestream")
+        let daemon = try startDaemonRunningLitestream(shop)
 
         // A sale, its moment once the bucket holds it, then another sale.
         let db = shop.layout.databasePath

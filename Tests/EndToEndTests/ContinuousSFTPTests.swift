@@ -40,11 +40,7 @@ final class ContinuousSFTPTests: XCTestCase {
         let path = try XCTUnwrap(try run(["continuous", "status", "--json"] + shop.dirArgs).json()["replicaPath"] as? String)
         XCTAssertEqual((try FileManager.default.attributesOfItem(atPath: shop.layout.metaDir + "/continuous/ssh-key"))[.posixPermissions] as? Int, 0o600)
 
-        let daemon = try ChildProcess(try BuiltProduct.backup.required(), ["daemon"] + shop.dirArgs)
-        addTeardownBlock { daemon.terminate(); _ = daemon.wait(timeout: 20) }
-        XCTAssertTrue(eventually(timeout: 30) {
-            ((try? self.run(["continuous", "status", "--json"] + shop.dirArgs).json())?["pid"] as? Int) ?? 0 > 0
-        }, "the daemon starts Litestream")
+        let daemon = try startDaemonRunningLitestream(shop)
         let db = shop.layout.databasePath
         XCTAssertEqual(shell("sqlite3 -cmd '.timeout 5000' \(shq(db)) 'CREATE TABLE probe(n); INSERT INTO probe VALUES (1)'").status, 0)
         let moment = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.up) + 1)

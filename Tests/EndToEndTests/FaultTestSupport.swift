@@ -145,3 +145,18 @@ func fileSize(_ path: String) -> Int64? {
     var st = stat()
     return stat(path, &st) == 0 ? Int64(st.st_size) : nil
 }
+
+extension XCTestCase {
+    /// Starts the daemon on `shop` (stopped when the test ends) and waits until it runs
+    /// Litestream (`continuous status` names its pid).
+    @discardableResult
+    func startDaemonRunningLitestream(_ shop: DemoFixture, extra: [String] = [],
+                                      file: StaticString = #filePath, line: UInt = #line) throws -> ChildProcess {
+        let daemon = try ChildProcess(try BuiltProduct.backup.required(), ["daemon"] + extra + shop.dirArgs)
+        addTeardownBlock { daemon.terminate(); _ = daemon.wait(timeout: 20) }
+        XCTAssertTrue(eventually(timeout: 30) {
+            ((try? self.run(["continuous", "status", "--json"] + shop.dirArgs).json())?["pid"] as? Int) ?? 0 > 0
+        }, "the daemon starts Litestream", file: file, line: line)
+        return daemon
+    }
+}

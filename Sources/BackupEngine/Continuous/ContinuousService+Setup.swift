@@ -213,7 +213,11 @@ extension ContinuousService {
             let state = self.state()
             if state.isRunning, let pid = state.pid, Self.isLitestream(pid, config: paths.litestreamConfig) { kill(pid, SIGTERM) }
             // Litestream's bookkeeping holds a whole copy of the database: not left behind.
-            try? FileManager.default.removeItem(atPath: paths.meta)
+            if FileSystem.exists(paths.meta) {
+                do { try FileManager.default.removeItem(atPath: paths.meta) } catch {
+                    logger.warning("Could not remove Litestream's bookkeeping \(paths.meta) (a copy of the database): \(error.localizedDescription)")
+                }
+            }
             let message = "continuous protection off; the replica in \(config.replicaPath) is left as it is"
             engine.record(run.entry(outcome: .success, message: message))
             logger.info("\(message)")

@@ -58,7 +58,6 @@ struct FleetShow: ParsableCommand {
         if let metrics = metrics ?? Self.rootMetricsOption() { try MetricsWriter.write(text: FleetMetrics.render(fleet), to: metrics) }
         if watch, let engine = opened.engine, let memory = opened.memoryPath {
             if FleetWatch.tell(fleet, memoryPath: memory, engine: engine) > 0 {
-                NotificationRound.start(engine, trigger: .cli)
                 NotificationRound.waitForRounds(upTo: 10)
             }
         }

@@ -9,6 +9,8 @@ import XCTest
 final class FleetTests: XCTestCase {
     private var tills: [OffsiteFixture] = []
     private var chainPassword = ""
+    /// The key the chain's password opens, as `offsite init` names it (the admin's `--key-hint`).
+    private var chainKey = ""
 
     /// `mr5-backup args...` under `faketime -f +OFFSET` (nil: the real clock).
     private func at(_ offset: String?, _ args: [String]) throws -> ProcessResult {
@@ -33,6 +35,9 @@ final class FleetTests: XCTestCase {
             XCTAssertEqual(try run(["settings", "set", "scheduler_expected", "false"] + till.dirArgs).exitCode, 0)
             let setup = try run(["offsite", "init", "--repository", repo, "--same-disk", "--password-file", chainPassword] + extra + till.dirArgs)
             XCTAssertEqual(setup.exitCode, 0, setup.stderr)
+            if let said = setup.stdout.range(of: "The chain's key is ") {
+                chainKey = String(setup.stdout[said.upperBound...].prefix { $0.isHexDigit })
+            }
             // The chain's password is used once, at join: the till keeps a key of its own.
             let kept = try String(contentsOfFile: till.paths.password, encoding: .utf8)
             XCTAssertFalse(kept.contains("chain-secret"), "the till keeps its own key's password, not the chain's")
@@ -80,15 +85,27 @@ final class FleetTests: XCTestCase {
         try consoleFleetView(a)
 
         // The admin's machine, with the chain's password and nothing of a till's.
-        let admin = try run(["fleet", "--json", "--repository", a.repository, "--password-file", chainPassword])
+        let admin = try run(["fleet", "--json", "--repository", a.repository, "--password-file", chainPassword, "--key-hint", chainKey])
         XCTAssertEqual(try rows(admin).count, 3, admin.stderr)
 
         // 7 h later till-a and till-c report again (their hourly report); till-b is silent:
-        // two of its 3 h intervals, WARNING, and told once.
+        // two of its 3 h intervals, WARNING. till-a's daemon watches the fleet (fleet_watch)
+        // and tells it once.
         XCTAssertEqual(try at("+7h", ["create"] + a.dirArgs).exitCode, 0)
         XCTAssertEqual(try at("+7h", ["offsite", "push"] + a.dirArgs).exitCode, 0)
         XCTAssertEqual(try at("+7h", ["offsite", "push"] + c.dirArgs).exitCode, 0)
-        let dark = try at("+7h", ["fleet", "--json", "--watch", "--metrics", a.shop.root + "/fleet.prom"] + a.dirArgs)
+        XCTAssertEqual(try run(["settings", "set", "fleet_watch", "on"] + a.dirArgs).stdout, "fleet_watch = on\n")
+        // faketime runs the daemon as its child and dies on SIGTERM without passing it on:
+        // the daemon itself is stopped first.
+        let wrapper = try ChildProcess("/usr/bin/faketime", ["-f", "+7h", try BuiltProduct.backup.required(), "daemon", "--no-metrics"] + a.dirArgs)
+        func stopDaemon() {
+            if let pid = childProcess(of: wrapper.pid, named: "mr5-backup") { kill(pid, SIGTERM) }
+            _ = wrapper.wait(timeout: 30)
+        }
+        addTeardownBlock { stopDaemon() }
+        XCTAssertTrue(eventually(timeout: 60) { self.events(receiver).contains("terminal_dark") }, "the daemon's watch tells terminal_dark")
+        stopDaemon()
+        let dark = try at("+7h", ["fleet", "--json", "--metrics", a.shop.root + "/fleet.prom"] + a.dirArgs)
         let seven = try rows(dark)
         XCTAssertEqual(seven["till-b"]?["status"] as? String, "WARNING")
         XCTAssertTrue((seven["till-b"]?["reason"] as? String ?? "").hasPrefix("dark since "), "\(seven["till-b"] ?? [:])")
@@ -140,11 +157,14 @@ final class FleetTests: XCTestCase {
             XCTAssertEqual(try run(["settings", "set", "offsite_prune", "admin"] + till.dirArgs).stdout, "offsite_prune = admin\n")
         }
         assertRefused(try run(["offsite", "prune"] + tills[0].dirArgs), exit: 2, mentioning: "fleet prune")
-        let admin = try run(["fleet", "--json", "--repository", tills[0].repository, "--password-file", chainPassword, "--env-file", env])
+        XCTAssertEqual(chainKey.count, 8, "offsite init names the chain's key")
+        let admin = try run(["fleet", "--json", "--repository", tills[0].repository, "--password-file", chainPassword, "--env-file", env,
+                             "--key-hint", chainKey])
         let listed = try rows(admin)
         XCTAssertEqual(Set(listed.keys), ["till-a", "till-b", "till-c"], admin.stderr)
         XCTAssertTrue(listed.values.allSatisfy { $0["status"] as? String == "OK" }, "\(listed)")
-        let prune = try run(["fleet", "prune", "--repository", tills[0].repository, "--password-file", chainPassword, "--env-file", env])
+        let prune = try run(["fleet", "prune", "--repository", tills[0].repository, "--password-file", chainPassword, "--env-file", env,
+                             "--key-hint", chainKey])
         XCTAssertEqual(prune.exitCode, 0, prune.stderr)
         XCTAssertTrue(prune.stdout.contains("3 kept"), prune.stdout)
     }

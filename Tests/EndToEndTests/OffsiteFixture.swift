@@ -55,13 +55,16 @@ final class OffsiteFixture {
 }
 
 /// A restic process whose parent is `pid` (the push running it), if one runs now.
-func resticChild(of pid: Int32) -> Int32? {
+func resticChild(of pid: Int32) -> Int32? { childProcess(of: pid, named: "restic") }
+
+/// A process named `name` whose parent is `pid`, if one runs now.
+func childProcess(of pid: Int32, named wanted: String) -> Int32? {
     for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
         guard let child = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { continue }
         let name = stat[stat.index(after: stat.firstIndex(of: "(")!)..<close]
         let rest = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
-        if name == "restic", rest.count > 1, Int32(rest[1]) == pid { return child }
+        if name == wanted, rest.count > 1, Int32(rest[1]) == pid { return child }
     }
     return nil
 }

@@ -82,6 +82,8 @@ extension FleetWatch {
         let changes = read(path).changes(fleet)
         let events = events(dark: changes.dark, recovered: changes.recovered, dataDir: engine.layout.dataDir, now: fleet.readAt)
         engine.notifier.raise(events)
+        // Delivered now, beside the work, not at the notifier's next round.
+        if !events.isEmpty { NotificationRound.start(engine, trigger: .scheduler) }
         do { try changes.memory.write(path) } catch {
             engine.logger.error("Could not keep the fleet's alert memory in \(path): \(BackupError(error).description)")
         }

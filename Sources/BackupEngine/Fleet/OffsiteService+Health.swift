@@ -6,6 +6,8 @@ import Foundation
 extension OffsiteService {
     /// Between two reports of the same verdict, at most this long.
     static let healthReportEvery: TimeInterval = 3600
+    /// Health reports a till keeps in the repository at most (its older ones are forgotten).
+    static let reportsKept = 3
 
     /// The till's health now, as the fleet reads it: the verdict and its reasons from the
     /// same rules as `status`, and the figures of its row. Reads files only: the live
@@ -76,6 +78,14 @@ extension OffsiteService {
         noteHealthReported(report)
         try? updateState { s in s.seenReports = Array((s.seenReports + [id]).suffix(Self.seenReportsKept)) }
         guard config()?.pruneByAdmin != true else { return }
+        // Every third report: a till keeps at most three (one restic run in three, not each time).
+        var due = false
+        try? updateState { s in
+            s.reportsSinceForget = (s.reportsSinceForget ?? 0) + 1
+            due = s.reportsSinceForget! >= Self.reportsKept
+            if due { s.reportsSinceForget = 0 }
+        }
+        guard due else { return }
         do { try restic.forgetOldReports(host: terminalID) } catch {
             logger.warning("Could not forget this terminal's older health reports: \(BackupError(error).description)")
         }

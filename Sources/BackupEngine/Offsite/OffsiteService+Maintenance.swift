@@ -180,8 +180,18 @@ extension OffsiteService {
         let now = clock.now()
         let state = self.state()
         let tillPrunes = self.config()?.pruneByAdmin != true
+        // The fleet hears from this till, and this till's watch reads the fleet, right after
+        // the push: before a check or drill that can take an hour on a shop's uplink.
+        var toldFleet = false
+        func tellFleet() {
+            guard !toldFleet, cancellation?.isCancelled != true else { return }
+            toldFleet = true
+            reportHealthIfDue(cancellation: cancellation)
+            watchFleetIfDue(cancellation: cancellation)
+        }
         for task in OffsiteSchedule.due(state: state, pending: !pendingPushes().isEmpty, now: now, tillPrunes: tillPrunes) {
             if cancellation?.isCancelled == true { return }
+            if task != .push { tellFleet() }
             do {
                 switch task {
                 // Another restic of ours running: the next round pushes. Another terminal's
@@ -198,8 +208,7 @@ extension OffsiteService {
                 logger.warning("Off-site \(task.rawValue) did not complete: \(BackupError(error).description)")
             }
         }
-        if cancellation?.isCancelled != true { reportHealthIfDue(cancellation: cancellation) }
-        if cancellation?.isCancelled != true { watchFleetIfDue(cancellation: cancellation) }
+        tellFleet()
         engine.refreshMetrics()
     }
 

@@ -57,8 +57,9 @@ extension OffsiteService {
                 throw BackupError.offsitePartlyPushed(pushed: results.map(\.name), notPushed: entries[index...].map(\.name), cause: error)
             }
         }
-        // A round from cron reports too: a till whose backups fail still tells the fleet.
-        if name == nil { reportHealthIfDue(cancellation: cancellation) }
+        // A round from cron with nothing to push reports instead (a push carried the health):
+        // a till whose backups fail still tells the fleet.
+        if name == nil && entries.isEmpty { reportHealthIfDue(cancellation: cancellation) }
         return results
     }
 
@@ -118,7 +119,8 @@ extension OffsiteService {
                     removeStrays(restic.config)
                     throw error
                 }
-                guard try restic.hasSnapshot(summary.snapshot) else {
+                // A server that answered has it; a folder is asked again (a pulled drive).
+                guard try RepositoryAddress.localFolder(restic.config.repository) == nil || restic.hasSnapshot(summary.snapshot) else {
                     throw BackupError.offsiteFailed(action: "push", reason: "snapshot \(summary.snapshot) is not in the repository after the push", detail: nil)
                 }
                 var copy = OffsiteCopy(snapshot: summary.snapshot, pushedAt: clock.now(), bytesAdded: summary.added)

@@ -189,7 +189,7 @@ extension OffsiteService {
     /// A new folder repository's one key, read from its `keys` folder (no restic run).
     static func onlyKey(in repository: String) -> String? {
         guard let folder = RepositoryAddress.localFolder(repository) else { return nil }
-        let keys = FileSystem.list(folder + "/keys").filter { $0.count == 64 && $0.allSatisfy { $0.isASCII && $0.isHexDigit } }
+        let keys = keyFiles(in: folder)
         return keys.count == 1 ? String(keys[0].prefix(8)) : nil
     }
 

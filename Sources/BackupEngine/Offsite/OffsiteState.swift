@@ -44,6 +44,8 @@ public struct OffsiteState: Codable, Sendable, Equatable {
     /// own), so a report goes on every change of verdict and at least hourly.
     public var lastHealthAt: Date?
     public var lastHealthLevel: HealthLevel?
+    /// Health reports written since this till last forgot its older ones.
+    public var reportsSinceForget: Int?
     /// The last fleet read by `fleet_watch`, when it was.
     public var lastFleetWatchAt: Date?
 

@@ -37,7 +37,7 @@ final class BenchmarkSmokeTests: XCTestCase {
         let bench = try BuiltProduct.bench.required()
         let dir = try XCTUnwrap(BuiltProduct.directory)
         let work = TempDir("mr5-bench-continuous")
-        let r = try ChildProcess.run(bench, ["--continuous", "2", "--window-s", "3", "--runs", "1", "--bin-dir", dir, "--work-dir", work.path],
+        let r = try ChildProcess.run(bench, ["--continuous", "2", "--window-s", "5", "--runs", "1", "--bin-dir", dir, "--work-dir", work.path],
                                      env: ["PATH": "/usr/local/bin:/usr/bin:/bin"], timeout: 300)
         XCTAssertFalse(r.timedOut)
         XCTAssertEqual(r.exitCode, 0, r.stderr)

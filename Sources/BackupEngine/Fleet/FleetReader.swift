@@ -40,17 +40,8 @@ public struct FleetReader: Sendable {
         return Fleet(rows: FleetRules.rows(snapshots, now: now), readAt: now, keys: listKeys ? try restic.keys() : nil)
     }
 
-    /// Every terminal's backups and reports. restic prints the list as one JSON line: it is
-    /// decoded where it lies in restic's output (no copies of a listing of 5,000 snapshots).
-    func listed() throws -> [ResticSnapshot] {
-        let out = try restic.fleetSnapshots().stdout
-        let start = out.firstIndex(of: UInt8(ascii: "[")) ?? out.endIndex
-        let end = out[start...].firstIndex(of: UInt8(ascii: "\n")) ?? out.endIndex
-        do { return try JSONDecoder().decode([ResticSnapshot].self, from: start == end ? Data("[]".utf8) : out[start..<end]) } catch {
-            throw BackupError.offsiteFailed(action: "fleet", reason: "restic's snapshot list could not be read",
-                                            detail: String(decoding: out.prefix(2000), as: UTF8.self))
-        }
-    }
+    /// Every terminal's backups and reports.
+    func listed() throws -> [ResticSnapshot] { try restic.fleetList() }
 
     /// Removes `terminal`'s own keys (every key it was given at `offsite init`); returns them.
     /// Refused for the terminal whose key runs this (restic never removes the key in use).

@@ -88,10 +88,17 @@ extension OffsiteService {
     /// Reads the damage and repaired reports other tills wrote since the last contact:
     /// damage found after the last whole check is this till's too; a whole check after
     /// the damage clears it. A repository that cannot be read now is left for next time.
-    func learnReports(_ restic: Restic) {
-        guard let out = try? restic.reports() else { return }
-        let line = String(decoding: out.stdout, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("[") } ?? "[]"
-        guard let list = try? JSONDecoder().decode([ResticSnapshot].self, from: Data(line.utf8)) else { return }
+    /// `listed`: the repository's listing when the caller has it (`contact`), else read here.
+    func learnReports(_ restic: Restic, listed: [ResticSnapshot]? = nil) {
+        let list: [ResticSnapshot]
+        if let listed {
+            list = listed.filter { $0.tags.contains(RepositoryReport.tag) }
+        } else {
+            guard let out = try? restic.reports() else { return }
+            let line = String(decoding: out.stdout, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("[") } ?? "[]"
+            guard let decoded = try? JSONDecoder().decode([ResticSnapshot].self, from: Data(line.utf8)) else { return }
+            list = decoded
+        }
         let seen = Set(state().seenReports)
         let fresh = list.filter { !seen.contains($0.shortID) }
         guard !fresh.isEmpty else { return }
@@ -139,6 +146,14 @@ extension OffsiteService {
             clearUnsafeMarks()
             logger.info("Off-site repository checks whole again, as another terminal found")
         }
+    }
+
+    /// One listing at each contact with the repository (one restic run, not two): every
+    /// terminal's reports, learnt here, and this terminal's backup snapshots, newest first.
+    func contact(_ restic: Restic) throws -> [ResticSnapshot] {
+        let all = try restic.fleetList()
+        learnReports(restic, listed: all)
+        return all.filter { $0.hostname == terminalID && $0.tags.contains(Restic.tag) }.sorted { $0.time > $1.time }
     }
 
     /// A report snapshot's JSON, nil when it cannot be read or is not one this version reads.

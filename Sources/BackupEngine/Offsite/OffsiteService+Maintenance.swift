@@ -116,8 +116,7 @@ extension OffsiteService {
             let now = clock.now()
             do {
                 let result = try DataDirLock.offsite.holding(layout, for: "offsite-drill", now: clock.now(), wait: lockWait) { () throws -> OffsiteDrillResult in
-                    learnReports(restic)
-                    guard let snapshot = try snapshots(restic, allHosts: false).first else {
+                    guard let snapshot = try contact(restic).first else {
                         throw BackupError.offsiteFailed(action: "restore drill", reason: "no snapshot of this terminal in the repository yet", detail: nil)
                     }
                     let tmp = try dump(snapshot, restic: restic, into: paths.directory, label: "drill", lockWait: lockWait)

@@ -31,8 +31,7 @@ extension OffsiteService {
         } else {
             // Marks follow the repository: a snapshot gone since (a drive that took a push
             // with it, a prune) sends its backup again in this round.
-            if let restic = try? restic(cancellation: cancellation), let list = try? snapshots(restic, allHosts: false) {
-                learnReports(restic)
+            if let restic = try? restic(cancellation: cancellation), let list = try? contact(restic) {
                 forgetMarks(notIn: list, allHosts: false)
                 if let install = installID() {
                     let shared = Self.sharedTerminal(list, install: install)
@@ -119,8 +118,9 @@ extension OffsiteService {
                     removeStrays(restic.config)
                     throw error
                 }
-                // A server that answered has it; a folder is asked again (a pulled drive).
-                guard try RepositoryAddress.localFolder(restic.config.repository) == nil || restic.hasSnapshot(summary.snapshot) else {
+                // A server that answered has it; a folder's drive may have gone mid-push: its
+                // snapshot file is looked for where the drive is mounted.
+                guard Self.snapshotStored(summary.snapshot, in: restic.config) else {
                     throw BackupError.offsiteFailed(action: "push", reason: "snapshot \(summary.snapshot) is not in the repository after the push", detail: nil)
                 }
                 var copy = OffsiteCopy(snapshot: summary.snapshot, pushedAt: clock.now(), bytesAdded: summary.added)
@@ -180,6 +180,15 @@ extension OffsiteService {
             record.offsite = copy
             try metadata.save(record)
         }
+    }
+
+    /// True unless `config` is a folder repository without the snapshot file `id` (restic
+    /// names a snapshot's file by its whole id; 0.14's summary gives the first 8 digits).
+    static func snapshotStored(_ id: String, in config: OffsiteConfig) -> Bool {
+        guard let folder = RepositoryAddress.localFolder(config.repository) else { return true }
+        guard (8...64).contains(id.count), id.allSatisfy({ $0.isASCII && $0.isHexDigit }) else { return false }
+        if id.count == 64 { return FileSystem.exists(folder + "/snapshots/" + id) }
+        return FileSystem.list(folder + "/snapshots").contains { $0.count == 64 && $0.hasPrefix(id) }
     }
 
     /// At least 30 minutes, plus a second per MiB (a slow uplink at a shop).

@@ -56,13 +56,6 @@ extension Restic {
         try run("list", ["snapshots", "--no-lock", "--json", "--tag", Self.tag] + (host.map { ["--host", $0] } ?? []), timeLimit: timeLimit)
     }
 
-    /// True when the repository holds the snapshot `id` (its short or long id).
-    func hasSnapshot(_ id: String, timeLimit: TimeInterval = 300) throws -> Bool {
-        let out = try run("push", ["snapshots", "--no-lock", "--json", id], timeLimit: timeLimit)
-        let line = String(decoding: out.stdout, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("[") } ?? "[]"
-        return line.contains("\"\(id)") || line.contains("\"short_id\":\"\(id)\"")
-    }
-
     /// Bytes stored and snapshots of one host (`stats --mode raw-data`), as JSON.
     func stats(host: String, timeLimit: TimeInterval = 1800) throws -> ChildProgram.Result {
         try run("stats", ["stats", "--no-lock", "--json", "--mode", "raw-data", "--host", host, "--tag", Self.tag], timeLimit: timeLimit)
@@ -80,9 +73,18 @@ extension Restic {
                 + tags.flatMap { ["--tag", $0] }, input: .file(file), timeLimit: timeLimit)
     }
 
-    /// Every terminal's backups and reports as JSON: the fleet, from the list alone.
-    func fleetSnapshots(timeLimit: TimeInterval = 600) throws -> ChildProgram.Result {
-        try run("fleet", ["snapshots", "--no-lock", "--json", "--tag", Self.tag, "--tag", RepositoryReport.tag], timeLimit: timeLimit)
+    /// Every terminal's backups and reports: the fleet, from the list alone, and what a
+    /// till reads at each contact. restic prints the list as one JSON line: it is decoded
+    /// where it lies in restic's output (no copies of a listing of 5,000 snapshots).
+    func fleetList(timeLimit: TimeInterval = 600) throws -> [ResticSnapshot] {
+        let out = try run("list", ["snapshots", "--no-lock", "--json", "--tag", Self.tag, "--tag", RepositoryReport.tag],
+                          timeLimit: timeLimit).stdout
+        let start = out.firstIndex(of: UInt8(ascii: "[")) ?? out.endIndex
+        let end = out[start...].firstIndex(of: UInt8(ascii: "\n")) ?? out.endIndex
+        do { return try JSONDecoder().decode([ResticSnapshot].self, from: start == end ? Data("[]".utf8) : out[start..<end]) } catch {
+            throw BackupError.offsiteFailed(action: "list", reason: "restic's snapshot list could not be read",
+                                            detail: String(decoding: out.prefix(2000), as: UTF8.self))
+        }
     }
 
     /// Every terminal's reports (health, damage, repaired) as JSON.
